@@ -1,0 +1,109 @@
+# rnnbow - see README.md.
+#
+#   make            build ./rnnbow
+#   make demo       record a run on the built-in corpus and describe it
+#   make test       build and run every test (installs missing packages)
+#   make bench      throughput and memory against a numpy baseline
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined test    sanitizer build
+#   V=1             show the commands
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+CC ?= cc
+VERSION = 0.1.0
+
+PKGS = hdf5 openblas
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# the high-level library (file images) sits beside libhdf5
+HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
+
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fno-math-errno -g \
+	-Wall -Wextra -Wshadow -Wno-unused-parameter -DRNNBOW_VERSION='"$(VERSION)"'
+ifdef SANITIZE
+BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+SAN_LDFLAGS = -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(BASE_CFLAGS) $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
+LIBS = $(filter-out -lhdf5,$(DEP_LIBS)) $(HDF5_HL) -lm
+
+ifndef V
+QUIET_CC = @echo '   CC $@';
+QUIET_LINK = @echo ' LINK $@';
+QUIET_GEN = @echo '  GEN $@';
+endif
+
+B = build
+CORE_SRC = $(sort $(wildcard libcore/*.c))
+FORMATS_SRC = $(sort $(wildcard formats/*.c))
+PLOTS_SRC = $(sort $(wildcard plots/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o)
+LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o
+TEST_BIN = $(B)/tests/test_core $(B)/tests/test_h5
+
+# the built-in default corpus: rnnbow's own numerical core, as C text
+CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
+
+.PHONY: all demo test check bench install uninstall clean deps-build deps-run deps-test
+.DELETE_ON_ERROR:
+
+all: rnnbow
+
+rnnbow: $(CMD_OBJ) $(LIB_OBJ)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
+
+$(B)/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) -O2 -Wall -o $@ $<
+
+$(B)/default_corpus.c: $(B)/tools/embed $(CORPUS_FILES)
+	$(QUIET_GEN)$(B)/tools/embed rnnbow_default_corpus $(CORPUS_FILES) > $@
+
+$(B)/default_corpus.o: $(B)/default_corpus.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/%.c $(LIB_OBJ) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+
+deps-build:
+	@scripts/deps.sh build
+deps-run:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
+
+# The two commands of the README install what they need first, then build
+# in a sub-make so that pkg-config sees the freshly installed libraries.
+demo: deps-run
+	@$(MAKE) --no-print-directory rnnbow
+	@sh examples/demo.sh
+
+test check: deps-test
+	@$(MAKE) --no-print-directory rnnbow $(TEST_BIN)
+	@sh tests/run.sh
+
+bench: deps-test
+	@$(MAKE) --no-print-directory rnnbow
+	@sh tests/bench/bench.sh
+
+install: rnnbow
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 rnnbow $(DESTDIR)$(BINDIR)/rnnbow
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/rnnbow
+	for f in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+
+clean:
+	rm -rf $(B) rnnbow

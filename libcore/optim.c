@@ -1,0 +1,111 @@
+/*
+ * optim.c - adagrad, sgd and adam as flat loops over the parameter block.
+ */
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int optim_init(struct optim *o, enum optim_kind kind, float lr, size_t n)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->lr = lr;
+	o->n = n;
+	o->mem = calloc(n, sizeof(float));
+	o->mem2 = calloc(n, sizeof(float));
+	if (!o->mem || !o->mem2) {
+		optim_free(o);
+		return -1;
+	}
+	return 0;
+}
+
+void optim_free(struct optim *o)
+{
+	free(o->mem);
+	free(o->mem2);
+	o->mem = o->mem2 = NULL;
+}
+
+void optim_step(struct optim *o, float *restrict params, const float *restrict grads)
+{
+	const size_t n = o->n;
+	const float lr = o->lr;
+	float *restrict mem = o->mem, *restrict mem2 = o->mem2;
+
+	o->step++;
+	switch (o->kind) {
+	case OPT_SGD:
+		for (size_t i = 0; i < n; i++)
+			params[i] -= lr * grads[i];
+		break;
+	case OPT_ADAM: {
+		const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+		const float c1 = (float)(1.0 - pow(b1, (double)o->step));
+		const float c2 = (float)sqrt(1.0 - pow(b2, (double)o->step));
+		const float step = lr / c1;
+		for (size_t i = 0; i < n; i++) {
+			float g = grads[i];
+			mem[i] = b1 * mem[i] + (1.0f - b1) * g;
+			mem2[i] = b2 * mem2[i] + (1.0f - b2) * g * g;
+			params[i] -= step * mem[i] / (sqrtf(mem2[i]) / c2 + eps);
+		}
+		break;
+	}
+	default:
+		for (size_t i = 0; i < n; i++) {
+			float g = grads[i];
+			mem[i] += g * g;
+			params[i] -= lr * g / sqrtf(mem[i] + 1e-8f);
+		}
+	}
+}
+
+float optim_default_lr(enum optim_kind kind)
+{
+	switch (kind) {
+	case OPT_SGD: return 0.01f;
+	case OPT_ADAM: return 0.002f;
+	default: return 0.1f;
+	}
+}
+
+const char *optim_name(enum optim_kind kind)
+{
+	switch (kind) {
+	case OPT_SGD: return "sgd";
+	case OPT_ADAM: return "adam";
+	default: return "adagrad";
+	}
+}
+
+int optim_parse(const char *s, enum optim_kind *kind)
+{
+	if (!strcmp(s, "adagrad"))
+		*kind = OPT_ADAGRAD;
+	else if (!strcmp(s, "sgd"))
+		*kind = OPT_SGD;
+	else if (!strcmp(s, "adam"))
+		*kind = OPT_ADAM;
+	else
+		return -1;
+	return 0;
+}
+
+double grad_norm(const float *grads, size_t n)
+{
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)grads[i] * grads[i];
+	return sqrt(s);
+}
+
+void grad_clip(float *grads, size_t n, float clip)
+{
+	if (!(clip > 0.0f))
+		return;
+	for (size_t i = 0; i < n; i++)
+		grads[i] = fminf(fmaxf(grads[i], -clip), clip);
+}

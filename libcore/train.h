@@ -1,0 +1,80 @@
+/*
+ * train.h - the training loop of one run, one batch at a time, without
+ * any I/O: batches walk the token ids in order, n steps each, carrying the
+ * hidden state and resetting it to zero when they wrap (SPEC 1). A recorded
+ * batch is itemized before the update, from the parameters that produced
+ * its gradient.
+ */
+#ifndef RNNBOW_TRAIN_H
+#define RNNBOW_TRAIN_H
+
+#include "itemize.h"
+#include "optim.h"
+#include "rng.h"
+
+struct train_config {
+	int H;              /* hidden size */
+	int V;              /* vocabulary size */
+	int n;              /* steps per batch */
+	enum act_kind act;
+	enum optim_kind optim;
+	float lr;
+	float clip;         /* element-wise; <= 0 disables */
+	float init_scale;   /* std of the Gaussian weight init */
+	uint64_t seed;
+};
+
+/* What one recorded batch leaves behind (SPEC 2, /record). */
+struct record {
+	int64_t batch;
+	int64_t position;   /* corpus offset of x_0 */
+	int32_t *input;     /* (n) */
+	int32_t *target;    /* (n) */
+	int32_t *predicted; /* (n) */
+	float *loss;        /* (n) L_t */
+	float *itemized;    /* (n, n) g[t,j] */
+	float *trunc;       /* (n) E[k] */
+	float *h0;          /* (H) */
+	float *params;      /* (nparams) or NULL: snapshot before the update */
+	float *hidden;      /* (n, H) or NULL: h_t */
+};
+
+struct batch_stats {
+	int64_t batch;
+	int64_t position;
+	float loss;      /* mean L_t (nats) */
+	float grad_norm; /* |dL/dtheta|_2 before clipping */
+};
+
+struct trainer {
+	struct train_config cfg;
+	struct model m;
+	struct rnn_cache c;
+	struct optim opt;
+	struct itemize_ws iw;
+	float *grads;       /* (nparams) */
+	float *h;           /* (H) carried hidden state */
+	const int32_t *ids; /* (len) token ids of the corpus, not owned */
+	size_t len;
+	size_t pos;         /* corpus offset of the next batch */
+	int64_t batch;      /* index of the next batch */
+};
+
+/* Sets up model, optimizer and workspaces and draws the initial weights
+ * from cfg->seed. len must be at least n + 1. Returns 0, or -1 when out
+ * of memory (everything allocated is freed). */
+int trainer_init(struct trainer *tr, const struct train_config *cfg,
+		 const int32_t *ids, size_t len);
+void trainer_free(struct trainer *tr);
+
+/* Allocates the arrays of a record for this trainer; params and hidden
+ * only when asked. Returns 0 or -1 when out of memory. */
+int record_alloc(struct record *r, const struct trainer *tr, int with_params,
+		 int with_hidden);
+void record_free(struct record *r);
+
+/* Trains one batch. When rec is not NULL the batch is also itemized into
+ * it (and the optional params/hidden filled) before the update. */
+void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec);
+
+#endif

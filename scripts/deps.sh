@@ -1,0 +1,47 @@
+#!/bin/sh
+# deps.sh - install the Debian packages rnnbow needs, only when missing.
+#
+#   scripts/deps.sh build   compiler, HDF5, OpenBLAS, pkg-config
+#   scripts/deps.sh run     + hdf5-tools and gnuplot (demo, figures)
+#   scripts/deps.sh test    + python3-h5py and python3-numpy (interop tests)
+#
+# Says what it installs on stderr; exits 1 with a clear message when it
+# cannot (not root, no apt-get).
+set -eu
+level=${1:-build}
+
+need=""
+have_pkgconfig() { pkg-config --exists "$1" 2>/dev/null; }
+command -v cc >/dev/null 2>&1 || need="$need gcc"
+command -v make >/dev/null 2>&1 || need="$need make"
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+have_pkgconfig hdf5 || need="$need libhdf5-dev"
+have_pkgconfig openblas || need="$need libopenblas-dev"
+if [ "$level" = run ] || [ "$level" = test ]; then
+	command -v h5dump >/dev/null 2>&1 || need="$need hdf5-tools"
+	command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+fi
+if [ "$level" = test ]; then
+	/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || need="$need python3-h5py"
+	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+fi
+[ -z "$need" ] && exit 0
+
+echo "rnnbow: installing missing Debian packages:$need" >&2
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "rnnbow: cannot install$need: no apt-get (not Debian); install them by hand" >&2
+	exit 1
+fi
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		sudo="sudo -n"
+	else
+		echo "rnnbow: cannot install$need: not root; run: sudo apt-get install$need" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2 || true
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $need >&2
