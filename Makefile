@@ -21,7 +21,7 @@ DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fno-math-errno -g \
-	-Wall -Wextra -Wshadow -Wno-unused-parameter -DRNNBOW_VERSION='"$(VERSION)"'
+	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -DRNNBOW_VERSION='"$(VERSION)"'
 ifdef SANITIZE
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 SAN_LDFLAGS = -fsanitize=$(SANITIZE)

@@ -1,0 +1,11 @@
+/*
+ * commands.h - the subcommands, one file each, dispatched from cmd/main.c.
+ * Each returns the process exit status.
+ */
+#ifndef RNNBOW_COMMANDS_H
+#define RNNBOW_COMMANDS_H
+
+int cmd_record(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

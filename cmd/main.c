@@ -1,0 +1,96 @@
+/*
+ * main.c - the rnnbow program: git-style subcommands from one table.
+ */
+#include "commands.h"
+#include "opts.h"
+#include "../formats/msg.h"
+
+#include <cblas.h>
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "record", cmd_record, "train a char-level RNN and record itemized gradients" },
+	{ "info", cmd_info, "what a run file holds, in words" },
+	{ NULL, NULL, NULL },
+};
+
+static void print_usage(FILE *out)
+{
+	fprintf(out, "usage: rnnbow COMMAND [OPTIONS] [ARGS]\n\n"
+		     "rnnbow shows how a recurrent network learns: it itemizes every BPTT\n"
+		     "gradient by the time step whose loss caused it.\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\n'rnnbow help COMMAND' or 'rnnbow COMMAND --help' for a command's options;\n"
+		     "'man rnnbow-COMMAND' for its manual.\n");
+}
+
+static const struct command *find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static int run(const struct command *c, int argc, char **argv)
+{
+	static char prog[64];
+	snprintf(prog, sizeof(prog), "rnnbow %s", c->name);
+	msg_prog = prog;
+	int rc = c->fn(argc, argv);
+	if (finish_stdout() && !rc)
+		rc = 1;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	/* model-sized products are slower on two threads than on one */
+	openblas_set_num_threads(1);
+	/* we report HDF5 failures in our own words */
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return 2;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h")) {
+		print_usage(stdout);
+		return finish_stdout();
+	}
+	if (!strcmp(name, "--version")) {
+		printf("rnnbow %s\n", RNNBOW_VERSION);
+		return finish_stdout();
+	}
+	if (!strcmp(name, "help")) {
+		if (argc < 3) {
+			print_usage(stdout);
+			return finish_stdout();
+		}
+		const struct command *c = find(argv[2]);
+		if (!c) {
+			error("unknown command '%s' (see 'rnnbow --help')", argv[2]);
+			return 2;
+		}
+		char *args[] = { argv[2], "--help", NULL };
+		return run(c, 2, args);
+	}
+	const struct command *c = find(name);
+	if (!c) {
+		error("unknown command '%s' (see 'rnnbow --help')", name);
+		return 2;
+	}
+	return run(c, argc - 1, argv + 1);
+}

@@ -1,0 +1,39 @@
+/*
+ * opts.h - one option table per command, parsed in one place: --name VALUE,
+ * --name=VALUE, a short letter where given, "--" ends options and "-" alone
+ * is an argument (stdin). Numbers are checked whole and in range.
+ * --help prints the usage on stdout and exits 0; misuse prints one error
+ * line and the usage on stderr and exits 2.
+ */
+#ifndef RNNBOW_OPTS_H
+#define RNNBOW_OPTS_H
+
+#include <stdint.h>
+
+enum opt_type { OPT_FLAG, OPT_INT, OPT_FLOAT, OPT_STRING };
+
+struct opt {
+	const char *name;   /* long name without "--" */
+	char short_name;    /* 0 if none */
+	enum opt_type type;
+	void *value;        /* int*, int64_t*, double*, const char** */
+	double min, max;    /* accepted range for numbers (inclusive) */
+	int *seen;          /* set to 1 when given, if not NULL */
+};
+
+#define OPT_END { 0 }
+
+/* Parses argv[1..argc) against opts. Leaves the positional arguments in
+ * argv[0..return value) (argv[0] is overwritten). Exits on --help (0) and
+ * on misuse (2). OPT_INT values are int64_t. */
+int opts_parse(int argc, char **argv, const struct opt *opts, const char *usage);
+
+/* Prints "rnnbow CMD: why" and the usage on stderr, exits 2. */
+_Noreturn void usage_error(const char *usage, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Checks stdout once at exit: a full disk or a closed pipe is an error.
+ * Returns 0 or 1 (message printed). */
+int finish_stdout(void);
+
+#endif

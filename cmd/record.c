@@ -1,0 +1,289 @@
+/*
+ * record.c - rnnbow record: train a char-level RNN on a corpus and write
+ * the itemized gradients of chosen batches to a run file (SPEC 2, 3).
+ *
+ * Everything that can be refused is checked before the output file is
+ * created, so bad input never leaves a file behind.
+ */
+#include "commands.h"
+#include "opts.h"
+#include "progress.h"
+#include "../formats/corpus.h"
+#include "../formats/msg.h"
+#include "../formats/runfile.h"
+#include "../formats/sha256.h"
+#include "../libcore/train.h"
+#include "../libcore/vocab.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+extern const unsigned char rnnbow_default_corpus[];
+extern const size_t rnnbow_default_corpus_len;
+
+#define DEFAULT_CORPUS_NAME "builtin:libcore"
+
+static const char usage[] =
+	"usage: rnnbow record [OPTIONS] [CORPUS...|-] -o RUN.h5\n"
+	"\n"
+	"Train a character-level RNN on CORPUS (files concatenated, '-' for stdin,\n"
+	"or rnnbow's own C source when none is given) and write the itemized BPTT\n"
+	"gradients g[t,j] of every K-th batch to RUN.h5 (see rnnbow-record(1)).\n"
+	"\n"
+	"model:\n"
+	"  --cell rnn            recurrent cell (rnn only for now)\n"
+	"  --activation A        tanh (default), relu or sigmoid\n"
+	"  --hidden H            hidden units (default 100)\n"
+	"  --layers L            stacked layers (1 only for now)\n"
+	"  --seq-len n           steps per batch (default 25)\n"
+	"  --init-scale X        std of the Gaussian weight init (default 0.01)\n"
+	"training:\n"
+	"  --batches N           batches to train (default 10000)\n"
+	"  --optimizer O         adagrad (default), sgd or adam\n"
+	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
+	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
+	"  --seed S              random seed of the initial weights (default 1)\n"
+	"recording:\n"
+	"  --record-every K      itemize batches 0, K, 2K, ... (default 100, 0: none)\n"
+	"  --save-params         store every parameter with each record\n"
+	"  --save-hidden         store h_t of each recorded batch\n"
+	"output:\n"
+	"  -o, --output RUN.h5   the run file (required)\n"
+	"  --force               overwrite RUN.h5 if it exists\n"
+	"  --quiet               no progress on stderr\n"
+	"  -h, --help            show this help\n";
+
+struct record_opts {
+	const char *cell, *activation, *optimizer, *output;
+	int64_t hidden, layers, seq_len, batches, record_every, seed;
+	double init_scale, lr, clip;
+	int lr_seen, save_params, save_hidden, force, quiet;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+/* argv joined by spaces, each argument quoted for a POSIX shell if needed. */
+static char *command_line(int argc, char **argv)
+{
+	size_t len = 16;
+	for (int i = 0; i < argc; i++)
+		len += 4 * strlen(argv[i]) + 3;
+	char *s = malloc(len), *p = s;
+	if (!s)
+		return NULL;
+	p += sprintf(p, "rnnbow");
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		*p++ = ' ';
+		if (*a && !a[strcspn(a, " \t\n'\"\\$`!*?[]{}()<>|&;#~")]) {
+			p += sprintf(p, "%s", a);
+			continue;
+		}
+		*p++ = '\'';
+		for (; *a; a++)
+			p += *a == '\'' ? sprintf(p, "'\\''") : sprintf(p, "%c", *a);
+		*p++ = '\'';
+		*p = '\0';
+	}
+	return s;
+}
+
+/* ISO 8601 UTC; SOURCE_DATE_EPOCH, when set, fixes it for reproducible files. */
+static void created_utc(char buf[32])
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
+{
+	if (npaths == 0) {
+		if (!quiet)
+			fprintf(stderr, "%s: no corpus given: using the built-in corpus (%s, %zu bytes)\n",
+				msg_prog, DEFAULT_CORPUS_NAME, rnnbow_default_corpus_len);
+		return corpus_from_memory(c, rnnbow_default_corpus, rnnbow_default_corpus_len,
+					  DEFAULT_CORPUS_NAME);
+	}
+	return corpus_load(c, paths, npaths);
+}
+
+static int train_loop(struct trainer *tr, struct runfile *rf, const struct record_opts *o,
+		      struct record *rec, int64_t *done, int64_t *recorded)
+{
+	struct batch_stats st;
+	struct progress pg;
+
+	progress_start(&pg, o->quiet, o->batches, (int)o->seq_len);
+	for (*done = 0; *done < o->batches && !stop_signal; ) {
+		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
+		trainer_step(tr, &st, want ? rec : NULL);
+		if (runfile_add_train(rf, &st) < 0)
+			return -1;
+		if (want) {
+			if (runfile_add_record(rf, rec) < 0)
+				return -1;
+			(*recorded)++;
+		}
+		(*done)++;
+		progress_update(&pg, *done, st.loss);
+	}
+	double secs = progress_end(&pg);
+	if (!o->quiet)
+		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, last loss %.4f\n",
+			msg_prog, (long long)*done,
+			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
+			(long long)*recorded, st.loss);
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = {
+		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad",
+		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000,
+		.record_every = 100, .seed = 1, .init_scale = 0.01, .clip = 5,
+	};
+	const struct opt opts[] = {
+		{ "cell", 0, OPT_STRING, &o.cell },
+		{ "activation", 0, OPT_STRING, &o.activation },
+		{ "hidden", 0, OPT_INT, &o.hidden, 1, 8192 },
+		{ "layers", 0, OPT_INT, &o.layers, 1, 64 },
+		{ "seq-len", 0, OPT_INT, &o.seq_len, 1, 4096 },
+		{ "init-scale", 0, OPT_FLOAT, &o.init_scale, 0, 1e6 },
+		{ "batches", 0, OPT_INT, &o.batches, 1, 1e15 },
+		{ "optimizer", 0, OPT_STRING, &o.optimizer },
+		{ "lr", 0, OPT_FLOAT, &o.lr, 0, 1e6, &o.lr_seen },
+		{ "clip", 0, OPT_FLOAT, &o.clip, 0, 1e30 },
+		{ "seed", 0, OPT_INT, &o.seed, 0, 9.2e18 },
+		{ "record-every", 0, OPT_INT, &o.record_every, 0, 1e15 },
+		{ "save-params", 0, OPT_FLAG, &o.save_params },
+		{ "save-hidden", 0, OPT_FLAG, &o.save_hidden },
+		{ "output", 'o', OPT_STRING, &o.output },
+		{ "force", 0, OPT_FLAG, &o.force },
+		{ "quiet", 0, OPT_FLAG, &o.quiet },
+		OPT_END,
+	};
+	/* before parsing: opts_parse reorders argv */
+	char *cmdline = command_line(argc, argv);
+	char **paths = argv;
+	int npaths = opts_parse(argc, argv, opts, usage);
+	struct train_config cfg = { 0 };
+	struct corpus corpus = { 0 };
+	struct vocab vocab;
+	struct trainer tr;
+	struct record rec = { 0 };
+	struct runfile *rf = NULL;
+	int32_t *ids = NULL;
+	char sha[65], created[32];
+	int64_t done = 0, recorded = 0;
+	int rc = 1, have_trainer = 0;
+
+	if (!o.output)
+		usage_error(usage, "no output file: give -o RUN.h5");
+	if (strcmp(o.cell, "rnn")) {
+		if (!strcmp(o.cell, "lstm") || !strcmp(o.cell, "gru"))
+			usage_error(usage, "--cell %s: not supported yet (only rnn)", o.cell);
+		usage_error(usage, "--cell: expected rnn, lstm or gru, got '%s'", o.cell);
+	}
+	if (act_parse(o.activation, &cfg.act))
+		usage_error(usage, "--activation: expected tanh, relu or sigmoid, got '%s'",
+			    o.activation);
+	if (optim_parse(o.optimizer, &cfg.optim))
+		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
+			    o.optimizer);
+	if (o.layers != 1)
+		usage_error(usage, "--layers %lld: only 1 layer is supported for now",
+			    (long long)o.layers);
+	if (o.lr_seen && !(o.lr > 0))
+		usage_error(usage, "--lr: must be above 0");
+	for (int i = 0; i < npaths; i++)
+		if (!strcmp(paths[i], "-") && npaths > 1)
+			usage_error(usage, "'-' (stdin) must be the only corpus");
+
+	if (load_corpus(&corpus, paths, npaths, o.quiet) < 0)
+		goto out;
+	if (corpus.len == 0) {
+		error("%s: corpus is empty", corpus.name);
+		goto out;
+	}
+	if (corpus.len < (size_t)o.seq_len + 1) {
+		error("%s: corpus has %zu bytes; --seq-len %lld needs at least %lld", corpus.name,
+		      corpus.len, (long long)o.seq_len, (long long)o.seq_len + 1);
+		goto out;
+	}
+	vocab_build(&vocab, corpus.data, corpus.len);
+	ids = malloc(corpus.len * sizeof(int32_t));
+	if (!ids) {
+		error("out of memory for a corpus of %zu bytes", corpus.len);
+		goto out;
+	}
+	vocab_encode(&vocab, ids, corpus.data, corpus.len);
+	sha256_hex(sha, corpus.data, corpus.len);
+
+	cfg.H = (int)o.hidden;
+	cfg.V = vocab.size;
+	cfg.n = (int)o.seq_len;
+	cfg.lr = o.lr_seen ? (float)o.lr : optim_default_lr(cfg.optim);
+	cfg.clip = (float)o.clip;
+	cfg.init_scale = (float)o.init_scale;
+	cfg.seed = (uint64_t)o.seed;
+	if (trainer_init(&tr, &cfg, ids, corpus.len) < 0) {
+		error("out of memory for the model (--hidden %lld, --seq-len %lld)",
+		      (long long)o.hidden, (long long)o.seq_len);
+		goto out;
+	}
+	have_trainer = 1;
+	if (o.record_every > 0 && record_alloc(&rec, &tr, o.save_params, o.save_hidden) < 0) {
+		error("out of memory for a record");
+		goto out;
+	}
+
+	created_utc(created);
+	struct run_info info = {
+		.software_version = RNNBOW_VERSION, .command_line = cmdline ? cmdline : "",
+		.created_utc = created, .seed = cfg.seed, .corpus_name = corpus.name,
+		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha, .cell = "rnn",
+		.activation = act_name(cfg.act), .layers = 1, .vocab = vocab.bytes,
+		.init_scale = o.init_scale, .optimizer = optim_name(cfg.optim),
+		.learning_rate = cfg.lr, .clip = o.clip, .batches = o.batches,
+		.record_every = o.record_every,
+	};
+	rf = runfile_create(o.output, &info, &tr.m, cfg.n,
+			    (o.force ? RUNFILE_FORCE : 0) | (o.save_params ? RUNFILE_PARAMS : 0) |
+				    (o.save_hidden ? RUNFILE_HIDDEN : 0));
+	if (!rf)
+		goto out;
+
+	/* SIGINT/SIGTERM: finish the batch, close the file cleanly, report */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = train_loop(&tr, rf, &o, &rec, &done, &recorded) < 0;
+	if (runfile_close(rf) < 0)
+		rc = 1;
+	rf = NULL;
+	if (stop_signal) {
+		error("interrupted by signal %d after %lld of %lld batches; %s holds them",
+		      (int)stop_signal, (long long)done, (long long)o.batches, o.output);
+		rc = 1;
+	}
+out:
+	free(cmdline);
+	record_free(&rec);
+	if (have_trainer)
+		trainer_free(&tr);
+	free(ids);
+	corpus_free(&corpus);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * msg.c - error and warning messages, and HDF5's error stack turned into
+ * our own words (HDF5's automatic printing is switched off in main).
+ */
+#include "msg.h"
+
+#include <hdf5.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *msg_prog = "rnnbow";
+
+static void vreport(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s: ", msg_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+void warning(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: warning: ", msg_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static char reason[256];
+
+/* Keeps the innermost (first, walking downward) description. */
+static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+	if (n == 0 && e->desc)
+		snprintf(reason, sizeof(reason), "%s", e->desc);
+	return 0;
+}
+
+const char *h5_reason(void)
+{
+	reason[0] = '\0';
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, take_innermost, NULL);
+	/* low-level I/O failures carry the system's message */
+	char *s = strstr(reason, "error message = '");
+	if (s) {
+		s += strlen("error message = '");
+		char *end = strchr(s, '\'');
+		if (end)
+			*end = '\0';
+		memmove(reason, s, strlen(s) + 1);
+	}
+	if (!reason[0])
+		return "HDF5 error";
+	reason[0] = (char)((reason[0] >= 'A' && reason[0] <= 'Z') ? reason[0] + 32 : reason[0]);
+	return reason;
+}

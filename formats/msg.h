@@ -1,0 +1,20 @@
+/*
+ * msg.h - messages on stderr in one shape: "rnnbow CMD: subject: why",
+ * lowercase, no full stop. error() returns -1 so callers can goto out;
+ * die() only at the top level of a command.
+ */
+#ifndef RNNBOW_MSG_H
+#define RNNBOW_MSG_H
+
+/* "rnnbow" or "rnnbow record": set by the dispatcher before a command runs. */
+extern const char *msg_prog;
+
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The reason behind the last failed HDF5 call, in a few words (the system
+ * error when there was one, e.g. "No space left on device"). */
+const char *h5_reason(void);
+
+#endif

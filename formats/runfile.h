@@ -1,0 +1,67 @@
+/*
+ * runfile.h - writing a run file (SPEC 2, format version 1): HDF5, one file
+ * per run, every growing dataset chunked and extendable, written under
+ * single-writer/multiple-reader (SWMR) mode so that a reader can follow a
+ * run while it trains and a killed run keeps every row it had flushed.
+ *
+ * Workload: /train gets one row per training batch (thousands per second),
+ * buffered and written about once a second; /record gets one row per
+ * recorded batch, written and flushed at once. Chunk layout and the
+ * measurements behind it: docs/FORMAT.md.
+ */
+#ifndef RNNBOW_RUNFILE_H
+#define RNNBOW_RUNFILE_H
+
+#include "../libcore/train.h"
+
+#define RUNFILE_FORMAT "rnnbow"
+#define RUNFILE_FORMAT_VERSION 1
+
+/* What the root, /model and /train attributes say about a run. */
+struct run_info {
+	const char *software_version;
+	const char *command_line;
+	const char *created_utc;    /* ISO 8601, e.g. 2026-11-23T18:15:40Z */
+	uint64_t seed;
+	const char *corpus_name;
+	int64_t corpus_bytes;
+	const char *corpus_sha256;
+	const char *cell;           /* "rnn" */
+	const char *activation;
+	int64_t layers;
+	const uint8_t *vocab;       /* (V) byte value of each token id */
+	double init_scale;
+	const char *optimizer;
+	double learning_rate;
+	double clip;
+	int64_t batches;            /* planned */
+	int64_t record_every;
+};
+
+enum runfile_flags {
+	RUNFILE_FORCE = 1,       /* overwrite an existing file */
+	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
+	RUNFILE_HIDDEN = 4,      /* /record/hidden */
+};
+
+struct runfile;
+
+/* Creates path with every group, attribute and dataset, then starts SWMR
+ * writing. Refuses an existing file unless RUNFILE_FORCE. On failure prints
+ * "rnnbow CMD: PATH: why", removes what it created and returns NULL. */
+struct runfile *runfile_create(const char *path, const struct run_info *info,
+			       const struct model *m, int n, int flags);
+
+/* Buffers one /train row; writes the buffer when full or when a second has
+ * passed since the last write. Returns 0 or -1 (message printed). */
+int runfile_add_train(struct runfile *f, const struct batch_stats *st);
+
+/* Appends one /record row to every /record dataset and flushes each, so
+ * the row is committed when this returns 0. Returns -1 on failure. */
+int runfile_add_record(struct runfile *f, const struct record *r);
+
+/* Writes the /train buffer, closes the file and fsyncs it. Returns 0 or -1;
+ * the file is closed and f freed either way. */
+int runfile_close(struct runfile *f);
+
+#endif

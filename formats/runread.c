@@ -1,0 +1,164 @@
+/*
+ * runread.c - open and check run files (see runread.h).
+ */
+#include "runread.h"
+#include "h5util.h"
+#include "msg.h"
+#include "runfile.h"
+
+#include <errno.h>
+#include <hdf5_hl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int read_stdin(struct run *r)
+{
+	size_t cap = 1 << 20;
+	r->image = malloc(cap);
+	r->image_size = 0;
+	if (!r->image)
+		return error("-: out of memory");
+	for (;;) {
+		if (r->image_size == cap) {
+			void *p = realloc(r->image, cap *= 2);
+			if (!p)
+				return error("-: out of memory");
+			r->image = p;
+		}
+		size_t got = fread((char *)r->image + r->image_size, 1, cap - r->image_size, stdin);
+		r->image_size += got;
+		if (!got)
+			break;
+	}
+	if (ferror(stdin))
+		return error("-: cannot read stdin: %s", strerror(errno));
+	return 0;
+}
+
+static int check_run(struct run *r)
+{
+	char fmt[64];
+	if (h5_attr_get_str(r->file, "format", fmt, sizeof(fmt)) < 0 ||
+	    strcmp(fmt, RUNFILE_FORMAT))
+		return error("%s: an HDF5 file, but not an rnnbow run (no format=\"rnnbow\")",
+			     r->path);
+	if (h5_attr_get_i64(r->file, "format_version", &r->format_version) < 0)
+		return error("%s: run without a format_version", r->path);
+	if (r->format_version != RUNFILE_FORMAT_VERSION)
+		return error("%s: run format version %lld is not one this rnnbow reads (%d); "
+			     "use a matching rnnbow", r->path, (long long)r->format_version,
+			     RUNFILE_FORMAT_VERSION);
+	return 0;
+}
+
+int run_open(struct run *r, const char *path)
+{
+	struct stat st;
+	memset(r, 0, sizeof(*r));
+	r->file = H5I_INVALID_HID;
+	r->path = path;
+
+	if (!strcmp(path, "-")) {
+		if (read_stdin(r) < 0)
+			goto fail;
+		if (r->image_size < 8 || memcmp(r->image, "\211HDF\r\n\032\n", 8))
+			return run_close(r), error("-: not an HDF5 file");
+		H5E_BEGIN_TRY {
+			r->file = H5LTopen_file_image(r->image, r->image_size,
+						      H5LT_FILE_IMAGE_DONT_COPY |
+							      H5LT_FILE_IMAGE_DONT_RELEASE);
+		} H5E_END_TRY;
+		if (r->file < 0) {
+			error("-: cannot open the HDF5 image: %s", h5_reason());
+			goto fail;
+		}
+	} else {
+		if (stat(path, &st) < 0)
+			return error("%s: %s", path, strerror(errno));
+		if (S_ISDIR(st.st_mode))
+			return error("%s: is a directory, not a run file", path);
+		htri_t is;
+		H5E_BEGIN_TRY { is = H5Fis_hdf5(path); } H5E_END_TRY;
+		if (is <= 0) {
+			FILE *f = fopen(path, "rb");
+			if (!f)
+				return error("%s: %s", path, strerror(errno));
+			fclose(f);
+			return error("%s: not an HDF5 file (or a damaged one)", path);
+		}
+		/* SWMR first: it also opens runs still being written or killed */
+		H5E_BEGIN_TRY {
+			r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
+			if (r->file >= 0)
+				r->swmr = 1;
+			else
+				r->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+		} H5E_END_TRY;
+		if (r->file < 0)
+			return error("%s: cannot open: %s", path, h5_reason());
+	}
+	if (check_run(r) < 0)
+		goto fail;
+	return 0;
+fail:
+	run_close(r);
+	return -1;
+}
+
+void run_close(struct run *r)
+{
+	if (r->file >= 0)
+		H5Fclose(r->file);
+	r->file = H5I_INVALID_HID;
+	free(r->image);
+	r->image = NULL;
+}
+
+struct rows_walk {
+	int64_t min;
+	int any;
+};
+
+static herr_t visit_rows(hid_t obj, const char *name, const H5O_info_t *info, void *data)
+{
+	struct rows_walk *w = data;
+	if (info->type != H5O_TYPE_DATASET)
+		return 0;
+	hid_t d = H5Dopen2(obj, name, H5P_DEFAULT);
+	if (d < 0)
+		return 0;
+	if (H5Drefresh(d) < 0) { /* SWMR: see the latest extent */
+		/* not SWMR: the extent is current anyway */
+	}
+	int64_t rows = h5_rows(d);
+	H5Dclose(d);
+	if (rows >= 0 && (!w->any || rows < w->min)) {
+		w->min = rows;
+		w->any = 1;
+	}
+	return 0;
+}
+
+int64_t run_rows(const struct run *r, const char *group)
+{
+	struct rows_walk w = { 0, 0 };
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY {
+		g = H5Gopen2(r->file, group, H5P_DEFAULT);
+		if (g >= 0)
+			H5Ovisit2(g, H5_INDEX_NAME, H5_ITER_NATIVE, visit_rows, &w, H5O_INFO_BASIC);
+	} H5E_END_TRY;
+	if (g >= 0)
+		H5Gclose(g);
+	return w.any ? w.min : 0;
+}
+
+int64_t run_size(const struct run *r)
+{
+	struct stat st;
+	if (r->image)
+		return (int64_t)r->image_size;
+	return stat(r->path, &st) == 0 ? (int64_t)st.st_size : -1;
+}

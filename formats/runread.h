@@ -1,0 +1,35 @@
+/*
+ * runread.h - opening a run file for reading (SPEC 2): a path, or "-" for
+ * a run file on stdin (read into memory: HDF5 needs random access). A run
+ * that is still being written, or was killed, is opened for SWMR reading;
+ * its committed row count per group is its shortest dataset's.
+ */
+#ifndef RNNBOW_RUNREAD_H
+#define RNNBOW_RUNREAD_H
+
+#include <hdf5.h>
+#include <stdint.h>
+
+struct run {
+	hid_t file;
+	const char *path;    /* as given; "-" for stdin */
+	void *image;         /* the bytes of a run read from stdin */
+	size_t image_size;
+	int64_t format_version;
+	int swmr;            /* opened for SWMR reading */
+};
+
+/* Opens and checks a run: an HDF5 file whose root says format="rnnbow"
+ * and a format_version this program knows. Returns 0, or -1 after one
+ * message "rnnbow CMD: PATH: why". */
+int run_open(struct run *r, const char *path);
+void run_close(struct run *r);
+
+/* Committed rows of a group: the shortest first dimension among its
+ * datasets, subgroups included; 0 for an empty or missing group. */
+int64_t run_rows(const struct run *r, const char *group);
+
+/* Size of the run in bytes (file size, or the stdin image's). */
+int64_t run_size(const struct run *r);
+
+#endif
