@@ -20,7 +20,7 @@ DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # the high-level library (file images) sits beside libhdf5
 HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
 
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fno-math-errno -g \
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math -g \
 	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -DRNNBOW_VERSION='"$(VERSION)"'
 ifdef SANITIZE
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer

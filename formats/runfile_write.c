@@ -27,9 +27,13 @@
 struct column {
 	hid_t dset;
 	hid_t mtype;      /* memory type of a row's elements */
+	hid_t fspace;     /* file dataspace, resized in place on append */
+	hid_t mspace1;    /* memory dataspace of one row (the common append) */
 	int rank;
 	hsize_t dims[4];  /* dims[0] = rows written */
 };
+
+
 
 struct runfile {
 	char *path;
@@ -60,7 +64,7 @@ static int col_create(struct column *c, hid_t group, const char *name, hid_t fty
 	hid_t space = H5I_INVALID_HID, dcpl = H5I_INVALID_HID, dapl = H5I_INVALID_HID;
 	int rc = -1;
 
-	c->dset = H5I_INVALID_HID;
+	c->dset = c->fspace = c->mspace1 = H5I_INVALID_HID;
 	c->mtype = mtype;
 	c->rank = tail_rank + 1;
 	memset(c->dims, 0, sizeof(c->dims));
@@ -79,7 +83,15 @@ static int col_create(struct column *c, hid_t group, const char *name, hid_t fty
 	    H5Pset_chunk_cache(dapl, 0, 0, 1.0) < 0)
 		goto out;
 	c->dset = H5Dcreate2(group, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
-	if (c->dset >= 0)
+	if (c->dset < 0)
+		goto out;
+	c->fspace = space;
+	space = H5I_INVALID_HID;
+	hsize_t one[4] = { 1 };
+	for (int i = 1; i < c->rank; i++)
+		one[i] = c->dims[i];
+	c->mspace1 = H5Screate_simple(c->rank, one, NULL);
+	if (c->mspace1 >= 0)
 		rc = 0;
 out:
 	if (dapl >= 0)
@@ -100,32 +112,43 @@ static hsize_t rows_per_chunk(size_t row_bytes, hsize_t cap)
 	return r > cap ? cap : r;
 }
 
-/* Appends nrows rows from buf (no flush). */
+/* Appends nrows rows from buf (no flush). The dataspaces are kept per
+ * column and resized in place: an append is then set_extent + one write. */
 static int col_append(struct column *c, hsize_t nrows, const void *buf)
 {
 	hsize_t start[4] = { c->dims[0] }, count[4] = { nrows };
-	hid_t fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
+	hid_t mspace = c->mspace1;
 	int rc = -1;
 
 	for (int i = 1; i < c->rank; i++)
 		count[i] = c->dims[i];
 	c->dims[0] += nrows;
-	if (H5Dset_extent(c->dset, c->dims) < 0) {
+	if (H5Dset_extent(c->dset, c->dims) < 0 ||
+	    H5Sset_extent_simple(c->fspace, c->rank, c->dims, NULL) < 0) {
 		c->dims[0] -= nrows;
 		return -1;
 	}
-	if ((fspace = H5Dget_space(c->dset)) < 0 ||
-	    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
-	    (mspace = H5Screate_simple(c->rank, count, NULL)) < 0)
-		goto out;
-	if (H5Dwrite(c->dset, c->mtype, mspace, fspace, H5P_DEFAULT, buf) >= 0)
+	if (H5Sselect_hyperslab(c->fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+		return -1;
+	if (nrows != 1 && (mspace = H5Screate_simple(c->rank, count, NULL)) < 0)
+		return -1;
+	if (H5Dwrite(c->dset, c->mtype, mspace, c->fspace, H5P_DEFAULT, buf) >= 0)
 		rc = 0;
-out:
-	if (mspace >= 0)
+	if (mspace != c->mspace1)
 		H5Sclose(mspace);
-	if (fspace >= 0)
-		H5Sclose(fspace);
 	return rc;
+}
+
+static void col_close(struct column *c)
+{
+	if (c->dset <= 0) /* 0: never created (calloc) */
+		return;
+	H5Dclose(c->dset);
+	if (c->fspace > 0)
+		H5Sclose(c->fspace);
+	if (c->mspace1 > 0)
+		H5Sclose(c->mspace1);
+	c->dset = H5I_INVALID_HID;
 }
 
 static hid_t make_group(hid_t parent, const char *name)
@@ -248,12 +271,10 @@ static int create_record_columns(struct runfile *f, hid_t rec)
 static void free_runfile(struct runfile *f)
 {
 	for (int i = 0; i < f->nrec; i++)
-		if (f->rec[i].dset > 0) /* 0: never created (calloc) */
-			H5Dclose(f->rec[i].dset);
-	struct column *tc[3] = { &f->t_batch, &f->t_loss, &f->t_norm };
-	for (int i = 0; i < 3; i++)
-		if (tc[i]->dset > 0)
-			H5Dclose(tc[i]->dset);
+		col_close(&f->rec[i]);
+	col_close(&f->t_batch);
+	col_close(&f->t_loss);
+	col_close(&f->t_norm);
 	free(f->buf_batch);
 	free(f->buf_loss);
 	free(f->buf_norm);
@@ -303,7 +324,12 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 
 	what = "cannot create the file";
 	if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
-	    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0)
+	    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+	    /* no raw-data chunk cache, file-wide: H5Fstart_swmr_write reopens
+	     * the datasets and would drop a per-dataset setting. Appends then
+	     * go straight to their rows; a cached chunk would be rewritten
+	     * whole at every flush (64 KiB per dataset per record, measured). */
+	    H5Pset_cache(fapl, 0, 0, 0, 1.0) < 0)
 		goto fail;
 	f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
 	if (f->file < 0)

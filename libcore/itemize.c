@@ -28,11 +28,16 @@ int itemize_ws_init(struct itemize_ws *w, int n, int H)
 	w->M = malloc(N * h * sizeof(double));
 	w->D = malloc(N * h * sizeof(double));
 	w->sq = malloc(N * sizeof(double));
+	w->absblk = malloc(N * h * sizeof(float));
+	w->ones = malloc(h * sizeof(float));
+	w->l1 = malloc(N * sizeof(float));
 	if (!w->delta || !w->hl1 || !w->hp || !w->K || !w->A || !w->M || !w->D ||
-	    !w->sq) {
+	    !w->sq || !w->absblk || !w->ones || !w->l1) {
 		itemize_ws_free(w);
 		return -1;
 	}
+	for (int i = 0; i < H; i++)
+		w->ones[i] = 1.0f;
 	return 0;
 }
 
@@ -46,6 +51,9 @@ void itemize_ws_free(struct itemize_ws *w)
 	free(w->M);
 	free(w->D);
 	free(w->sq);
+	free(w->absblk);
+	free(w->ones);
+	free(w->l1);
 	memset(w, 0, sizeof(*w));
 }
 
@@ -71,33 +79,32 @@ static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 	}
 }
 
-static void itemize_g(float *g, const struct itemize_ws *w)
+/* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / H^2: the L1 norms of a whole lag
+ * block are one sgemv of its absolute values with a vector of ones. */
+static void itemize_g(float *g, struct itemize_ws *w)
 {
 	const int n = w->n, H = w->H;
 	const float scale = 1.0f / ((float)H * (float)H);
 	memset(g, 0, (size_t)n * n * sizeof(float));
 	for (int d = 0; d < n; d++) {
 		const float *blk = w->delta + lag_block(n, d) * H;
-		for (int j = 0; j + d < n; j++) {
-			float l1 = cblas_sasum(H, blk + (size_t)j * H, 1);
-			g[(size_t)(j + d) * n + j] = l1 * w->hl1[j] * scale;
-		}
+		int rows = n - d;
+		for (size_t i = 0; i < (size_t)rows * H; i++)
+			w->absblk[i] = fabsf(blk[i]);
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, H, 1.0f, w->absblk, H, w->ones, 1,
+			    0.0f, w->l1, 1);
+		for (int j = 0; j < rows; j++)
+			g[(size_t)(j + d) * n + j] = w->l1[j] * w->hl1[j] * scale;
 	}
 }
 
-static double dot_rows(const double *a, const double *b, size_t len)
-{
-	double s = 0.0;
-	for (size_t i = 0; i < len; i++)
-		s += a[i] * b[i];
-	return s;
-}
-
-/* E[k] from the Gram form, adding one lag block per k, highest lag first. */
+/* E[k] from the Gram form, adding one lag block per k, highest lag first.
+ * At step k, A = A_k has non-zero rows [0, r) only (r = n-k-1), so the dot
+ * needs M = K A on those rows only: M[0:r) = K[0:r, 0:r) A[0:r). When r grows
+ * by one, the new row of M is first brought up to date from the old A. */
 static void itemize_E(float *E, struct itemize_ws *w)
 {
 	const int n = w->n, H = w->H;
-	const size_t nh = (size_t)n * H;
 	double total = 0.0, *sq = w->sq; /* sq[k] = |R_k|_F^2 */
 
 	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, H, 1.0, w->hp, H,
@@ -105,22 +112,27 @@ static void itemize_E(float *E, struct itemize_ws *w)
 	for (int i = 0; i < n; i++) /* mirror the upper triangle */
 		for (int j = 0; j < i; j++)
 			w->K[(size_t)i * n + j] = w->K[(size_t)j * n + i];
-	memset(w->A, 0, nh * sizeof(double));
-	memset(w->M, 0, nh * sizeof(double));
+	memset(w->A, 0, (size_t)n * H * sizeof(double));
+	memset(w->M, 0, (size_t)n * H * sizeof(double));
 
 	sq[n - 1] = 0.0; /* R_{n-1} keeps nothing out */
 	for (int k = n - 2; k >= -1; k--) {
-		int d = k + 1, rows = n - d; /* lag block d: j = 0..rows-1 */
+		int d = k + 1, r = n - d; /* lag block d: j = 0..r-1 */
 		const float *blk = w->delta + lag_block(n, d) * H;
-		size_t len = (size_t)rows * H;
+		size_t len = (size_t)r * H;
+		double *Mnew = w->M + (size_t)(r - 1) * H;
+		/* new row r-1 of M from A_{k+1} (rows [0, r-1)) */
+		if (r > 1)
+			cblas_dgemv(CblasRowMajor, CblasTrans, r - 1, H, 1.0, w->A, H,
+				    w->K + (size_t)(r - 1) * n, 1, 0.0, Mnew, 1);
 		for (size_t i = 0; i < len; i++) {
 			w->D[i] = blk[i];
 			w->A[i] += blk[i];
 		}
-		/* M (n, H) += K[:, 0..rows) (n, rows) D (rows, H) */
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, rows,
-			    1.0, w->K, n, w->D, H, 1.0, w->M, H);
-		double f = dot_rows(w->A, w->M, nh);
+		/* M[0:r) += K[0:r, 0:r) D[0:r) */
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, H, r, 1.0, w->K, n,
+			    w->D, H, 1.0, w->M, H);
+		double f = cblas_ddot((blasint)len, w->A, 1, w->M, 1);
 		if (k >= 0)
 			sq[k] = f;
 		else

@@ -11,8 +11,9 @@
  *   - E uses the Gram matrix K = Hp Hp^T of the inputs h_{j-1}: the part
  *     of dW_hh with lags > k is R_k = A_k^T Hp, where row j of A_k sums
  *     delta_{t,j} over t > j+k, so |R_k|_F^2 = sum(A_k .* (K A_k)); A_k and
- *     M_k = K A_k grow by one lag block per k, in double precision.
- * Cost ~ n^2 H^2 + n^3 H flops, memory n(n+1)/2 * H floats for the deltas.
+ *     M_k = K A_k grow by one lag block per k, in double precision
+ *     (M only on the rows A_k has).
+ * Cost ~ n^2 H^2 + 2/3 n^3 H flops, memory n(n+1)/2 * H floats for the deltas.
  */
 #ifndef RNNBOW_ITEMIZE_H
 #define RNNBOW_ITEMIZE_H
@@ -29,6 +30,9 @@ struct itemize_ws {
 	double *M;     /* (n, H) K A */
 	double *D;     /* (n, H) one lag block in double */
 	double *sq;    /* (n) |R_k|_F^2 */
+	float *absblk; /* (n, H) |delta| of one lag block */
+	float *ones;   /* (H) */
+	float *l1;     /* (n) row L1 norms of one lag block */
 };
 
 int itemize_ws_init(struct itemize_ws *w, int n, int H);

@@ -3,6 +3,7 @@
  */
 #include "optim.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,16 +97,18 @@ int optim_parse(const char *s, enum optim_kind *kind)
 
 double grad_norm(const float *grads, size_t n)
 {
-	double s = 0.0;
-	for (size_t i = 0; i < n; i++)
-		s += (double)grads[i] * grads[i];
-	return sqrt(s);
+	/* float products summed in double, vectorised by OpenBLAS */
+	return sqrt(cblas_dsdot((blasint)n, grads, 1, grads, 1));
 }
 
 void grad_clip(float *grads, size_t n, float clip)
 {
 	if (!(clip > 0.0f))
 		return;
-	for (size_t i = 0; i < n; i++)
-		grads[i] = fminf(fmaxf(grads[i], -clip), clip);
+	/* plain comparisons vectorise (fminf/fmaxf are calls) and let NaN through */
+	for (size_t i = 0; i < n; i++) {
+		float g = grads[i];
+		g = g > clip ? clip : g;
+		grads[i] = g < -clip ? -clip : g;
+	}
 }

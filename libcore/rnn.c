@@ -2,6 +2,7 @@
  * rnn.c - vanilla RNN forward/backward through time with OpenBLAS.
  */
 #include "rnn.h"
+#include "fastmath.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -54,13 +55,13 @@ static void activate(float *h, float *dact, int H, enum act_kind act)
 		break;
 	case ACT_SIGMOID:
 		for (int i = 0; i < H; i++) {
-			h[i] = 1.0f / (1.0f + expf(-h[i]));
+			h[i] = fast_sigmoidf(h[i]);
 			dact[i] = h[i] * (1.0f - h[i]);
 		}
 		break;
 	default:
 		for (int i = 0; i < H; i++) {
-			h[i] = tanhf(h[i]);
+			h[i] = fast_tanhf(h[i]);
 			dact[i] = 1.0f - h[i] * h[i];
 		}
 	}
@@ -79,10 +80,10 @@ static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 		}
 	double sum = 0.0;
 	float ly = p[y] - mx;
-	for (int v = 0; v < V; v++) {
-		p[v] = expf(p[v] - mx);
+	for (int v = 0; v < V; v++) /* vectorises: keep the sum apart */
+		p[v] = fast_expf(p[v] - mx);
+	for (int v = 0; v < V; v++)
 		sum += p[v];
-	}
 	float inv = (float)(1.0 / sum);
 	for (int v = 0; v < V; v++)
 		p[v] *= inv;

@@ -8,6 +8,7 @@
  *   - cases with known answers (W_hh = 0; all weights zero);
  *   - one deliberately broken oracle, to prove the comparisons can fail.
  */
+#include "../libcore/fastmath.h"
 #include "../libcore/itemize.h"
 #include "../libcore/optim.h"
 #include "../libcore/rng.h"
@@ -344,9 +345,30 @@ static void test_trainer(void)
 	trainer_free(&b);
 }
 
+/* fast_expf, fast_tanhf and fast_sigmoidf against double precision */
+static void test_fastmath(void)
+{
+	double we = 0, wt = 0, ws = 0;
+	for (int i = -200000; i <= 200000; i++) {
+		float x = (float)i * 1e-4f;
+		double e = exp((double)x), t = tanh((double)x), s = 1 / (1 + exp(-(double)x));
+		we = fmax(we, fabs(fast_expf(x) - e) / e);
+		if (t != 0)
+			wt = fmax(wt, fabs(fast_tanhf(x) - t) / fabs(t));
+		ws = fmax(ws, fabs(fast_sigmoidf(x) - s) / s);
+	}
+	tap_check(we < 5e-7, "fast_expf relative error %.3g over [-20, 20]", we);
+	tap_check(wt < 5e-7, "fast_tanhf relative error %.3g over [-20, 20]", wt);
+	tap_check(ws < 5e-7, "fast_sigmoidf relative error %.3g over [-20, 20]", ws);
+	tap_check(fast_tanhf(30.0f) == 1.0f && fast_tanhf(-30.0f) == -1.0f &&
+		  fast_expf(-200.0f) >= 0.0f && fast_expf(-200.0f) < 1e-37f,
+		  "fast math saturates cleanly far out");
+}
+
 int main(void)
 {
 	openblas_set_num_threads(1);
+	test_fastmath();
 	test_finite_differences(ACT_TANH);
 	test_finite_differences(ACT_RELU);
 	test_finite_differences(ACT_SIGMOID);
