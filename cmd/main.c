@@ -62,6 +62,7 @@ int main(int argc, char **argv)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
 	if (argc < 2) {
+		error("no command given");
 		print_usage(stderr);
 		return 2;
 	}

@@ -35,10 +35,14 @@ struct column {
 
 
 
+/* The /record columns, in the order runfile_add_record writes them. */
+enum { R_BATCH, R_POSITION, R_INPUT, R_TARGET, R_PREDICTED, R_LOSS, R_ITEMIZED,
+       R_TRUNC, R_H0, R_HIDDEN, R_PARAMS };
+
 struct runfile {
 	char *path;
 	hid_t file;
-	struct column rec[8 + P_COUNT];
+	struct column rec[R_PARAMS + P_COUNT]; /* fixed columns, hidden, params */
 	int nrec;
 	struct column t_batch, t_loss, t_norm;
 	int64_t *buf_batch;
@@ -212,10 +216,6 @@ static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_in
 	bad |= h5_attr_put_i64(train, "record_every", in->record_every);
 	return bad ? -1 : 0;
 }
-
-/* The /record columns, in the order runfile_add_record writes them. */
-enum { R_BATCH, R_POSITION, R_INPUT, R_TARGET, R_PREDICTED, R_LOSS, R_ITEMIZED,
-       R_TRUNC, R_H0, R_HIDDEN, R_PARAMS };
 
 static int create_record_columns(struct runfile *f, hid_t rec)
 {

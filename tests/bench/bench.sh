@@ -1,0 +1,81 @@
+#!/bin/sh
+# Benchmark behind `make bench`: rnnbow's training throughput, the cost of
+# recording every batch, the speed-up over a plain numpy loop
+# (tests/bench/minchar_numpy.py), and whether peak memory stays flat as a
+# recording run grows.  Run from the repository root after `make rnnbow`:
+#     sh tests/bench/bench.sh
+# It reports; it does not judge: exit 0 even when a goal is missed, non-zero
+# only when a command fails.  About 1 minute on a 2-core machine.
+set -eu
+export LC_ALL=C                 # stable glob order and number formatting
+export OPENBLAS_NUM_THREADS=1   # one BLAS thread, for rnnbow and numpy alike
+PY=/usr/bin/python3
+RNNBOW=./rnnbow
+N=25                            # steps per batch (rnnbow's and numpy's default)
+
+[ -x "$RNNBOW" ] || { echo "bench: $RNNBOW not found; run make rnnbow" >&2; exit 1; }
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+
+# A 4,000,000-byte corpus of C headers, the same bytes on every run of one
+# machine: the HDF5 and system headers in sorted order, repeated as needed.
+: > "$T/src"
+while [ "$(wc -c < "$T/src")" -lt 4000000 ]; do
+    cat /usr/include/hdf5/serial/*.h /usr/include/*.h >> "$T/src"
+done
+head -c 4000000 "$T/src" > "$T/corpus.txt"
+rm "$T/src"
+CORPUS=$T/corpus.txt
+
+# measure CMD...: run CMD, print "wall_seconds peak_rss_kb" of it.
+# /usr/bin/time (Debian package `time`) when present, else a python wrapper.
+measure() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -o "$T/time" -f '%e %M' "$@"
+        cat "$T/time"
+    else
+        "$PY" -c 'import resource, subprocess, sys, time
+t = time.perf_counter(); rc = subprocess.run(sys.argv[1:]).returncode
+if rc: sys.exit(rc)
+print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+    fi
+}
+
+# rec BATCHES EVERY: time one `rnnbow record` run, print "seconds peak_kb".
+rec() {
+    measure "$RNNBOW" record "$CORPUS" -o "$T/run.h5" --force --quiet \
+        --batches "$1" --record-every "$2"
+}
+
+echo "rnnbow benchmark: 4,000,000-byte C corpus, H=100, n=$N, OPENBLAS_NUM_THREADS=1" >&2
+
+echo "  plain training, 40000 batches ..." >&2
+r=$(rec 40000 0);    plain=$(echo "$r" | awk -v b=40000 -v n=$N '{ print b * n / $1 }')
+echo "  recording every batch, 20000 batches ..." >&2
+r=$(rec 20000 1);    every=$(echo "$r" | awk -v b=20000 -v n=$N '{ print b * n / $1 }')
+echo "  numpy baseline, 2000 batches ..." >&2
+r=$("$PY" tests/bench/minchar_numpy.py --corpus "$CORPUS" --batches 2000)
+numpy=$(echo "$r" | sed -n 's/^chars_per_s=\([0-9.]*\) .*/\1/p')
+[ -n "$numpy" ] || { echo "bench: unexpected numpy output: $r" >&2; exit 1; }
+echo "  peak RSS, recording 1000 batches ..." >&2
+rss1k=$(rec 1000 1 | awk '{ print $2 }')
+echo "  peak RSS, recording 100000 batches (~35 s, ~350 MB on disk) ..." >&2
+rss100k=$(rec 100000 1 | awk '{ print $2 }')
+rm -f "$T/run.h5"
+
+# The report, ratios from this run's numbers, each against its goal.
+awk -v plain="$plain" -v every="$every" -v numpy="$numpy" \
+    -v r1="$rss1k" -v r2="$rss100k" '
+function verdict(ok) { return ok ? "PASS" : "MISS" }
+BEGIN {
+    printf "plain training      %8.0f chars/s\n", plain
+    printf "record every batch  %8.0f chars/s\n", every
+    printf "numpy baseline      %8.0f chars/s\n", numpy
+    speed = plain / numpy; cost = plain / every; grow = (r2 - r1) / r1 * 100
+    printf "plain / numpy       %8.1fx   (goal >= 25x)   %s\n", speed, verdict(speed >= 25)
+    printf "record cost         %8.2fx   (goal <= 3x)    %s\n", cost, verdict(cost <= 3)
+    printf "peak RSS 1k / 100k  %.1f MB / %.1f MB = %+.1f%%  (goal <= 10%%)  %s\n",
+        r1 / 1024, r2 / 1024, grow, verdict(grow <= 10)
+}'

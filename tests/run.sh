@@ -1,0 +1,41 @@
+#!/bin/sh
+# run.sh - run every test suite and count its TAP-style lines
+# ("ok - ..." / "not ok - ..."); a suite that exits non-zero without a
+# failing line counts as one failure. Ends with "N passed, N failed".
+# Run from the repository root after `make rnnbow` (make test does both).
+set -u
+PY=/usr/bin/python3
+BIN=./rnnbow
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+suite() {
+	name=$1
+	shift
+	echo "== $name"
+	start=$(date +%s)
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(not )?ok ' "$log" | grep -v '^ok ' >/dev/null && cat "$log" || grep -E '^(not ok|#)' "$log"
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		tail -20 "$log"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "   $p passed, $f failed ($(($(date +%s) - start)) s)"
+}
+
+suite "libcore: gradients, itemizer, optimizers" build/tests/test_core
+suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
+suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
+suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
+suite "README examples" sh tests/test_readme.sh "$BIN"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,122 @@
+#!/bin/sh
+# test_cli.sh - the command line: help and exit codes, every bad input of
+# the record issue (one-line error, non-zero exit, no file left behind),
+# --force, stdin, info, determinism across runs (h5diff and bytes).
+# Usage: sh tests/test_cli.sh ./rnnbow
+set -u
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/lib.sh"
+
+# a small corpus: 3 KB of varied text
+i=0
+while [ $i -lt 60 ]; do
+	echo "line $i: the quick brown fox $((i * 7 % 13)) jumps over the lazy dog;" >>"$T/c.txt"
+	i=$((i + 1))
+done
+R="--quiet --hidden 8 --seq-len 10 --batches 30 --record-every 5"
+
+# --- help and exit codes ---
+check "rnnbow --help exits 0 with usage on stdout" sh -c "'$BIN' --help | grep -q '^usage: rnnbow'"
+expect_fail 2 "rnnbow with no command" "$BIN"
+expect_fail 2 "unknown command" "$BIN" frobnicate
+check "rnnbow help record prints the record usage" sh -c "'$BIN' help record | grep -q '^usage: rnnbow record'"
+check "rnnbow record --help exits 0" sh -c "'$BIN' record --help >/dev/null"
+check "rnnbow info --help exits 0" sh -c "'$BIN' info --help | grep -q '^usage: rnnbow info'"
+check "--version" sh -c "'$BIN' --version | grep -q '^rnnbow [0-9]'"
+
+# --- bad input: error, exit status, nothing created ---
+bad() { # bad CODE WHAT ARGS...: also checks that no output file appeared
+	code=$1 what=$2
+	shift 2
+	rm -f "$T/o.h5"
+	expect_fail "$code" "$what" "$BIN" record "$@"
+	if [ -e "$T/o.h5" ]; then notok "$what: left $T/o.h5 behind"; fi
+}
+: >"$T/empty.txt"
+printf 'short' >"$T/short.txt"
+mkdir "$T/dir"
+bad 1 "missing corpus" "$T/nope.txt" -o "$T/o.h5" $R
+bad 1 "empty corpus" "$T/empty.txt" -o "$T/o.h5" $R
+bad 1 "corpus shorter than seq-len+1" "$T/short.txt" -o "$T/o.h5" $R
+bad 1 "a directory as corpus" "$T/dir" -o "$T/o.h5" $R
+bad 2 "--hidden 0" "$T/c.txt" -o "$T/o.h5" --hidden 0
+bad 2 "--seq-len -3" "$T/c.txt" -o "$T/o.h5" --seq-len -3
+bad 2 "--lr abc" "$T/c.txt" -o "$T/o.h5" --lr abc
+bad 2 "--lr 0" "$T/c.txt" -o "$T/o.h5" --lr 0
+bad 2 "--batches 1.5" "$T/c.txt" -o "$T/o.h5" --batches 1.5
+bad 2 "--clip -1" "$T/c.txt" -o "$T/o.h5" --clip -1
+bad 2 "--seed with trailing junk" "$T/c.txt" -o "$T/o.h5" --seed 12x
+bad 2 "--activation softsign" "$T/c.txt" -o "$T/o.h5" --activation softsign
+bad 2 "--optimizer rmsprop" "$T/c.txt" -o "$T/o.h5" --optimizer rmsprop
+bad 2 "--cell lstm (not yet)" "$T/c.txt" -o "$T/o.h5" --cell lstm
+bad 2 "--layers 2 (not yet)" "$T/c.txt" -o "$T/o.h5" --layers 2
+bad 2 "unknown option" "$T/c.txt" -o "$T/o.h5" --frobnicate
+bad 2 "option without its value" "$T/c.txt" -o "$T/o.h5" --hidden
+bad 2 "no -o" "$T/c.txt" $R
+bad 2 "stdin mixed with files" - "$T/c.txt" -o "$T/o.h5"
+expect_fail 1 "output in a missing directory" "$BIN" record "$T/c.txt" -o "$T/no/such/dir/o.h5" $R
+expect_fail 1 "output under a regular file" "$BIN" record "$T/c.txt" -o "$T/c.txt/o.h5" $R
+expect_fail 1 "output is a directory" "$BIN" record "$T/c.txt" -o "$T/dir" $R
+
+# --- existing output: refused without --force, untouched; replaced with it ---
+echo "precious" >"$T/keep.h5"
+expect_fail 1 "existing output without --force" "$BIN" record "$T/c.txt" -o "$T/keep.h5" $R
+check "the existing file is untouched" grep -q precious "$T/keep.h5"
+check "--force overwrites it with a run" sh -c "'$BIN' record '$T/c.txt' -o '$T/keep.h5' $R --force && h5dump -H '$T/keep.h5' >/dev/null"
+
+# --- a good run; stdin; the built-in corpus ---
+check "record exits 0 and writes a run" "$BIN" record "$T/c.txt" -o "$T/a.h5" $R
+check "record - reads the corpus from stdin" sh -c "'$BIN' record - -o '$T/stdin.h5' $R <'$T/c.txt'"
+check "stdin and file give the same datasets" h5diff --exclude-path /record/batch "$T/a.h5" "$T/stdin.h5" /record
+check "no corpus: the built-in corpus, announced on stderr" sh -c \
+	"'$BIN' record -o '$T/builtin.h5' --hidden 8 --batches 5 2>&1 >/dev/null | grep -q 'built-in corpus'"
+check "--record-every 0 records nothing" sh -c \
+	"'$BIN' record '$T/c.txt' -o '$T/none.h5' --quiet --batches 10 --record-every 0 &&
+	 '$BIN' info '$T/none.h5' | grep -q 'record:  none'"
+check "--quiet prints nothing" sh -c "'$BIN' record '$T/c.txt' -o '$T/q.h5' $R 2>&1 | wc -c | grep -qx 0"
+check "without --quiet, progress is a log line on a non-terminal" sh -c \
+	"'$BIN' record '$T/c.txt' -o '$T/p.h5' --hidden 8 --seq-len 10 --batches 30 2>&1 >/dev/null | grep -q '30 batches'"
+
+# --- determinism: same seed and command line, same datasets and bytes ---
+mkdir "$T/r1" "$T/r2" "$T/r3"
+for d in r1 r2; do
+	(cd "$T/$d" && SOURCE_DATE_EPOCH=0 "$BIN" record ../c.txt -o run.h5 $R --save-params --seed 7)
+done
+(cd "$T/r3" && SOURCE_DATE_EPOCH=0 "$BIN" record ../c.txt -o run.h5 $R --save-params --seed 8)
+check "two runs with the same seed: h5diff finds no difference" h5diff "$T/r1/run.h5" "$T/r2/run.h5"
+check "two runs with the same seed: identical bytes" cmp -s "$T/r1/run.h5" "$T/r2/run.h5"
+check "different seeds differ" sh -c "! h5diff -q '$T/r1/run.h5' '$T/r3/run.h5' /record/itemized /record/itemized"
+check "OPENBLAS_NUM_THREADS=2 gives the same datasets" sh -c \
+	"cd '$T/r2' && OPENBLAS_NUM_THREADS=2 SOURCE_DATE_EPOCH=0 '$BIN' record ../c.txt -o run.h5 $R --save-params --seed 7 --force &&
+	 h5diff '$T/r1/run.h5' run.h5 /record /record && h5diff '$T/r1/run.h5' run.h5 /train /train"
+
+# --- info ---
+check "info describes a run" sh -c "'$BIN' info '$T/a.h5' | grep -q 'records (batches 0 to 25)'"
+check "info --format json is one valid object" sh -c \
+	"'$BIN' info --format json '$T/a.h5' | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d[\"records\"]==6 and d[\"seq_len\"]==10'"
+check "info - reads the run from stdin" sh -c "'$BIN' info - <'$T/a.h5' | grep -q 'hidden 8'"
+expect_fail 1 "info on a text file" "$BIN" info "$T/c.txt"
+expect_fail 1 "info on a missing file" "$BIN" info "$T/nope.h5"
+expect_fail 1 "info on a directory" "$BIN" info "$T/dir"
+expect_fail 1 "info - on text" sh -c "'$BIN' info - <'$T/c.txt'"
+$PY -c "import h5py; h5py.File('$T/other.h5','w').create_dataset('x', data=[1,2,3])"
+expect_fail 1 "info on an HDF5 file that is not a run" "$BIN" info "$T/other.h5"
+cp "$T/a.h5" "$T/v2.h5"
+$PY -c "import h5py; f=h5py.File('$T/v2.h5','r+'); f.attrs.modify('format_version', 2)"
+expect_fail 1 "info on an unknown format_version" "$BIN" info "$T/v2.h5"
+check "the format_version message names the version" sh -c "'$BIN' info '$T/v2.h5' 2>&1 | grep -q 'version 2'"
+expect_fail 2 "info with two files" "$BIN" info "$T/a.h5" "$T/a.h5"
+expect_fail 2 "info --format xml" "$BIN" info --format xml "$T/a.h5"
+expect_fail 1 "a full stdout is an error" sh -c "'$BIN' info '$T/a.h5' >/dev/full"
+
+# --- SIGTERM: finish the batch, close cleanly, say so ---
+"$BIN" record "$T/c.txt" -o "$T/term.h5" --quiet --hidden 8 --seq-len 10 --batches 100000000 --record-every 50 2>"$T/term.err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM: exit 1 with a message" sh -c "[ $rc -eq 1 ] && grep -q 'interrupted by signal' '$T/term.err'"
+check "SIGTERM: the file opens without h5clear" sh -c "h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped early'"
+
+finish
