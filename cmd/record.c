@@ -235,7 +235,7 @@ int cmd_record(int argc, char **argv)
 	cfg.H = (int)o.hidden;
 	cfg.V = vocab.size;
 	cfg.n = (int)o.seq_len;
-	cfg.lr = o.lr_seen ? (float)o.lr : optim_default_lr(cfg.optim);
+	cfg.lr = (float)(o.lr_seen ? o.lr : optim_default_lr(cfg.optim));
 	cfg.clip = (float)o.clip;
 	cfg.init_scale = (float)o.init_scale;
 	cfg.seed = (uint64_t)o.seed;
@@ -257,7 +257,7 @@ int cmd_record(int argc, char **argv)
 		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha, .cell = "rnn",
 		.activation = act_name(cfg.act), .layers = 1, .vocab = vocab.bytes,
 		.init_scale = o.init_scale, .optimizer = optim_name(cfg.optim),
-		.learning_rate = cfg.lr, .clip = o.clip, .batches = o.batches,
+		.learning_rate = o.lr_seen ? o.lr : optim_default_lr(cfg.optim), .clip = o.clip, .batches = o.batches,
 		.record_every = o.record_every,
 	};
 	rf = runfile_create(o.output, &info, &tr.m, cfg.n,

@@ -3,6 +3,8 @@
  */
 #include "optim.h"
 
+#include "fastmath.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@ void optim_free(struct optim *o)
 	o->mem = o->mem2 = NULL;
 }
 
-void optim_step(struct optim *o, float *restrict params, const float *restrict grads)
+HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *restrict grads)
 {
 	const size_t n = o->n;
 	const float lr = o->lr;
@@ -64,12 +66,12 @@ void optim_step(struct optim *o, float *restrict params, const float *restrict g
 	}
 }
 
-float optim_default_lr(enum optim_kind kind)
+double optim_default_lr(enum optim_kind kind)
 {
 	switch (kind) {
-	case OPT_SGD: return 0.01f;
-	case OPT_ADAM: return 0.002f;
-	default: return 0.1f;
+	case OPT_SGD: return 0.01;
+	case OPT_ADAM: return 0.002;
+	default: return 0.1;
 	}
 }
 
@@ -101,7 +103,7 @@ double grad_norm(const float *grads, size_t n)
 	return sqrt(cblas_dsdot((blasint)n, grads, 1, grads, 1));
 }
 
-void grad_clip(float *grads, size_t n, float clip)
+HOT_LOOPS void grad_clip(float *grads, size_t n, float clip)
 {
 	if (!(clip > 0.0f))
 		return;

@@ -29,7 +29,7 @@ void optim_free(struct optim *o);
 void optim_step(struct optim *o, float *params, const float *grads);
 
 /* The default learning rate of each optimizer: 0.1, 0.01, 0.002. */
-float optim_default_lr(enum optim_kind kind);
+double optim_default_lr(enum optim_kind kind);
 const char *optim_name(enum optim_kind kind);
 int optim_parse(const char *s, enum optim_kind *kind);
 
