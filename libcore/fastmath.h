@@ -15,6 +15,16 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Element-wise hot loops are built twice, for AVX2 and for the x86-64
+ * baseline, and the loader picks one (GCC function multiversioning). Only
+ * +, *, / and sqrt are used, which IEEE rounds the same at any width, so
+ * both give the same bytes. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(RNNBOW_NO_CLONES)
+#define HOT_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define HOT_LOOPS
+#endif
+
 static inline float fast_expf(float x)
 {
 	const float log2e = 1.44269504088896341f;

@@ -3,6 +3,8 @@
  */
 #include "itemize.h"
 
+#include "fastmath.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -59,7 +61,7 @@ void itemize_ws_free(struct itemize_ws *w)
 
 /* All deltas, lag by lag: delta_{t,t} = act'(z_t) * dh_out_t, then
  * delta_{t,j-1} = act'(z_{j-1}) * (W_hh^T delta_{t,j}) for every t at once. */
-static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
+HOT_LOOPS static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 			   const struct model *m)
 {
 	const int n = w->n, H = w->H;
@@ -81,7 +83,7 @@ static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 
 /* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / H^2: the L1 norms of a whole lag
  * block are one sgemv of its absolute values with a vector of ones. */
-static void itemize_g(float *g, struct itemize_ws *w)
+HOT_LOOPS static void itemize_g(float *g, struct itemize_ws *w)
 {
 	const int n = w->n, H = w->H;
 	const float scale = 1.0f / ((float)H * (float)H);
@@ -102,7 +104,7 @@ static void itemize_g(float *g, struct itemize_ws *w)
  * At step k, A = A_k has non-zero rows [0, r) only (r = n-k-1), so the dot
  * needs M = K A on those rows only: M[0:r) = K[0:r, 0:r) A[0:r). When r grows
  * by one, the new row of M is first brought up to date from the old A. */
-static void itemize_E(float *E, struct itemize_ws *w)
+HOT_LOOPS static void itemize_E(float *E, struct itemize_ws *w)
 {
 	const int n = w->n, H = w->H;
 	double total = 0.0, *sq = w->sq; /* sq[k] = |R_k|_F^2 */

@@ -44,7 +44,7 @@ void rnn_cache_free(struct rnn_cache *c)
 }
 
 /* h = act(z) in place and dact = act'(z), for H units. */
-static void activate(float *h, float *dact, int H, enum act_kind act)
+HOT_LOOPS static void activate(float *h, float *dact, int H, enum act_kind act)
 {
 	switch (act) {
 	case ACT_RELU:
