@@ -101,7 +101,15 @@ static char *command_line(int argc, char **argv)
 static void created_utc(char buf[32])
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+	char *end = NULL;
+	time_t t = time(NULL);
+	if (sde && *sde) {
+		long long v = strtoll(sde, &end, 10);
+		if (*end || v < 0)
+			warning("SOURCE_DATE_EPOCH='%s' is not a count of seconds; ignored", sde);
+		else
+			t = (time_t)v;
+	}
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -192,6 +200,8 @@ int cmd_record(int argc, char **argv)
 
 	if (!o.output)
 		usage_error(usage, "no output file: give -o RUN.h5");
+	if (!strcmp(o.output, "-"))
+		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
 	if (strcmp(o.cell, "rnn")) {
 		if (!strcmp(o.cell, "lstm") || !strcmp(o.cell, "gru"))
 			usage_error(usage, "--cell %s: not supported yet (only rnn)", o.cell);

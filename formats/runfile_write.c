@@ -286,7 +286,8 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags)
 {
 	struct runfile *f = calloc(1, sizeof(*f));
-	hid_t fapl = H5I_INVALID_HID, model = H5I_INVALID_HID, train = H5I_INVALID_HID;
+	hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID, model = H5I_INVALID_HID;
+	hid_t train = H5I_INVALID_HID;
 	hid_t rec = H5I_INVALID_HID;
 	const char *what = NULL;
 	int fd;
@@ -331,7 +332,10 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	     * whole at every flush (64 KiB per dataset per record, measured). */
 	    H5Pset_cache(fapl, 0, 0, 0, 1.0) < 0)
 		goto fail;
-	f->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	/* no timestamps on the root group either: same run, same bytes */
+	if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
+		goto fail;
+	f->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
 	if (f->file < 0)
 		goto fail;
 	what = "cannot lay out the run";
@@ -359,6 +363,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	if (H5Fstart_swmr_write(f->file) < 0)
 		goto fail;
 	H5Pclose(fapl);
+	H5Pclose(fcpl);
 	f->last_write = f->last_fsync = now_seconds();
 	return f;
 fail:
@@ -371,6 +376,8 @@ fail:
 		H5Gclose(model);
 	if (fapl >= 0)
 		H5Pclose(fapl);
+	if (fcpl >= 0)
+		H5Pclose(fcpl);
 	hid_t file = f->file;
 	free_runfile(f);
 	if (file >= 0)

@@ -10,7 +10,7 @@ set -eu
 export LC_ALL=C                 # stable glob order and number formatting
 export OPENBLAS_NUM_THREADS=1   # one BLAS thread, for rnnbow and numpy alike
 PY=/usr/bin/python3
-RNNBOW=./rnnbow
+RNNBOW=${RNNBOW:-./rnnbow}
 N=25                            # steps per batch (rnnbow's and numpy's default)
 
 [ -x "$RNNBOW" ] || { echo "bench: $RNNBOW not found; run make rnnbow" >&2; exit 1; }
@@ -33,7 +33,7 @@ CORPUS=$T/corpus.txt
 # /usr/bin/time (Debian package `time`) when present, else a python wrapper.
 measure() {
     if [ -x /usr/bin/time ]; then
-        /usr/bin/time -o "$T/time" -f '%e %M' "$@"
+        /usr/bin/time -o "$T/time" -f '%e %M' "$@" || return
         cat "$T/time"
     else
         "$PY" -c 'import resource, subprocess, sys, time
@@ -50,6 +50,8 @@ rec() {
 }
 
 echo "rnnbow benchmark: 4,000,000-byte C corpus, H=100, n=$N, OPENBLAS_NUM_THREADS=1" >&2
+# Other work on the machine skews the numbers; show how busy it was.
+[ -r /proc/loadavg ] && echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 echo "  plain training, 40000 batches ..." >&2
 r=$(rec 40000 0);    plain=$(echo "$r" | awk -v b=40000 -v n=$N '{ print b * n / $1 }')
@@ -60,9 +62,9 @@ r=$("$PY" tests/bench/minchar_numpy.py --corpus "$CORPUS" --batches 2000)
 numpy=$(echo "$r" | sed -n 's/^chars_per_s=\([0-9.]*\) .*/\1/p')
 [ -n "$numpy" ] || { echo "bench: unexpected numpy output: $r" >&2; exit 1; }
 echo "  peak RSS, recording 1000 batches ..." >&2
-rss1k=$(rec 1000 1 | awk '{ print $2 }')
+r=$(rec 1000 1);     rss1k=$(echo "$r" | awk '{ print $2 }')
 echo "  peak RSS, recording 100000 batches (~35 s, ~350 MB on disk) ..." >&2
-rss100k=$(rec 100000 1 | awk '{ print $2 }')
+r=$(rec 100000 1);   rss100k=$(echo "$r" | awk '{ print $2 }')
 rm -f "$T/run.h5"
 
 # The report, ratios from this run's numbers, each against its goal.
