@@ -21,14 +21,14 @@ DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
 
 BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math -g \
-	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -DRNNBOW_VERSION='"$(VERSION)"'
+	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -pthread -DRNNBOW_VERSION='"$(VERSION)"'
 ifdef SANITIZE
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 SAN_LDFLAGS = -fsanitize=$(SANITIZE)
 endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_LDFLAGS) $(LDFLAGS)
-LIBS = $(filter-out -lhdf5,$(DEP_LIBS)) $(HDF5_HL) -lm
+LIBS = $(filter-out -lhdf5,$(DEP_LIBS)) $(HDF5_HL) -lm -pthread
 
 ifndef V
 QUIET_CC = @echo '   CC $@';

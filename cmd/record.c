@@ -11,6 +11,7 @@
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
+#include "../formats/runqueue.h"
 #include "../formats/sha256.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
@@ -127,33 +128,38 @@ static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
 	return corpus_load(c, paths, npaths);
 }
 
-static int train_loop(struct trainer *tr, struct runfile *rf, const struct record_opts *o,
-		      struct record *rec, int64_t *done, int64_t *recorded)
+/* Trains o->batches batches (fewer after a signal), recording every
+ * o->record_every-th into the queue. Returns 0, or -1 when writing failed. */
+static int train_loop(struct trainer *tr, struct runqueue *q, const struct record_opts *o,
+		      int64_t *done, int64_t *recorded)
 {
-	struct batch_stats st;
+	struct batch_stats st = { 0 };
 	struct progress pg;
+	int rc = 0;
 
 	progress_start(&pg, o->quiet, o->batches, (int)o->seq_len);
-	for (*done = 0; *done < o->batches && !stop_signal; ) {
+	for (*done = 0; *done < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
-		trainer_step(tr, &st, want ? rec : NULL);
-		if (runfile_add_train(rf, &st) < 0)
-			return -1;
-		if (want) {
-			if (runfile_add_record(rf, rec) < 0)
-				return -1;
-			(*recorded)++;
+		struct record *rec = want ? runqueue_slot(q) : NULL;
+		if (want && !rec) {
+			rc = -1;
+			break;
 		}
-		(*done)++;
-		progress_update(&pg, *done, st.loss);
+		trainer_step(tr, &st, rec);
+		if (runqueue_push_train(q, &st) < 0 || (rec && runqueue_push_record(q, rec) < 0)) {
+			rc = -1;
+			break;
+		}
+		*recorded += want;
+		progress_update(&pg, *done + 1, st.loss);
 	}
 	double secs = progress_end(&pg);
-	if (!o->quiet)
+	if (!o->quiet && rc == 0)
 		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, last loss %.4f\n",
 			msg_prog, (long long)*done,
 			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
 			(long long)*recorded, st.loss);
-	return 0;
+	return rc;
 }
 
 int cmd_record(int argc, char **argv)
@@ -191,8 +197,8 @@ int cmd_record(int argc, char **argv)
 	struct corpus corpus = { 0 };
 	struct vocab vocab;
 	struct trainer tr;
-	struct record rec = { 0 };
 	struct runfile *rf = NULL;
+	struct runqueue *q = NULL;
 	int32_t *ids = NULL;
 	char sha[65], created[32];
 	int64_t done = 0, recorded = 0;
@@ -255,10 +261,6 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	have_trainer = 1;
-	if (o.record_every > 0 && record_alloc(&rec, &tr, o.save_params, o.save_hidden) < 0) {
-		error("out of memory for a record");
-		goto out;
-	}
 
 	created_utc(created);
 	struct run_info info = {
@@ -275,14 +277,18 @@ int cmd_record(int argc, char **argv)
 				    (o.save_hidden ? RUNFILE_HIDDEN : 0));
 	if (!rf)
 		goto out;
+	q = runqueue_start(rf, &tr, o.save_params, o.save_hidden);
+	if (!q) {
+		runfile_close(rf);
+		goto out;
+	}
 
 	/* SIGINT/SIGTERM: finish the batch, close the file cleanly, report */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = train_loop(&tr, rf, &o, &rec, &done, &recorded) < 0;
-	if (runfile_close(rf) < 0)
+	rc = train_loop(&tr, q, &o, &done, &recorded) < 0;
+	if (runqueue_finish(q) < 0)
 		rc = 1;
-	rf = NULL;
 	if (stop_signal) {
 		error("interrupted by signal %d after %lld of %lld batches; %s holds them",
 		      (int)stop_signal, (long long)done, (long long)o.batches, o.output);
@@ -290,7 +296,6 @@ int cmd_record(int argc, char **argv)
 	}
 out:
 	free(cmdline);
-	record_free(&rec);
 	if (have_trainer)
 		trainer_free(&tr);
 	free(ids);

@@ -5,9 +5,10 @@
  * run while it trains and a killed run keeps every row it had flushed.
  *
  * Workload: /train gets one row per training batch (thousands per second),
- * buffered and written about once a second; /record gets one row per
- * recorded batch, written and flushed at once. Chunk layout and the
- * measurements behind it: docs/FORMAT.md.
+ * written in blocks the caller buffers; /record gets one row per recorded
+ * batch, written and flushed at once. Chunk layout and the measurements
+ * behind it: docs/FORMAT.md. Not thread-safe (neither is HDF5): one thread
+ * makes every call, see runqueue.h.
  */
 #ifndef RNNBOW_RUNFILE_H
 #define RNNBOW_RUNFILE_H
@@ -52,16 +53,28 @@ struct runfile;
 struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags);
 
-/* Buffers one /train row; writes the buffer when full or when a second has
- * passed since the last write. Returns 0 or -1 (message printed). */
-int runfile_add_train(struct runfile *f, const struct batch_stats *st);
+/* A block of /train rows, buffered by the caller. */
+struct train_rows {
+	int64_t *batch;   /* (cap) */
+	float *loss;      /* (cap) */
+	float *grad_norm; /* (cap) */
+	size_t n, cap;
+};
+
+int train_rows_alloc(struct train_rows *t, size_t cap); /* 0 or -1 */
+void train_rows_free(struct train_rows *t);
+void train_rows_add(struct train_rows *t, const struct batch_stats *st); /* n < cap */
+
+/* Appends the rows to /train and flushes them. Returns 0 or -1 (message
+ * printed). */
+int runfile_write_train(struct runfile *f, const struct train_rows *t);
 
 /* Appends one /record row to every /record dataset and flushes each, so
  * the row is committed when this returns 0. Returns -1 on failure. */
 int runfile_add_record(struct runfile *f, const struct record *r);
 
-/* Writes the /train buffer, closes the file and fsyncs it. Returns 0 or -1;
- * the file is closed and f freed either way. */
+/* Closes the file and fsyncs it. Returns 0 or -1; the file is closed and
+ * f freed either way. */
 int runfile_close(struct runfile *f);
 
 #endif

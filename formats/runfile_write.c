@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TRAIN_BUFFER_ROWS 8192
 #define TRAIN_CHUNK_ROWS 4096
 #define RECORD_CHUNK_BYTES 65536
 #define FSYNC_SECONDS 5.0
@@ -45,10 +44,7 @@ struct runfile {
 	struct column rec[R_PARAMS + P_COUNT]; /* fixed columns, hidden, params */
 	int nrec;
 	struct column t_batch, t_loss, t_norm;
-	int64_t *buf_batch;
-	float *buf_loss, *buf_norm;
-	size_t nbuf;
-	double last_write, last_fsync;
+	double last_fsync;
 	const struct model *m;
 	int n, flags;
 };
@@ -275,9 +271,6 @@ static void free_runfile(struct runfile *f)
 	col_close(&f->t_batch);
 	col_close(&f->t_loss);
 	col_close(&f->t_norm);
-	free(f->buf_batch);
-	free(f->buf_loss);
-	free(f->buf_norm);
 	free(f->path);
 	free(f);
 }
@@ -301,10 +294,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	f->n = n;
 	f->flags = flags;
 	f->path = strdup(path);
-	f->buf_batch = malloc(TRAIN_BUFFER_ROWS * sizeof(int64_t));
-	f->buf_loss = malloc(TRAIN_BUFFER_ROWS * sizeof(float));
-	f->buf_norm = malloc(TRAIN_BUFFER_ROWS * sizeof(float));
-	if (!f->path || !f->buf_batch || !f->buf_loss || !f->buf_norm) {
+	if (!f->path) {
 		error("out of memory");
 		free_runfile(f);
 		return NULL;
@@ -364,7 +354,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 		goto fail;
 	H5Pclose(fapl);
 	H5Pclose(fcpl);
-	f->last_write = f->last_fsync = now_seconds();
+	f->last_fsync = now_seconds();
 	return f;
 fail:
 	error("%s: %s: %s", path, what, h5_reason());
@@ -396,32 +386,49 @@ static void maybe_fsync(struct runfile *f, double now)
 		fsync(*(int *)handle);
 }
 
-static int train_write(struct runfile *f)
+int train_rows_alloc(struct train_rows *t, size_t cap)
 {
-	if (!f->nbuf)
-		return 0;
-	if (col_append(&f->t_batch, f->nbuf, f->buf_batch) < 0 ||
-	    col_append(&f->t_loss, f->nbuf, f->buf_loss) < 0 ||
-	    col_append(&f->t_norm, f->nbuf, f->buf_norm) < 0 ||
-	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
-	    H5Dflush(f->t_batch.dset) < 0)
-		return error("%s: cannot write /train: %s", f->path, h5_reason());
-	f->nbuf = 0;
-	f->last_write = now_seconds();
-	maybe_fsync(f, f->last_write);
+	t->batch = malloc(cap * sizeof(int64_t));
+	t->loss = malloc(cap * sizeof(float));
+	t->grad_norm = malloc(cap * sizeof(float));
+	t->n = 0;
+	t->cap = cap;
+	if (!t->batch || !t->loss || !t->grad_norm) {
+		train_rows_free(t);
+		return -1;
+	}
 	return 0;
 }
 
-int runfile_add_train(struct runfile *f, const struct batch_stats *st)
+void train_rows_free(struct train_rows *t)
 {
-	f->buf_batch[f->nbuf] = st->batch;
-	f->buf_loss[f->nbuf] = st->loss;
-	f->buf_norm[f->nbuf] = st->grad_norm;
-	f->nbuf++;
-	/* the clock is read every 64 rows only: it costs more than a row */
-	if (f->nbuf == TRAIN_BUFFER_ROWS ||
-	    ((f->nbuf & 63) == 0 && now_seconds() - f->last_write >= 1.0))
-		return train_write(f);
+	free(t->batch);
+	free(t->loss);
+	free(t->grad_norm);
+	t->batch = NULL;
+	t->loss = t->grad_norm = NULL;
+	t->n = t->cap = 0;
+}
+
+void train_rows_add(struct train_rows *t, const struct batch_stats *st)
+{
+	t->batch[t->n] = st->batch;
+	t->loss[t->n] = st->loss;
+	t->grad_norm[t->n] = st->grad_norm;
+	t->n++;
+}
+
+int runfile_write_train(struct runfile *f, const struct train_rows *t)
+{
+	if (!t->n)
+		return 0;
+	if (col_append(&f->t_batch, t->n, t->batch) < 0 ||
+	    col_append(&f->t_loss, t->n, t->loss) < 0 ||
+	    col_append(&f->t_norm, t->n, t->grad_norm) < 0 ||
+	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
+	    H5Dflush(f->t_batch.dset) < 0)
+		return error("%s: cannot write /train: %s", f->path, h5_reason());
+	maybe_fsync(f, now_seconds());
 	return 0;
 }
 
@@ -454,7 +461,7 @@ fail:
 
 int runfile_close(struct runfile *f)
 {
-	int rc = train_write(f);
+	int rc = 0;
 	hid_t file = f->file;
 	void *handle = NULL;
 	int fd = -1;

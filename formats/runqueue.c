@@ -1,0 +1,212 @@
+/*
+ * runqueue.c - the writer thread (see runqueue.h). One mutex guards the job
+ * ring and the slot states; the writer drops it while it writes.
+ */
+#include "runqueue.h"
+#include "msg.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TRAIN_BLOCK_ROWS 8192
+#define TRAIN_BLOCK_SECONDS 1.0
+#define NJOBS (RUNQUEUE_SLOTS + 2)
+
+struct job {
+	struct record *rec;       /* a record to write, or */
+	struct train_rows *train; /* a /train block */
+};
+
+struct runqueue {
+	struct runfile *file;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake_writer; /* a job was queued, or closing */
+	pthread_cond_t wake_trainer; /* a slot or train block came back */
+	struct job jobs[NJOBS];     /* ring: head is the next to write */
+	int head, count;
+	int closing, failed;
+
+	struct record slots[RUNQUEUE_SLOTS];
+	int busy[RUNQUEUE_SLOTS];   /* handed out or queued */
+	struct train_rows train[2]; /* filled by the trainer in turn */
+	int train_cur;              /* the one being filled */
+	int train_queued[2];
+	double train_since;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void *writer_main(void *arg)
+{
+	struct runqueue *q = arg;
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (!q->count && !q->closing)
+			pthread_cond_wait(&q->wake_writer, &q->lock);
+		if (!q->count)
+			break;
+		struct job j = q->jobs[q->head];
+		pthread_mutex_unlock(&q->lock);
+
+		int rc = 0;
+		if (!q->failed) /* after a failure, drain without writing */
+			rc = j.rec ? runfile_add_record(q->file, j.rec)
+				   : runfile_write_train(q->file, j.train);
+
+		pthread_mutex_lock(&q->lock);
+		q->head = (q->head + 1) % NJOBS;
+		q->count--;
+		if (rc < 0)
+			q->failed = 1;
+		if (j.rec)
+			q->busy[j.rec - q->slots] = 0;
+		else
+			q->train_queued[j.train - q->train] = 0;
+		pthread_cond_broadcast(&q->wake_trainer);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+/* Called with the lock held; there is always room (slots + 2 blocks). */
+static void enqueue(struct runqueue *q, struct record *rec, struct train_rows *train)
+{
+	struct job *j = &q->jobs[(q->head + q->count) % NJOBS];
+	j->rec = rec;
+	j->train = train;
+	q->count++;
+	pthread_cond_signal(&q->wake_writer);
+}
+
+static void free_queue(struct runqueue *q)
+{
+	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
+		record_free(&q->slots[i]);
+	train_rows_free(&q->train[0]);
+	train_rows_free(&q->train[1]);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->wake_writer);
+	pthread_cond_destroy(&q->wake_trainer);
+	free(q);
+}
+
+struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
+				int with_params, int with_hidden)
+{
+	struct runqueue *q = calloc(1, sizeof(*q));
+	sigset_t all, old;
+	int bad = 0;
+
+	if (!q) {
+		error("out of memory");
+		return NULL;
+	}
+	q->file = f;
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->wake_writer, NULL);
+	pthread_cond_init(&q->wake_trainer, NULL);
+	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
+		bad |= record_alloc(&q->slots[i], tr, with_params, with_hidden);
+	bad |= train_rows_alloc(&q->train[0], TRAIN_BLOCK_ROWS);
+	bad |= train_rows_alloc(&q->train[1], TRAIN_BLOCK_ROWS);
+	if (bad) {
+		error("out of memory for the record buffers");
+		free_queue(q);
+		return NULL;
+	}
+	q->train_since = now();
+	/* signals go to the training thread, which decides when to stop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&q->thread, NULL, writer_main, q);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		error("cannot start the writer thread: %s", strerror(rc));
+		free_queue(q);
+		return NULL;
+	}
+	return q;
+}
+
+struct record *runqueue_slot(struct runqueue *q)
+{
+	struct record *r = NULL;
+	pthread_mutex_lock(&q->lock);
+	while (!q->failed) {
+		for (int i = 0; i < RUNQUEUE_SLOTS && !r; i++)
+			if (!q->busy[i]) {
+				q->busy[i] = 1;
+				r = &q->slots[i];
+			}
+		if (r)
+			break;
+		pthread_cond_wait(&q->wake_trainer, &q->lock);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+int runqueue_push_record(struct runqueue *q, struct record *r)
+{
+	pthread_mutex_lock(&q->lock);
+	int failed = q->failed;
+	if (!failed)
+		enqueue(q, r, NULL);
+	else
+		q->busy[r - q->slots] = 0;
+	pthread_mutex_unlock(&q->lock);
+	return failed ? -1 : 0;
+}
+
+/* Queues the block being filled and switches to the other one, waiting
+ * until the writer has given that one back. */
+static int hand_over_train(struct runqueue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	int cur = q->train_cur, next = 1 - cur;
+	q->train_queued[cur] = 1;
+	enqueue(q, NULL, &q->train[cur]);
+	while (q->train_queued[next] && !q->failed)
+		pthread_cond_wait(&q->wake_trainer, &q->lock);
+	int failed = q->failed;
+	pthread_mutex_unlock(&q->lock);
+	q->train[next].n = 0;
+	q->train_cur = next;
+	q->train_since = now();
+	return failed ? -1 : 0;
+}
+
+int runqueue_push_train(struct runqueue *q, const struct batch_stats *st)
+{
+	struct train_rows *t = &q->train[q->train_cur];
+	train_rows_add(t, st);
+	/* the clock is read every 64 rows only: it costs more than a row */
+	if (t->n == t->cap || ((t->n & 63) == 0 && now() - q->train_since >= TRAIN_BLOCK_SECONDS))
+		return hand_over_train(q);
+	return 0;
+}
+
+int runqueue_finish(struct runqueue *q)
+{
+	if (q->train[q->train_cur].n)
+		hand_over_train(q);
+	pthread_mutex_lock(&q->lock);
+	q->closing = 1;
+	pthread_cond_signal(&q->wake_writer);
+	pthread_mutex_unlock(&q->lock);
+	pthread_join(q->thread, NULL);
+	int rc = q->failed ? -1 : 0;
+	if (runfile_close(q->file) < 0)
+		rc = -1;
+	free_queue(q);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * runqueue.h - a writer thread in front of a run file, so that recording
+ * overlaps training: the training thread fills record slots and /train
+ * blocks and queues them; the writer thread makes every HDF5 call (HDF5 is
+ * not thread-safe, so after runqueue_start nothing else may touch the
+ * run file) in the order they were queued, which keeps the bytes of a run
+ * the same as a single-threaded writer's.
+ *
+ * Workload: up to thousands of records and one /train block a second. A
+ * record counts as committed once the writer has flushed it; a record
+ * still queued when the process is killed is lost, and the queue holds at
+ * most RUNQUEUE_SLOTS records, so that is all a SIGKILL can take.
+ */
+#ifndef RNNBOW_RUNQUEUE_H
+#define RNNBOW_RUNQUEUE_H
+
+#include "runfile.h"
+
+#define RUNQUEUE_SLOTS 4
+
+struct runqueue;
+
+/* Starts the writer thread on f, with RUNQUEUE_SLOTS record buffers sized
+ * for tr (params and hidden as flags say). On failure prints why, closes
+ * nothing and returns NULL: the caller still owns f. */
+struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
+				int with_params, int with_hidden);
+
+/* A free record slot to fill, waiting while all are queued. NULL when the
+ * writer has failed (it printed why). */
+struct record *runqueue_slot(struct runqueue *q);
+
+/* Queues a filled slot. Returns 0, or -1 when the writer has failed. */
+int runqueue_push_record(struct runqueue *q, struct record *r);
+
+/* Buffers one /train row; queues the block when it is full or a second has
+ * passed since the last one. Returns 0, or -1 when the writer has failed. */
+int runqueue_push_train(struct runqueue *q, const struct batch_stats *st);
+
+/* Queues the last /train rows, waits for the writer to write everything,
+ * closes the run file and frees q. Returns 0, or -1 if anything failed. */
+int runqueue_finish(struct runqueue *q);
+
+#endif
