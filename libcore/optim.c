@@ -103,14 +103,16 @@ double grad_norm(const float *grads, size_t n)
 	return sqrt(cblas_dsdot((blasint)n, grads, 1, grads, 1));
 }
 
-HOT_LOOPS void grad_clip(float *grads, size_t n, float clip)
+HOT_LOOPS double grad_norm_clip(float *grads, size_t n, float clip)
 {
-	if (!(clip > 0.0f))
-		return;
-	/* plain comparisons vectorise (fminf/fmaxf are calls) and let NaN through */
-	for (size_t i = 0; i < n; i++) {
-		float g = grads[i];
-		g = g > clip ? clip : g;
-		grads[i] = g < -clip ? -clip : g;
-	}
+	/* two passes beat one here: a loop mixing float and double does not
+	 * vectorise, dsdot and this plain clip loop do */
+	double norm = grad_norm(grads, n);
+	if (clip > 0.0f)
+		for (size_t i = 0; i < n; i++) { /* comparisons let NaN through */
+			float g = grads[i];
+			g = g > clip ? clip : g;
+			grads[i] = g < -clip ? -clip : g;
+		}
+	return norm;
 }

@@ -35,7 +35,8 @@ int optim_parse(const char *s, enum optim_kind *kind);
 
 /* |g|_2 over the block, accumulated in double. */
 double grad_norm(const float *grads, size_t n);
-/* Clips each element to [-clip, clip]; clip <= 0 leaves grads as they are. */
-void grad_clip(float *grads, size_t n, float clip);
+/* In one pass: returns |g|_2 before clipping and clips each element to
+ * [-clip, clip] (clip <= 0: no clipping). NaN stays NaN. */
+double grad_norm_clip(float *grads, size_t n, float clip);
 
 #endif

@@ -68,24 +68,34 @@ HOT_LOOPS static void activate(float *h, float *dact, int H, enum act_kind act)
 }
 
 /* Softmax of one row of logits in place; returns the row's argmax and
- * stores -log p[y] in *loss (computed from the log-sum-exp, not log p). */
-static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
+ * stores -log p[y] in *loss (computed from the log-sum-exp, not log p).
+ * Written for speed at V ~ 100: the max and the exps vectorise, the sum
+ * runs on four independent double accumulators, and the argmax is found by
+ * a scan for the max that stops at the first hit. */
+HOT_LOOPS static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 {
 	float mx = p[0];
-	int32_t arg = 0;
 	for (int v = 1; v < V; v++)
-		if (p[v] > mx) {
-			mx = p[v];
-			arg = v;
-		}
-	double sum = 0.0;
+		mx = p[v] > mx ? p[v] : mx;
+	int32_t arg = 0;
+	while (arg < V - 1 && p[arg] != mx) /* bounded: a NaN row never matches */
+		arg++;
 	float ly = p[y] - mx;
-	for (int v = 0; v < V; v++) /* vectorises: keep the sum apart */
+	for (int v = 0; v < V; v++)
 		p[v] = fast_expf(p[v] - mx);
-	for (int v = 0; v < V; v++)
-		sum += p[v];
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int v = 0;
+	for (; v + 4 <= V; v += 4) {
+		s0 += p[v];
+		s1 += p[v + 1];
+		s2 += p[v + 2];
+		s3 += p[v + 3];
+	}
+	for (; v < V; v++)
+		s0 += p[v];
+	double sum = (s0 + s1) + (s2 + s3);
 	float inv = (float)(1.0 / sum);
-	for (int v = 0; v < V; v++)
+	for (v = 0; v < V; v++)
 		p[v] *= inv;
 	*loss = (float)(log(sum) - ly);
 	return arg;

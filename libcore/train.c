@@ -118,8 +118,7 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;
 	st->loss = (float)(L / n);
-	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams);
-	grad_clip(tr->grads, tr->m.nparams, tr->cfg.clip);
+	st->grad_norm = (float)grad_norm_clip(tr->grads, tr->m.nparams, tr->cfg.clip);
 	optim_step(&tr->opt, tr->m.params, tr->grads);
 
 	memcpy(tr->h, tr->c.hs + (size_t)n * tr->cfg.H, (size_t)tr->cfg.H * sizeof(float));

@@ -304,10 +304,19 @@ static void test_optimizers(void)
 	tap_check(fabsf(p - 0.9f) < 1e-6f, "adam first step is lr * sign(g)");
 	optim_free(&o);
 
-	float gr[3] = { 3.0f, -4.0f, 0.5f };
-	tap_check(fabs(grad_norm(gr, 3) - sqrt(25.25)) < 1e-6, "grad_norm is the L2 norm");
-	grad_clip(gr, 3, 1.0f);
-	tap_check(gr[0] == 1.0f && gr[1] == -1.0f && gr[2] == 0.5f, "grad_clip clips element-wise");
+	float gr[7] = { 3.0f, -4.0f, 0.5f, 0.0f, 2.0f, -0.25f, 1.0f };
+	double want = sqrt(9 + 16 + 0.25 + 4 + 0.0625 + 1);
+	tap_check(fabs(grad_norm(gr, 7) - want) < 1e-6, "grad_norm is the L2 norm");
+	double pre = grad_norm_clip(gr, 7, 1.0f);
+	tap_check(fabs(pre - want) < 1e-9 && gr[0] == 1.0f && gr[1] == -1.0f && gr[2] == 0.5f &&
+		  gr[4] == 1.0f && gr[5] == -0.25f,
+		  "grad_norm_clip returns the norm before clipping and clips element-wise");
+	float nan_g[2] = { NAN, 3.0f };
+	grad_norm_clip(nan_g, 2, 1.0f);
+	tap_check(isnan(nan_g[0]) && nan_g[1] == 1.0f, "grad_norm_clip lets NaN through");
+	float keep[2] = { 7.0f, -9.0f };
+	grad_norm_clip(keep, 2, 0.0f);
+	tap_check(keep[0] == 7.0f && keep[1] == -9.0f, "clip 0 turns clipping off");
 }
 
 /* The trainer: same seed, same weights; the walk wraps and resets h. */
