@@ -26,17 +26,18 @@ struct run_summary {
 	char corpus_name[1024], corpus_sha256[80];
 	char cell[32], activation[32], optimizer[32];
 	int64_t corpus_bytes, H, V, n, layers, batches, record_every;
-	int64_t train_rows, record_rows, first_rec, last_rec, size;
+	int64_t train_rows, record_rows, first_rec, last_rec, size, loss_window;
 	int64_t seed;
 	double init_scale, lr, clip, last_loss;
 	int has_params, has_hidden;
 };
 
-/* One int64 or float value at row `row` of a 1-D dataset. */
-static int read_at(hid_t file, const char *path, int64_t row, hid_t mtype, void *out)
+/* Rows [row, row + count) of a 1-D dataset, as mtype. */
+static int read_rows(hid_t file, const char *path, int64_t row, hsize_t count, hid_t mtype,
+		     void *out)
 {
 	hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
-	hsize_t start = (hsize_t)row, count = 1;
+	hsize_t start = (hsize_t)row;
 	int rc = -1;
 	H5E_BEGIN_TRY {
 		d = H5Dopen2(file, path, H5P_DEFAULT);
@@ -96,14 +97,20 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	s->train_rows = run_rows(r, "train");
 	s->record_rows = run_rows(r, "record");
 	s->last_loss = -1;
-	if (s->train_rows > 0) {
-		float l;
-		if (read_at(f, "train/loss", s->train_rows - 1, H5T_NATIVE_FLOAT, &l) == 0)
-			s->last_loss = l;
+	if (s->train_rows > 0) { /* mean of the last (up to) 1000 batches */
+		float l[1000];
+		hsize_t k = s->train_rows < 1000 ? (hsize_t)s->train_rows : 1000;
+		if (read_rows(f, "train/loss", s->train_rows - (int64_t)k, k, H5T_NATIVE_FLOAT, l) == 0) {
+			double sum = 0;
+			for (hsize_t i = 0; i < k; i++)
+				sum += l[i];
+			s->last_loss = sum / (double)k;
+			s->loss_window = (int64_t)k;
+		}
 	}
 	if (s->record_rows > 0) {
-		read_at(f, "record/batch", 0, H5T_NATIVE_INT64, &s->first_rec);
-		read_at(f, "record/batch", s->record_rows - 1, H5T_NATIVE_INT64, &s->last_rec);
+		read_rows(f, "record/batch", 0, 1, H5T_NATIVE_INT64, &s->first_rec);
+		read_rows(f, "record/batch", s->record_rows - 1, 1, H5T_NATIVE_INT64, &s->last_rec);
 	}
 	s->has_params = exists(f, "record/params");
 	s->has_hidden = exists(f, "record/hidden");
@@ -124,7 +131,8 @@ static void print_text(const struct run_summary *s, const char *path)
 	       (long long)s->batches,
 	       s->train_rows < s->batches ? " (stopped early, or still running)" : "");
 	if (s->last_loss >= 0)
-		printf("         last loss %.4f nats per step\n", s->last_loss);
+		printf("         loss %.4f nats per step (mean of the last %lld batches)\n",
+		       s->last_loss, (long long)s->loss_window);
 	if (s->record_every == 0)
 		printf("record:  none (--record-every 0)\n");
 	else if (s->record_rows == 0)
@@ -167,8 +175,10 @@ static void print_json(const struct run_summary *s, const char *path)
 	JF("clip", s->clip);
 	JI("batches", s->batches);
 	JI("batches_trained", s->train_rows);
-	if (s->last_loss >= 0)
-		JF("last_loss", s->last_loss);
+	if (s->last_loss >= 0) {
+		JF("recent_loss", s->last_loss);
+		JI("recent_loss_batches", s->loss_window);
+	}
 	JI("record_every", s->record_every);
 	JI("records", s->record_rows);
 	if (s->record_rows > 0) {

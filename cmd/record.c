@@ -135,6 +135,7 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 {
 	struct batch_stats st = { 0 };
 	struct progress pg;
+	double smooth = -1; /* min-char-rnn's smoothed loss: 0.999 old + 0.001 new */
 	int rc = 0;
 
 	progress_start(&pg, o->quiet, o->batches, (int)o->seq_len);
@@ -151,14 +152,15 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 			break;
 		}
 		*recorded += want;
-		progress_update(&pg, *done + 1, st.loss);
+		smooth = smooth < 0 ? st.loss : 0.999 * smooth + 0.001 * st.loss;
+		progress_update(&pg, *done + 1, smooth);
 	}
 	double secs = progress_end(&pg);
 	if (!o->quiet && rc == 0)
-		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, last loss %.4f\n",
+		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, smoothed loss %.4f\n",
 			msg_prog, (long long)*done,
 			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
-			(long long)*recorded, st.loss);
+			(long long)*recorded, smooth);
 	return rc;
 }
 
