@@ -28,7 +28,7 @@ struct run_summary {
 	int64_t corpus_bytes, H, V, n, layers, batches, record_every;
 	int64_t train_rows, record_rows, first_rec, last_rec, size, loss_window;
 	int64_t seed;
-	double init_scale, lr, clip, last_loss;
+	double init_scale, lr, clip, recent_loss;
 	int has_params, has_hidden;
 };
 
@@ -96,7 +96,7 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	} H5E_END_TRY;
 	s->train_rows = run_rows(r, "train");
 	s->record_rows = run_rows(r, "record");
-	s->last_loss = -1;
+	s->recent_loss = -1;
 	if (s->train_rows > 0) { /* mean of the last (up to) 1000 batches */
 		float l[1000];
 		hsize_t k = s->train_rows < 1000 ? (hsize_t)s->train_rows : 1000;
@@ -104,7 +104,7 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 			double sum = 0;
 			for (hsize_t i = 0; i < k; i++)
 				sum += l[i];
-			s->last_loss = sum / (double)k;
+			s->recent_loss = sum / (double)k;
 			s->loss_window = (int64_t)k;
 		}
 	}
@@ -130,9 +130,9 @@ static void print_text(const struct run_summary *s, const char *path)
 	       s->lr, s->clip, (long long)s->seed, (long long)s->train_rows,
 	       (long long)s->batches,
 	       s->train_rows < s->batches ? " (stopped early, or still running)" : "");
-	if (s->last_loss >= 0)
+	if (s->recent_loss >= 0)
 		printf("         loss %.4f nats per step (mean of the last %lld batches)\n",
-		       s->last_loss, (long long)s->loss_window);
+		       s->recent_loss, (long long)s->loss_window);
 	if (s->record_every == 0)
 		printf("record:  none (--record-every 0)\n");
 	else if (s->record_rows == 0)
@@ -175,8 +175,8 @@ static void print_json(const struct run_summary *s, const char *path)
 	JF("clip", s->clip);
 	JI("batches", s->batches);
 	JI("batches_trained", s->train_rows);
-	if (s->last_loss >= 0) {
-		JF("recent_loss", s->last_loss);
+	if (s->recent_loss >= 0) {
+		JF("recent_loss", s->recent_loss);
 		JI("recent_loss_batches", s->loss_window);
 	}
 	JI("record_every", s->record_every);
