@@ -2,6 +2,8 @@
 #   check "what" COMMAND...     ok when COMMAND succeeds
 #   expect_fail CODE "what" COMMAND...   ok when COMMAND exits with CODE,
 #       prints its first stderr line "rnnbow ...: ..." and nothing on stdout
+# Sourced with the binary as $1: BIN is its absolute path.
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

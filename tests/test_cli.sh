@@ -4,7 +4,6 @@
 # --force, stdin, info, determinism across runs (h5diff and bytes).
 # Usage: sh tests/test_cli.sh ./rnnbow
 set -u
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
 
 # a small corpus: 3 KB of varied text

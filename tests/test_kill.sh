@@ -4,7 +4,6 @@
 # the kill, each one whole; after h5clear a plain open works, and so does
 # rnnbow info. Usage: sh tests/test_kill.sh ./rnnbow
 set -u
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 . "$(dirname "$0")/lib.sh"
 
 i=0

@@ -3,7 +3,6 @@
 # scratch directory holding a corpus.txt, with rnnbow on PATH. A block
 # that fails is a README that lies. Usage: sh tests/test_readme.sh ./rnnbow
 set -u
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib.sh"
 
