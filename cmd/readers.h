@@ -1,0 +1,52 @@
+/*
+ * readers.h - what the reading commands (summarize, horizon) share: the
+ * batch window, the common options, and the `run` column that appears when
+ * several files are read.
+ */
+#ifndef RNNBOW_READERS_H
+#define RNNBOW_READERS_H
+
+#include "opts.h"
+#include "../formats/table.h"
+
+#include <stdint.h>
+
+struct read_opts {
+	const char *format;
+	enum table_format fmt;
+	int64_t from, to;     /* window of training batches, inclusive */
+	double eps;
+	double loss_share;
+};
+
+/* Default: every batch, TSV, eps 0.1, loss share 1. */
+void read_opts_init(struct read_opts *o);
+
+/* Checks the values parsed into o (format name, window, eps); exits 2 with
+ * the usage on a bad one. */
+void read_opts_check(struct read_opts *o, const char *usage);
+
+static inline int in_window(const struct read_opts *o, int64_t batch)
+{
+	return batch >= o->from && batch <= o->to;
+}
+
+/* The option table entries every reader takes, to splice into its own. */
+#define READ_OPTS(o)                                                        \
+	{ "format", 0, OPT_STRING, &(o).format },                           \
+	{ "from", 0, OPT_INT, &(o).from, 0, 9.2e18 },                       \
+	{ "to", 0, OPT_INT, &(o).to, 0, 9.2e18 },                           \
+	{ "eps", 0, OPT_FLOAT, &(o).eps, 0, 1e30 },                         \
+	{ "loss-share", 0, OPT_FLOAT, &(o).loss_share, 1e-9, 1 }
+
+/* Column names with "run" in front when several runs are read: returns
+ * names + 1 or names (names[0] must be "run"). */
+static inline const char *const *with_run(const char *const *names, int nfiles, int *ncols)
+{
+	if (nfiles > 1)
+		return names;
+	(*ncols)--;
+	return names + 1;
+}
+
+#endif

@@ -1,0 +1,236 @@
+/*
+ * summarize.c - rnnbow summarize: one row per recorded batch (max gradient
+ * and where, the bytes there, loss, accuracy, k), or with --train one row
+ * per training batch. Streams each run in blocks; --top N keeps a heap of N
+ * rows, so memory stays flat either way. Definitions: docs/ANALYSIS.md.
+ */
+#include "commands.h"
+#include "readers.h"
+#include "../formats/msg.h"
+#include "../formats/recread.h"
+#include "../libcore/analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: rnnbow summarize [OPTIONS] [RUN.h5...|-]\n"
+	"\n"
+	"One row per recorded batch: batch position max_grad max_step target\n"
+	"predicted loss accuracy k_exact k_bound (and run first when several files\n"
+	"are read). '-' or no file reads a run from stdin. See rnnbow-summarize(1).\n"
+	"\n"
+	"  --top N          the N rows with the largest max_grad, largest first\n"
+	"  --from B         only records of training batch B or later\n"
+	"  --to B           only records of training batch B or earlier\n"
+	"  --eps X          tolerated relative error for k_exact, k_bound (default 0.1)\n"
+	"  --loss-share X   share of losses k_bound must cover (default 1)\n"
+	"  --train          one row per training batch instead: batch loss grad_norm\n"
+	"  --format F       tsv (default), csv or json (one object per line)\n"
+	"  -h, --help       show this help\n";
+
+static const char *const summary_cols[] = {
+	"run", "batch", "position", "max_grad", "max_step", "target", "predicted",
+	"loss", "accuracy", "k_exact", "k_bound",
+};
+static const char *const train_cols[] = { "run", "batch", "loss", "grad_norm" };
+
+struct row {
+	int run;
+	int64_t batch, position;
+	struct record_summary s;
+	uint8_t target, predicted;
+};
+
+static void print_row(struct table *t, const struct row *r, char *const *files, int nfiles)
+{
+	char b1[5], b2[5];
+	if (nfiles > 1)
+		table_str(t, files[r->run]);
+	table_int(t, r->batch);
+	table_int(t, r->position);
+	table_num(t, r->s.max_grad);
+	table_int(t, r->s.max_step);
+	table_str(t, escape_byte(b1, r->target));
+	table_str(t, escape_byte(b2, r->predicted));
+	table_num(t, r->s.loss);
+	table_num(t, r->s.accuracy);
+	table_int(t, r->s.k_exact);
+	table_int(t, r->s.k_bound);
+	table_end_row(t);
+}
+
+/* --top: a min-heap on (max_grad, then later run/batch is smaller) */
+struct top {
+	struct row *h;
+	int64_t len, cap;
+};
+
+static int row_less(const struct row *a, const struct row *b)
+{
+	if (a->s.max_grad != b->s.max_grad)
+		return a->s.max_grad < b->s.max_grad;
+	if (a->run != b->run)
+		return a->run > b->run;
+	return a->batch > b->batch;
+}
+
+static void sift_down(struct row *h, int64_t len, int64_t i)
+{
+	for (;;) {
+		int64_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < len && row_less(&h[l], &h[m]))
+			m = l;
+		if (r < len && row_less(&h[r], &h[m]))
+			m = r;
+		if (m == i)
+			return;
+		struct row tmp = h[i];
+		h[i] = h[m];
+		h[m] = tmp;
+		i = m;
+	}
+}
+
+static void top_push(struct top *tp, const struct row *r)
+{
+	if (tp->len < tp->cap) {
+		int64_t i = tp->len++;
+		tp->h[i] = *r;
+		while (i > 0 && row_less(&tp->h[i], &tp->h[(i - 1) / 2])) {
+			struct row tmp = tp->h[i];
+			tp->h[i] = tp->h[(i - 1) / 2];
+			tp->h[(i - 1) / 2] = tmp;
+			i = (i - 1) / 2;
+		}
+	} else if (row_less(&tp->h[0], r)) {
+		tp->h[0] = *r;
+		sift_down(tp->h, tp->len, 0);
+	}
+}
+
+static int by_rank_desc(const void *a, const void *b)
+{
+	return row_less(b, a) ? -1 : row_less(a, b) ? 1 : 0;
+}
+
+/* Streams one run's records; prints rows or feeds the heap. */
+static int summarize_run(struct table *t, int run_index, char *const *files, int nfiles,
+			 const struct read_opts *o, struct top *tp)
+{
+	struct run run;
+	struct recread rr;
+	int rc = -1;
+	if (run_open(&run, files[run_index]) < 0)
+		return -1;
+	if (recread_open(&rr, &run, RC_POSITION | RC_TARGET | RC_PREDICTED | RC_LOSS |
+					    RC_ITEMIZED | RC_TRUNC) < 0)
+		goto out_run;
+	int *counts = malloc((size_t)rr.n * sizeof(int));
+	if (!counts) {
+		error("out of memory");
+		goto out;
+	}
+	const int n = rr.n;
+	int64_t got;
+	while ((got = recread_next(&rr)) > 0) {
+		for (int64_t i = 0; i < got; i++) {
+			if (!in_window(o, rr.batch[i]))
+				continue;
+			struct row r = { .run = run_index, .batch = rr.batch[i],
+					 .position = rr.position[i] };
+			size_t off = (size_t)i * n;
+			summarize_record(&r.s, rr.itemized + off * n, rr.trunc + off, rr.loss + off,
+					 rr.target + off, rr.predicted + off, n, o->eps,
+					 o->loss_share, counts);
+			int32_t ty = rr.target[off + r.s.max_step], py = rr.predicted[off + r.s.max_step];
+			r.target = ty >= 0 && ty < rr.V ? rr.vocab[ty] : '?';
+			r.predicted = py >= 0 && py < rr.V ? rr.vocab[py] : '?';
+			if (tp)
+				top_push(tp, &r);
+			else
+				print_row(t, &r, files, nfiles);
+		}
+	}
+	free(counts);
+	rc = got < 0 ? -1 : 0;
+out:
+	recread_close(&rr);
+out_run:
+	run_close(&run);
+	return rc;
+}
+
+static int train_run(struct table *t, const char *file, int nfiles, const struct read_opts *o)
+{
+	struct run run;
+	struct trainread tr;
+	int64_t got;
+	if (run_open(&run, file) < 0)
+		return -1;
+	if (trainread_open(&tr, &run) < 0) {
+		run_close(&run);
+		return -1;
+	}
+	while ((got = trainread_next(&tr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			if (!in_window(o, tr.batch[i]))
+				continue;
+			if (nfiles > 1)
+				table_str(t, file);
+			table_int(t, tr.batch[i]);
+			table_num(t, tr.loss[i]);
+			table_num(t, tr.grad_norm[i]);
+			table_end_row(t);
+		}
+	trainread_close(&tr);
+	run_close(&run);
+	return got < 0 ? -1 : 0;
+}
+
+int cmd_summarize(int argc, char **argv)
+{
+	struct read_opts o;
+	int64_t top_n = 0;
+	int train = 0;
+	read_opts_init(&o);
+	const struct opt opts[] = {
+		READ_OPTS(o),
+		{ "top", 0, OPT_INT, &top_n, 1, 1e9 },
+		{ "train", 0, OPT_FLAG, &train },
+		OPT_END,
+	};
+	char *stdin_only[] = { "-" };
+	char **files = argv;
+	int nfiles = opts_parse(argc, argv, opts, usage);
+	read_opts_check(&o, usage);
+	if (nfiles == 0) {
+		files = stdin_only;
+		nfiles = 1;
+	}
+	for (int i = 0, dashes = 0; i < nfiles; i++)
+		if (!strcmp(files[i], "-") && ++dashes > 1)
+			usage_error(usage, "stdin ('-') can be read once only");
+	if (train && top_n)
+		usage_error(usage, "--top applies to records, not to --train");
+
+	struct table t;
+	int ncols = train ? 4 : 11;
+	const char *const *names = with_run(train ? train_cols : summary_cols, nfiles, &ncols);
+	struct top tp = { NULL, 0, top_n };
+	if (top_n && !(tp.h = malloc((size_t)top_n * sizeof(struct row))))
+		return error("out of memory for --top %lld", (long long)top_n), 1;
+
+	table_begin(&t, stdout, o.fmt, names, ncols);
+	int rc = 0;
+	for (int i = 0; i < nfiles && !rc; i++)
+		rc = train ? train_run(&t, files[i], nfiles, &o)
+			   : summarize_run(&t, i, files, nfiles, &o, top_n ? &tp : NULL);
+	if (!rc && top_n) {
+		qsort(tp.h, (size_t)tp.len, sizeof(struct row), by_rank_desc);
+		for (int64_t i = 0; i < tp.len; i++)
+			print_row(&t, &tp.h[i], files, nfiles);
+	}
+	free(tp.h);
+	return rc ? 1 : 0;
+}
