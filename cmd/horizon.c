@@ -253,5 +253,7 @@ int cmd_horizon(int argc, char **argv)
 	int rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++)
 		rc = horizon_file(&t, files[i], nfiles, &o);
+	if (!rc)
+		table_finish(&t);
 	return rc ? 1 : 0;
 }

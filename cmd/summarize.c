@@ -232,5 +232,7 @@ int cmd_summarize(int argc, char **argv)
 			print_row(&t, &tp.h[i], files, nfiles);
 	}
 	free(tp.h);
+	if (!rc)
+		table_finish(&t);
 	return rc ? 1 : 0;
 }

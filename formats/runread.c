@@ -118,7 +118,8 @@ int run_open(struct run *r, const char *path)
 				r->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 		} H5E_END_TRY;
 		if (r->file < 0)
-			return error("%s: cannot open: %s", path, h5_reason());
+			return error("%s: cannot open it (truncated or damaged?): %s", path,
+				     h5_reason());
 	}
 	if (check_run(r) < 0)
 		goto fail;

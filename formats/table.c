@@ -43,22 +43,35 @@ void table_begin(struct table *t, FILE *out, enum table_format fmt,
 	t->names = names;
 	t->ncols = ncols;
 	t->col = 0;
-	if (fmt == TABLE_JSON)
-		return;
-	for (int i = 0; i < ncols; i++) {
+	t->header_due = fmt != TABLE_JSON;
+}
+
+static void print_header(struct table *t)
+{
+	FILE *out = t->out;
+	t->header_due = 0;
+	for (int i = 0; i < t->ncols; i++) {
 		if (i)
-			fputc(fmt == TABLE_CSV ? ',' : '\t', out);
-		if (fmt == TABLE_CSV)
-			csv_field(out, names[i]);
+			fputc(t->fmt == TABLE_CSV ? ',' : '\t', out);
+		if (t->fmt == TABLE_CSV)
+			csv_field(out, t->names[i]);
 		else
-			fputs(names[i], out);
+			fputs(t->names[i], out);
 	}
 	fputc('\n', out);
+}
+
+void table_finish(struct table *t)
+{
+	if (t->header_due)
+		print_header(t);
 }
 
 /* Separator, or the key of a JSON object, before a cell. */
 static void cell_start(struct table *t)
 {
+	if (t->header_due)
+		print_header(t);
 	if (t->fmt == TABLE_JSON) {
 		fputs(t->col ? "," : "{", t->out);
 		json_string(t->out, t->names[t->col]);

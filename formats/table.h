@@ -19,14 +19,19 @@ struct table {
 	const char *const *names;
 	int ncols;
 	int col; /* next cell's column */
+	int header_due; /* the header waits for the first cell or table_finish */
 };
 
 /* Returns 0 and sets *f for "tsv", "csv", "json"; -1 otherwise. */
 int table_format_parse(const char *s, enum table_format *f);
 
-/* Starts a table; prints the header line for TSV and CSV. */
+/* Starts a table. The header line (TSV, CSV) is printed with the first
+ * cell, or by table_finish for a table without rows, so a command that
+ * fails before its first row prints nothing on stdout. */
 void table_begin(struct table *t, FILE *out, enum table_format fmt,
 		 const char *const *names, int ncols);
+/* Prints the header if no row did. Call it when the table is complete. */
+void table_finish(struct table *t);
 void table_int(struct table *t, int64_t v);
 void table_num(struct table *t, double v);
 void table_str(struct table *t, const char *s);
