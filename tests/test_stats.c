@@ -1,0 +1,146 @@
+/*
+ * test_stats.c - libcore/analysis.c against plain computations: the decay
+ * quantiles against sorted values (numpy's linear rule), k from E and from
+ * g on handmade cases, the k quantile over records, and the decay fit on
+ * an exact geometric curve. One broken oracle proves the check can fail.
+ */
+#include "../libcore/analysis.h"
+#include "../libcore/rng.h"
+#include "tap.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* numpy.percentile(v, 100 q) with the default linear rule; v sorted */
+static double percentile(const double *v, int64_t N, double q)
+{
+	double pos = q * (double)(N - 1);
+	int64_t lo = (int64_t)floor(pos);
+	if (lo + 1 >= N)
+		return v[lo];
+	return v[lo] + (pos - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+static void test_decay_quantiles(void)
+{
+	const int n = 6, R = 4000;
+	struct rng r;
+	struct decay d;
+	float *g = calloc((size_t)n * n, sizeof(float));
+	double *vals[6];
+	int64_t nv[6] = { 0 };
+	rng_seed(&r, 11);
+	decay_init(&d, n);
+	for (int lag = 0; lag < n; lag++)
+		vals[lag] = malloc((size_t)R * n * sizeof(double));
+	for (int rec = 0; rec < R; rec++) {
+		memset(g, 0, (size_t)n * n * sizeof(float));
+		for (int t = 0; t < n; t++)
+			for (int j = 0; j <= t; j++) /* log-normal, decaying with lag */
+				g[t * n + j] = (float)exp(rng_normal(&r) - 0.7 * (t - j));
+		if (rec % 50 == 0)
+			g[2 * n + 2] = 0.0f; /* an empty diagonal: that loss is skipped */
+		if (rec % 70 == 0)
+			g[4 * n + 1] = 0.0f; /* exact zeros are values too */
+		decay_add(&d, g);
+		for (int t = 0; t < n; t++)
+			if (g[t * n + t] > 0)
+				for (int lag = 0; lag <= t; lag++)
+					vals[lag][nv[lag]++] = (double)(g[t * n + t - lag] / g[t * n + t]);
+	}
+	double worst = 0;
+	int counts_ok = 1, means_ok = 1;
+	for (int lag = 0; lag < n; lag++) {
+		qsort(vals[lag], (size_t)nv[lag], sizeof(double), cmp_double);
+		counts_ok &= d.count[lag] == nv[lag];
+		double s = 0;
+		for (int64_t i = 0; i < nv[lag]; i++)
+			s += vals[lag][i];
+		means_ok &= fabs(d.sum[lag] / d.count[lag] - s / nv[lag]) <= 1e-12 * fabs(s / nv[lag]);
+		const double qs[5] = { 0.0, 0.1, 0.5, 0.9, 1.0 };
+		for (int k = 0; k < 5; k++) {
+			double want = percentile(vals[lag], nv[lag], qs[k]);
+			double got = decay_quantile(&d, lag, qs[k]);
+			double err = want == 0 ? fabs(got) : fabs(got - want) / want;
+			worst = fmax(worst, err);
+		}
+	}
+	tap_check(counts_ok && means_ok, "decay: counts and means are exact");
+	tap_check(worst < 3e-3, "decay: quantiles within 0.3%% of sorted values (worst %.2g)", worst);
+	tap_check(decay_quantile(&d, 0, 0.1) == 1.0 && decay_quantile(&d, 0, 0.9) == 1.0,
+		  "decay: lag 0 is exactly 1");
+	/* the check can fail: a quantile 1% off is caught */
+	double want = percentile(vals[3], nv[3], 0.5);
+	tap_check(fabs(want * 1.01 - want) / want >= 3e-3, "a quantile 1%% off would be caught");
+	for (int lag = 0; lag < n; lag++)
+		free(vals[lag]);
+	free(g);
+	decay_free(&d);
+}
+
+static void test_k(void)
+{
+	float E[5] = { 0.9f, 0.5f, 0.2f, 0.09f, 0.0f };
+	tap_check(k_exact(E, 5, 0.1) == 3 && k_exact(E, 5, 0.05) == 4 && k_exact(E, 5, 0.95) == 0,
+		  "k_exact is the first k with E[k] <= eps");
+
+	/* g with known tails: loss 3 spreads 0.5, 0.3, 0.15, 0.05 over lags 0..3 */
+	const int n = 4;
+	float g[16] = { 0 };
+	int counts[4];
+	g[0] = 1.0f;                         /* t=0: only its own step */
+	g[1 * 4 + 1] = 1.0f;                 /* t=1: all on lag 0 */
+	g[2 * 4 + 2] = 0.5f;                 /* t=2: lag 1 holds 0.5 of 1 */
+	g[2 * 4 + 1] = 0.5f;
+	g[3 * 4 + 3] = 0.5f;
+	g[3 * 4 + 2] = 0.3f;
+	g[3 * 4 + 1] = 0.15f;
+	g[3 * 4 + 0] = 0.05f;
+	/* eps 0.1: k_t = 0, 0, 1, 2 (tail after lag 2 is 0.05 <= 0.1) */
+	tap_check(k_from_g(g, n, 0.1, 1.0, counts) == 2, "k_from_g: every loss covered -> 2");
+	tap_check(k_from_g(g, n, 0.1, 0.75, counts) == 1, "k_from_g: 3 of 4 losses -> 1");
+	tap_check(k_from_g(g, n, 0.1, 0.5, counts) == 0, "k_from_g: 2 of 4 losses -> 0");
+	tap_check(k_from_g(g, n, 0.0, 1.0, counts) == 3, "k_from_g: eps 0 needs every lag");
+	float zero[16] = { 0 };
+	tap_check(k_from_g(zero, n, 0.1, 1.0, counts) == 0, "k_from_g: all-zero g gives 0");
+
+	int64_t hist[5] = { 10, 70, 15, 5, 0 }, reached;
+	tap_check(k_quantile(hist, 5, 0.95, &reached) == 2 && reached == 95,
+		  "k_quantile: 95%% of 100 records reached at k = 2");
+	tap_check(k_quantile(hist, 5, 1.0, &reached) == 3 && reached == 100,
+		  "k_quantile: all records at k = 3");
+	int64_t none[3] = { 0 };
+	tap_check(k_quantile(none, 3, 0.95, &reached) == -1 && reached == 0,
+		  "k_quantile: no records gives -1");
+}
+
+static void test_fit(void)
+{
+	double med[8];
+	struct decay_fit f;
+	for (int d = 0; d < 8; d++)
+		med[d] = pow(0.6, d);
+	decay_fit(&f, med, 8, 1e-3);
+	tap_check(fabs(f.factor - 0.6) < 1e-12 && fabs(f.half_life - log(2) / -log(0.6)) < 1e-9 &&
+		  f.fit_from == 0 && f.fit_to == 7, "fit: a geometric curve gives its factor");
+	decay_fit(&f, med, 8, 0.1); /* 0.6^5 = 0.078 <= 0.1: fit over lags 0..4 */
+	tap_check(f.fit_to == 4 && fabs(f.factor - 0.6) < 1e-12, "fit: stops before the floor");
+	med[1] = NAN;
+	decay_fit(&f, med, 8, 1e-3);
+	tap_check(f.fit_to == 0 && isnan(f.factor), "fit: fewer than 2 lags gives nan");
+}
+
+int main(void)
+{
+	test_decay_quantiles();
+	test_k();
+	test_fit();
+	return tap_done();
+}
