@@ -95,6 +95,7 @@ test check: deps-test
 bench: deps-test
 	@$(MAKE) --no-print-directory rnnbow
 	@sh tests/bench/bench.sh
+	@sh tests/bench/analysis_bench.sh
 
 install: rnnbow
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
