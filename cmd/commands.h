@@ -9,5 +9,6 @@ int cmd_record(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_summarize(int argc, char **argv);
 int cmd_horizon(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

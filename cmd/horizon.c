@@ -30,7 +30,7 @@ static const char usage[] =
 	"  --share X         --overall: share of records that must meet k (default 0.95)\n"
 	"  --loss-share X    share of losses k_bound must cover (default 1)\n"
 	"  --floor X         the fit stops where the median falls to X (default 1e-3)\n"
-	"  --from B, --to B  only records of training batches in [B, B]\n"
+	"  --from B, --to B  only records of training batches from B to B (inclusive)\n"
 	"  --format F        tsv (default), csv or json (one object per line)\n"
 	"  -h, --help        show this help\n";
 
@@ -67,25 +67,20 @@ static int decay_run(struct table *t, struct recread *rr, const char *file, int 
 		     const struct horizon_opts *o)
 {
 	struct decay d;
-	int64_t got;
 	const int n = rr->n;
-	if (decay_init(&d, n) < 0)
-		return error("out of memory");
-	while ((got = recread_next(rr)) > 0)
-		for (int64_t i = 0; i < got; i++)
-			if (in_window(&o->r, rr->batch[i]))
-				decay_add(&d, rr->itemized + (size_t)i * n * n);
+	if (read_decay(&d, rr, &o->r) < 0)
+		return -1;
 	double *median = malloc((size_t)n * sizeof(double));
-	if (got < 0 || !median) {
-		free(median);
+	if (!median) {
 		decay_free(&d);
-		return got < 0 ? -1 : error("out of memory");
+		return error("out of memory");
 	}
 	for (int lag = 0; lag < n; lag++)
 		median[lag] = decay_quantile(&d, lag, 0.5);
 	struct decay_fit fit;
 	decay_fit(&fit, median, n, o->floor);
-	for (int lag = 0; lag < n; lag++) {
+	/* no records (or no loss with g[t,t] > 0): an empty table */
+	for (int lag = 0; lag < n && d.count[0]; lag++) {
 		run_cell(t, file, nfiles);
 		table_int(t, lag);
 		table_int(t, d.count[lag]);
@@ -234,9 +229,7 @@ int cmd_horizon(int argc, char **argv)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	for (int i = 0, dashes = 0; i < nfiles; i++)
-		if (!strcmp(files[i], "-") && ++dashes > 1)
-			usage_error(usage, "stdin ('-') can be read once only");
+	check_inputs(files, nfiles, usage);
 	int one_loss = o.batch >= 0 || o.step >= 0;
 	if (one_loss && (o.batch < 0 || o.step < 0))
 		usage_error(usage, "--batch and --step go together");
@@ -249,6 +242,8 @@ int cmd_horizon(int argc, char **argv)
 	int ncols = widths[o.mode];
 	const char *const *names = with_run(tabs[o.mode], nfiles, &ncols);
 	struct table t;
+	if (precheck_runs(files, nfiles, RC_ITEMIZED) < 0)
+		return 1;
 	table_begin(&t, stdout, o.r.fmt, names, ncols);
 	int rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++)

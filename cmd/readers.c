@@ -2,8 +2,13 @@
  * readers.c - shared options of the reading commands (see readers.h).
  */
 #include "readers.h"
+#include "../formats/msg.h"
+#include "../formats/recread.h"
+#include "../libcore/analysis.h"
 
 #include <stdint.h>
+#include <string.h>
+#include <unistd.h>
 
 void read_opts_init(struct read_opts *o)
 {
@@ -22,4 +27,52 @@ void read_opts_check(struct read_opts *o, const char *usage)
 	if (o->from > o->to)
 		usage_error(usage, "--from %lld is after --to %lld", (long long)o->from,
 			    (long long)o->to);
+}
+
+int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o)
+{
+	const int n = rr->n;
+	int64_t got;
+	if (decay_init(d, n) < 0)
+		return error("out of memory");
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++)
+			if (in_window(o, rr->batch[i]))
+				decay_add(d, rr->itemized + (size_t)i * n * n);
+	if (got < 0) {
+		decay_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+void check_inputs(char *const *files, int nfiles, const char *usage)
+{
+	for (int i = 0, dashes = 0; i < nfiles; i++) {
+		if (strcmp(files[i], "-"))
+			continue;
+		if (++dashes > 1)
+			usage_error(usage, "stdin ('-') can be read once only");
+		if (isatty(STDIN_FILENO))
+			usage_error(usage, "no run file given, and stdin is a terminal");
+	}
+}
+
+int precheck_runs(char *const *files, int nfiles, unsigned cols)
+{
+	for (int i = 0; i < nfiles; i++) {
+		struct run run;
+		struct recread rr;
+		if (!strcmp(files[i], "-"))
+			continue;
+		if (run_open(&run, files[i]) < 0)
+			return -1;
+		int rc = cols ? recread_open(&rr, &run, cols) : 0;
+		if (cols && rc == 0)
+			recread_close(&rr);
+		run_close(&run);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }

@@ -49,4 +49,18 @@ static inline const char *const *with_run(const char *const *names, int nfiles, 
 	return names + 1;
 }
 
+/* Refuses (exit 2) '-' given twice, and stdin that is a terminal: a run
+ * file has to come from somewhere. */
+void check_inputs(char *const *files, int nfiles, const char *usage);
+
+/* Opens every file but stdin and its /record columns, so that a bad file
+ * is reported before any row is printed. Returns 0 or -1 (message). */
+int precheck_runs(char *const *files, int nfiles, unsigned cols);
+
+struct decay;
+struct recread;
+/* Streams the records of rr in o's window into a new decay accumulator.
+ * Returns 0, or -1 after a message (d is then freed). Needs RC_ITEMIZED. */
+int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o);
+
 #endif

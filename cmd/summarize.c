@@ -208,9 +208,7 @@ int cmd_summarize(int argc, char **argv)
 		files = stdin_only;
 		nfiles = 1;
 	}
-	for (int i = 0, dashes = 0; i < nfiles; i++)
-		if (!strcmp(files[i], "-") && ++dashes > 1)
-			usage_error(usage, "stdin ('-') can be read once only");
+	check_inputs(files, nfiles, usage);
 	if (train && top_n)
 		usage_error(usage, "--top applies to records, not to --train");
 
@@ -221,6 +219,10 @@ int cmd_summarize(int argc, char **argv)
 	if (top_n && !(tp.h = malloc((size_t)top_n * sizeof(struct row))))
 		return error("out of memory for --top %lld", (long long)top_n), 1;
 
+	if (precheck_runs(files, nfiles, train ? 0 : RC_ITEMIZED | RC_TRUNC) < 0) {
+		free(tp.h);
+		return 1;
+	}
 	table_begin(&t, stdout, o.fmt, names, ncols);
 	int rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++)

@@ -12,34 +12,45 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int read_stdin(struct run *r)
+int read_all_stdin(void **buf, size_t *len)
 {
 	size_t cap = 1 << 20;
-	r->image = malloc(cap);
-	r->image_size = 0;
-	if (!r->image)
+	char *p = malloc(cap);
+	*len = 0;
+	if (!p)
 		return error("-: out of memory");
 	for (;;) {
-		if (r->image_size == cap) {
-			void *p = realloc(r->image, cap *= 2);
-			if (!p)
+		if (*len == cap) {
+			char *q = realloc(p, cap *= 2);
+			if (!q) {
+				free(p);
 				return error("-: out of memory");
-			r->image = p;
+			}
+			p = q;
 		}
-		size_t got = fread((char *)r->image + r->image_size, 1, cap - r->image_size, stdin);
-		r->image_size += got;
+		size_t got = fread(p + *len, 1, cap - *len, stdin);
+		*len += got;
 		if (!got)
 			break;
 	}
-	if (ferror(stdin))
+	if (ferror(stdin)) {
+		free(p);
 		return error("-: cannot read stdin: %s", strerror(errno));
+	}
+	*buf = p;
 	return 0;
+}
+
+static int read_stdin(struct run *r)
+{
+	return read_all_stdin(&r->image, &r->image_size);
 }
 
 /* Opens the stdin bytes with the in-memory (core) driver, which copies
  * them; ours are freed at once. (H5LTopen_file_image avoids the copy but
- * leaks its bookkeeping in HDF5 1.10.) SWMR reading first, as for files,
- * so a run killed mid-write reads from stdin too. */
+ * leaks its bookkeeping in HDF5 1.10.) The core driver cannot open a run
+ * still flagged as being written (live or killed): such a run must be
+ * read by path, or cleared with h5clear first. */
 static int open_image(struct run *r)
 {
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -89,12 +100,7 @@ int run_open(struct run *r, const char *path)
 	if (!strcmp(path, "-")) {
 		if (read_stdin(r) < 0)
 			goto fail;
-		if (r->image_size < 8 || memcmp(r->image, "\211HDF\r\n\032\n", 8))
-			return run_close(r), error("-: not an HDF5 file");
-		if (open_image(r) < 0) {
-			error("-: cannot open the HDF5 image: %s", h5_reason());
-			goto fail;
-		}
+		return run_open_image(r, r->image, r->image_size, "-");
 	} else {
 		if (stat(path, &st) < 0)
 			return error("%s: %s", path, strerror(errno));
@@ -127,6 +133,30 @@ int run_open(struct run *r, const char *path)
 fail:
 	run_close(r);
 	return -1;
+}
+
+int run_open_image(struct run *r, void *buf, size_t len, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->file = H5I_INVALID_HID;
+	r->path = name;
+	r->image = buf;
+	r->image_size = len;
+	if (len < 8 || memcmp(buf, "\211HDF\r\n\032\n", 8)) {
+		run_close(r);
+		return error("%s: not an HDF5 file", name);
+	}
+	if (open_image(r) < 0) {
+		error("%s: cannot open this HDF5 image (a live or killed run? read it by path, "
+		      "or run h5clear -s --increment on it first)", name);
+		run_close(r);
+		return -1;
+	}
+	if (check_run(r) < 0) {
+		run_close(r);
+		return -1;
+	}
+	return 0;
 }
 
 void run_close(struct run *r)

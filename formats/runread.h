@@ -25,6 +25,13 @@ struct run {
 int run_open(struct run *r, const char *path);
 void run_close(struct run *r);
 
+/* Opens a run held in memory (buf, len, from malloc; taken over and freed
+ * here, also on failure). name is used in messages. Returns 0 or -1. */
+int run_open_image(struct run *r, void *buf, size_t len, const char *name);
+
+/* Reads all of stdin into a malloc'd buffer. Returns 0 or -1 (message). */
+int read_all_stdin(void **buf, size_t *len);
+
 /* Committed rows of a group: the shortest first dimension among its
  * datasets, subgroups included; 0 for an empty or missing group. */
 int64_t run_rows(const struct run *r, const char *group);

@@ -1,0 +1,618 @@
+/*
+ * plot.c - rnnbow plot KIND: the paper's views as gnuplot figures (png,
+ * svg with hover text, pdf), the same bytes for the same input. Reads a
+ * run (or, for `horizon`, also the TSV of `rnnbow horizon` on stdin),
+ * reduces it to what the figure shows (binning to the figure's width where
+ * records outnumber pixels) and hands that to plots/views.h.
+ */
+#include "commands.h"
+#include "readers.h"
+#include "../formats/msg.h"
+#include "../formats/h5util.h"
+#include "../formats/recread.h"
+#include "../libcore/analysis.h"
+#include "../plots/views.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+	"usage: rnnbow plot KIND [OPTIONS] RUN.h5|- -o FIG.png|FIG.svg|FIG.pdf\n"
+	"\n"
+	"KIND:\n"
+	"  overview   max gradient per recorded batch (an envelope when they\n"
+	"             outnumber the pixels); --mark B highlights a batch\n"
+	"  batch      one batch (--batch B or --top 1): true over predicted bytes,\n"
+	"             bars per step stacked by lag; --loss t adds that loss's horizon\n"
+	"  horizon    decay curve with its p10-p90 band; several runs overlay; reads\n"
+	"             rnnbow horizon's TSV on stdin too\n"
+	"  k          k over training (k_exact from E, k_bound from g) at --eps\n"
+	"  heatmap    g[t,j] of one batch (--batch B or --top 1), log colour scale\n"
+	"  loss       training loss and gradient norm over all batches\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FIG      the figure; its extension picks the format (required)\n"
+	"  --batch B             the recorded batch to show (batch, heatmap)\n"
+	"  --top 1               the recorded batch with the largest max_grad\n"
+	"  --loss t              batch: highlight loss t and draw its horizon\n"
+	"  --lags K              batch: lag layers before the \"rest\" layer (default 4)\n"
+	"  --mark B              overview: highlight training batch B\n"
+	"  --eps X               k: tolerated relative error (default 0.1)\n"
+	"  --from B, --to B      horizon, k: only records of batches in [B, B]\n"
+	"  --size W,H            pixels (default 1200,600; PDF at 96 per inch)\n"
+	"  --font F              font name and size (default \"DejaVu Sans,10\")\n"
+	"  --title T, --no-title the title (default: kind and run)\n"
+	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
+	"  -h, --help            show this help\n";
+
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
+static const char *const kind_names[] = { "overview", "batch", "horizon", "k", "heatmap", "loss" };
+
+struct plot_opts {
+	enum kind kind;
+	const char *output, *font, *title, *keep, *size;
+	int64_t batch, top, loss, lags, mark;
+	int no_title, width, height;
+	struct read_opts r;
+};
+
+/* Bins of about the figure's width: one per 2 pixels. */
+static int64_t max_bins(const struct plot_opts *o)
+{
+	return o->width / 2 > 10 ? o->width / 2 : 10;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* --- overview --------------------------------------------------------- */
+
+static int plot_overview(struct figure *f, struct recread *rr, const struct plot_opts *o)
+{
+	const int n = rr->n;
+	int64_t bins = max_bins(o), R = rr->rows, per = 1, got, k = 0, nb = 0;
+	int binned = R > bins;
+	if (binned)
+		per = (R + bins - 1) / bins;
+	int64_t cap = binned ? (R + per - 1) / per : R;
+	double *x = calloc((size_t)cap + 1, sizeof(double)), *y = calloc((size_t)cap + 1, sizeof(double));
+	double *lo = calloc((size_t)cap + 1, sizeof(double)), *hi = calloc((size_t)cap + 1, sizeof(double));
+	double *vals = malloc((size_t)per * sizeof(double)), xsum = 0;
+	int *step = calloc((size_t)cap + 1, sizeof(int)), rc = -1;
+	struct overview ov = { .binned = binned, .records = R };
+	if (!x || !y || !lo || !hi || !vals || !step) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			const float *g = rr->itemized + (size_t)i * n * n;
+			double best = -1;
+			int at = 0;
+			for (int j = 0; j < n; j++) {
+				double bar = 0;
+				for (int t = j; t < n; t++)
+					bar += g[(size_t)t * n + j];
+				if (bar > best) {
+					best = bar;
+					at = j;
+				}
+			}
+			if (rr->batch[i] == o->mark) {
+				ov.has_mark = 1;
+				ov.mark_x = (double)rr->batch[i];
+				ov.mark_y = best;
+			}
+			if (!binned) {
+				x[nb] = (double)rr->batch[i];
+				y[nb] = best;
+				step[nb++] = at;
+				continue;
+			}
+			vals[k++] = best;
+			xsum += (double)rr->batch[i];
+			if (k == per || rr->first + i == R - 1) { /* close the bin */
+				qsort(vals, (size_t)k, sizeof(double), cmp_double);
+				x[nb] = xsum / (double)k;
+				lo[nb] = vals[0];
+				hi[nb] = vals[k - 1];
+				y[nb++] = k % 2 ? vals[k / 2] : 0.5 * (vals[k / 2 - 1] + vals[k / 2]);
+				k = 0;
+				xsum = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	if (o->mark >= 0 && !ov.has_mark) {
+		error("%s: --mark %lld: that batch was not recorded", rr->run->path,
+		      (long long)o->mark);
+		goto out;
+	}
+	ov.n = nb;
+	ov.x = x;
+	ov.y = y;
+	ov.lo = lo;
+	ov.hi = hi;
+	ov.step = step;
+	view_overview(f, &ov);
+	rc = 0;
+out:
+	free(x);
+	free(y);
+	free(lo);
+	free(hi);
+	free(vals);
+	free(step);
+	return rc;
+}
+
+/* --- batch and heatmap ------------------------------------------------ */
+
+/* Loads the record to show (--batch B, or --top 1) into row 0 of rr. */
+static int pick_record(struct recread *rr, const struct plot_opts *o)
+{
+	int64_t want = o->batch;
+	if (o->top) { /* the record with the largest max_grad */
+		double best = -1;
+		int64_t got;
+		const int n = rr->n;
+		while ((got = recread_next(rr)) > 0)
+			for (int64_t i = 0; i < got; i++) {
+				const float *g = rr->itemized + (size_t)i * n * n;
+				for (int j = 0; j < n; j++) {
+					double bar = 0;
+					for (int t = j; t < n; t++)
+						bar += g[(size_t)t * n + j];
+					if (bar > best) {
+						best = bar;
+						want = rr->batch[i];
+					}
+				}
+			}
+		if (got < 0)
+			return -1;
+		if (best < 0)
+			return error("%s: no records to choose from", rr->run->path);
+	}
+	int found = recread_find(rr, want);
+	if (found > 0)
+		return error("%s: batch %lld was not recorded (see rnnbow summarize %s)",
+			     rr->run->path, (long long)want, rr->run->path);
+	return found;
+}
+
+static int plot_batch(struct figure *f, struct recread *rr, const struct plot_opts *o)
+{
+	const int n = rr->n;
+	if (pick_record(rr, o) < 0)
+		return -1;
+	if (o->loss >= n)
+		return error("%s: --loss %lld is outside this run's steps 0..%d", rr->run->path,
+			     (long long)o->loss, n - 1);
+	uint8_t *tb = malloc((size_t)n), *pb = malloc((size_t)n);
+	if (!tb || !pb) {
+		free(tb);
+		free(pb);
+		return error("out of memory");
+	}
+	for (int j = 0; j < n; j++) {
+		int32_t ty = rr->target[j], py = rr->predicted[j];
+		tb[j] = ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?';
+		pb[j] = py >= 0 && py < rr->V ? rr->vocab[py] : '?';
+	}
+	struct batch_view b = { .n = n, .lags = (int)o->lags, .batch = rr->batch[0],
+				.position = rr->position[0], .g = rr->itemized, .target = tb,
+				.predicted = pb, .loss = (int)o->loss };
+	if (o->kind == K_BATCH)
+		view_batch(f, &b);
+	else
+		view_heatmap(f, rr->itemized, n, rr->batch[0]);
+	free(tb);
+	free(pb);
+	return 0;
+}
+
+/* --- k over training -------------------------------------------------- */
+
+static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *o)
+{
+	const int n = rr->n;
+	int64_t bins = max_bins(o), R = rr->rows, per = R > bins ? (R + bins - 1) / bins : 1;
+	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got;
+	double *x = calloc((size_t)cap, sizeof(double)), *ke = calloc((size_t)cap, sizeof(double));
+	double *kb = calloc((size_t)cap, sizeof(double)), sx = 0, se = 0, sb = 0;
+	int *counts = malloc((size_t)n * sizeof(int)), rc = -1;
+	if (!x || !ke || !kb || !counts) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			int last = rr->first + i == R - 1;
+			if (in_window(&o->r, rr->batch[i])) {
+				sx += (double)rr->batch[i];
+				se += k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
+				sb += k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
+				k++;
+			}
+			if (k && (k == per || last)) {
+				x[nb] = sx / (double)k;
+				ke[nb] = se / (double)k;
+				kb[nb++] = sb / (double)k;
+				k = 0;
+				sx = se = sb = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	struct k_series ks = { .n = nb, .x = x, .k_exact = ke, .k_bound = kb, .eps = o->r.eps,
+			       .binned = per > 1 };
+	view_k(f, &ks);
+	rc = 0;
+out:
+	free(x);
+	free(ke);
+	free(kb);
+	free(counts);
+	return rc;
+}
+
+/* --- loss over training ----------------------------------------------- */
+
+static int plot_loss(struct figure *f, const struct run *run, const struct plot_opts *o)
+{
+	struct trainread tr;
+	if (trainread_open(&tr, run) < 0)
+		return -1;
+	int64_t bins = max_bins(o), R = tr.rows, per = R > bins ? (R + bins - 1) / bins : 1;
+	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got, seen = 0;
+	double *x = calloc((size_t)cap, sizeof(double)), *l = calloc((size_t)cap, sizeof(double));
+	double *g = calloc((size_t)cap, sizeof(double)), sx = 0, sl = 0, sg = 0;
+	int rc = -1;
+	if (!x || !l || !g) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = trainread_next(&tr)) > 0)
+		for (int64_t i = 0; i < got; i++, seen++) {
+			sx += (double)tr.batch[i];
+			sl += tr.loss[i];
+			sg += tr.grad_norm[i];
+			if (++k == per || seen == R - 1) {
+				x[nb] = sx / (double)k;
+				l[nb] = sl / (double)k;
+				g[nb++] = sg / (double)k;
+				k = 0;
+				sx = sl = sg = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	struct loss_series ls = { .n = nb, .x = x, .loss = l, .grad_norm = g, .binned = per > 1 };
+	view_loss(f, &ls);
+	rc = 0;
+out:
+	free(x);
+	free(l);
+	free(g);
+	trainread_close(&tr);
+	return rc;
+}
+
+/* --- horizon: runs, or rnnbow horizon's TSV --------------------------- */
+
+struct curves {
+	struct decay_curve *c;
+	double **bufs;
+	char **labels;
+	int count;
+};
+
+static int add_curve(struct curves *cs, const char *label, int n)
+{
+	struct decay_curve *c = realloc(cs->c, (size_t)(cs->count + 1) * sizeof(*c));
+	char **labels = realloc(cs->labels, (size_t)(cs->count + 1) * sizeof(char *));
+	double **bufs = realloc(cs->bufs, (size_t)(cs->count + 1) * sizeof(double *));
+	if (c)
+		cs->c = c;
+	if (labels)
+		cs->labels = labels;
+	if (bufs)
+		cs->bufs = bufs;
+	double *buf = calloc(3 * (size_t)n, sizeof(double));
+	char *copy = strdup(label);
+	if (!c || !labels || !bufs || !buf || !copy) {
+		free(buf);
+		free(copy);
+		return error("out of memory");
+	}
+	for (int d = 0; d < 3 * n; d++)
+		buf[d] = NAN;
+	cs->bufs[cs->count] = buf;
+	cs->labels[cs->count] = copy;
+	cs->c[cs->count] = (struct decay_curve){ copy, n, buf, buf + n, buf + 2 * n };
+	cs->count++;
+	return 0;
+}
+
+static void free_curves(struct curves *cs)
+{
+	for (int i = 0; i < cs->count; i++) {
+		free(cs->bufs[i]);
+		free(cs->labels[i]);
+	}
+	free(cs->c);
+	free(cs->bufs);
+	free(cs->labels);
+}
+
+/* A run's legend: its name and architecture. */
+static void run_label(char *buf, size_t len, const char *path, const struct recread *rr)
+{
+	char cell[32] = "rnn";
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(rr->run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
+	if (g >= 0) {
+		h5_attr_get_str(g, "cell", cell, sizeof(cell));
+		H5Gclose(g);
+	}
+	snprintf(buf, len, "%s (%s, H=%d, n=%d)", path, cell, rr->H, rr->n);
+}
+
+static int curve_from_run(struct curves *cs, struct run *run, const struct plot_opts *o)
+{
+	struct recread rr;
+	struct decay d;
+	char label[512];
+	if (recread_open(&rr, run, RC_ITEMIZED) < 0)
+		return -1;
+	int rc = read_decay(&d, &rr, &o->r);
+	if (rc == 0) {
+		run_label(label, sizeof(label), run->path, &rr);
+		rc = add_curve(cs, label, rr.n);
+		if (rc == 0) {
+			struct decay_curve *c = &cs->c[cs->count - 1];
+			for (int lag = 0; lag < rr.n; lag++) {
+				((double *)c->median)[lag] = decay_quantile(&d, lag, 0.5);
+				((double *)c->p10)[lag] = decay_quantile(&d, lag, 0.1);
+				((double *)c->p90)[lag] = decay_quantile(&d, lag, 0.9);
+			}
+		}
+		decay_free(&d);
+	}
+	recread_close(&rr);
+	return rc;
+}
+
+/* Parses `rnnbow horizon` TSV: columns lag median p10 p90, and run when
+ * several runs are in it. */
+static int curves_from_tsv(struct curves *cs, char *text)
+{
+	int col_run = -1, col_lag = -1, col_med = -1, col_p10 = -1, col_p90 = -1, ncol = 0;
+	char *save = NULL, *line = strtok_r(text, "\n", &save);
+	if (!line)
+		return error("-: empty input: expected a run file or rnnbow horizon's table");
+	for (char *s2 = NULL, *name = strtok_r(line, "\t", &s2); name;
+	     name = strtok_r(NULL, "\t", &s2), ncol++) {
+		if (!strcmp(name, "run"))
+			col_run = ncol;
+		else if (!strcmp(name, "lag"))
+			col_lag = ncol;
+		else if (!strcmp(name, "median"))
+			col_med = ncol;
+		else if (!strcmp(name, "p10"))
+			col_p10 = ncol;
+		else if (!strcmp(name, "p90"))
+			col_p90 = ncol;
+	}
+	if (col_lag < 0 || col_med < 0 || col_p10 < 0 || col_p90 < 0)
+		return error("-: not a run file, nor a table with columns lag median p10 p90 "
+			     "(rnnbow horizon's output)");
+	char current[512] = "";
+	const int maxlag = 1 << 16;
+	int lineno = 1;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		char *cells[64] = { 0 }, *s2 = NULL;
+		int nc = 0;
+		lineno++;
+		for (char *c = strtok_r(line, "\t", &s2); c && nc < 64; c = strtok_r(NULL, "\t", &s2))
+			cells[nc++] = c;
+		if (nc < ncol)
+			return error("-: line %d has %d of %d columns", lineno, nc, ncol);
+		const char *run = col_run >= 0 ? cells[col_run] : "-";
+		if (!cs->count || strcmp(run, current)) {
+			snprintf(current, sizeof(current), "%s", run);
+			if (add_curve(cs, run, maxlag) < 0)
+				return -1;
+		}
+		char *end;
+		long lag = strtol(cells[col_lag], &end, 10);
+		if (*end || lag < 0 || lag >= maxlag)
+			return error("-: line %d: lag '%s' is not a lag", lineno, cells[col_lag]);
+		struct decay_curve *c = &cs->c[cs->count - 1];
+		((double *)c->median)[lag] = strtod(cells[col_med], NULL);
+		((double *)c->p10)[lag] = strtod(cells[col_p10], NULL);
+		((double *)c->p90)[lag] = strtod(cells[col_p90], NULL);
+		if (lag + 1 > c->n || c->n == maxlag)
+			c->n = (int)lag + 1;
+	}
+	return 0;
+}
+
+/* --- the command ------------------------------------------------------ */
+
+static int parse_size(const char *s, int *w, int *h)
+{
+	char *end;
+	long a = strtol(s, &end, 10), b;
+	if (*end != ',' && *end != 'x')
+		return -1;
+	b = strtol(end + 1, &end, 10);
+	if (*end || a < 100 || b < 100 || a > 20000 || b > 20000)
+		return -1;
+	*w = (int)a;
+	*h = (int)b;
+	return 0;
+}
+
+static int render_kind(struct figure *f, char **files, int nfiles, const struct plot_opts *o)
+{
+	struct curves cs = { 0 };
+	int rc = -1;
+	for (int i = 0; i < nfiles; i++) {
+		struct run run;
+		if (!strcmp(files[i], "-")) {
+			void *buf;
+			size_t len;
+			if (read_all_stdin(&buf, &len) < 0)
+				goto out;
+			if (o->kind == K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+				char *text = realloc(buf, len + 1);
+				if (!text) {
+					free(buf);
+					error("out of memory");
+					goto out;
+				}
+				text[len] = '\0';
+				int r = curves_from_tsv(&cs, text);
+				free(text);
+				if (r < 0)
+					goto out;
+				continue;
+			}
+			if (run_open_image(&run, buf, len, "-") < 0)
+				goto out;
+		} else if (run_open(&run, files[i]) < 0) {
+			goto out;
+		}
+		int r = 0;
+		if (o->kind == K_HORIZON) {
+			r = curve_from_run(&cs, &run, o);
+		} else if (o->kind == K_LOSS) {
+			r = plot_loss(f, &run, o);
+		} else {
+			struct recread rr;
+			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
+					(o->kind == K_K ? RC_TRUNC : 0);
+			r = recread_open(&rr, &run, cols);
+			if (r == 0) {
+				if (o->kind == K_OVERVIEW)
+					r = plot_overview(f, &rr, o);
+				else if (o->kind == K_K)
+					r = plot_k(f, &rr, o);
+				else
+					r = plot_batch(f, &rr, o);
+				recread_close(&rr);
+			}
+		}
+		run_close(&run);
+		if (r < 0)
+			goto out;
+	}
+	if (o->kind == K_HORIZON) {
+		if (!cs.count) {
+			error("nothing to plot");
+			goto out;
+		}
+		view_horizon(f, cs.c, cs.count);
+	}
+	rc = 0;
+out:
+	free_curves(&cs);
+	return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	struct plot_opts o = { .font = "DejaVu Sans,10", .batch = -1, .loss = -1, .lags = 4,
+			       .mark = -1, .size = NULL };
+	read_opts_init(&o.r);
+	const struct opt opts[] = {
+		{ "output", 'o', OPT_STRING, &o.output },
+		{ "batch", 0, OPT_INT, &o.batch, 0, 9.2e18 },
+		{ "top", 0, OPT_INT, &o.top, 1, 1 },
+		{ "loss", 0, OPT_INT, &o.loss, 0, 1e9 },
+		{ "lags", 0, OPT_INT, &o.lags, 1, 32 },
+		{ "mark", 0, OPT_INT, &o.mark, 0, 9.2e18 },
+		{ "eps", 0, OPT_FLOAT, &o.r.eps, 0, 1e30 },
+		{ "from", 0, OPT_INT, &o.r.from, 0, 9.2e18 },
+		{ "to", 0, OPT_INT, &o.r.to, 0, 9.2e18 },
+		{ "size", 0, OPT_STRING, &o.size },
+		{ "font", 0, OPT_STRING, &o.font },
+		{ "title", 0, OPT_STRING, &o.title },
+		{ "no-title", 0, OPT_FLAG, &o.no_title },
+		{ "keep-script", 0, OPT_STRING, &o.keep },
+		OPT_END,
+	};
+	int nargs = opts_parse(argc, argv, opts, usage);
+	if (nargs < 1)
+		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss)");
+	int kind = -1;
+	for (int i = 0; i < 6; i++)
+		if (!strcmp(argv[0], kind_names[i]))
+			kind = i;
+	if (kind < 0)
+		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss)",
+			    argv[0]);
+	o.kind = (enum kind)kind;
+	char **files = argv + 1;
+	int nfiles = nargs - 1;
+	if (!o.output)
+		usage_error(usage, "no output file: give -o FIG.png, FIG.svg or FIG.pdf");
+	enum fig_format fmt;
+	if (fig_format_of(o.output, &fmt) < 0)
+		usage_error(usage, "%s: unknown extension (use .png, .svg or .pdf)", o.output);
+	if (nfiles < 1)
+		usage_error(usage, "no run file given (use - for stdin)");
+	if (nfiles > 1 && o.kind != K_HORIZON)
+		usage_error(usage, "%s shows one run; only horizon overlays several", argv[0]);
+	for (int i = 0, dashes = 0; i < nfiles; i++)
+		if (!strcmp(files[i], "-") && ++dashes > 1)
+			usage_error(usage, "stdin ('-') can be read once only");
+	if ((o.kind == K_BATCH || o.kind == K_HEATMAP) && (o.batch < 0) == !o.top)
+		usage_error(usage, "%s needs --batch B or --top 1 (one of them)", argv[0]);
+	if (o.loss >= 0 && o.kind != K_BATCH)
+		usage_error(usage, "--loss goes with plot batch");
+	if (o.r.from > o.r.to)
+		usage_error(usage, "--from is after --to");
+	o.width = 1200;
+	o.height = o.kind == K_BATCH ? (o.loss >= 0 ? 800 : 650) : o.kind == K_HEATMAP ? 900 : 600;
+	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
+		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
+	if (o.keep) {
+		struct stat st;
+		if (stat(o.keep, &st) < 0 || !S_ISDIR(st.st_mode))
+			usage_error(usage, "--keep-script %s: not a directory", o.keep);
+	}
+
+	char title[1024];
+	const char *t = o.title;
+	if (!t && !o.no_title) {
+		const char *what[] = { "max gradient per recorded batch", "batch",
+				       "gradient decay with lag", "truncation horizon k",
+				       "g[t,j]", "training loss" };
+		if (o.kind == K_BATCH || o.kind == K_HEATMAP)
+			snprintf(title, sizeof(title), "%s: %s%s", files[0], what[o.kind],
+				 o.top ? " of the batch with the largest max gradient" : "");
+		else
+			snprintf(title, sizeof(title), "%s%s%s", what[o.kind], nfiles == 1 ? ": " : "",
+				 nfiles == 1 ? files[0] : "");
+		t = title;
+	}
+	if ((o.kind == K_BATCH || o.kind == K_HEATMAP) && !o.title && !o.no_title && o.batch >= 0)
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), " %lld",
+			 (long long)o.batch);
+	struct figure f;
+	if (fig_begin(&f, fmt, o.width, o.height, o.font, t) < 0)
+		return error("out of memory"), 1;
+	if (render_kind(&f, files, nfiles, &o) < 0) {
+		fig_discard(&f);
+		return 1;
+	}
+	return fig_render(&f, o.output, o.keep) < 0 ? 1 : 0;
+}

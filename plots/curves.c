@@ -1,0 +1,114 @@
+/*
+ * curves.c - line views: the decay curve with its quantile band, k over
+ * training, and loss with gradient norm over training.
+ */
+#include "views.h"
+
+#include <math.h>
+
+static const char *const palette[] = { "#08519c", "#a50f15", "#006d2c", "#54278f",
+				       "#d94801", "#252525" };
+
+static void title_line(struct figure *f)
+{
+	if (f->title) {
+		fig_printf(f, "set title ");
+		fig_quote(f, f->title);
+		fig_printf(f, " noenhanced\n");
+	}
+}
+
+void view_horizon(struct figure *f, const struct decay_curve *c, int ncurves)
+{
+	title_line(f);
+	fig_printf(f, "set logscale y\nset format y \"10^{%%L}\"\nset xlabel \"lag d = t - j\"\n"
+		      "set ylabel \"g[t,t-d] / g[t,t]\"\nset grid lc rgb \"#e0e0e0\"\n"
+		      "set border 3\nset tics nomirror\nset key top right noenhanced\n");
+	for (int i = 0; i < ncurves; i++) {
+		fig_printf(f, "$C%d << EOD\n", i);
+		for (int d = 0; d < c[i].n; d++)
+			if (c[i].median[d] > 0 && isfinite(c[i].median[d]))
+				fig_printf(f, "%d %.9g %.9g %.9g\n", d, c[i].median[d],
+					   c[i].p10[d] > 0 ? c[i].p10[d] : c[i].median[d] * 1e-3,
+					   c[i].p90[d]);
+		fig_printf(f, "EOD\n");
+	}
+	fig_printf(f, "plot ");
+	for (int i = 0; i < ncurves; i++) {
+		const char *col = palette[i % 6];
+		fig_printf(f, "%s$C%d using 1:3:4 with filledcurves fs transparent solid 0.2 "
+			      "noborder lc rgb \"%s\" notitle, $C%d using 1:2 with linespoints pt 7 "
+			      "ps 0.6 lw 1.5 lc rgb \"%s\" title ", i ? ", " : "", i, col, i, col);
+		fig_quote(f, c[i].label);
+	}
+	fig_printf(f, "\n");
+}
+
+void view_k(struct figure *f, const struct k_series *k)
+{
+	title_line(f);
+	fig_printf(f, "set xlabel \"training batch\"\nset ylabel \"k (steps of BPTT)\"\n"
+		      "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\n"
+		      "set key top right\nset yrange [0:*]\n");
+	fig_printf(f, "set label 1 \"eps = %g: smallest k with relative truncation error <= eps\" "
+		      "at graph 0.01, graph 1.04 noenhanced\n", k->eps);
+	fig_printf(f, "$K << EOD\n");
+	for (int64_t i = 0; i < k->n; i++)
+		fig_printf(f, "%.9g %.9g %.9g\n", k->x[i], k->k_exact[i], k->k_bound[i]);
+	fig_printf(f, "EOD\n");
+	const char *style = k->binned ? "lines lw 1.5" : "steps lw 1.5";
+	fig_printf(f, "plot $K using 1:2 with %s lc rgb \"#08519c\" title \"k exact (from E)%s\", "
+		      "$K using 1:3 with %s dt 2 lc rgb \"#a50f15\" title \"k bound (from g)%s\"\n",
+		   style, k->binned ? ", bin mean" : "", style, k->binned ? ", bin mean" : "");
+}
+
+void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
+{
+	title_line(f);
+	fig_printf(f, "set xlabel \"step j\"\nset ylabel \"loss t\"\nset yrange [%d.5:-0.5]\n"
+		      "set xrange [-0.5:%d.5]\nset cblabel \"log_{10} g[t,j]\"\n"
+		      "set palette defined (0 \"#ffffff\", 1 \"#9ecae1\", 2 \"#08306b\")\n"
+		      "set tics out nomirror\nunset key\nset size ratio -1\n", n - 1, n - 1);
+	fig_printf(f, "set label 990 \"batch %lld\" at graph 0, graph 1.02 left\n",
+		   (long long)batch);
+	fig_printf(f, "$M << EOD\n");
+	for (int t = 0; t < n; t++) {
+		for (int j = 0; j < n; j++) {
+			float v = g[(size_t)t * n + j];
+			if (v > 0)
+				fig_printf(f, "%s%.9g", j ? " " : "", log10((double)v));
+			else
+				fig_printf(f, "%sNaN", j ? " " : "");
+		}
+		fig_printf(f, "\n");
+	}
+	fig_printf(f, "EOD\n");
+	if (f->fmt == FIG_SVG)
+		fig_printf(f, "plot $M matrix with image, $M matrix using 1:2:(sprintf(\"batch %lld, "
+			      "t=%%d, j=%%d: log10 g = %%.3g\", $2, $1, $3)) with labels hypertext "
+			      "point pt 5 ps 0.1 lc rgb \"#00000000\"\n", (long long)batch);
+	else
+		fig_printf(f, "plot $M matrix with image\n");
+}
+
+void view_loss(struct figure *f, const struct loss_series *l)
+{
+	fig_printf(f, "$T << EOD\n");
+	for (int64_t i = 0; i < l->n; i++)
+		fig_printf(f, "%.9g %.9g %.9g\n", l->x[i], l->loss[i], l->grad_norm[i]);
+	fig_printf(f, "EOD\n");
+	fig_printf(f, "set multiplot layout 2,1 margins 0.1,0.97,0.1,%s spacing 0,0.05\n",
+		   f->title ? "0.9" : "0.97");
+	if (f->title) {
+		fig_printf(f, "set label 999 ");
+		fig_quote(f, f->title);
+		fig_printf(f, " at screen 0.5, screen 0.96 center noenhanced\n");
+	}
+	fig_printf(f, "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\nunset key\n"
+		      "set format x \"\"\nset ylabel \"loss (nats/step)%s\"\n",
+		   l->binned ? ", bin mean" : "");
+	fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
+	fig_printf(f, "set format x \"%%g\"\nset xlabel \"training batch\"\n"
+		      "set ylabel \"gradient norm before clipping\"\nset logscale y\n");
+	fig_printf(f, "plot $T using 1:3 with lines lc rgb \"#a50f15\"\nunset multiplot\n");
+}

@@ -1,0 +1,69 @@
+/*
+ * views.h - the paper's views as gnuplot scripts, from data the caller has
+ * already read and binned (no file access here). Each writes the body of a
+ * figure (figure.h); the caller renders it.
+ */
+#ifndef RNNBOW_VIEWS_H
+#define RNNBOW_VIEWS_H
+
+#include "figure.h"
+
+#include <stdint.h>
+
+/* Max gradient per recorded batch: one bar per record (with hover text in
+ * SVG), or an envelope (min, median, max per bin) when binned. */
+struct overview {
+	int64_t n;            /* bars or bins */
+	int binned;
+	const double *x;      /* (n) batch, or a bin's mean batch */
+	const double *y;      /* (n) max_grad, or a bin's median */
+	const double *lo, *hi; /* (n) a bin's min and max, when binned */
+	const int *step;      /* (n) max_step, bars only */
+	int64_t records;
+	int has_mark;
+	double mark_x, mark_y;
+};
+void view_overview(struct figure *f, const struct overview *o);
+
+/* One recorded batch: true bytes over predicted bytes, bars per step
+ * stacked by lag (darkest = own loss), and with loss >= 0 that loss's
+ * horizon highlighted and drawn below. */
+struct batch_view {
+	int n, lags;               /* steps; lag layers before "rest" */
+	int64_t batch, position;
+	const float *g;            /* (n, n) */
+	const uint8_t *target;     /* (n) bytes */
+	const uint8_t *predicted;  /* (n) bytes */
+	int loss;                  /* a step t, or -1 */
+};
+void view_batch(struct figure *f, const struct batch_view *b);
+
+/* Decay curves of one or more runs: median with its p10-p90 band, log y. */
+struct decay_curve {
+	const char *label;
+	int n;
+	const double *median, *p10, *p90; /* (n) NaN where a lag has no values */
+};
+void view_horizon(struct figure *f, const struct decay_curve *c, int ncurves);
+
+/* k over training: k_exact and k_bound per record (or bin means). */
+struct k_series {
+	int64_t n;
+	const double *x, *k_exact, *k_bound;
+	double eps;
+	int binned;
+};
+void view_k(struct figure *f, const struct k_series *k);
+
+/* g[t,j] of one batch as an image, log10 colour scale, t down, j across. */
+void view_heatmap(struct figure *f, const float *g, int n, int64_t batch);
+
+/* Training loss and pre-clip gradient norm over all batches (bin means). */
+struct loss_series {
+	int64_t n;
+	const double *x, *loss, *grad_norm;
+	int binned;
+};
+void view_loss(struct figure *f, const struct loss_series *l);
+
+#endif
