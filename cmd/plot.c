@@ -593,12 +593,12 @@ int cmd_plot(int argc, char **argv)
 	char title[1024];
 	const char *t = o.title;
 	if (!t && !o.no_title) {
-		const char *what[] = { "max gradient per recorded batch", "batch",
+		const char *what[] = { "max gradient per recorded batch", "one batch",
 				       "gradient decay with lag", "truncation horizon k",
 				       "g[t,j]", "training loss" };
 		if (o.kind == K_BATCH || o.kind == K_HEATMAP)
 			snprintf(title, sizeof(title), "%s: %s%s", files[0], what[o.kind],
-				 o.top ? " of the batch with the largest max gradient" : "");
+				 o.top ? " (the largest max gradient)" : "");
 		else
 			snprintf(title, sizeof(title), "%s%s%s", what[o.kind], nfiles == 1 ? ": " : "",
 				 nfiles == 1 ? files[0] : "");

@@ -20,6 +20,7 @@ have_pkgconfig openblas || need="$need libopenblas-dev"
 if [ "$level" = run ] || [ "$level" = test ]; then
 	command -v h5dump >/dev/null 2>&1 || need="$need hdf5-tools"
 	command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+	command -v pdfinfo >/dev/null 2>&1 || need="$need poppler-utils"
 fi
 if [ "$level" = test ]; then
 	/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || need="$need python3-h5py"

@@ -36,6 +36,7 @@ suite "analysis: quantiles, k, fit" build/tests/test_stats
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
+suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "README examples" sh tests/test_readme.sh "$BIN"
 
