@@ -7,4 +7,12 @@ mkdir -p demo
 echo
 ./rnnbow info demo/run.h5
 echo
-echo "demo: the run is demo/run.h5; read it with h5dump, h5py, or 'rnnbow info'"
+./rnnbow summarize --top 5 demo/run.h5
+for kind in overview horizon k loss; do
+	./rnnbow plot $kind demo/run.h5 -o demo/$kind.svg
+done
+./rnnbow plot batch --top 1 --loss 24 demo/run.h5 -o demo/batch.svg
+./rnnbow plot heatmap --top 1 demo/run.h5 -o demo/heatmap.svg
+echo
+echo "demo: the run is demo/run.h5 (rnnbow info, summarize, horizon, h5py);"
+echo "demo: its figures are demo/*.svg: overview horizon k loss batch heatmap"
