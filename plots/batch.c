@@ -84,10 +84,11 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		      "\"#e0e0e0\"\nset tics nomirror\nset format y \"%%g\"\n",
 		   rows == 3 ? "0.45" : "0.75", n - 1);
 	fig_printf(f, "set xtics 1 format \"\"\n");
-	if (b->loss >= 0) /* the chosen loss: a dashed marker through its step */
-		fig_printf(f, "set arrow 1 from %d.45, graph 0 to %d.45, graph 1 nohead dt 2 lw 1.5 "
-			      "lc rgb \"#de2d26\" front\nset label 991 \"loss t = %d\" at %d.5, graph 0.95 "
-			      "left tc rgb \"#de2d26\"\n", b->loss, b->loss, b->loss, b->loss);
+	if (b->loss >= 0) /* the chosen loss: a dashed frame around its step */
+		fig_printf(f, "set object 1 rect from %d.5-1, graph 0 to %d.5, graph 1 fs empty "
+			      "border rgb \"#de2d26\" dt 2 lw 1.5 front\nset label 991 \"loss t = %d\" "
+			      "at %d, graph 1.04 center tc rgb \"#de2d26\"\n",
+			   b->loss, b->loss, b->loss, b->loss);
 	if (rows == 2)
 		fig_printf(f, "set xtics 1 format \"%%g\"\nset xlabel \"step j\"\n");
 	fig_printf(f, "plot ");
@@ -105,7 +106,7 @@ void view_batch(struct figure *f, const struct batch_view *b)
 	fig_printf(f, "\n");
 
 	if (b->loss >= 0) { /* the horizon of loss t, aligned with the bars */
-		fig_printf(f, "unset arrow 1\nunset label 991\n");
+		fig_printf(f, "unset object 1\nunset label 991\n");
 		fig_printf(f, "set size 1,0.3\nunset style\nset style fill solid 1.0 noborder\n"
 			      "set boxwidth 0.8\nset xtics 1 format \"%%g\"\nset xlabel \"step j\"\n"
 			      "set ylabel \"g[%d,j]\"\nunset key\n", b->loss);

@@ -50,8 +50,8 @@ void view_k(struct figure *f, const struct k_series *k)
 	fig_printf(f, "set xlabel \"training batch\"\nset ylabel \"k (steps of BPTT)\"\n"
 		      "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\n"
 		      "set key top right\nset yrange [0:*]\n");
-	fig_printf(f, "set label 1 \"eps = %g: smallest k with relative truncation error <= eps\" "
-		      "at graph 0.01, graph 1.04 noenhanced\n", k->eps);
+	fig_printf(f, "set key title \"k: smallest k with relative truncation error <= eps = %g\" "
+		      "noenhanced\n", k->eps);
 	fig_printf(f, "$K << EOD\n");
 	for (int64_t i = 0; i < k->n; i++)
 		fig_printf(f, "%.9g %.9g %.9g\n", k->x[i], k->k_exact[i], k->k_bound[i]);

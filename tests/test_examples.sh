@@ -1,0 +1,22 @@
+#!/bin/sh
+# test_examples.sh - the scripts under examples/ run to the end and make
+# what they promise (a short paper run: 3000 batches).
+# Usage: sh tests/test_examples.sh ./rnnbow
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib.sh"
+
+check "examples/paper/paper.sh runs (BATCHES=3000)" sh -c \
+	"cd '$ROOT' && OUT='$T/paper' BATCHES=3000 RNNBOW='$BIN' sh examples/paper/paper.sh >/dev/null"
+for fig in fig5_overview fig6_batch fig7_loss fig8_horizon fig9_k heatmap loss; do
+	for fmt in png svg pdf; do
+		[ -s "$T/paper/$fig.$fmt" ] || notok "paper: $fig.$fmt missing"
+	done
+done
+check "paper: all 21 figures and 4 tables are there" sh -c \
+	"[ \$(ls '$T'/paper/*.png '$T'/paper/*.svg '$T'/paper/*.pdf | wc -l) -eq 21 ] &&
+	 [ \$(ls '$T'/paper/*.tsv | wc -l) -eq 4 ]"
+check "paper: 30 records of the paper's model" sh -c \
+	"grep -q 'hidden 100, 1 layer' '$T/paper/info.txt' && grep -q 'seq-len 25' '$T/paper/info.txt' &&
+	 grep -q ': 30 records' '$T/paper/info.txt'"
+finish
