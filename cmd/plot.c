@@ -6,6 +6,7 @@
  * records outnumber pixels) and hands that to plots/views.h.
  */
 #include "commands.h"
+#include "plot.h"
 #include "readers.h"
 #include "../formats/msg.h"
 #include "../formats/h5util.h"
@@ -47,16 +48,7 @@ static const char usage[] =
 	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
 	"  -h, --help            show this help\n";
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
 static const char *const kind_names[] = { "overview", "batch", "horizon", "k", "heatmap", "loss" };
-
-struct plot_opts {
-	enum kind kind;
-	const char *output, *font, *title, *keep, *size;
-	int64_t batch, top, loss, lags, mark;
-	int no_title, width, height;
-	struct read_opts r;
-};
 
 /* Bins of about the figure's width: one per 2 pixels. */
 static int64_t max_bins(const struct plot_opts *o)
@@ -72,7 +64,7 @@ static int cmp_double(const void *a, const void *b)
 
 /* --- overview --------------------------------------------------------- */
 
-static int plot_overview(struct figure *f, struct recread *rr, const struct plot_opts *o)
+static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts *o)
 {
 	const int n = rr->n;
 	int64_t bins = max_bins(o), R = rr->rows, per = 1, got, k = 0, nb = 0;
@@ -134,6 +126,18 @@ static int plot_overview(struct figure *f, struct recread *rr, const struct plot
 		goto out;
 	}
 	ov.n = nb;
+	ov.framed = o->framed;
+	if (nb) { /* the frame: x from the first to the last bar, y from 0 */
+		double w = nb > 1 ? (x[nb - 1] - x[0]) / (double)(nb - 1) : 1.0, top = 0;
+		for (int64_t i = 0; i < nb; i++)
+			top = fmax(top, binned ? hi[i] : y[i]);
+		ov.xmin = x[0] - w;
+		ov.xmax = x[nb - 1] + w;
+		ov.ymax = top > 0 ? top * 1.08 : 1.0;
+		o->frame_xmin = ov.xmin;
+		o->frame_xmax = ov.xmax;
+		o->frame_ymax = ov.ymax;
+	}
 	ov.x = x;
 	ov.y = y;
 	ov.lo = lo;
@@ -446,6 +450,15 @@ static int curves_from_tsv(struct curves *cs, char *text)
 
 /* --- the command ------------------------------------------------------ */
 
+void plot_opts_init(struct plot_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->font = "DejaVu Sans,10";
+	o->batch = o->loss = o->mark = -1;
+	o->lags = 4;
+	read_opts_init(&o->r);
+}
+
 static int parse_size(const char *s, int *w, int *h)
 {
 	char *end;
@@ -460,7 +473,7 @@ static int parse_size(const char *s, int *w, int *h)
 	return 0;
 }
 
-static int render_kind(struct figure *f, char **files, int nfiles, const struct plot_opts *o)
+static int render_kind(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 {
 	struct curves cs = { 0 };
 	int rc = -1;
@@ -529,9 +542,8 @@ out:
 
 int cmd_plot(int argc, char **argv)
 {
-	struct plot_opts o = { .font = "DejaVu Sans,10", .batch = -1, .loss = -1, .lags = 4,
-			       .mark = -1, .size = NULL };
-	read_opts_init(&o.r);
+	struct plot_opts o;
+	plot_opts_init(&o);
 	const struct opt opts[] = {
 		{ "output", 'o', OPT_STRING, &o.output },
 		{ "batch", 0, OPT_INT, &o.batch, 0, 9.2e18 },
@@ -580,8 +592,7 @@ int cmd_plot(int argc, char **argv)
 		usage_error(usage, "--loss goes with plot batch");
 	if (o.r.from > o.r.to)
 		usage_error(usage, "--from is after --to");
-	o.width = 1200;
-	o.height = o.kind == K_BATCH ? (o.loss >= 0 ? 800 : 650) : o.kind == K_HEATMAP ? 900 : 600;
+	o.fmt = fmt;
 	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
 		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
 	if (o.keep) {
@@ -590,29 +601,39 @@ int cmd_plot(int argc, char **argv)
 			usage_error(usage, "--keep-script %s: not a directory", o.keep);
 	}
 
+	return plot_make(&o, files, nfiles) < 0 ? 1 : 0;
+}
+
+int plot_make(struct plot_opts *o, char **files, int nfiles)
+{
 	char title[1024];
-	const char *t = o.title;
-	if (!t && !o.no_title) {
+	const char *t = o->title;
+	if (!o->width) {
+		o->width = 1200;
+		o->height = o->kind == K_BATCH ? (o->loss >= 0 ? 800 : 650) :
+			    o->kind == K_HEATMAP ? 900 : 600;
+	}
+	if (!t && !o->no_title) {
 		const char *what[] = { "max gradient per recorded batch", "one batch",
 				       "gradient decay with lag", "truncation horizon k",
 				       "g[t,j]", "training loss" };
-		if (o.kind == K_BATCH || o.kind == K_HEATMAP)
-			snprintf(title, sizeof(title), "%s: %s%s", files[0], what[o.kind],
-				 o.top ? " (the largest max gradient)" : "");
+		if (o->kind == K_BATCH || o->kind == K_HEATMAP)
+			snprintf(title, sizeof(title), "%s: %s%s", files[0], what[o->kind],
+				 o->top ? " (the largest max gradient)" : "");
 		else
-			snprintf(title, sizeof(title), "%s%s%s", what[o.kind], nfiles == 1 ? ": " : "",
+			snprintf(title, sizeof(title), "%s%s%s", what[o->kind], nfiles == 1 ? ": " : "",
 				 nfiles == 1 ? files[0] : "");
+		if ((o->kind == K_BATCH || o->kind == K_HEATMAP) && o->batch >= 0)
+			snprintf(title + strlen(title), sizeof(title) - strlen(title), " %lld",
+				 (long long)o->batch);
 		t = title;
 	}
-	if ((o.kind == K_BATCH || o.kind == K_HEATMAP) && !o.title && !o.no_title && o.batch >= 0)
-		snprintf(title + strlen(title), sizeof(title) - strlen(title), " %lld",
-			 (long long)o.batch);
 	struct figure f;
-	if (fig_begin(&f, fmt, o.width, o.height, o.font, t) < 0)
-		return error("out of memory"), 1;
-	if (render_kind(&f, files, nfiles, &o) < 0) {
+	if (fig_begin(&f, o->fmt, o->width, o->height, o->font, t) < 0)
+		return error("out of memory");
+	if (render_kind(&f, files, nfiles, o) < 0) {
 		fig_discard(&f);
-		return 1;
+		return -1;
 	}
-	return fig_render(&f, o.output, o.keep) < 0 ? 1 : 0;
+	return fig_render(&f, o->output, o->keep);
 }

@@ -15,6 +15,11 @@ void view_overview(struct figure *f, const struct overview *o)
 	fig_printf(f, "set xlabel \"training batch\"\nset ylabel \"max gradient (max_j bar[j])\"\n"
 		      "set grid ytics lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\n"
 		      "set key top left\nset yrange [0:*]\nset format y \"%%g\"\n");
+	if (o->framed) /* cmd/plot.h FRAME_*: a page lays links over the bars */
+		fig_printf(f, "set lmargin at screen 0.08\nset rmargin at screen 0.97\n"
+			      "set bmargin at screen 0.12\nset tmargin at screen 0.90\n"
+			      "set xrange [%.9g:%.9g]\nset yrange [0:%.9g]\n", o->xmin, o->xmax,
+			   o->ymax);
 	fig_printf(f, "$D << EOD\n");
 	for (int64_t i = 0; i < o->n; i++) {
 		if (o->binned)
@@ -35,7 +40,7 @@ void view_overview(struct figure *f, const struct overview *o)
 		/* bars: boxes as wide as the spacing between records */
 		double w = o->n > 1 ? (o->x[o->n - 1] - o->x[0]) / (double)(o->n - 1) * 0.8 : 1.0;
 		fig_printf(f, "set boxwidth %.9g absolute\nset style fill solid 1.0 noborder\n", w);
-		if (o->n)
+		if (o->n && !o->framed)
 			fig_printf(f, "set xrange [%.9g:%.9g]\n", o->x[0] - w, o->x[o->n - 1] + w);
 		fig_printf(f, "plot $D using 1:2 with boxes lc rgb \"#3182bd\" title \"max gradient\"");
 		if (f->fmt == FIG_SVG)

@@ -22,6 +22,8 @@ struct overview {
 	int64_t records;
 	int has_mark;
 	double mark_x, mark_y;
+	int framed;             /* fixed margins and ranges (below), for links */
+	double xmin, xmax, ymax;
 };
 void view_overview(struct figure *f, const struct overview *o);
 

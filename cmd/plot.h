@@ -1,0 +1,40 @@
+/*
+ * plot.h - making one figure of a run, for `rnnbow plot` and for the pages
+ * of `rnnbow report`.
+ */
+#ifndef RNNBOW_PLOT_H
+#define RNNBOW_PLOT_H
+
+#include "readers.h"
+#include "../plots/figure.h"
+
+#include <stdint.h>
+
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
+
+struct plot_opts {
+	enum kind kind;
+	enum fig_format fmt;
+	const char *output, *font, *title, *keep, *size;
+	int64_t batch, top, loss, lags, mark;
+	int no_title, width, height; /* width 0: the kind's default size */
+	int framed;                  /* overview: fixed margins, frame reported */
+	double frame_xmin, frame_xmax, frame_ymax; /* set by an overview */
+	struct read_opts r;
+};
+
+/* Defaults: the options of `rnnbow plot` with none given. */
+void plot_opts_init(struct plot_opts *o);
+
+/* Draws o->kind of files into o->output. Returns 0, or -1 after one
+ * message; a failed figure leaves nothing behind. */
+int plot_make(struct plot_opts *o, char **files, int nfiles);
+
+/* With framed set, the overview's plot area spans these fractions of the
+ * figure (left, right, bottom, top), so a page can lay links over bars. */
+#define FRAME_LEFT 0.08
+#define FRAME_RIGHT 0.97
+#define FRAME_BOTTOM 0.12
+#define FRAME_TOP 0.90
+
+#endif
