@@ -117,35 +117,35 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	s->size = run_size(r);
 }
 
-static void print_text(const struct run_summary *s, const char *path)
+static void print_text(FILE *out, const struct run_summary *s, const char *path)
 {
-	printf("%s: rnnbow run, format 1, written by rnnbow %s on %s\n", path,
+	fprintf(out, "%s: rnnbow run, format 1, written by rnnbow %s on %s\n", path,
 	       s->software_version, s->created);
-	printf("model:   %s (%s), hidden %lld, %lld layer%s, vocab %lld bytes, seq-len %lld, "
+	fprintf(out, "model:   %s (%s), hidden %lld, %lld layer%s, vocab %lld bytes, seq-len %lld, "
 	       "init-scale %g\n", s->cell, s->activation, (long long)s->H, (long long)s->layers,
 	       s->layers == 1 ? "" : "s", (long long)s->V, (long long)s->n, s->init_scale);
-	printf("corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
+	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
-	printf("train:   %s, lr %g, clip %g, seed %lld: %lld of %lld batches%s\n", s->optimizer,
+	fprintf(out, "train:   %s, lr %g, clip %g, seed %lld: %lld of %lld batches%s\n", s->optimizer,
 	       s->lr, s->clip, (long long)s->seed, (long long)s->train_rows,
 	       (long long)s->batches,
 	       s->train_rows < s->batches ? " (stopped early, or still running)" : "");
 	if (s->recent_loss >= 0)
-		printf("         loss %.4f nats per step (mean of the last %lld batches)\n",
+		fprintf(out, "         loss %.4f nats per step (mean of the last %lld batches)\n",
 		       s->recent_loss, (long long)s->loss_window);
 	if (s->record_every == 0)
-		printf("record:  none (--record-every 0)\n");
+		fprintf(out, "record:  none (--record-every 0)\n");
 	else if (s->record_rows == 0)
-		printf("record:  every %lld batches, no records yet\n", (long long)s->record_every);
+		fprintf(out, "record:  every %lld batches, no records yet\n", (long long)s->record_every);
 	else
-		printf("record:  every %lld batches: %lld records (batches %lld to %lld)%s%s\n",
+		fprintf(out, "record:  every %lld batches: %lld records (batches %lld to %lld)%s%s\n",
 		       (long long)s->record_every, (long long)s->record_rows,
 		       (long long)s->first_rec, (long long)s->last_rec,
 		       s->has_params ? ", with parameters" : "",
 		       s->has_hidden ? ", with hidden states" : "");
 	if (s->size >= 0)
-		printf("size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
-	printf("command: %s\n", s->command_line);
+		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
+	fprintf(out, "command: %s\n", s->command_line);
 }
 
 static void print_json(const struct run_summary *s, const char *path)
@@ -216,7 +216,19 @@ int cmd_info(int argc, char **argv)
 	if (json)
 		print_json(&s, argv[0]);
 	else
-		print_text(&s, argv[0]);
+		print_text(stdout, &s, argv[0]);
+	run_close(&r);
+	return 0;
+}
+
+int info_describe(FILE *out, const char *path)
+{
+	struct run r;
+	struct run_summary s;
+	if (run_open(&r, path) < 0)
+		return -1;
+	summarize_run(&s, &r);
+	print_text(out, &s, path);
 	run_close(&r);
 	return 0;
 }

@@ -42,7 +42,8 @@ static const char usage[] =
 	"  --mark B              overview: highlight training batch B\n"
 	"  --eps X               k: tolerated relative error (default 0.1)\n"
 	"  --from B, --to B      horizon, k: only records of batches in [B, B]\n"
-	"  --size W,H            pixels (default 1200,600; PDF at 96 per inch)\n"
+	"  --size W,H            pixels (default 1200,600; batch 1200,650, with --loss\n"
+	"                        1200,800; heatmap 1200,900; PDF at 96 per inch)\n"
 	"  --font F              font name and size (default \"DejaVu Sans,10\")\n"
 	"  --title T, --no-title the title (default: kind and run)\n"
 	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
@@ -120,6 +121,10 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 		}
 	if (got < 0)
 		goto out;
+	if (nb == 0) {
+		error("%s: no records to plot", rr->run->path);
+		goto out;
+	}
 	if (o->mark >= 0 && !ov.has_mark) {
 		error("%s: --mark %lld: that batch was not recorded", rr->run->path,
 		      (long long)o->mark);
@@ -209,7 +214,8 @@ static int plot_batch(struct figure *f, struct recread *rr, const struct plot_op
 		tb[j] = ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?';
 		pb[j] = py >= 0 && py < rr->V ? rr->vocab[py] : '?';
 	}
-	struct batch_view b = { .n = n, .lags = (int)o->lags, .batch = rr->batch[0],
+	int lags = o->lags < n ? (int)o->lags : (n > 1 ? n - 1 : 1);
+	struct batch_view b = { .n = n, .lags = lags, .batch = rr->batch[0],
 				.position = rr->position[0], .g = rr->itemized, .target = tb,
 				.predicted = pb, .loss = (int)o->loss };
 	if (o->kind == K_BATCH)
@@ -254,6 +260,11 @@ static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *
 		}
 	if (got < 0)
 		goto out;
+	if (nb == 0) {
+		error("%s: no records to plot%s", rr->run->path,
+		      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
+		goto out;
+	}
 	struct k_series ks = { .n = nb, .x = x, .k_exact = ke, .k_bound = kb, .eps = o->r.eps,
 			       .binned = per > 1 };
 	view_k(f, &ks);
@@ -297,6 +308,10 @@ static int plot_loss(struct figure *f, const struct run *run, const struct plot_
 		}
 	if (got < 0)
 		goto out;
+	if (nb == 0) {
+		error("%s: no training rows to plot", run->path);
+		goto out;
+	}
 	struct loss_series ls = { .n = nb, .x = x, .loss = l, .grad_norm = g, .binned = per > 1 };
 	view_loss(f, &ls);
 	rc = 0;
@@ -358,14 +373,16 @@ static void free_curves(struct curves *cs)
 /* A run's legend: its name and architecture. */
 static void run_label(char *buf, size_t len, const char *path, const struct recread *rr)
 {
-	char cell[32] = "rnn";
+	char cell[32] = "rnn", act[32] = "";
 	hid_t g = H5I_INVALID_HID;
 	H5E_BEGIN_TRY { g = H5Gopen2(rr->run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
 	if (g >= 0) {
 		h5_attr_get_str(g, "cell", cell, sizeof(cell));
+		h5_attr_get_str(g, "activation", act, sizeof(act));
 		H5Gclose(g);
 	}
-	snprintf(buf, len, "%s (%s, H=%d, n=%d)", path, cell, rr->H, rr->n);
+	snprintf(buf, len, "%s (%s%s%s, H=%d, n=%d)", path, cell, act[0] ? " " : "", act, rr->H,
+		 rr->n);
 }
 
 static int curve_from_run(struct curves *cs, struct run *run, const struct plot_opts *o)
@@ -428,7 +445,7 @@ static int curves_from_tsv(struct curves *cs, char *text)
 			cells[nc++] = c;
 		if (nc < ncol)
 			return error("-: line %d has %d of %d columns", lineno, nc, ncol);
-		const char *run = col_run >= 0 ? cells[col_run] : "-";
+		const char *run = col_run >= 0 ? cells[col_run] : "rnnbow horizon table";
 		if (!cs->count || strcmp(run, current)) {
 			snprintf(current, sizeof(current), "%s", run);
 			if (add_curve(cs, run, maxlag) < 0)
@@ -528,8 +545,13 @@ static int render_kind(struct figure *f, char **files, int nfiles, struct plot_o
 			goto out;
 	}
 	if (o->kind == K_HORIZON) {
-		if (!cs.count) {
-			error("nothing to plot");
+		int any = 0;
+		for (int i = 0; i < cs.count; i++)
+			for (int d = 0; d < cs.c[i].n; d++)
+				any |= cs.c[i].median[d] > 0;
+		if (!any) {
+			error("no decay to plot: no records%s", o->r.from > 0 || o->r.to < INT64_MAX ?
+			      " in --from/--to" : "");
 			goto out;
 		}
 		view_horizon(f, cs.c, cs.count);
@@ -595,6 +617,17 @@ int cmd_plot(int argc, char **argv)
 	o.fmt = fmt;
 	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
 		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
+	{ /* the folder of the figure must exist: say so before any work */
+		char *slash = strrchr(o.output, '/');
+		struct stat st;
+		if (slash) {
+			*slash = '\0';
+			int ok = stat(*o.output ? o.output : "/", &st) == 0 && S_ISDIR(st.st_mode);
+			*slash = '/';
+			if (!ok)
+				return error("%s: no such folder for the figure", o.output), 1;
+		}
+	}
 	if (o.keep) {
 		struct stat st;
 		if (stat(o.keep, &st) < 0 || !S_ISDIR(st.st_mode))

@@ -21,7 +21,7 @@ static void labels_panel(struct figure *f, const struct batch_view *b)
 	fig_printf(f, "unset key\nunset xtics\nunset border\nset ytics nomirror scale 0 "
 		      "(\"true\" 1, \"predicted\" 0)\nset yrange [-0.6:1.6]\nset xrange [-0.5:%d.5]\n",
 		   b->n - 1);
-	fig_printf(f, "set label 990 \"batch %lld, corpus offset %lld\" at graph 0, graph 1.25 "
+	fig_printf(f, "set label 990 \"batch %lld, corpus offset %lld\" at graph 0, graph 0.98 "
 		      "left noenhanced\n", (long long)b->batch, (long long)b->position);
 	for (int j = 0; j < b->n; j++) {
 		int right = b->target[j] == b->predicted[j];
@@ -81,16 +81,16 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		      "set style fill solid 1.0 border rgb \"#ffffff\"\nset boxwidth 0.8\n"
 		      "set xrange [-0.5:%d.5]\nset yrange [0:*]\nset ylabel \"g summed over losses\"\n"
 		      "set key outside right top title \"lag t-j\" box\nset grid ytics lc rgb "
-		      "\"#e0e0e0\"\nset tics nomirror\nset format y \"%%g\"\n",
+		      "\"#e0e0e0\"\nset tics nomirror\nset format y \"%%g\"\nset border 3\n",
 		   rows == 3 ? "0.45" : "0.75", n - 1);
-	fig_printf(f, "set xtics 1 format \"\"\n");
+	fig_printf(f, "set xtics 1 nomirror format \"\"\nset ytics nomirror\n");
 	if (b->loss >= 0) /* the chosen loss: a dashed frame around its step */
 		fig_printf(f, "set object 1 rect from %d.5-1, graph 0 to %d.5, graph 1 fs empty "
 			      "border rgb \"#de2d26\" dt 2 lw 1.5 front\nset label 991 \"loss t = %d\" "
 			      "at %d, graph 1.04 center tc rgb \"#de2d26\"\n",
 			   b->loss, b->loss, b->loss, b->loss);
 	if (rows == 2)
-		fig_printf(f, "set xtics 1 format \"%%g\"\nset xlabel \"step j\"\n");
+		fig_printf(f, "set xtics 1 nomirror format \"%%g\"\nset xlabel \"step j\"\n");
 	fig_printf(f, "plot ");
 	for (int layer = 0; layer < layers; layer++) {
 		layer_colour(colour, layer, layers);

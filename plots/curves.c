@@ -67,9 +67,9 @@ void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
 	title_line(f);
 	fig_printf(f, "set xlabel \"step j\"\nset ylabel \"loss t\"\nset yrange [%d.5:-0.5]\n"
 		      "set xrange [-0.5:%d.5]\nset cblabel \"log_{10} g[t,j]\"\n"
-		      "set palette defined (0 \"#ffffff\", 1 \"#9ecae1\", 2 \"#08306b\")\n"
+		      "set palette defined (0 \"#e3eef9\", 1 \"#9ecae1\", 2 \"#08306b\")\n"
 		      "set tics out nomirror\nunset key\nset size ratio -1\n", n - 1, n - 1);
-	fig_printf(f, "set label 990 \"batch %lld\" at graph 0, graph 1.02 left\n",
+	fig_printf(f, "set label 990 \"batch %lld; blank: g = 0\" at graph 0, graph 1.02 left\n",
 		   (long long)batch);
 	fig_printf(f, "$M << EOD\n");
 	for (int t = 0; t < n; t++) {
@@ -84,8 +84,8 @@ void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
 	}
 	fig_printf(f, "EOD\n");
 	if (f->fmt == FIG_SVG)
-		fig_printf(f, "plot $M matrix with image, $M matrix using 1:2:(sprintf(\"batch %lld, "
-			      "t=%%d, j=%%d: log10 g = %%.3g\", $2, $1, $3)) with labels hypertext "
+		fig_printf(f, "plot $M matrix with image, $M matrix using 1:2:($3 == $3 ? sprintf(\"batch %lld, "
+			      "t=%%d, j=%%d: log10 g = %%.3g\", $2, $1, $3) : \"\") with labels hypertext "
 			      "point pt 5 ps 0.1 lc rgb \"#00000000\"\n", (long long)batch);
 	else
 		fig_printf(f, "plot $M matrix with image\n");

@@ -51,15 +51,11 @@ void fig_printf(struct figure *f, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void quote_to(FILE *out, const char *s);
+
 void fig_quote(struct figure *f, const char *s)
 {
-	fputc('"', f->body);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f->body);
-		fputc(*s, f->body);
-	}
-	fputc('"', f->body);
+	quote_to(f->body, s);
 }
 
 const char *fig_glyph(unsigned char b, char buf[2])
@@ -76,30 +72,38 @@ const char *fig_glyph(unsigned char b, char buf[2])
 	return buf;
 }
 
+/* A gnuplot double-quoted string of s, to out. */
+static void quote_to(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
 /* The terminal lines for an output file name. */
 static void write_header(FILE *out, const struct figure *f, const char *output)
 {
 	switch (f->fmt) {
 	case FIG_PNG:
-		fprintf(out, "set terminal pngcairo size %d,%d enhanced font \"%s\"\n", f->width,
-			f->height, f->font);
+		fprintf(out, "set terminal pngcairo size %d,%d enhanced font ", f->width, f->height);
 		break;
 	case FIG_SVG:
-		fprintf(out, "set terminal svg size %d,%d mouse standalone enhanced font \"%s\"\n",
-			f->width, f->height, f->font);
+		fprintf(out, "set terminal svg size %d,%d mouse standalone enhanced font ", f->width,
+			f->height);
 		break;
 	case FIG_PDF:
-		fprintf(out, "set terminal pdfcairo size %.3fin,%.3fin enhanced font \"%s\"\n",
-			f->width / 96.0, f->height / 96.0, f->font);
+		fprintf(out, "set terminal pdfcairo size %.3fin,%.3fin enhanced font ",
+			f->width / 96.0, f->height / 96.0);
 		break;
 	}
-	fprintf(out, "set encoding utf8\nset output \"");
-	for (const char *s = output; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		fputc(*s, out);
-	}
-	fprintf(out, "\"\n");
+	quote_to(out, f->font);
+	fprintf(out, "\nset encoding utf8\nset output ");
+	quote_to(out, output);
+	fputc('\n', out);
 }
 
 /* Writes header + body to path. Returns 0 or -1 (errno set). */

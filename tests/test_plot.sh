@@ -37,7 +37,7 @@ for kind in overview batch horizon k heatmap loss; do
 	batch) extra="--batch 1500 --loss 9" ; want="batch 1500" ;;
 	heatmap) extra="--top 1" ; want="log" ;;
 	overview) extra="--mark 1000" ; want="batch 1000: max gradient" ;;
-	horizon) extra="" ; want="H=32, n=16" ;;
+	horizon) extra="" ; want="tanh, H=32, n=16" ;;
 	k) extra="--eps 0.05" ; want="eps = 0.05" ;;
 	loss) extra="" ; want="gradient norm" ;;
 	esac
@@ -72,7 +72,7 @@ check "--title and --no-title" sh -c \
 # horizon: several runs overlay; rnnbow horizon's TSV on stdin
 check "horizon overlays two runs with a legend each" sh -c \
 	"'$BIN' plot horizon '$T/run.h5' '$T/relu.h5' -o '$T/two.svg' &&
-	 grep -q 'run.h5 (rnn, H=32' '$T/two.svg' && grep -q 'relu.h5 (rnn, H=32' '$T/two.svg'"
+	 grep -q 'run.h5 (rnn tanh, H=32' '$T/two.svg' && grep -q 'relu.h5 (rnn relu, H=32' '$T/two.svg'"
 check "horizon reads rnnbow horizon's TSV on stdin" sh -c \
 	"'$BIN' horizon '$T/run.h5' '$T/relu.h5' | '$BIN' plot horizon - -o '$T/tsv.svg' && grep -q 'relu.h5' '$T/tsv.svg'"
 check "horizon reads a run file on stdin" sh -c "'$BIN' plot horizon - -o '$T/stdin.png' <'$T/run.h5'"

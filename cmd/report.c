@@ -1,0 +1,314 @@
+/*
+ * report.c - rnnbow report RUN.h5 -o DIR: a static HTML report, no server
+ * and no network. index.html shows what the run holds and its overview,
+ * horizon, k and loss figures; the bars of the N batches with the largest
+ * max gradient link to a page each (the batch figure with the horizon of
+ * its largest loss, the heat map of g, a table of its steps). This is the
+ * paper's coordinated drill-down, made from files.
+ */
+#include "commands.h"
+#include "plot.h"
+#include "../formats/msg.h"
+#include "../formats/recread.h"
+#include "../libcore/analysis.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char usage[] =
+	"usage: rnnbow report [OPTIONS] RUN.h5 -o DIR\n"
+	"\n"
+	"Write a static HTML report of a run into DIR (created if missing): open\n"
+	"DIR/index.html in a browser. The bars of the top N batches by max gradient\n"
+	"link to a page per batch. See rnnbow-report(1).\n"
+	"\n"
+	"  -o, --output DIR   where the report goes (required)\n"
+	"  --top N            batches that get a page (default 10)\n"
+	"  --force            replace a report already in DIR\n"
+	"  -h, --help         show this help\n";
+
+struct top_batch {
+	int64_t batch;
+	double max_grad;
+	int max_step;
+};
+
+static const char style[] =
+	"body{font-family:sans-serif;max-width:1240px;margin:1em auto;color:#222}"
+	"pre{background:#f6f6f6;padding:.6em;overflow:auto}"
+	".frame{position:relative;width:1200px;height:600px}"
+	".frame object{position:absolute;left:0;top:0;width:1200px;height:600px}"
+	".frame a.bar{position:absolute;min-width:10px;transform:translateX(-50%);"
+	"outline:2px solid #de2d26;background:rgba(222,45,38,.15)}"
+	".frame a.bar:hover{background:rgba(222,45,38,.45)}"
+	"table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
+	"tr:nth-child(even){background:#f3f6fa}td.b{font-family:monospace;text-align:center}";
+
+static void html_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+}
+
+static void html_byte(FILE *out, uint8_t b)
+{
+	char buf[5];
+	html_text(out, escape_byte(buf, b));
+}
+
+static void page_head(FILE *out, const char *title)
+{
+	fprintf(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		     "<title>");
+	html_text(out, title);
+	fprintf(out, "</title><style>%s</style></head>\n<body>\n<h1>", style);
+	html_text(out, title);
+	fprintf(out, "</h1>\n");
+}
+
+/* The N records with the largest max_grad, largest first. */
+static int find_top(struct recread *rr, struct top_batch *top, int want, int *have)
+{
+	const int n = rr->n;
+	int64_t got;
+	*have = 0;
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			const float *g = rr->itemized + (size_t)i * n * n;
+			struct top_batch c = { rr->batch[i], -1, 0 };
+			for (int j = 0; j < n; j++) {
+				double bar = 0;
+				for (int t = j; t < n; t++)
+					bar += g[(size_t)t * n + j];
+				if (bar > c.max_grad) {
+					c.max_grad = bar;
+					c.max_step = j;
+				}
+			}
+			int at = *have < want ? (*have)++ : want;
+			while (at > 0 && top[at - 1].max_grad < c.max_grad) {
+				if (at < want)
+					top[at] = top[at - 1];
+				at--;
+			}
+			if (at < want)
+				top[at] = c;
+		}
+	return got < 0 ? -1 : 0;
+}
+
+static int figure(enum kind kind, const char *run, const char *dir,
+		  const char *name, int64_t batch, int64_t loss, struct plot_opts *keep)
+{
+	struct plot_opts o;
+	char path[4096];
+	char *files[1] = { (char *)run };
+	plot_opts_init(&o);
+	o.kind = kind;
+	o.fmt = FIG_SVG;
+	o.batch = batch;
+	o.loss = loss;
+	o.framed = kind == K_OVERVIEW;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	o.output = path;
+	int rc = plot_make(&o, files, 1);
+	if (keep)
+		*keep = o;
+	return rc;
+}
+
+/* One page per top batch: its figures and a table of its steps. */
+static int batch_page(struct recread *rr, const char *run, const char *dir,
+		      const struct top_batch *tb, int rank, int count, const struct top_batch *all)
+{
+	const int n = rr->n;
+	char name[64], path[4096];
+	if (recread_find(rr, tb->batch) != 0)
+		return error("%s: batch %lld vanished while reading", run, (long long)tb->batch);
+	int worst = 0; /* the step with the largest loss: show its horizon */
+	for (int t = 1; t < n; t++)
+		if (rr->loss[t] > rr->loss[worst])
+			worst = t;
+	snprintf(name, sizeof(name), "batch-%lld.svg", (long long)tb->batch);
+	if (figure(K_BATCH, run, dir, name, tb->batch, worst, NULL) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "heatmap-%lld.svg", (long long)tb->batch);
+	if (figure(K_HEATMAP, run, dir, name, tb->batch, -1, NULL) < 0)
+		return -1;
+	/* the figures read the file again: reload the record */
+	if (recread_find(rr, tb->batch) != 0)
+		return error("%s: batch %lld vanished while reading", run, (long long)tb->batch);
+
+	snprintf(path, sizeof(path), "%s/batch-%lld.html", dir, (long long)tb->batch);
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return error("%s: %s", path, strerror(errno));
+	char title[128];
+	snprintf(title, sizeof(title), "batch %lld (rank %d by max gradient)", (long long)tb->batch,
+		 rank + 1);
+	page_head(out, title);
+	fprintf(out, "<p><a href=\"index.html\">back to the run</a>");
+	if (rank > 0)
+		fprintf(out, " &middot; <a href=\"batch-%lld.html\">rank %d</a>",
+			(long long)all[rank - 1].batch, rank);
+	if (rank + 1 < count)
+		fprintf(out, " &middot; <a href=\"batch-%lld.html\">rank %d</a>",
+			(long long)all[rank + 1].batch, rank + 2);
+	fprintf(out, "</p>\n<p>Corpus offset %lld. Max gradient %.4g at step %d. The largest loss "
+		     "is at step %d (%.3f nats): its horizon g[%d,j] is drawn below the bars.</p>\n",
+		(long long)rr->position[0], tb->max_grad, tb->max_step, worst, rr->loss[worst], worst);
+	fprintf(out, "<object data=\"batch-%lld.svg\" type=\"image/svg+xml\" width=\"1200\" "
+		     "height=\"800\"></object>\n<h2>g[t,j]</h2>\n<object data=\"heatmap-%lld.svg\" "
+		     "type=\"image/svg+xml\" width=\"1200\" height=\"900\"></object>\n",
+		(long long)tb->batch, (long long)tb->batch);
+	fprintf(out, "<h2>Steps</h2>\n<table>\n<tr><th>step j</th><th>true</th><th>predicted</th>"
+		     "<th>loss L_j</th><th>bar[j]</th><th>g[%d,j]</th></tr>\n", worst);
+	for (int j = 0; j < n; j++) {
+		double bar = 0;
+		for (int t = j; t < n; t++)
+			bar += rr->itemized[(size_t)t * n + j];
+		int32_t ty = rr->target[j], py = rr->predicted[j];
+		fprintf(out, "<tr><td>%d</td><td class=\"b\">", j);
+		html_byte(out, ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?');
+		fprintf(out, "</td><td class=\"b\">");
+		html_byte(out, py >= 0 && py < rr->V ? rr->vocab[py] : '?');
+		fprintf(out, "</td><td>%.4f</td><td>%.4g</td><td>%.4g</td></tr>\n", rr->loss[j], bar,
+			j <= worst ? rr->itemized[(size_t)worst * n + j] : 0.0);
+	}
+	fprintf(out, "</table>\n</body></html>\n");
+	if (fclose(out) != 0)
+		return error("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int index_page(const char *run, const char *dir, const struct top_batch *top, int count,
+		      const struct plot_opts *ov)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return error("%s: %s", path, strerror(errno));
+	char title[1024];
+	snprintf(title, sizeof(title), "rnnbow report: %s", run);
+	page_head(out, title);
+	char *info = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&info, &len);
+	if (mem && info_describe(mem, run) == 0) {
+		fclose(mem);
+		fprintf(out, "<pre>");
+		html_text(out, info);
+		fprintf(out, "</pre>\n");
+	} else if (mem) {
+		fclose(mem);
+	}
+	free(info);
+	fprintf(out, "<h2>Max gradient per recorded batch</h2>\n<p>The %d batches with the largest "
+		     "max gradient are framed in red: click one for its page.</p>\n"
+		     "<div class=\"frame\"><object data=\"overview.svg\" type=\"image/svg+xml\">"
+		     "</object>\n", count);
+	double span = ov->frame_xmax - ov->frame_xmin;
+	for (int i = 0; i < count && span > 0; i++) {
+		double left = FRAME_LEFT + (top[i].batch - ov->frame_xmin) / span *
+						   (FRAME_RIGHT - FRAME_LEFT);
+		double height = top[i].max_grad / ov->frame_ymax * (FRAME_TOP - FRAME_BOTTOM);
+		fprintf(out, "<a class=\"bar\" href=\"batch-%lld.html\" title=\"batch %lld: max "
+			     "gradient %.4g\" style=\"left:%.3f%%;bottom:%.3f%%;height:%.3f%%\"></a>\n",
+			(long long)top[i].batch, (long long)top[i].batch, top[i].max_grad,
+			100 * left, 100 * FRAME_BOTTOM, 100 * height);
+	}
+	fprintf(out, "</div>\n<table>\n<tr><th>rank</th><th>batch</th><th>max gradient</th>"
+		     "<th>at step</th></tr>\n");
+	for (int i = 0; i < count; i++)
+		fprintf(out, "<tr><td>%d</td><td><a href=\"batch-%lld.html\">%lld</a></td>"
+			     "<td>%.4g</td><td>%d</td></tr>\n", i + 1, (long long)top[i].batch,
+			(long long)top[i].batch, top[i].max_grad, top[i].max_step);
+	fprintf(out, "</table>\n");
+	const char *figs[3][2] = { { "Gradient decay with lag", "horizon.svg" },
+				   { "Truncation horizon k", "k.svg" },
+				   { "Training loss and gradient norm", "loss.svg" } };
+	for (int i = 0; i < 3; i++)
+		fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" width=\"1200\" "
+			     "height=\"600\"></object>\n", figs[i][0], figs[i][1]);
+	fprintf(out, "<p>Made by rnnbow %s. The figures are SVG with hover text; the tables "
+		     "behind them: rnnbow summarize, rnnbow horizon.</p>\n</body></html>\n",
+		RNNBOW_VERSION);
+	if (fclose(out) != 0)
+		return error("%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	const char *dir = NULL;
+	int64_t ntop = 10;
+	int force = 0;
+	const struct opt opts[] = {
+		{ "output", 'o', OPT_STRING, &dir },
+		{ "top", 0, OPT_INT, &ntop, 1, 1000 },
+		{ "force", 0, OPT_FLAG, &force },
+		OPT_END,
+	};
+	int nargs = opts_parse(argc, argv, opts, usage);
+	if (!dir)
+		usage_error(usage, "no output folder: give -o DIR");
+	if (nargs != 1)
+		usage_error(usage, nargs ? "one run at a time" : "no run file given");
+	const char *run = argv[0];
+	if (!strcmp(run, "-"))
+		usage_error(usage, "a report reads its run several times: give a file, not '-'");
+
+	char path[4096];
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	if (!force && stat(path, &st) == 0)
+		return error("%s: holds a report already (use --force to replace it)", dir), 1;
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
+		return error("%s: %s", dir, strerror(errno)), 1;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return error("%s: not a folder", dir), 1;
+
+	struct run r;
+	struct recread rr;
+	struct top_batch *top = calloc((size_t)ntop, sizeof(*top));
+	int count = 0, rc = 1;
+	if (!top)
+		return error("out of memory"), 1;
+	if (run_open(&r, run) < 0) {
+		free(top);
+		return 1;
+	}
+	if (recread_open(&rr, &r, RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
+					  RC_LOSS) < 0)
+		goto out_run;
+	if (find_top(&rr, top, (int)ntop, &count) < 0)
+		goto out;
+	struct plot_opts ov;
+	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, &ov) < 0 ||
+	    figure(K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL) < 0 ||
+	    figure(K_K, run, dir, "k.svg", -1, -1, NULL) < 0 ||
+	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL) < 0)
+		goto out;
+	for (int i = 0; i < count; i++)
+		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
+			goto out;
+	if (index_page(run, dir, top, count, &ov) < 0)
+		goto out;
+	printf("%s/index.html\n", dir);
+	rc = 0;
+out:
+	recread_close(&rr);
+out_run:
+	run_close(&r);
+	free(top);
+	return rc;
+}
