@@ -16,3 +16,5 @@ done
 echo
 echo "demo: the run is demo/run.h5 (rnnbow info, summarize, horizon, h5py);"
 echo "demo: its figures are demo/*.svg: overview horizon k loss batch heatmap"
+echo "demo: the report, to open in a browser:"
+./rnnbow report demo/run.h5 -o demo/report --force

@@ -3,7 +3,9 @@
 #
 #   scripts/deps.sh build   compiler, HDF5, OpenBLAS, pkg-config
 #   scripts/deps.sh run     + hdf5-tools and gnuplot (demo, figures)
-#   scripts/deps.sh test    + python3-h5py and python3-numpy (interop tests)
+#   scripts/deps.sh test    + python3-h5py, python3-numpy (interop tests),
+#                           poppler-utils (pdfinfo), chromium, chromium-driver
+#                           and python3-selenium (the report's browser test)
 #
 # Says what it installs on stderr; exits 1 with a clear message when it
 # cannot (not root, no apt-get).
@@ -25,6 +27,10 @@ fi
 if [ "$level" = test ]; then
 	/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || need="$need python3-h5py"
 	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+	# the report's browser test: Debian's Chromium driven by Selenium
+	command -v chromium >/dev/null 2>&1 || need="$need chromium"
+	command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
+	/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || need="$need python3-selenium"
 fi
 [ -z "$need" ] && exit 0
 

@@ -1,0 +1,109 @@
+"""test_report.py - rnnbow report in a real browser: headless Chromium
+(Debian's package, driven by python3-selenium) loads the report from disk,
+follows the link on a framed overview bar to a batch page, and takes
+screenshots that are checked not to be blank; the pages' files and links
+are checked too. Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
+"""
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+BIN = os.path.abspath(sys.argv[1])
+failed = 0
+
+
+def check(ok, what, why=""):
+    global failed
+    print(("ok - " if ok else "not ok - ") + what)
+    if not ok:
+        failed += 1
+        if why:
+            print("# " + str(why).replace("\n", "\n# "))
+    return ok
+
+
+def png_content(data):
+    """Share of non-zero bytes in the filtered scanlines: near 0 for a
+    blank page (every row the same colour), well above for real content."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return sum(1 for b in raw[::7] if b) / max(1, len(raw[::7]))
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    corpus = os.path.join(tmp, "c.txt")
+    with open(corpus, "wb") as f:
+        for name in sorted(os.listdir("libcore")):
+            f.write(open(os.path.join("libcore", name), "rb").read())
+    run = os.path.join(tmp, "run.h5")
+    subprocess.run([BIN, "record", corpus, "-o", run, "--quiet", "--hidden", "32",
+                    "--seq-len", "16", "--batches", "2000", "--record-every", "10"], check=True)
+    out = os.path.join(tmp, "report")
+    r = subprocess.run([BIN, "report", run, "-o", out, "--top", "3"], capture_output=True, text=True)
+    check(r.returncode == 0 and r.stdout.strip() == out + "/index.html",
+          "report exits 0 and prints the index path", r.stderr)
+    index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    links = re.findall(r'<a class="bar" href="(batch-\d+\.html)"', index)
+    check(len(links) == 3, "index frames the 3 top batches with links", links)
+    for f in ["overview.svg", "horizon.svg", "k.svg", "loss.svg"] + links + \
+            [l.replace(".html", ".svg") for l in links] + \
+            [l.replace("batch-", "heatmap-").replace(".html", ".svg") for l in links]:
+        check(os.path.getsize(os.path.join(out, f)) > 1000, "report holds %s" % f)
+    summ = subprocess.run([BIN, "summarize", "--top", "3", run], capture_output=True, text=True).stdout
+    top = [line.split("\t")[0] for line in summ.splitlines()[1:]]
+    check(links == ["batch-%s.html" % b for b in top],
+          "the framed batches are summarize --top 3's, in order", (links, top))
+    r = subprocess.run([BIN, "report", run, "-o", out], capture_output=True, text=True)
+    check(r.returncode == 1 and "use --force" in r.stderr, "an existing report is kept without --force", r.stderr)
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync",
+              "--disable-dev-shm-usage", "--window-size=1280,1000",
+              "--user-data-dir=" + os.path.join(tmp, "profile")):
+        opts.add_argument(a)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get("file://" + os.path.join(out, "index.html"))
+        check("rnnbow report" in driver.title, "Chromium loads index.html", driver.title)
+        shot = driver.get_screenshot_as_png()
+        share = png_content(shot)
+        check(share > 0.01, "the index screenshot is not blank (%.3f of bytes set)" % share)
+        bars = driver.find_elements(By.CSS_SELECTOR, "a.bar")
+        check(len(bars) == 3 and all(b.size["height"] > 0 and b.size["width"] > 0 for b in bars),
+              "the framed bars have a size on the page", [b.size for b in bars])
+        bars[0].click()
+        check(driver.current_url.endswith(links[0]), "clicking the top bar opens its batch page",
+              driver.current_url)
+        shot = driver.get_screenshot_as_png()
+        share = png_content(shot)
+        check(share > 0.01, "the batch page screenshot is not blank (%.3f of bytes set)" % share)
+        with open(os.path.join(tmp, "batch-page.png"), "wb") as f:
+            f.write(shot)
+        rows = driver.find_elements(By.CSS_SELECTOR, "table tr")
+        check(len(rows) == 17, "the batch page has a table of its 16 steps", len(rows))
+        driver.find_element(By.LINK_TEXT, "back to the run").click()
+        check(driver.current_url.endswith("index.html"), "and the page links back to the run")
+        if os.environ.get("RNNBOW_KEEP_SCREENSHOT"):
+            os.replace(os.path.join(tmp, "batch-page.png"), os.environ["RNNBOW_KEEP_SCREENSHOT"])
+    finally:
+        driver.quit()
+
+print("# %d failed" % failed)
+sys.exit(1 if failed else 0)
