@@ -84,18 +84,8 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 	}
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
-			const float *g = rr->itemized + (size_t)i * n * n;
-			double best = -1;
-			int at = 0;
-			for (int j = 0; j < n; j++) {
-				double bar = 0;
-				for (int t = j; t < n; t++)
-					bar += g[(size_t)t * n + j];
-				if (bar > best) {
-					best = bar;
-					at = j;
-				}
-			}
+			int at;
+			double best = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
 			if (rr->batch[i] == o->mark) {
 				ov.has_mark = 1;
 				ov.mark_x = (double)rr->batch[i];
@@ -172,15 +162,11 @@ static int pick_record(struct recread *rr, const struct plot_opts *o)
 		const int n = rr->n;
 		while ((got = recread_next(rr)) > 0)
 			for (int64_t i = 0; i < got; i++) {
-				const float *g = rr->itemized + (size_t)i * n * n;
-				for (int j = 0; j < n; j++) {
-					double bar = 0;
-					for (int t = j; t < n; t++)
-						bar += g[(size_t)t * n + j];
-					if (bar > best) {
-						best = bar;
-						want = rr->batch[i];
-					}
+				int at;
+				double m = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
+				if (m > best) {
+					best = m;
+					want = rr->batch[i];
 				}
 			}
 		if (got < 0)

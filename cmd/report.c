@@ -82,17 +82,8 @@ static int find_top(struct recread *rr, struct top_batch *top, int want, int *ha
 	*have = 0;
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
-			const float *g = rr->itemized + (size_t)i * n * n;
-			struct top_batch c = { rr->batch[i], -1, 0 };
-			for (int j = 0; j < n; j++) {
-				double bar = 0;
-				for (int t = j; t < n; t++)
-					bar += g[(size_t)t * n + j];
-				if (bar > c.max_grad) {
-					c.max_grad = bar;
-					c.max_step = j;
-				}
-			}
+			struct top_batch c = { .batch = rr->batch[i] };
+			c.max_grad = max_gradient(rr->itemized + (size_t)i * n * n, n, &c.max_step);
 			int at = *have < want ? (*have)++ : want;
 			while (at > 0 && top[at - 1].max_grad < c.max_grad) {
 				if (at < want)

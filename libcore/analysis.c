@@ -33,6 +33,22 @@ static int bin_of(float r)
 	return 2 + (((e - EXP_MIN) << SUB_BITS) | (int)((bits >> (23 - SUB_BITS)) & 0xff));
 }
 
+double max_gradient(const float *g, int n, int *step)
+{
+	double best = -1.0;
+	*step = 0;
+	for (int j = 0; j < n; j++) {
+		double bar = 0.0;
+		for (int t = j; t < n; t++)
+			bar += g[(size_t)t * n + j];
+		if (bar > best) {
+			best = bar;
+			*step = j;
+		}
+	}
+	return best;
+}
+
 int k_exact(const float *E, int n, double eps)
 {
 	for (int k = 0; k < n; k++)
@@ -76,16 +92,8 @@ void summarize_record(struct record_summary *s, const float *g, const float *E,
 {
 	double lsum = 0.0;
 	int right = 0;
-	s->max_grad = -1.0;
-	s->max_step = 0;
+	s->max_grad = max_gradient(g, n, &s->max_step);
 	for (int j = 0; j < n; j++) {
-		double bar = 0.0;
-		for (int t = j; t < n; t++)
-			bar += g[(size_t)t * n + j];
-		if (bar > s->max_grad) {
-			s->max_grad = bar;
-			s->max_step = j;
-		}
 		lsum += loss[j];
 		right += predicted[j] == target[j];
 	}

@@ -22,6 +22,10 @@ struct record_summary {
 	int k_bound;      /* the estimate from g (see k_from_g) */
 };
 
+/* max_j bar[j] with bar[j] = sum_{t>=j} g[t,j] for g (n, n); *step gets
+ * the smallest j reaching it. */
+double max_gradient(const float *g, int n, int *step);
+
 /* Smallest k with E[k] <= eps; n - 1 if none is (E[n-1] is 0 in a run). */
 int k_exact(const float *E, int n, double eps);
 
