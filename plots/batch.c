@@ -54,7 +54,16 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		}
 		for (int d = 0; d < b->lags; d++)
 			fig_printf(f, " %.9g", j + d < n ? b->g[(size_t)(j + d) * n + j] : 0.0);
-		fig_printf(f, " %.9g\n", rest);
+		fig_printf(f, " %.9g", rest);
+		/* the bytes, for hover text: quoted, with " shown as a double prime */
+		char buf[2];
+		const uint8_t bytes[2] = { b->target[j], b->predicted[j] };
+		for (int k = 0; k < 2; k++)
+			fig_printf(f, " \"%s\"", bytes[k] == '"' ? "\xe2\x80\xb3" : fig_glyph(bytes[k], buf));
+		double bar = 0;
+		for (int t = j; t < n; t++)
+			bar += b->g[(size_t)t * n + j];
+		fig_printf(f, " %.9g\n", bar);
 	}
 	fig_printf(f, "EOD\n");
 	if (b->loss >= 0) {
@@ -99,10 +108,11 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		fig_printf(f, "$B using %d lc rgb \"%s\" title \"%s%d\"", layer + 2, colour,
 			   layer < b->lags ? "" : ">=", layer < b->lags ? layer : b->lags);
 	}
-	if (f->fmt == FIG_SVG)
-		fig_printf(f, ", $B using 1:($2+$3):(sprintf(\"step %%d: own loss %%.3g, lag 1 %%.3g\", "
-			      "$1, $2, $3)) with labels hypertext point pt 7 ps 0.3 lc rgb \"#08306b\" "
-			      "notitle");
+	if (f->fmt == FIG_SVG) /* hover: batch, step, bytes, values */
+		fig_printf(f, ", $B using 1:%d:(sprintf(\"batch %lld, step %%d: true %%s, predicted %%s; "
+			      "own loss %%.3g, bar %%.3g\", $1, strcol(%d), strcol(%d), $2, $%d)) with labels "
+			      "hypertext point pt 7 ps 0.3 lc rgb \"#08306b\" notitle",
+			   layers + 4, (long long)b->batch, layers + 2, layers + 3, layers + 4);
 	fig_printf(f, "\n");
 
 	if (b->loss >= 0) { /* the horizon of loss t, aligned with the bars */

@@ -34,7 +34,7 @@ PY
 i=0
 for kind in overview batch horizon k heatmap loss; do
 	case $kind in
-	batch) extra="--batch 1500 --loss 9" ; want="batch 1500" ;;
+	batch) extra="--batch 1500 --loss 9" ; want="batch 1500, step 3: true" ;;
 	heatmap) extra="--top 1" ; want="log" ;;
 	overview) extra="--mark 1000" ; want="batch 1000: max gradient" ;;
 	horizon) extra="" ; want="tanh, H=32, n=16" ;;
