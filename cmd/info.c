@@ -138,9 +138,9 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	else if (s->record_rows == 0)
 		fprintf(out, "record:  every %lld batches, no records yet\n", (long long)s->record_every);
 	else
-		fprintf(out, "record:  every %lld batches: %lld records (batches %lld to %lld)%s%s\n",
+		fprintf(out, "record:  every %lld batches: %lld record%s (batches %lld to %lld)%s%s\n",
 		       (long long)s->record_every, (long long)s->record_rows,
-		       (long long)s->first_rec, (long long)s->last_rec,
+		       s->record_rows == 1 ? "" : "s", (long long)s->first_rec, (long long)s->last_rec,
 		       s->has_params ? ", with parameters" : "",
 		       s->has_hidden ? ", with hidden states" : "");
 	if (s->size >= 0)

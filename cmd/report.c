@@ -12,10 +12,12 @@
 #include "../formats/recread.h"
 #include "../libcore/analysis.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: rnnbow report [OPTIONS] RUN.h5 -o DIR\n"
@@ -58,10 +60,47 @@ static void html_text(FILE *out, const char *s)
 		}
 }
 
+/* A byte as the figures show it: space, newline and tab as visible glyphs. */
 static void html_byte(FILE *out, uint8_t b)
 {
-	char buf[5];
-	html_text(out, escape_byte(buf, b));
+	char buf[2];
+	html_text(out, fig_glyph(b, buf));
+}
+
+/* Whether name is a file this command writes. */
+static int ours(const char *name)
+{
+	static const char *const fixed[] = { "index.html", "overview.svg", "horizon.svg",
+					     "k.svg", "loss.svg" };
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(name, fixed[i]))
+			return 1;
+	long long b;
+	char tail[8];
+	return (sscanf(name, "batch-%lld.%7s", &b, tail) == 2 ||
+		sscanf(name, "heatmap-%lld.%7s", &b, tail) == 2) &&
+	       (!strcmp(tail, "html") || !strcmp(tail, "svg"));
+}
+
+/* --force: the old report goes first (index.html before the rest), so a
+ * failure leaves no index pointing at a mix of old and new pages. */
+static int clear_report(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return error("%s: %s", path, strerror(errno));
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (ours(e->d_name)) {
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+	closedir(d);
+	return 0;
 }
 
 static void page_head(FILE *out, const char *title)
@@ -258,30 +297,53 @@ int cmd_report(int argc, char **argv)
 	if (!strcmp(run, "-"))
 		usage_error(usage, "a report reads its run several times: give a file, not '-'");
 
-	char path[4096];
+	char path[4096], *dirbuf = strdup(dir);
 	struct stat st;
+	if (!dirbuf)
+		return error("out of memory"), 1;
+	for (size_t l = strlen(dirbuf); l > 1 && dirbuf[l - 1] == '/'; l--)
+		dirbuf[l - 1] = '\0'; /* "rs/" -> "rs" */
+	dir = dirbuf;
 	snprintf(path, sizeof(path), "%s/index.html", dir);
-	if (!force && stat(path, &st) == 0)
+	if (!force && stat(path, &st) == 0) {
+		free(dirbuf);
 		return error("%s: holds a report already (use --force to replace it)", dir), 1;
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST)
-		return error("%s: %s", dir, strerror(errno)), 1;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return error("%s: not a folder", dir), 1;
+	}
 
+	/* read and check the run before the folder is touched */
 	struct run r;
 	struct recread rr;
 	struct top_batch *top = calloc((size_t)ntop, sizeof(*top));
-	int count = 0, rc = 1;
-	if (!top)
+	int count = 0, rc = 1, created = 0;
+	if (!top) {
+		free(dirbuf);
 		return error("out of memory"), 1;
+	}
 	if (run_open(&r, run) < 0) {
 		free(top);
+		free(dirbuf);
 		return 1;
 	}
 	if (recread_open(&rr, &r, RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
 					  RC_LOSS) < 0)
 		goto out_run;
 	if (find_top(&rr, top, (int)ntop, &count) < 0)
+		goto out;
+	if (count == 0) {
+		error("%s: no records to report", run);
+		goto out;
+	}
+	if (mkdir(dir, 0777) == 0)
+		created = 1;
+	else if (errno != EEXIST) {
+		error("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		error("%s: not a folder", dir);
+		goto out;
+	}
+	if (force && clear_report(dir) < 0)
 		goto out;
 	struct plot_opts ov;
 	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, &ov) < 0 ||
@@ -297,9 +359,14 @@ int cmd_report(int argc, char **argv)
 	printf("%s/index.html\n", dir);
 	rc = 0;
 out:
+	if (rc && created) { /* a folder we made for a report that failed */
+		clear_report(dir);
+		rmdir(dir);
+	}
 	recread_close(&rr);
 out_run:
 	run_close(&r);
 	free(top);
+	free(dirbuf);
 	return rc;
 }
