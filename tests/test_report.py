@@ -66,6 +66,19 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([BIN, "report", run, "-o", out], capture_output=True, text=True)
     check(r.returncode == 1 and "use --force" in r.stderr, "an existing report is kept without --force", r.stderr)
 
+    r = subprocess.run([BIN, "report", run, "-o", out, "--force", "--top", "1"], capture_output=True,
+                       text=True)
+    pages = sorted(f for f in os.listdir(out) if f.startswith("batch-") and f.endswith(".html"))
+    check(r.returncode == 0 and pages == [links[0]], "--force --top 1 replaces the report: one page left",
+          pages)
+    bad = os.path.join(tmp, "nope")
+    r = subprocess.run([BIN, "report", os.path.join(tmp, "missing.h5"), "-o", bad], capture_output=True,
+                       text=True)
+    check(r.returncode == 1 and not os.path.exists(bad) and r.stderr.count("\n") == 1,
+          "a report of a missing run fails in one line and leaves no folder", r.stderr)
+    subprocess.run([BIN, "report", run, "-o", out, "--force", "--top", "3"], check=True,
+                   capture_output=True)
+
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
