@@ -306,8 +306,9 @@ int cmd_report(int argc, char **argv)
 	dir = dirbuf;
 	snprintf(path, sizeof(path), "%s/index.html", dir);
 	if (!force && stat(path, &st) == 0) {
+		error("%s: holds a report already (use --force to replace it)", dir);
 		free(dirbuf);
-		return error("%s: holds a report already (use --force to replace it)", dir), 1;
+		return 1;
 	}
 
 	/* read and check the run before the folder is touched */
