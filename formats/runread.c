@@ -74,6 +74,30 @@ static int open_image(struct run *r)
 	return r->file >= 0 ? 0 : -1;
 }
 
+/* A finished run opens plainly, and a damaged one then fails at once. A
+ * run still flagged as being written (live, or killed) refuses a plain
+ * open; it is opened for SWMR reading, with few metadata read attempts:
+ * SWMR retries a failed checksum with back-off (100 times by default),
+ * which made damaged files take minutes to refuse. */
+static int open_path(struct run *r, const char *path)
+{
+	H5E_BEGIN_TRY { r->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); } H5E_END_TRY;
+	if (r->file >= 0)
+		return 0;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	if (fapl < 0)
+		return -1;
+	H5Pset_metadata_read_attempts(fapl, 8);
+	H5E_BEGIN_TRY {
+		r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+	} H5E_END_TRY;
+	H5Pclose(fapl);
+	if (r->file < 0)
+		return -1;
+	r->swmr = 1;
+	return 0;
+}
+
 static int check_run(struct run *r)
 {
 	char fmt[64];
@@ -106,6 +130,8 @@ int run_open(struct run *r, const char *path)
 			return error("%s: %s", path, strerror(errno));
 		if (S_ISDIR(st.st_mode))
 			return error("%s: is a directory, not a run file", path);
+		if (!S_ISREG(st.st_mode)) /* a FIFO or device would block or mislead */
+			return error("%s: not a regular file (pipe a run through '-' instead)", path);
 		htri_t is;
 		H5E_BEGIN_TRY { is = H5Fis_hdf5(path); } H5E_END_TRY;
 		if (is <= 0) {
@@ -115,15 +141,7 @@ int run_open(struct run *r, const char *path)
 			fclose(f);
 			return error("%s: not an HDF5 file (or a damaged one)", path);
 		}
-		/* SWMR first: it also opens runs still being written or killed */
-		H5E_BEGIN_TRY {
-			r->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, H5P_DEFAULT);
-			if (r->file >= 0)
-				r->swmr = 1;
-			else
-				r->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-		} H5E_END_TRY;
-		if (r->file < 0)
+		if (open_path(r, path) < 0)
 			return error("%s: cannot open it (truncated or damaged?): %s", path,
 				     h5_reason());
 	}
