@@ -120,14 +120,16 @@ static int k_run(struct table *t, struct recread *rr, const char *file, int nfil
 			int kb = k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps,
 					  o->r.loss_share, counts);
 			records++;
-			hist[ke]++;
-			hist[n + kb]++;
+			if (ke >= 0) /* a record that is not finite has no k */
+				hist[ke]++;
+			if (kb >= 0)
+				hist[n + kb]++;
 			if (o->mode != PER_BATCH)
 				continue;
 			run_cell(t, file, nfiles);
 			table_int(t, rr->batch[i]);
-			table_int(t, ke);
-			table_int(t, kb);
+			table_num(t, ke < 0 ? NAN : ke);
+			table_num(t, kb < 0 ? NAN : kb);
 			for (int c = 0; c < 5; c++)
 				table_num(t, e_columns[c] < n ? E[e_columns[c]] : NAN);
 			table_end_row(t);

@@ -91,6 +91,8 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 				ov.mark_x = (double)rr->batch[i];
 				ov.mark_y = best;
 			}
+			if (isnan(best)) /* a batch that was not finite: nothing to draw */
+				continue;
 			if (!binned) {
 				x[nb] = (double)rr->batch[i];
 				y[nb] = best;
@@ -164,7 +166,7 @@ static int pick_record(struct recread *rr, const struct plot_opts *o)
 			for (int64_t i = 0; i < got; i++) {
 				int at;
 				double m = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
-				if (m > best) {
+				if (m > best) { /* NaN never wins */
 					best = m;
 					want = rr->batch[i];
 				}
@@ -230,10 +232,12 @@ static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
 			int last = rr->first + i == R - 1;
-			if (in_window(&o->r, rr->batch[i])) {
+			int k_e = k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
+			int k_b = k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
+			if (in_window(&o->r, rr->batch[i]) && k_e >= 0 && k_b >= 0) {
 				sx += (double)rr->batch[i];
-				se += k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
-				sb += k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
+				se += k_e;
+				sb += k_b;
 				k++;
 			}
 			if (k && (k == per || last)) {

@@ -48,6 +48,8 @@ static const char usage[] =
 	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
 	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
 	"  --seed S              random seed of the initial weights (default 1)\n"
+	"  --on-nonfinite A      a NaN or infinite loss or gradient: stop (default) the run,\n"
+	"                        or skip that batch's update and go on\n"
 	"recording:\n"
 	"  --record-every K      itemize batches 0, K, 2K, ... (default 100, 0: none)\n"
 	"  --save-params         store every parameter with each record\n"
@@ -59,7 +61,7 @@ static const char usage[] =
 	"  -h, --help            show this help\n";
 
 struct record_opts {
-	const char *cell, *activation, *optimizer, *output;
+	const char *cell, *activation, *optimizer, *output, *on_nonfinite;
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
 	double init_scale, lr, clip;
 	int lr_seen, save_params, save_hidden, force, quiet;
@@ -131,7 +133,7 @@ static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
 /* Trains o->batches batches (fewer after a signal), recording every
  * o->record_every-th into the queue. Returns 0, or -1 when writing failed. */
 static int train_loop(struct trainer *tr, struct runqueue *q, const struct record_opts *o,
-		      int64_t *done, int64_t *recorded)
+		      int64_t *done, int64_t *recorded, int64_t *nonfinite)
 {
 	struct batch_stats st = { 0 };
 	struct progress pg;
@@ -152,22 +154,37 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 			break;
 		}
 		*recorded += want;
+		if (st.nonfinite) {
+			(*nonfinite)++;
+			if (!strcmp(o->on_nonfinite, "stop")) {
+				(*done)++;
+				error("batch %lld: the loss or gradient is not finite (loss %g, gradient "
+				      "norm %g); stopped (--on-nonfinite skip goes on)", (long long)st.batch,
+				      st.loss, st.grad_norm);
+				rc = -2;
+				break;
+			}
+			if (*nonfinite <= 10 && !o->quiet)
+				warning("batch %lld: the loss or gradient is not finite; update skipped%s",
+					(long long)st.batch, *nonfinite == 10 ? " (no more of these warnings)" : "");
+			continue;
+		}
 		smooth = smooth < 0 ? st.loss : 0.999 * smooth + 0.001 * st.loss;
 		progress_update(&pg, *done + 1, smooth);
 	}
 	double secs = progress_end(&pg);
 	if (!o->quiet && rc == 0)
-		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, smoothed loss %.4f\n",
+		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, smoothed loss %.4f%s\n",
 			msg_prog, (long long)*done,
 			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
-			(long long)*recorded, smooth);
+			(long long)*recorded, smooth, *nonfinite ? "; some batches not finite" : "");
 	return rc;
 }
 
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {
-		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad",
+		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad", .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000,
 		.record_every = 100, .seed = 1, .init_scale = 0.01, .clip = 5,
 	};
@@ -183,6 +200,7 @@ int cmd_record(int argc, char **argv)
 		{ "lr", 0, OPT_FLOAT, &o.lr, 0, 1e6, &o.lr_seen },
 		{ "clip", 0, OPT_FLOAT, &o.clip, 0, 1e30 },
 		{ "seed", 0, OPT_INT, &o.seed, 0, 9.2e18 },
+		{ "on-nonfinite", 0, OPT_STRING, &o.on_nonfinite },
 		{ "record-every", 0, OPT_INT, &o.record_every, 0, 1e15 },
 		{ "save-params", 0, OPT_FLAG, &o.save_params },
 		{ "save-hidden", 0, OPT_FLAG, &o.save_hidden },
@@ -203,7 +221,7 @@ int cmd_record(int argc, char **argv)
 	struct runqueue *q = NULL;
 	int32_t *ids = NULL;
 	char sha[65], created[32];
-	int64_t done = 0, recorded = 0;
+	int64_t done = 0, recorded = 0, nonfinite = 0;
 	int rc = 1, have_trainer = 0;
 
 	if (!o.output)
@@ -221,6 +239,8 @@ int cmd_record(int argc, char **argv)
 	if (optim_parse(o.optimizer, &cfg.optim))
 		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
 			    o.optimizer);
+	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
+		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
 	if (o.layers != 1)
 		usage_error(usage, "--layers %lld: only 1 layer is supported for now",
 			    (long long)o.layers);
@@ -288,7 +308,10 @@ int cmd_record(int argc, char **argv)
 	/* SIGINT/SIGTERM: finish the batch, close the file cleanly, report */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	rc = train_loop(&tr, q, &o, &done, &recorded) < 0;
+	rc = train_loop(&tr, q, &o, &done, &recorded, &nonfinite) < 0;
+	if (nonfinite && !strcmp(o.on_nonfinite, "skip") && !o.quiet)
+		warning("%lld batches had a non-finite loss or gradient and were not applied "
+			"(see /train/nonfinite)", (long long)nonfinite);
 	if (runqueue_finish(q) < 0)
 		rc = 1;
 	if (stop_signal) {

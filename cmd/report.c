@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -123,6 +124,8 @@ static int find_top(struct recread *rr, struct top_batch *top, int want, int *ha
 		for (int64_t i = 0; i < got; i++) {
 			struct top_batch c = { .batch = rr->batch[i] };
 			c.max_grad = max_gradient(rr->itemized + (size_t)i * n * n, n, &c.max_step);
+			if (isnan(c.max_grad)) /* not finite: not a top batch */
+				continue;
 			int at = *have < want ? (*have)++ : want;
 			while (at > 0 && top[at - 1].max_grad < c.max_grad) {
 				if (at < want)

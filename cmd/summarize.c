@@ -10,6 +10,7 @@
 #include "../formats/recread.h"
 #include "../libcore/analysis.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +56,8 @@ static void print_row(struct table *t, const struct row *r, char *const *files, 
 	table_str(t, escape_byte(b2, r->predicted));
 	table_num(t, r->s.loss);
 	table_num(t, r->s.accuracy);
-	table_int(t, r->s.k_exact);
-	table_int(t, r->s.k_bound);
+	table_num(t, r->s.k_exact < 0 ? NAN : r->s.k_exact); /* nan: not finite */
+	table_num(t, r->s.k_bound < 0 ? NAN : r->s.k_bound);
 	table_end_row(t);
 }
 
@@ -68,6 +69,8 @@ struct top {
 
 static int row_less(const struct row *a, const struct row *b)
 {
+	if (isnan(a->s.max_grad) != isnan(b->s.max_grad)) /* NaN ranks last */
+		return isnan(a->s.max_grad);
 	if (a->s.max_grad != b->s.max_grad)
 		return a->s.max_grad < b->s.max_grad;
 	if (a->run != b->run)

@@ -58,6 +58,7 @@ struct train_rows {
 	int64_t *batch;   /* (cap) */
 	float *loss;      /* (cap) */
 	float *grad_norm; /* (cap) */
+	uint8_t *nonfinite; /* (cap) 1: NaN or Inf, no update */
 	size_t n, cap;
 };
 

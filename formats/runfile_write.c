@@ -43,7 +43,7 @@ struct runfile {
 	hid_t file;
 	struct column rec[R_PARAMS + P_COUNT]; /* fixed columns, hidden, params */
 	int nrec;
-	struct column t_batch, t_loss, t_norm;
+	struct column t_batch, t_loss, t_norm, t_nonfinite;
 	double last_fsync;
 	const struct model *m;
 	int n, flags;
@@ -271,6 +271,7 @@ static void free_runfile(struct runfile *f)
 	col_close(&f->t_batch);
 	col_close(&f->t_loss);
 	col_close(&f->t_norm);
+	col_close(&f->t_nonfinite);
 	free(f->path);
 	free(f);
 }
@@ -341,7 +342,9 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	    col_create(&f->t_loss, train, "loss", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 0, NULL,
 		       TRAIN_CHUNK_ROWS) < 0 ||
 	    col_create(&f->t_norm, train, "grad_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 0, NULL,
-		       TRAIN_CHUNK_ROWS) < 0)
+		       TRAIN_CHUNK_ROWS) < 0 ||
+	    col_create(&f->t_nonfinite, train, "nonfinite", H5T_STD_U8LE, H5T_NATIVE_UINT8, 0,
+		       NULL, TRAIN_CHUNK_ROWS) < 0)
 		goto fail;
 	if (create_record_columns(f, rec) < 0)
 		goto fail;
@@ -391,9 +394,10 @@ int train_rows_alloc(struct train_rows *t, size_t cap)
 	t->batch = malloc(cap * sizeof(int64_t));
 	t->loss = malloc(cap * sizeof(float));
 	t->grad_norm = malloc(cap * sizeof(float));
+	t->nonfinite = malloc(cap);
 	t->n = 0;
 	t->cap = cap;
-	if (!t->batch || !t->loss || !t->grad_norm) {
+	if (!t->batch || !t->loss || !t->grad_norm || !t->nonfinite) {
 		train_rows_free(t);
 		return -1;
 	}
@@ -405,6 +409,8 @@ void train_rows_free(struct train_rows *t)
 	free(t->batch);
 	free(t->loss);
 	free(t->grad_norm);
+	free(t->nonfinite);
+	t->nonfinite = NULL;
 	t->batch = NULL;
 	t->loss = t->grad_norm = NULL;
 	t->n = t->cap = 0;
@@ -415,6 +421,7 @@ void train_rows_add(struct train_rows *t, const struct batch_stats *st)
 	t->batch[t->n] = st->batch;
 	t->loss[t->n] = st->loss;
 	t->grad_norm[t->n] = st->grad_norm;
+	t->nonfinite[t->n] = (uint8_t)(st->nonfinite != 0);
 	t->n++;
 }
 
@@ -425,8 +432,9 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 	if (col_append(&f->t_batch, t->n, t->batch) < 0 ||
 	    col_append(&f->t_loss, t->n, t->loss) < 0 ||
 	    col_append(&f->t_norm, t->n, t->grad_norm) < 0 ||
+	    col_append(&f->t_nonfinite, t->n, t->nonfinite) < 0 ||
 	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
-	    H5Dflush(f->t_batch.dset) < 0)
+	    H5Dflush(f->t_nonfinite.dset) < 0 || H5Dflush(f->t_batch.dset) < 0)
 		return error("%s: cannot write /train: %s", f->path, h5_reason());
 	maybe_fsync(f, now_seconds());
 	return 0;

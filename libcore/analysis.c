@@ -41,6 +41,8 @@ double max_gradient(const float *g, int n, int *step)
 		double bar = 0.0;
 		for (int t = j; t < n; t++)
 			bar += g[(size_t)t * n + j];
+		if (isnan(bar))
+			return NAN;
 		if (bar > best) {
 			best = bar;
 			*step = j;
@@ -51,6 +53,9 @@ double max_gradient(const float *g, int n, int *step)
 
 int k_exact(const float *E, int n, double eps)
 {
+	for (int k = 0; k < n; k++)
+		if (isnan(E[k]))
+			return -1;
 	for (int k = 0; k < n; k++)
 		if (E[k] <= eps)
 			return k;
@@ -65,6 +70,8 @@ int k_from_g(const float *g, int n, double eps, double loss_share, int *counts)
 		double total = 0.0;
 		for (int j = 0; j <= t; j++)
 			total += row[j];
+		if (isnan(total))
+			return -1;
 		/* tail(k) = sum over lags d > k = steps j < t - k; grow k until
 		 * the tail is small enough */
 		double tail = total - row[t];

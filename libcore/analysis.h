@@ -23,16 +23,17 @@ struct record_summary {
 };
 
 /* max_j bar[j] with bar[j] = sum_{t>=j} g[t,j] for g (n, n); *step gets
- * the smallest j reaching it. */
+ * the smallest j reaching it. NaN when g holds a NaN. */
 double max_gradient(const float *g, int n, int *step);
 
-/* Smallest k with E[k] <= eps; n - 1 if none is (E[n-1] is 0 in a run). */
+/* Smallest k with E[k] <= eps; n - 1 if none is (E[n-1] is 0 in a run);
+ * -1 when E holds a NaN (a batch whose gradient was not finite). */
 int k_exact(const float *E, int n, double eps);
 
 /* The estimate of k from g alone: per loss t the smallest k_t with
  * sum_{d>k_t} g[t,t-d] <= eps * sum_d g[t,t-d] (0 when that sum is 0),
  * then the smallest k that at least ceil(loss_share * n) of the k_t reach.
- * counts is scratch space of n ints. */
+ * counts is scratch space of n ints. -1 when g holds a NaN. */
 int k_from_g(const float *g, int n, double eps, double loss_share, int *counts);
 
 /* All of record_summary for one record: g (n, n), E (n), loss, target and

@@ -141,7 +141,8 @@ HOT_LOOPS static void itemize_E(float *E, struct itemize_ws *w)
 			total = f;
 	}
 	for (int k = 0; k < n; k++)
-		E[k] = total > 0.0 ? (float)sqrt(fmax(sq[k], 0.0) / total) : 0.0f;
+		E[k] = total > 0.0 ? (float)sqrt(fmax(sq[k], 0.0) / total) :
+		       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
 }
 
 void itemize(float *g, float *E, struct itemize_ws *w, const struct rnn_cache *c,

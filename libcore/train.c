@@ -4,6 +4,7 @@
  */
 #include "train.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,9 +120,14 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->position = (int64_t)tr->pos;
 	st->loss = (float)(L / n);
 	st->grad_norm = (float)grad_norm_clip(tr->grads, tr->m.nparams, tr->cfg.clip);
-	optim_step(&tr->opt, tr->m.params, tr->grads);
-
-	memcpy(tr->h, tr->c.hs + (size_t)n * tr->cfg.H, (size_t)tr->cfg.H * sizeof(float));
+	/* a NaN or Inf anywhere in the gradient shows in its norm */
+	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);
+	if (!st->nonfinite) {
+		optim_step(&tr->opt, tr->m.params, tr->grads);
+		memcpy(tr->h, tr->c.hs + (size_t)n * tr->cfg.H, (size_t)tr->cfg.H * sizeof(float));
+	} else {
+		memset(tr->h, 0, (size_t)tr->cfg.H * sizeof(float));
+	}
 	tr->pos += (size_t)n;
 	tr->batch++;
 }

@@ -44,6 +44,7 @@ struct batch_stats {
 	int64_t position;
 	float loss;      /* mean L_t (nats) */
 	float grad_norm; /* |dL/dtheta|_2 before clipping */
+	int nonfinite;   /* loss or gradient was NaN or infinite: no update made */
 };
 
 struct trainer {
@@ -74,7 +75,11 @@ int record_alloc(struct record *r, const struct trainer *tr, int with_params,
 void record_free(struct record *r);
 
 /* Trains one batch. When rec is not NULL the batch is also itemized into
- * it (and the optional params/hidden filled) before the update. */
+ * it (and the optional params/hidden filled) before the update. A batch
+ * whose loss or gradient is not finite makes no update (st->nonfinite),
+ * and the hidden state it would carry is reset to zero, so one bad batch
+ * does not poison the parameters or the next batch; the caller decides
+ * whether to go on. */
 void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec);
 
 #endif

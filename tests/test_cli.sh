@@ -110,6 +110,23 @@ expect_fail 2 "info with two files" "$BIN" info "$T/a.h5" "$T/a.h5"
 expect_fail 2 "info --format xml" "$BIN" info --format xml "$T/a.h5"
 expect_fail 1 "a full stdout is an error" sh -c "'$BIN' info '$T/a.h5' >/dev/full"
 
+# --- exploding gradients: detected, flagged in /train/nonfinite, stop or skip ---
+X="--quiet --hidden 16 --seq-len 10 --batches 200 --record-every 10 --optimizer sgd --lr 1e5 --clip 0 --init-scale 1 --activation relu"
+expect_fail 1 "a non-finite gradient stops the run by default" "$BIN" record "$T/c.txt" -o "$T/boom.h5" $X
+check "... saying which batch, and the file holds the batches before it" sh -c \
+	"'$BIN' record '$T/c.txt' -o '$T/boom.h5' $X --force 2>&1 | grep -q 'is not finite' &&
+	 '$BIN' info '$T/boom.h5' | grep -q 'stopped early'"
+check "--on-nonfinite skip goes on and flags the batches" sh -c \
+	"'$BIN' record '$T/c.txt' -o '$T/skip.h5' $X --on-nonfinite skip &&
+	 $PY -c \"import h5py; f = h5py.File('$T/skip.h5', 'r'); n = f['train/nonfinite'][:];
+assert n.dtype.name == 'uint8' and n.shape == (200,) and n.sum() > 0, (n.dtype, n.shape, n.sum())\""
+check "readers print nan for the batches that were not finite" sh -c \
+	"'$BIN' summarize '$T/skip.h5' | awk -F'\t' 'NR > 1 && \$3 == \"nan\" && \$9 == \"nan\" { n++ } END { exit !(n > 0) }' &&
+	 '$BIN' horizon --per-batch '$T/skip.h5' | grep -q 'nan' && '$BIN' horizon '$T/skip.h5' >/dev/null"
+check "plots and a report cope with them" sh -c \
+	"'$BIN' plot k '$T/skip.h5' -o '$T/skip.png' && '$BIN' report '$T/skip.h5' -o '$T/skiprep' --top 2 >/dev/null"
+bad 2 "--on-nonfinite maybe" "$T/c.txt" -o "$T/o.h5" --on-nonfinite maybe
+
 # --- SIGTERM: finish the batch, close cleanly, say so ---
 "$BIN" record "$T/c.txt" -o "$T/term.h5" --quiet --hidden 8 --seq-len 10 --batches 100000000 --record-every 50 2>"$T/term.err" &
 pid=$!

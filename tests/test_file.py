@@ -310,6 +310,7 @@ def check_layout(d, B, R, n, H, V, label, params=True, hidden=True):
     ds, lay = d["datasets"], d["layout"]
     want = {
         "train/batch": ((B,), np.int64), "train/loss": ((B,), np.float32),
+        "train/nonfinite": ((B,), np.uint8),
         "train/grad_norm": ((B,), np.float32),
         "record/batch": ((R,), np.int64), "record/position": ((R,), np.int64),
         "record/input": ((R, n), np.int32), "record/target": ((R, n), np.int32),
