@@ -8,10 +8,13 @@
 #include "commands.h"
 #include "opts.h"
 #include "progress.h"
+#include "../formats/checkpoint.h"
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
 #include "../formats/runqueue.h"
+#include "../formats/runread.h"
+#include "../formats/h5util.h"
 #include "../formats/sha256.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 extern const unsigned char rnnbow_default_corpus[];
 extern const size_t rnnbow_default_corpus_len;
@@ -57,14 +61,28 @@ static const char usage[] =
 	"output:\n"
 	"  -o, --output RUN.h5   the run file (required)\n"
 	"  --force               overwrite RUN.h5 if it exists\n"
+	"  --resume              go on with RUN.h5 from its checkpoint (same command\n"
+	"                        and options); start it if it does not exist yet\n"
+	"  --checkpoint-every N  checkpoint every N batches, or every N seconds with\n"
+	"                        an 's' (default 60s; 0: only on a signal)\n"
 	"  --quiet               no progress on stderr\n"
-	"  -h, --help            show this help\n";
+	"  -h, --help            show this help\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
+	"and exit with status 75: run the same command with --resume to go on.\n";
+
+/* Exit status of a run interrupted by a signal and checkpointed: it can be
+ * resumed (EX_TEMPFAIL from sysexits.h). */
+#define EXIT_RESUMABLE 75
 
 struct record_opts {
-	const char *cell, *activation, *optimizer, *output, *on_nonfinite;
+	const char *cell, *activation, *optimizer, *output, *on_nonfinite, *checkpoint_every;
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
 	double init_scale, lr, clip;
-	int lr_seen, save_params, save_hidden, force, quiet;
+	int lr_seen, save_params, save_hidden, force, quiet, resume;
+	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
+	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
+	struct run_fingerprint fp;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -72,6 +90,40 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* "N" batches or "Ns" seconds; returns 0 or -1. */
+static int parse_every(const char *s, int64_t *batches, double *seconds)
+{
+	char *end;
+	double v = strtod(s, &end);
+	*batches = 0;
+	*seconds = 0;
+	if (end == s || v < 0 || v > 1e15)
+		return -1;
+	if (*end == 's' && end[1] == '\0')
+		*seconds = v;
+	else if (*end == '\0' && v == (double)(int64_t)v)
+		*batches = (int64_t)v;
+	else
+		return -1;
+	return 0;
+}
+
+/* Drains the writer, fsyncs the run, then writes the checkpoint: the run
+ * file never lags a checkpoint. */
+static int checkpoint(struct trainer *tr, struct runqueue *q, const struct record_opts *o)
+{
+	if (runqueue_sync(q) < 0)
+		return -1;
+	return checkpoint_write(o->output, &o->fp, tr);
 }
 
 /* argv joined by spaces, each argument quoted for a POSIX shell if needed. */
@@ -130,18 +182,22 @@ static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
 	return corpus_load(c, paths, npaths);
 }
 
-/* Trains o->batches batches (fewer after a signal), recording every
- * o->record_every-th into the queue. Returns 0, or -1 when writing failed. */
+/* Trains up to o->batches batches in all (fewer after a signal or a
+ * non-finite batch with --on-nonfinite stop), recording every
+ * o->record_every-th into the queue and checkpointing as o asks. Returns 0,
+ * -1 when writing failed, -2 when a batch was not finite. */
 static int train_loop(struct trainer *tr, struct runqueue *q, const struct record_opts *o,
 		      int64_t *done, int64_t *recorded, int64_t *nonfinite)
 {
 	struct batch_stats st = { 0 };
 	struct progress pg;
 	double smooth = -1; /* min-char-rnn's smoothed loss: 0.999 old + 0.001 new */
+	double last_ckpt = 0;
 	int rc = 0;
 
 	progress_start(&pg, o->quiet, o->batches, (int)o->seq_len);
-	for (*done = 0; *done < o->batches && !stop_signal; (*done)++) {
+	last_ckpt = seconds_now();
+	for (*done = 0; tr->batch < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
 		struct record *rec = want ? runqueue_slot(q) : NULL;
 		if (want && !rec) {
@@ -167,18 +223,71 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 			if (*nonfinite <= 10 && !o->quiet)
 				warning("batch %lld: the loss or gradient is not finite; update skipped%s",
 					(long long)st.batch, *nonfinite == 10 ? " (no more of these warnings)" : "");
-			continue;
+		} else {
+			smooth = smooth < 0 ? st.loss : 0.999 * smooth + 0.001 * st.loss;
 		}
-		smooth = smooth < 0 ? st.loss : 0.999 * smooth + 0.001 * st.loss;
-		progress_update(&pg, *done + 1, smooth);
+		progress_update(&pg, tr->batch, smooth);
+		/* periodic checkpoints, so that a SIGKILL loses at most that much;
+		 * the clock is read every 64 batches only */
+		if (tr->batch < o->batches &&
+		    ((o->ckpt_batches && tr->batch % o->ckpt_batches == 0) ||
+		     (o->ckpt_seconds > 0 && ((*done) & 63) == 63 &&
+		      seconds_now() - last_ckpt >= o->ckpt_seconds))) {
+			if (checkpoint(tr, q, o) < 0) {
+				rc = -1;
+				break;
+			}
+			last_ckpt = seconds_now();
+		}
 	}
 	double secs = progress_end(&pg);
-	if (!o->quiet && rc == 0)
+	if (!o->quiet && rc == 0 && !stop_signal)
 		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, smoothed loss %.4f%s\n",
 			msg_prog, (long long)*done,
 			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
 			(long long)*recorded, smooth, *nonfinite ? "; some batches not finite" : "");
 	return rc;
+}
+
+/* --resume of a run that exists: check it can go on, reload the state,
+ * reopen the file. Returns the run file, or NULL with *rc set (0 when the
+ * run is complete already: nothing to do). */
+static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int flags, int *rc)
+{
+	int has = checkpoint_exists(o->output);
+	*rc = 1;
+	if (has < 0)
+		return NULL;
+	if (!has) {
+		struct run run;
+		int64_t rows = -1, planned = 0;
+		if (run_open(&run, o->output) == 0) {
+			rows = run_rows(&run, "train");
+			hid_t g = H5Gopen2(run.file, "train", H5P_DEFAULT);
+			if (g >= 0) {
+				h5_attr_get_i64(g, "batches", &planned);
+				H5Gclose(g);
+			}
+			run_close(&run);
+		}
+		if (rows >= 0 && rows == planned) {
+			if (!o->quiet)
+				fprintf(stderr, "%s: %s is complete (%lld batches): nothing to resume\n",
+					msg_prog, o->output, (long long)rows);
+			*rc = 0;
+			return NULL;
+		}
+		error("%s: no checkpoint to resume from (%s.ckpt); start again with --force",
+		      o->output, o->output);
+		return NULL;
+	}
+	if (checkpoint_read(o->output, &o->fp, tr) < 0)
+		return NULL;
+	int64_t records = o->record_every ? (tr->batch + o->record_every - 1) / o->record_every : 0;
+	if (!o->quiet)
+		fprintf(stderr, "%s: resuming %s at batch %lld of %lld\n", msg_prog, o->output,
+			(long long)tr->batch, (long long)o->batches);
+	return runfile_reopen(o->output, &tr->m, tr->cfg.n, flags, tr->batch, records);
 }
 
 int cmd_record(int argc, char **argv)
@@ -187,6 +296,7 @@ int cmd_record(int argc, char **argv)
 		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad", .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000,
 		.record_every = 100, .seed = 1, .init_scale = 0.01, .clip = 5,
+		.checkpoint_every = "60s",
 	};
 	const struct opt opts[] = {
 		{ "cell", 0, OPT_STRING, &o.cell },
@@ -206,6 +316,8 @@ int cmd_record(int argc, char **argv)
 		{ "save-hidden", 0, OPT_FLAG, &o.save_hidden },
 		{ "output", 'o', OPT_STRING, &o.output },
 		{ "force", 0, OPT_FLAG, &o.force },
+		{ "resume", 0, OPT_FLAG, &o.resume },
+		{ "checkpoint-every", 0, OPT_STRING, &o.checkpoint_every },
 		{ "quiet", 0, OPT_FLAG, &o.quiet },
 		OPT_END,
 	};
@@ -246,6 +358,11 @@ int cmd_record(int argc, char **argv)
 			    (long long)o.layers);
 	if (o.lr_seen && !(o.lr > 0))
 		usage_error(usage, "--lr: must be above 0");
+	if (parse_every(o.checkpoint_every, &o.ckpt_batches, &o.ckpt_seconds) < 0)
+		usage_error(usage, "--checkpoint-every: expected N batches or Ns seconds, got '%s'",
+			    o.checkpoint_every);
+	if (o.resume && o.force)
+		usage_error(usage, "--resume and --force contradict each other");
 	for (int i = 0; i < npaths; i++)
 		if (!strcmp(paths[i], "-") && npaths > 1)
 			usage_error(usage, "'-' (stdin) must be the only corpus");
@@ -284,6 +401,17 @@ int cmd_record(int argc, char **argv)
 	}
 	have_trainer = 1;
 
+	memset(&o.fp, 0, sizeof(o.fp)); /* padding too: the checkpoint is checksummed */
+	o.fp = (struct run_fingerprint){
+		.H = cfg.H, .V = cfg.V, .n = cfg.n, .act = cfg.act, .optim = cfg.optim,
+		.save_params = o.save_params, .save_hidden = o.save_hidden, .lr = cfg.lr,
+		.clip = cfg.clip, .init_scale = cfg.init_scale, .seed = cfg.seed,
+		.batches = o.batches, .record_every = o.record_every,
+	};
+	memcpy(o.fp.corpus_sha256, sha, sizeof(sha));
+	int flags = (o.force ? RUNFILE_FORCE : 0) | (o.save_params ? RUNFILE_PARAMS : 0) |
+		    (o.save_hidden ? RUNFILE_HIDDEN : 0);
+
 	created_utc(created);
 	struct run_info info = {
 		.software_version = RNNBOW_VERSION, .command_line = cmdline ? cmdline : "",
@@ -294,30 +422,46 @@ int cmd_record(int argc, char **argv)
 		.learning_rate = o.lr_seen ? o.lr : optim_default_lr(cfg.optim), .clip = o.clip, .batches = o.batches,
 		.record_every = o.record_every,
 	};
-	rf = runfile_create(o.output, &info, &tr.m, cfg.n,
-			    (o.force ? RUNFILE_FORCE : 0) | (o.save_params ? RUNFILE_PARAMS : 0) |
-				    (o.save_hidden ? RUNFILE_HIDDEN : 0));
+	if (o.resume && access(o.output, F_OK) == 0)
+		rf = resume_run(&tr, &o, flags, &rc);
+	else
+		rf = runfile_create(o.output, &info, &tr.m, cfg.n, flags);
 	if (!rf)
 		goto out;
+	rc = 1;
 	q = runqueue_start(rf, &tr, o.save_params, o.save_hidden);
 	if (!q) {
 		runfile_close(rf);
 		goto out;
 	}
 
-	/* SIGINT/SIGTERM: finish the batch, close the file cleanly, report */
+	/* SIGINT, SIGTERM, SIGUSR1 (SLURM's warning before a time limit):
+	 * finish the batch, checkpoint, close the file cleanly, exit 75 */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 	rc = train_loop(&tr, q, &o, &done, &recorded, &nonfinite) < 0;
 	if (nonfinite && !strcmp(o.on_nonfinite, "skip") && !o.quiet)
 		warning("%lld batches had a non-finite loss or gradient and were not applied "
 			"(see /train/nonfinite)", (long long)nonfinite);
+	int saved = 0;
+	if (stop_signal && !rc && tr.batch < o.batches)
+		saved = checkpoint(&tr, q, &o) == 0;
 	if (runqueue_finish(q) < 0)
 		rc = 1;
-	if (stop_signal) {
-		error("interrupted by signal %d after %lld of %lld batches; %s holds them",
-		      (int)stop_signal, (long long)done, (long long)o.batches, o.output);
-		rc = 1;
+	if (!rc && tr.batch >= o.batches)
+		checkpoint_remove(o.output); /* complete: nothing left to resume */
+	if (stop_signal && !rc) {
+		if (saved) {
+			error("interrupted by signal %d at batch %lld of %lld; checkpoint written: go on "
+			      "with the same command and --resume", (int)stop_signal, (long long)tr.batch,
+			      (long long)o.batches);
+			rc = EXIT_RESUMABLE;
+		} else {
+			error("interrupted by signal %d at batch %lld of %lld; %s holds them",
+			      (int)stop_signal, (long long)tr.batch, (long long)o.batches, o.output);
+			rc = 1;
+		}
 	}
 out:
 	free(cmdline);

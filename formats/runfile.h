@@ -53,6 +53,19 @@ struct runfile;
 struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags);
 
+/* Reopens a run to go on writing it after an interruption (a clean close
+ * or a SIGKILL): clears the writer flag a killed run leaves, moves the
+ * end-of-allocation to the end of the file (a killed run's superblock
+ * may lag what was written, and new data must not land on old), cuts
+ * /train to train_rows rows and /record to record_rows rows (what the
+ * checkpoint had committed), and starts SWMR writing again. Returns NULL
+ * after a message if the file does not fit (fewer rows, other columns). */
+struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
+			       int64_t train_rows, int64_t record_rows);
+
+/* Flushes everything and fsyncs the file: what a checkpoint relies on. */
+int runfile_sync(struct runfile *f);
+
 /* A block of /train rows, buffered by the caller. */
 struct train_rows {
 	int64_t *batch;   /* (cap) */

@@ -139,6 +139,55 @@ static int col_append(struct column *c, hsize_t nrows, const void *buf)
 	return rc;
 }
 
+/* Bytes in one chunk of a column. */
+static hsize_t chunk_bytes(const struct column *c)
+{
+	hsize_t dims[4] = { 0 }, bytes = 0;
+	hid_t dcpl = H5Dget_create_plist(c->dset), type = H5Dget_type(c->dset);
+	if (dcpl >= 0 && type >= 0 && H5Pget_chunk(dcpl, c->rank, dims) == c->rank) {
+		bytes = H5Tget_size(type);
+		for (int i = 0; i < c->rank; i++)
+			bytes *= dims[i];
+	}
+	if (type >= 0)
+		H5Tclose(type);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	return bytes;
+}
+
+/* Opens an existing column that must hold at least rows rows (cut to
+ * rows later, by col_cut). */
+static int col_reopen(struct column *c, hid_t group, const char *name, hid_t mtype, int64_t rows)
+{
+	c->dset = c->fspace = c->mspace1 = H5I_INVALID_HID;
+	c->mtype = mtype;
+	H5E_BEGIN_TRY { c->dset = H5Dopen2(group, name, H5P_DEFAULT); } H5E_END_TRY;
+	if (c->dset < 0)
+		return -1;
+	if ((c->fspace = H5Dget_space(c->dset)) < 0)
+		return -1;
+	c->rank = H5Sget_simple_extent_dims(c->fspace, c->dims, NULL);
+	if (c->rank < 1 || (int64_t)c->dims[0] < rows)
+		return -1;
+	hsize_t one[4] = { 1 };
+	for (int i = 1; i < c->rank; i++)
+		one[i] = c->dims[i];
+	if ((c->mspace1 = H5Screate_simple(c->rank, one, NULL)) < 0)
+		return -1;
+	return 0;
+}
+
+/* Cuts a column to rows rows: what was written after the checkpoint goes. */
+static int col_cut(struct column *c, int64_t rows)
+{
+	c->dims[0] = (hsize_t)rows;
+	if (H5Dset_extent(c->dset, c->dims) < 0 ||
+	    H5Sset_extent_simple(c->fspace, c->rank, c->dims, NULL) < 0)
+		return -1;
+	return 0;
+}
+
 static void col_close(struct column *c)
 {
 	if (c->dset <= 0) /* 0: never created (calloc) */
@@ -377,6 +426,121 @@ fail:
 		H5Fclose(file);
 	unlink(path); /* nothing of ours worth keeping: no row was written */
 	return NULL;
+}
+
+struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
+			       int64_t train_rows, int64_t record_rows)
+{
+	struct runfile *f = calloc(1, sizeof(*f));
+	hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, pg = H5I_INVALID_HID;
+	hbool_t clear = 1;
+	const char *what = "cannot reopen the run for writing";
+	if (!f || !(f->path = strdup(path))) {
+		free(f);
+		error("out of memory");
+		return NULL;
+	}
+	f->file = H5I_INVALID_HID;
+	f->m = m;
+	f->n = n;
+	f->flags = flags;
+	if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
+	    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
+	    H5Pset_cache(fapl, 0, 0, 0, 1.0) < 0 ||
+	    /* what `h5clear -s` does: forget the flag of a writer that died */
+	    H5Pset(fapl, "clear_status_flags", &clear) < 0)
+		goto fail;
+	f->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
+	if (f->file < 0)
+		goto fail;
+	what = "the run does not match its checkpoint (fewer rows, or other datasets)";
+	static const char *const rec_names[R_HIDDEN] = {
+		"batch", "position", "input", "target", "predicted", "loss", "itemized",
+		"truncation_error", "h0",
+	};
+	static const hid_t *const rec_types[R_HIDDEN] = {
+		&H5T_NATIVE_INT64_g, &H5T_NATIVE_INT64_g, &H5T_NATIVE_INT32_g, &H5T_NATIVE_INT32_g,
+		&H5T_NATIVE_INT32_g, &H5T_NATIVE_FLOAT_g, &H5T_NATIVE_FLOAT_g, &H5T_NATIVE_FLOAT_g,
+		&H5T_NATIVE_FLOAT_g,
+	};
+	if ((g = H5Gopen2(f->file, "train", H5P_DEFAULT)) < 0 ||
+	    col_reopen(&f->t_batch, g, "batch", H5T_NATIVE_INT64, train_rows) < 0 ||
+	    col_reopen(&f->t_loss, g, "loss", H5T_NATIVE_FLOAT, train_rows) < 0 ||
+	    col_reopen(&f->t_norm, g, "grad_norm", H5T_NATIVE_FLOAT, train_rows) < 0 ||
+	    col_reopen(&f->t_nonfinite, g, "nonfinite", H5T_NATIVE_UINT8, train_rows) < 0)
+		goto fail;
+	H5Gclose(g);
+	if ((g = H5Gopen2(f->file, "record", H5P_DEFAULT)) < 0)
+		goto fail;
+	for (f->nrec = 0; f->nrec < R_HIDDEN; f->nrec++)
+		if (col_reopen(&f->rec[f->nrec], g, rec_names[f->nrec], *rec_types[f->nrec],
+			       record_rows) < 0)
+			goto fail;
+	if ((flags & RUNFILE_HIDDEN) &&
+	    col_reopen(&f->rec[f->nrec++], g, "hidden", H5T_NATIVE_FLOAT, record_rows) < 0)
+		goto fail;
+	if (flags & RUNFILE_PARAMS) {
+		if ((pg = H5Gopen2(g, "params", H5P_DEFAULT)) < 0)
+			goto fail;
+		for (int i = 0; i < P_COUNT; i++)
+			if (col_reopen(&f->rec[f->nrec++], pg, m->tab[i].name, H5T_NATIVE_FLOAT,
+				       record_rows) < 0)
+				goto fail;
+		H5Gclose(pg);
+		pg = H5I_INVALID_HID;
+	}
+	H5Gclose(g);
+	g = H5I_INVALID_HID;
+	/* A killed writer may have allocated a chunk (one per dataset at most)
+	 * without writing it, so the file can end where that chunk starts:
+	 * the end of allocation must go past the file's end by every chunk,
+	 * or new data lands outside it ("addr overflow"). This is what
+	 * h5clear --increment is for. */
+	what = "cannot move the end of allocation";
+	hsize_t margin = 0;
+	struct column *all[4 + R_PARAMS + P_COUNT] = { &f->t_batch, &f->t_loss, &f->t_norm,
+						      &f->t_nonfinite };
+	for (int i = 0; i < f->nrec; i++)
+		all[4 + i] = &f->rec[i];
+	for (int i = 0; i < 4 + f->nrec; i++)
+		margin += chunk_bytes(all[i]);
+	if (H5Fincrement_filesize(f->file, margin) < 0)
+		goto fail;
+	what = "cannot cut the run back to its checkpoint";
+	for (int i = 0; i < 4 + f->nrec; i++)
+		if (col_cut(all[i], i < 4 ? train_rows : record_rows) < 0)
+			goto fail;
+	what = "cannot start SWMR writing";
+	if (H5Fstart_swmr_write(f->file) < 0)
+		goto fail;
+	H5Pclose(fapl);
+	f->last_fsync = now_seconds();
+	return f;
+fail:
+	error("%s: %s: %s", path, what, h5_reason());
+	if (pg >= 0)
+		H5Gclose(pg);
+	if (g >= 0)
+		H5Gclose(g);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	hid_t file = f->file;
+	free_runfile(f);
+	if (file >= 0)
+		H5Fclose(file);
+	return NULL;
+}
+
+int runfile_sync(struct runfile *f)
+{
+	void *handle = NULL;
+	if (H5Fflush(f->file, H5F_SCOPE_GLOBAL) < 0)
+		return error("%s: cannot flush: %s", f->path, h5_reason());
+	if (H5Fget_vfd_handle(f->file, H5P_DEFAULT, &handle) >= 0 && handle &&
+	    fsync(*(int *)handle) < 0)
+		return error("%s: cannot sync: %s", f->path, strerror(errno));
+	f->last_fsync = now_seconds();
+	return 0;
 }
 
 static void maybe_fsync(struct runfile *f, double now)

@@ -13,11 +13,11 @@
 
 #define TRAIN_BLOCK_ROWS 8192
 #define TRAIN_BLOCK_SECONDS 1.0
-#define NJOBS (RUNQUEUE_SLOTS + 2)
+#define NJOBS (RUNQUEUE_SLOTS + 3) /* records, two train blocks, a sync */
 
 struct job {
 	struct record *rec;       /* a record to write, or */
-	struct train_rows *train; /* a /train block */
+	struct train_rows *train; /* a /train block, or neither: a sync */
 };
 
 struct runqueue {
@@ -59,8 +59,9 @@ static void *writer_main(void *arg)
 
 		int rc = 0;
 		if (!q->failed) /* after a failure, drain without writing */
-			rc = j.rec ? runfile_add_record(q->file, j.rec)
-				   : runfile_write_train(q->file, j.train);
+			rc = j.rec ? runfile_add_record(q->file, j.rec) :
+			     j.train ? runfile_write_train(q->file, j.train) :
+				       runfile_sync(q->file);
 
 		pthread_mutex_lock(&q->lock);
 		q->head = (q->head + 1) % NJOBS;
@@ -69,7 +70,7 @@ static void *writer_main(void *arg)
 			q->failed = 1;
 		if (j.rec)
 			q->busy[j.rec - q->slots] = 0;
-		else
+		else if (j.train)
 			q->train_queued[j.train - q->train] = 0;
 		pthread_cond_broadcast(&q->wake_trainer);
 	}
@@ -193,6 +194,19 @@ int runqueue_push_train(struct runqueue *q, const struct batch_stats *st)
 	if (t->n == t->cap || ((t->n & 63) == 0 && now() - q->train_since >= TRAIN_BLOCK_SECONDS))
 		return hand_over_train(q);
 	return 0;
+}
+
+int runqueue_sync(struct runqueue *q)
+{
+	if (q->train[q->train_cur].n && hand_over_train(q) < 0)
+		return -1;
+	pthread_mutex_lock(&q->lock);
+	enqueue(q, NULL, NULL);
+	while (q->count && !q->failed)
+		pthread_cond_wait(&q->wake_trainer, &q->lock);
+	int failed = q->failed;
+	pthread_mutex_unlock(&q->lock);
+	return failed ? -1 : 0;
 }
 
 int runqueue_finish(struct runqueue *q)

@@ -37,6 +37,11 @@ int runqueue_push_record(struct runqueue *q, struct record *r);
  * passed since the last one. Returns 0, or -1 when the writer has failed. */
 int runqueue_push_train(struct runqueue *q, const struct batch_stats *st);
 
+/* Writes everything queued, including the /train rows buffered so far,
+ * then flushes and fsyncs the file, and returns when that is done: the
+ * point a checkpoint may be written. Returns 0, or -1 when writing failed. */
+int runqueue_sync(struct runqueue *q);
+
 /* Queues the last /train rows, waits for the writer to write everything,
  * closes the run file and frees q. Returns 0, or -1 if anything failed. */
 int runqueue_finish(struct runqueue *q);

@@ -1,0 +1,277 @@
+/*
+ * checkpoint.c - checkpoints of a run (see checkpoint.h).
+ */
+#include "checkpoint.h"
+#include "msg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAGIC "RNNBOWCK"
+#define VERSION 1
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap, at; /* at: read position */
+	int bad;
+};
+
+static void put(struct buf *b, const void *v, size_t n)
+{
+	if (b->bad)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = (b->len + n) * 2;
+		unsigned char *p = realloc(b->p, cap);
+		if (!p) {
+			b->bad = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, v, n);
+	b->len += n;
+}
+
+static void get(struct buf *b, void *v, size_t n)
+{
+	if (b->bad || b->at + n > b->len) {
+		b->bad = 1;
+		memset(v, 0, n);
+		return;
+	}
+	memcpy(v, b->p + b->at, n);
+	b->at += n;
+}
+
+static uint64_t fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The same fields in the same order, to write or to read. */
+static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr,
+		   void (*io)(struct buf *, void *, size_t))
+{
+	io(b, fp, sizeof(*fp));
+	int64_t batch = tr->batch, pos = (int64_t)tr->pos, step = tr->opt.step;
+	uint64_t np = tr->m.nparams;
+	io(b, &batch, sizeof(batch));
+	io(b, &pos, sizeof(pos));
+	io(b, &step, sizeof(step));
+	io(b, &np, sizeof(np));
+	tr->batch = batch;
+	tr->pos = (size_t)pos;
+	tr->opt.step = step;
+	if (np != tr->m.nparams) {
+		b->bad = 1;
+		return;
+	}
+	io(b, tr->h, (size_t)tr->cfg.H * sizeof(float));
+	io(b, tr->m.params, np * sizeof(float));
+	io(b, tr->opt.mem, np * sizeof(float));
+	io(b, tr->opt.mem2, np * sizeof(float));
+}
+
+static void put_io(struct buf *b, void *v, size_t n)
+{
+	put(b, v, n);
+}
+
+static char *ckpt_path(const char *run_path, const char *suffix)
+{
+	size_t n = strlen(run_path) + strlen(suffix) + 1;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s%s", run_path, suffix);
+	return p;
+}
+
+int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
+		     const struct trainer *tr)
+{
+	struct buf b = { 0 };
+	struct run_fingerprint f = *fp;
+	uint32_t version = VERSION;
+	char *path = ckpt_path(run_path, ".ckpt"), *tmp = ckpt_path(run_path, ".ckpt.tmp");
+	int rc = -1, fd = -1;
+
+	put(&b, MAGIC, 8);
+	put(&b, &version, sizeof(version));
+	fields(&b, &f, (struct trainer *)tr, put_io);
+	uint64_t sum = fnv1a(b.p, b.len);
+	put(&b, &sum, sizeof(sum));
+	if (b.bad || !path || !tmp) {
+		error("out of memory for a checkpoint");
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	if (fd < 0) {
+		error("%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (size_t off = 0; off < b.len;) {
+		ssize_t w = write(fd, b.p + off, b.len - off);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			error("%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		error("%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	char *dir_copy = strdup(run_path); /* the rename itself must survive a crash */
+	if (dir_copy) {
+		int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir_copy);
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc)
+		unlink(tmp);
+	free(b.p);
+	free(path);
+	free(tmp);
+	return rc;
+}
+
+int checkpoint_exists(const char *run_path)
+{
+	char *path = ckpt_path(run_path, ".ckpt");
+	if (!path)
+		return error("out of memory");
+	int rc = access(path, F_OK) == 0 ? 1 : errno == ENOENT ? 0 : -1;
+	if (rc < 0)
+		error("%s: %s", path, strerror(errno));
+	free(path);
+	return rc;
+}
+
+int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
+		    struct trainer *tr)
+{
+	struct run_fingerprint saved, *fp = &saved;
+	char *path = ckpt_path(run_path, ".ckpt");
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	struct buf b = { 0 };
+	int rc = -1;
+	if (!f) {
+		error("%s: %s", path ? path : run_path, path ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	for (;;) { /* read it whole */
+		unsigned char chunk[65536];
+		size_t got = fread(chunk, 1, sizeof(chunk), f);
+		put(&b, chunk, got);
+		if (got < sizeof(chunk))
+			break;
+	}
+	if (ferror(f) || b.bad) {
+		error("%s: cannot read the checkpoint", path);
+		goto out;
+	}
+	uint64_t sum;
+	if (b.len < 8 + 4 + 8 || memcmp(b.p, MAGIC, 8)) {
+		error("%s: not an rnnbow checkpoint", path);
+		goto out;
+	}
+	memcpy(&sum, b.p + b.len - 8, 8);
+	if (sum != fnv1a(b.p, b.len - 8)) {
+		error("%s: damaged checkpoint (checksum); start the run again with --force", path);
+		goto out;
+	}
+	b.len -= 8;
+	b.at = 8;
+	uint32_t version;
+	get(&b, &version, sizeof(version));
+	if (version != VERSION) {
+		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
+		goto out;
+	}
+	/* the options first: another --hidden would not fit the state */
+	size_t at = b.at;
+	get(&b, fp, sizeof(*fp));
+	if (!b.bad && fingerprint_diff(fp, expect)) {
+		error("%s: cannot resume with the options above changed; use the run's own",
+		      run_path);
+		goto out;
+	}
+	b.at = at;
+	fields(&b, fp, tr, get);
+	if (b.bad || b.at != b.len) {
+		error("%s: the checkpoint does not fit this model (truncated or another size)", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	free(b.p);
+	free(path);
+	return rc;
+}
+
+void checkpoint_remove(const char *run_path)
+{
+	char *path = ckpt_path(run_path, ".ckpt");
+	if (path)
+		unlink(path);
+	free(path);
+}
+
+int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerprint *b)
+{
+	int n = 0;
+#define DIFF_INT(field, name)                                                                   \
+	if (a->field != b->field && ++n)                                                        \
+		error("%s: the run has %lld, this command says %lld", name, (long long)a->field,  \
+		      (long long)b->field);
+#define DIFF_NUM(field, name)                                                                   \
+	if (a->field != b->field && ++n)                                                        \
+		error("%s: the run has %g, this command says %g", name, (double)a->field,         \
+		      (double)b->field);
+	DIFF_INT(H, "--hidden");
+	DIFF_INT(n, "--seq-len");
+	DIFF_INT(act, "--activation (0 tanh, 1 relu, 2 sigmoid)");
+	DIFF_INT(optim, "--optimizer (0 adagrad, 1 sgd, 2 adam)");
+	DIFF_NUM(lr, "--lr");
+	DIFF_NUM(clip, "--clip");
+	DIFF_NUM(init_scale, "--init-scale");
+	DIFF_INT(seed, "--seed");
+	DIFF_INT(batches, "--batches");
+	DIFF_INT(record_every, "--record-every");
+	DIFF_INT(save_params, "--save-params");
+	DIFF_INT(save_hidden, "--save-hidden");
+	DIFF_INT(V, "vocabulary size (another corpus)");
+	if (strcmp(a->corpus_sha256, b->corpus_sha256) && ++n)
+		error("corpus: the run's has sha256 %.16s..., this command's %.16s...",
+		      a->corpus_sha256, b->corpus_sha256);
+#undef DIFF_INT
+#undef DIFF_NUM
+	return n;
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# test_resume.sh - checkpoints and --resume: a run killed (SIGKILL) or
+# stopped (SIGTERM, SIGUSR1) at random moments, any number of times, and
+# resumed with the same command, ends with datasets identical to the same
+# run done in one go; resuming with other options is refused with the
+# differences listed; a complete run resumes to nothing; a damaged
+# checkpoint is refused. Usage: sh tests/test_resume.sh ./rnnbow
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib.sh"
+
+i=0
+while [ $i -lt 3000 ]; do
+	echo "$i: static int f$i(int x) { return x * $((i % 17)) + $((i % 5)); } /* $((i * 7919 % 1000)) */" >>"$T/c.txt"
+	i=$((i + 1))
+done
+A="$T/c.txt --quiet --hidden 32 --seq-len 16 --batches 120000 --record-every 7 --save-hidden --save-params --checkpoint-every 500"
+mkdir "$T/a" "$T/b"
+# shellcheck disable=SC2086
+(cd "$T/a" && "$BIN" record $A -o run.h5)
+
+same() { # all datasets of $1 and $2: same names, shapes and values
+	$PY - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r", swmr=True), h5py.File(sys.argv[2], "r", swmr=True)
+names = []
+a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
+bad = [n for n in names if n not in b or a[n].shape != b[n].shape
+       or not np.array_equal(a[n][()], b[n][()], equal_nan=True)]
+print("# %d datasets compared%s" % (len(names), ", differing: %s" % bad if bad else ""))
+sys.exit(1 if bad or not names else 0)
+PY
+}
+
+# interruptions at pseudo-random moments: a fixed list, so the test is
+# the same every time (the moments in the run still vary with the load)
+kills=0 terms=0 rcs=""
+for d in 0.3 0.7 0.2 0.9 0.5 0.4 0.8 0.6 0.3 0.5; do
+	# shellcheck disable=SC2086
+	(cd "$T/b" && exec "$BIN" record $A -o run.h5 --resume) 2>>"$T/err" &
+	pid=$!
+	sleep "$d"
+	case $((kills + terms)) in
+	3) kill -TERM $pid 2>/dev/null && terms=$((terms + 1)) ;;
+	6) kill -USR1 $pid 2>/dev/null && terms=$((terms + 1)) ;;
+	*) kill -KILL $pid 2>/dev/null && kills=$((kills + 1)) ;;
+	esac
+	wait $pid
+	rcs="$rcs $?"
+done
+echo "# exit statuses:$rcs"
+# shellcheck disable=SC2086
+check "after $kills SIGKILLs and $terms SIGTERM/SIGUSR1, --resume completes the run" sh -c \
+	"cd '$T/b' && '$BIN' record $A -o run.h5 --resume"
+check "... with every dataset identical to the run done in one go" same "$T/a/run.h5" "$T/b/run.h5"
+check "a complete run leaves no checkpoint" [ ! -e "$T/b/run.h5.ckpt" ]
+check "SIGTERM and SIGUSR1 exit 75 (no other status but 137, 75, 0)" sh -c \
+	"echo '$rcs' | tr ' ' '\n' | grep -v '^$' | grep -qv '^\(137\|75\|0\)$' && exit 1 || exit 0"
+# shellcheck disable=SC2086
+check "resuming a complete run exits 0" sh -c "cd '$T/b' && '$BIN' record $A -o run.h5 --resume"
+check "... and changes nothing" same "$T/a/run.h5" "$T/b/run.h5"
+
+# other options are refused, with the differences listed
+mkdir "$T/c"
+# shellcheck disable=SC2086
+(cd "$T/c" && "$BIN" record $A -o run.h5 &
+	pid=$!; sleep 0.3; kill -TERM $pid; wait $pid) 2>/dev/null
+# shellcheck disable=SC2086
+(cd "$T/c" && "$BIN" record $A --hidden 64 --lr 0.05 -o run.h5 --resume) 2>"$T/diff.err"
+rc=$?
+check "resuming with other options is refused (exit 1)" [ $rc -eq 1 ]
+check "... listing each difference" sh -c \
+	"grep -q -- '--hidden: the run has 32, this command says 64' '$T/diff.err' &&
+	 grep -q -- '--lr: the run has 0.1, this command says 0.05' '$T/diff.err'"
+printf 'x' | dd of="$T/c/run.h5.ckpt" bs=1 seek=100 conv=notrunc 2>/dev/null
+# shellcheck disable=SC2086
+(cd "$T/c" && "$BIN" record $A -o run.h5 --resume) 2>"$T/dmg.err"
+check "a damaged checkpoint is refused, saying so" sh -c "grep -q 'damaged checkpoint' '$T/dmg.err'"
+expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
+expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
+finish
