@@ -49,7 +49,7 @@ TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
 
-.PHONY: all demo test check bench install uninstall clean deps-build deps-run deps-test
+.PHONY: all demo test check bench fuzz install uninstall clean deps-build deps-run deps-test
 .DELETE_ON_ERROR:
 
 all: rnnbow
@@ -96,6 +96,20 @@ bench: deps-test
 	@$(MAKE) --no-print-directory rnnbow
 	@sh tests/bench/bench.sh
 	@sh tests/bench/analysis_bench.sh
+
+# libFuzzer on the run reader (clang, address and undefined sanitizers; leak
+# detection off: libhdf5 leaks a little on every damaged file it refuses):
+#   make fuzz FUZZ_SECONDS=1800     corpus in tests/fuzz/corpus, finds in build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC = tests/fuzz/fuzz_runread.c libcore/analysis.c formats/recread.c formats/runread.c \
+	formats/h5util.c formats/msg.c
+fuzz: deps-build
+	@mkdir -p build-fuzz tests/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(DEP_CFLAGS) -o build-fuzz/fuzz_runread \
+		$(FUZZ_SRC) $(filter-out -lhdf5,$(DEP_LIBS)) $(HDF5_HL) -lm
+	@[ -n "$$(ls tests/fuzz/corpus)" ] || sh tests/fuzz/seed.sh tests/fuzz/corpus
+	cd build-fuzz && ./fuzz_runread -max_total_time=$(FUZZ_SECONDS) -timeout=10 -detect_leaks=0 \
+		-rss_limit_mb=4096 ../tests/fuzz/corpus
 
 install: rnnbow
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

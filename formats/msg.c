@@ -11,9 +11,12 @@
 #include <string.h>
 
 const char *msg_prog = "rnnbow";
+int msg_silent;
 
 static void vreport(const char *fmt, va_list ap)
 {
+	if (msg_silent)
+		return;
 	fflush(stdout);
 	fprintf(stderr, "%s: ", msg_prog);
 	vfprintf(stderr, fmt, ap);
@@ -32,6 +35,8 @@ int error(const char *fmt, ...)
 void warning(const char *fmt, ...)
 {
 	va_list ap;
+	if (msg_silent)
+		return;
 	fprintf(stderr, "%s: warning: ", msg_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

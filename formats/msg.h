@@ -8,6 +8,8 @@
 
 /* "rnnbow" or "rnnbow record": set by the dispatcher before a command runs. */
 extern const char *msg_prog;
+/* Set by the fuzzer: error() and warning() print nothing. */
+extern int msg_silent;
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
