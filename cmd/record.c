@@ -440,6 +440,9 @@ int cmd_record(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
+	/* a file size limit (ulimit -f) then fails the write, reported, instead
+	 * of killing the process mid-row */
+	signal(SIGXFSZ, SIG_IGN);
 	rc = train_loop(&tr, q, &o, &done, &recorded, &nonfinite) < 0;
 	if (nonfinite && !strcmp(o.on_nonfinite, "skip") && !o.quiet)
 		warning("%lld batches had a non-finite loss or gradient and were not applied "

@@ -55,7 +55,8 @@ void die(const char *fmt, ...)
 
 static char reason[256];
 
-/* Keeps the innermost (first, walking downward) description. */
+/* Keeps the innermost description (the first, walking upward): where a
+ * system call failed, it holds the system's message. */
 static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
 {
 	if (n == 0 && e->desc)
@@ -66,7 +67,7 @@ static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
 const char *h5_reason(void)
 {
 	reason[0] = '\0';
-	H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, take_innermost, NULL);
+	H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, NULL); /* innermost first */
 	/* low-level I/O failures carry the system's message */
 	char *s = strstr(reason, "error message = '");
 	if (s) {

@@ -45,6 +45,7 @@ struct runfile {
 	int nrec;
 	struct column t_batch, t_loss, t_norm, t_nonfinite;
 	double last_fsync;
+	int failed;     /* a write failed and was reported: closing may fail too */
 	const struct model *m;
 	int n, flags;
 };
@@ -599,7 +600,7 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 	    col_append(&f->t_nonfinite, t->n, t->nonfinite) < 0 ||
 	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
 	    H5Dflush(f->t_nonfinite.dset) < 0 || H5Dflush(f->t_batch.dset) < 0)
-		return error("%s: cannot write /train: %s", f->path, h5_reason());
+		return f->failed = 1, error("%s: cannot write /train: %s", f->path, h5_reason());
 	maybe_fsync(f, now_seconds());
 	return 0;
 }
@@ -627,13 +628,14 @@ int runfile_add_record(struct runfile *f, const struct record *r)
 			goto fail;
 	return 0;
 fail:
+	f->failed = 1;
 	return error("%s: cannot write record of batch %lld: %s", f->path,
 		     (long long)r->batch, h5_reason());
 }
 
 int runfile_close(struct runfile *f)
 {
-	int rc = 0;
+	int rc = 0, failed = f->failed;
 	hid_t file = f->file;
 	void *handle = NULL;
 	int fd = -1;
@@ -641,8 +643,8 @@ int runfile_close(struct runfile *f)
 	if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle)
 		fd = dup(*(int *)handle);
 	free_runfile(f);
-	if (H5Fclose(file) < 0)
-		rc = error("cannot close the run file: %s", h5_reason());
+	if (H5Fclose(file) < 0) /* after a failed write, that was the message */
+		rc = failed ? -1 : error("cannot close the run file: %s", h5_reason());
 	if (fd >= 0) {
 		if (fsync(fd) < 0 && errno != EINVAL)
 			rc = error("cannot sync the run file: %s", strerror(errno));

@@ -5,6 +5,7 @@
 #include "runqueue.h"
 #include "msg.h"
 
+#include <hdf5.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -48,6 +49,8 @@ static double now(void)
 static void *writer_main(void *arg)
 {
 	struct runqueue *q = arg;
+	/* error stacks are per thread: report in our own words here too */
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (!q->count && !q->closing)

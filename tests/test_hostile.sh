@@ -77,4 +77,13 @@ check "a FIFO is refused without blocking" sh -c \
 	"timeout 5 '$BIN' info '$T/cases/fifo.h5' 2>&1 | grep -q 'not a regular file'"
 check "an empty file is not an HDF5 file" sh -c "'$BIN' info '$T/cases/empty.h5' 2>&1 | grep -q 'not an HDF5 file'"
 check "another HDF5 file is not a run" sh -c "'$BIN' info '$T/cases/other.h5' 2>&1 | grep -q 'not an rnnbow run'"
+# a full disk (a file size limit here): a clear error, and what was
+# written before stays readable
+(ulimit -f 2000; exec "$BIN" record "$T/c.txt" -o "$T/full.h5" --quiet --batches 100000 \
+	--record-every 1 --hidden 32) 2>"$T/full.err"
+rc=$?
+check "a full disk stops record with exit 1 and one line naming the cause" sh -c \
+	"[ $rc -eq 1 ] && [ \$(wc -l <'$T/full.err') -eq 1 ] && grep -qi 'file too large' '$T/full.err'"
+check "... and the records written before it are readable" sh -c \
+	"'$BIN' summarize '$T/full.h5' | awk 'END { exit !(NR > 100) }'"
 finish
