@@ -44,7 +44,7 @@ CMD_SRC = $(sort $(wildcard cmd/*.c))
 CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o)
 LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o
-TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats
+TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5
 
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
