@@ -18,8 +18,10 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void progress_start(struct progress *p, int quiet, int64_t total, int chars_per_batch)
+void progress_start(struct progress *p, int quiet, int64_t total, int64_t first,
+		    int chars_per_batch)
 {
+	p->first = first;
 	p->mode = quiet ? 0 : isatty(STDERR_FILENO) ? 2 : 1;
 	p->total = total;
 	p->chars_per_batch = chars_per_batch;
@@ -43,7 +45,7 @@ void progress_update(struct progress *p, int64_t done, double loss)
 	if (t - p->last < (p->mode == 2 ? BAR_SECONDS : LOG_SECONDS))
 		return;
 	p->last = t;
-	double el = t - p->start, rate = done / (el > 0 ? el : 1e-9);
+	double el = t - p->start, rate = (double)(done - p->first) / (el > 0 ? el : 1e-9);
 	double frac = p->total ? (double)done / (double)p->total : 0;
 	char eta[32];
 	eta_text(eta, sizeof(eta), rate > 0 ? (double)(p->total - done) / rate : 0);

@@ -195,7 +195,7 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 	double last_ckpt = 0;
 	int rc = 0;
 
-	progress_start(&pg, o->quiet, o->batches, (int)o->seq_len);
+	progress_start(&pg, o->quiet, o->batches, tr->batch, (int)o->seq_len);
 	last_ckpt = seconds_now();
 	for (*done = 0; tr->batch < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
