@@ -49,7 +49,7 @@ TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
 
-.PHONY: all demo test check bench fuzz install uninstall clean deps-build deps-run deps-test
+.PHONY: all demo test check test-slurm bench fuzz install uninstall clean deps-build deps-run deps-test
 .DELETE_ON_ERROR:
 
 all: rnnbow
@@ -91,6 +91,11 @@ demo: deps-run
 test check: deps-test
 	@$(MAKE) --no-print-directory rnnbow $(TEST_BIN)
 	@sh tests/run.sh
+
+# examples/slurm on a one-node SLURM cluster started here (root; ~4 minutes)
+test-slurm: deps-test
+	@$(MAKE) --no-print-directory rnnbow
+	@sh tests/test_slurm.sh ./rnnbow
 
 bench: deps-test
 	@$(MAKE) --no-print-directory rnnbow

@@ -27,6 +27,7 @@ fi
 if [ "$level" = test ]; then
 	/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || need="$need python3-h5py"
 	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
+	command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
 	# the report's browser test: Debian's Chromium driven by Selenium
 	command -v chromium >/dev/null 2>&1 || need="$need chromium"
 	command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"

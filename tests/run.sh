@@ -41,6 +41,7 @@ suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.s
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "readers against broken files" sh tests/test_hostile.sh "$BIN"
+suite "valgrind: no invalid access, no leak" sh tests/test_valgrind.sh "$BIN"
 suite "checkpoints and --resume after kills" sh tests/test_resume.sh "$BIN"
 suite "README examples" sh tests/test_readme.sh "$BIN"
 suite "examples/ scripts" sh tests/test_examples.sh "$BIN"

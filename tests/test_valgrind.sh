@@ -1,0 +1,36 @@
+#!/bin/sh
+# test_valgrind.sh - no invalid memory access and no definite leak under
+# valgrind, on record (with checkpoints, params and hidden states),
+# summarize, horizon, info, plot and report of a small run.
+# Usage: sh tests/test_valgrind.sh ./rnnbow
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/tests/lib.sh"
+
+cat "$ROOT"/libcore/*.c >"$T/c.txt"
+V="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+vg() { # vg WHAT ARGS...: the command passes valgrind
+	what=$1
+	shift
+	# shellcheck disable=SC2086
+	$V "$BIN" "$@" >/dev/null 2>"$T/vg.err"
+	rc=$?
+	if [ $rc -ne 99 ] && ! grep -q '^==[0-9]*==' "$T/vg.err"; then
+		ok "valgrind: $what"
+	else
+		notok "valgrind: $what (exit $rc)"
+		grep '^==' "$T/vg.err" | head -20 | sed 's/^/# /'
+	fi
+}
+vg "record" record "$T/c.txt" -o "$T/run.h5" --quiet --hidden 16 --seq-len 8 --batches 200 \
+	--record-every 9 --save-params --save-hidden --checkpoint-every 50
+vg "summarize" summarize --top 5 "$T/run.h5"
+vg "horizon" horizon "$T/run.h5"
+vg "horizon --per-batch" horizon --per-batch "$T/run.h5"
+vg "horizon --batch --step" horizon --batch 18 --step 4 "$T/run.h5"
+vg "info --format json" info --format json "$T/run.h5"
+vg "plot batch" plot batch --top 1 --loss 3 "$T/run.h5" -o "$T/b.svg"
+vg "plot overview" plot overview "$T/run.h5" -o "$T/o.png"
+vg "report" report "$T/run.h5" -o "$T/rep" --top 2
+vg "a refused file" summarize "$T/c.txt"
+finish
