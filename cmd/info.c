@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"usage: rnnbow info [--format text|json] RUN.h5|-\n"
@@ -29,7 +30,7 @@ struct run_summary {
 	int64_t train_rows, record_rows, first_rec, last_rec, size, loss_window;
 	int64_t seed;
 	double init_scale, lr, clip, recent_loss;
-	int has_params, has_hidden;
+	int has_params, has_hidden, has_checkpoint;
 };
 
 /* Rows [row, row + count) of a 1-D dataset, as mtype. */
@@ -115,6 +116,9 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	s->has_params = exists(f, "record/params");
 	s->has_hidden = exists(f, "record/hidden");
 	s->size = run_size(r);
+	char ck[4096];
+	snprintf(ck, sizeof(ck), "%s.ckpt", r->path);
+	s->has_checkpoint = strcmp(r->path, "-") && access(ck, F_OK) == 0;
 }
 
 static void print_text(FILE *out, const struct run_summary *s, const char *path)
@@ -185,8 +189,9 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("first_record_batch", s->first_rec);
 		JI("last_record_batch", s->last_rec);
 	}
-	printf(",\"params_saved\":%s,\"hidden_saved\":%s", s->has_params ? "true" : "false",
-	       s->has_hidden ? "true" : "false");
+	printf(",\"params_saved\":%s,\"hidden_saved\":%s,\"checkpoint\":%s",
+	       s->has_params ? "true" : "false", s->has_hidden ? "true" : "false",
+	       s->has_checkpoint ? "true" : "false");
 	JI("size_bytes", s->size);
 	printf("}\n");
 #undef JS

@@ -83,10 +83,13 @@ void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
 		fig_printf(f, "\n");
 	}
 	fig_printf(f, "EOD\n");
+	/* SVG: small matrices as pixels (rectangles), which browsers draw
+	 * crisp; `with image` embeds a bitmap they smooth when scaling */
+	const char *image = f->fmt == FIG_SVG && n <= 64 ? "image pixels" : "image";
 	if (f->fmt == FIG_SVG)
-		fig_printf(f, "plot $M matrix with image, $M matrix using 1:2:($3 == $3 ? sprintf(\"batch %lld, "
+		fig_printf(f, "plot $M matrix with %s, $M matrix using 1:2:($3 == $3 ? sprintf(\"batch %lld, "
 			      "t=%%d, j=%%d: log10 g = %%.3g\", $2, $1, $3) : \"\") with labels hypertext "
-			      "point pt 5 ps 0.1 lc rgb \"#00000000\"\n", (long long)batch);
+			      "point pt 5 ps 0.1 lc rgb \"#00000000\"\n", image, (long long)batch);
 	else
 		fig_printf(f, "plot $M matrix with image\n");
 }
