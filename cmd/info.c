@@ -130,10 +130,12 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	       s->layers == 1 ? "" : "s", (long long)s->V, (long long)s->n, s->init_scale);
 	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
-	fprintf(out, "train:   %s, lr %g, clip %g, seed %lld: %lld of %lld batches%s\n", s->optimizer,
-	       s->lr, s->clip, (long long)s->seed, (long long)s->train_rows,
-	       (long long)s->batches,
-	       s->train_rows < s->batches ? " (stopped early, or still running)" : "");
+	fprintf(out, "train:   %s, lr %g, clip %g, seed %lld: %lld of %lld batches%s\n",
+		s->optimizer, s->lr, s->clip, (long long)s->seed, (long long)s->train_rows,
+		(long long)s->batches,
+		s->train_rows >= s->batches ? "" :
+		s->has_checkpoint ? " (stopped with a checkpoint: --resume goes on)" :
+				    " (stopped early, or still running)");
 	if (s->recent_loss >= 0)
 		fprintf(out, "         loss %.4f nats per step (mean of the last %lld batches)\n",
 		       s->recent_loss, (long long)s->loss_window);
