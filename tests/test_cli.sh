@@ -136,6 +136,6 @@ wait $pid
 rc=$?
 check "SIGTERM: exit 75 (resumable) with a message" sh -c "[ $rc -eq 75 ] && grep -q 'interrupted by signal 15.*--resume' '$T/term.err'"
 check "SIGTERM: the file opens without h5clear, and a checkpoint is beside it" sh -c \
-	"h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped early' && [ -s '$T/term.h5.ckpt' ]"
+	"h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped with a checkpoint' && [ -s '$T/term.h5.ckpt' ]"
 
 finish
