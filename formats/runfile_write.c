@@ -326,6 +326,15 @@ static void free_runfile(struct runfile *f)
 	free(f);
 }
 
+/* Closes what a failed create or reopen had opened. */
+static void abandon(struct runfile *f)
+{
+	hid_t file = f->file;
+	free_runfile(f);
+	if (file >= 0)
+		H5Fclose(file);
+}
+
 struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags)
 {
@@ -421,10 +430,7 @@ fail:
 		H5Pclose(fapl);
 	if (fcpl >= 0)
 		H5Pclose(fcpl);
-	hid_t file = f->file;
-	free_runfile(f);
-	if (file >= 0)
-		H5Fclose(file);
+	abandon(f);
 	unlink(path); /* nothing of ours worth keeping: no row was written */
 	return NULL;
 }
@@ -525,10 +531,7 @@ fail:
 		H5Gclose(g);
 	if (fapl >= 0)
 		H5Pclose(fapl);
-	hid_t file = f->file;
-	free_runfile(f);
-	if (file >= 0)
-		H5Fclose(file);
+	abandon(f);
 	return NULL;
 }
 

@@ -19,14 +19,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 
-# A 4,000,000-byte corpus of C headers, the same bytes on every run of one
-# machine: the HDF5 and system headers in sorted order, repeated as needed.
-: > "$T/src"
-while [ "$(wc -c < "$T/src")" -lt 4000000 ]; do
-    cat /usr/include/hdf5/serial/*.h /usr/include/*.h >> "$T/src"
-done
-head -c 4000000 "$T/src" > "$T/corpus.txt"
-rm "$T/src"
+# the 4 MB C corpus every benchmark uses
+sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
 CORPUS=$T/corpus.txt
 
 # measure CMD...: run CMD, print "wall_seconds peak_rss_kb" of it.
