@@ -113,7 +113,7 @@ fuzz: deps-build
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(DEP_CFLAGS) -o build-fuzz/fuzz_runread \
 		$(FUZZ_SRC) $(filter-out -lhdf5,$(DEP_LIBS)) $(HDF5_HL) -lm
 	@[ -n "$$(ls tests/fuzz/corpus)" ] || sh tests/fuzz/seed.sh tests/fuzz/corpus
-	cd build-fuzz && ./fuzz_runread -max_total_time=$(FUZZ_SECONDS) -timeout=10 -detect_leaks=0 \
+	cd build-fuzz && ASAN_OPTIONS=detect_leaks=0 ./fuzz_runread -max_total_time=$(FUZZ_SECONDS) -timeout=10 -detect_leaks=0 \
 		-rss_limit_mb=4096 ../tests/fuzz/corpus
 
 install: rnnbow
