@@ -58,8 +58,9 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* The same fields in the same order, to write or to read. */
-static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr,
+/* The same fields in the same order, to write (load 0: tr is only read)
+ * or to read (load 1: tr's state is set from the file). */
+static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr, int load,
 		   void (*io)(struct buf *, void *, size_t))
 {
 	io(b, fp, sizeof(*fp));
@@ -69,12 +70,14 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 	io(b, &pos, sizeof(pos));
 	io(b, &step, sizeof(step));
 	io(b, &np, sizeof(np));
-	tr->batch = batch;
-	tr->pos = (size_t)pos;
-	tr->opt.step = step;
 	if (np != tr->m.nparams) {
 		b->bad = 1;
 		return;
+	}
+	if (load) {
+		tr->batch = batch;
+		tr->pos = (size_t)pos;
+		tr->opt.step = step;
 	}
 	io(b, tr->h, (size_t)tr->cfg.H * sizeof(float));
 	io(b, tr->m.params, np * sizeof(float));
@@ -97,7 +100,7 @@ static char *ckpt_path(const char *run_path, const char *suffix)
 }
 
 int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
-		     const struct trainer *tr)
+		     struct trainer *tr)
 {
 	struct buf b = { 0 };
 	struct run_fingerprint f = *fp;
@@ -107,7 +110,7 @@ int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
 
 	put(&b, MAGIC, 8);
 	put(&b, &version, sizeof(version));
-	fields(&b, &f, (struct trainer *)tr, put_io);
+	fields(&b, &f, tr, 0, put_io);
 	uint64_t sum = fnv1a(b.p, b.len);
 	put(&b, &sum, sizeof(sum));
 	if (b.bad || !path || !tmp) {
@@ -222,7 +225,7 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 		goto out;
 	}
 	b.at = at;
-	fields(&b, fp, tr, get);
+	fields(&b, fp, tr, 1, get);
 	if (b.bad || b.at != b.len) {
 		error("%s: the checkpoint does not fit this model (truncated or another size)", path);
 		goto out;

@@ -26,7 +26,7 @@ struct run_fingerprint {
 
 /* Writes tr's state and fp to path + ".ckpt". Returns 0 or -1 (message). */
 int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
-		     const struct trainer *tr);
+		     struct trainer *tr); /* tr is only read */
 
 /* Checks that the checkpoint of run_path exists (1), or not (0); -1 and a
  * message when it cannot tell. */

@@ -84,7 +84,7 @@ void record_free(struct record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void fill_record(struct record *rec, const struct trainer *tr,
+static void fill_record(struct record *rec, struct trainer *tr,
 			const int32_t *x, const int32_t *y)
 {
 	const int n = tr->cfg.n, H = tr->cfg.H;
@@ -99,7 +99,7 @@ static void fill_record(struct record *rec, const struct trainer *tr,
 		memcpy(rec->params, tr->m.params, tr->m.nparams * sizeof(float));
 	if (rec->hidden)
 		memcpy(rec->hidden, tr->c.hs + H, (size_t)n * H * sizeof(float));
-	itemize(rec->itemized, rec->trunc, (struct itemize_ws *)&tr->iw, &tr->c, &tr->m);
+	itemize(rec->itemized, rec->trunc, &tr->iw, &tr->c, &tr->m);
 }
 
 void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec)
