@@ -36,6 +36,7 @@ suite "analysis: quantiles, k, fit" build/tests/test_stats
 suite "HDF5 handles all closed, reopen cuts back" build/tests/test_h5
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
+suite "gated cells and layers read back with h5py" "$PY" tests/test_gated_file.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
