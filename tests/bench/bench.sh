@@ -8,7 +8,7 @@
 # repository root after `make rnnbow`:
 #     sh tests/bench/bench.sh
 # It reports; it does not judge: exit 0 even when a goal is missed, non-zero
-# only when a command fails.  About 2 minutes on a 2-core machine.
+# only when a command fails.  About 1.5 minutes on a 2-core machine.
 set -eu
 export LC_ALL=C                 # stable glob order and number formatting
 export OPENBLAS_NUM_THREADS=1   # one BLAS thread, for rnnbow and numpy alike
