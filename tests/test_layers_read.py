@@ -15,8 +15,8 @@ tests/test_analysis.py; the defaults must print the same bytes as on the
 vanilla file; every wrong --layer or --gate fails with one line and no
 output; plots draw the slice (their SVG hover text is checked), the
 overlay legend names each run's cell and size; info shows the
-architecture. When RNNBOW_TEST_LSTM_RECORD=1 (or `record --cell lstm`
-works), a real LSTM run is read too.
+architecture. When this build's `record --cell lstm --layers 2` works, a
+real LSTM run is read too (otherwise a `#` line says it was skipped).
 
 Output is TAP-style (`ok - ...` / `not ok - ...`); exit status 1 if any
 check failed.
@@ -417,6 +417,11 @@ def test_recorded_lstm():
     check(True, "record --cell lstm --layers 2 (setup)")
     with h5py.File(path("real.h5"), "r") as f:
         names = f["model"].attrs["gate_names"].decode().split(",")
+        for suf in ("", "_l1"):   # FORMAT.md: g is the mean of the g_q
+            g = f["record/itemized" + suf][:].astype(np.float64)
+            gq = f["record/itemized_gates" + suf][:].astype(np.float64)
+            ta.check_close(gq.mean(axis=1), g, 1e-4, "real.h5: itemized%s = mean over gates of itemized_gates%s"
+                           % (suf, suf), atol=1e-12)
     for layer, gate in ((1, "f"), (0, "i"), (1, None)):
         check_summarize("real.h5", layer, gate, names)
         check_per_batch("real.h5", layer, gate, names)
