@@ -40,10 +40,11 @@ static const char usage[] =
 	"gradients g[t,j] of every K-th batch to RUN.h5 (see rnnbow-record(1)).\n"
 	"\n"
 	"model:\n"
-	"  --cell rnn            recurrent cell (rnn only for now)\n"
-	"  --activation A        tanh (default), relu or sigmoid\n"
-	"  --hidden H            hidden units (default 100)\n"
-	"  --layers L            stacked layers (1 only for now)\n"
+	"  --cell C              rnn (default), lstm or gru (PyTorch's equations)\n"
+	"  --activation A        rnn cell: tanh (default), relu or sigmoid\n"
+	"  --forget-bias X       lstm: initial forget gate bias (default 1)\n"
+	"  --hidden H            hidden units per layer (default 100)\n"
+	"  --layers L            stacked layers (default 1)\n"
 	"  --seq-len n           steps per batch (default 25)\n"
 	"  --init-scale X        std of the Gaussian weight init (default 0.01)\n"
 	"training:\n"
@@ -57,7 +58,7 @@ static const char usage[] =
 	"recording:\n"
 	"  --record-every K      itemize batches 0, K, 2K, ... (default 100, 0: none)\n"
 	"  --save-params         store every parameter with each record\n"
-	"  --save-hidden         store h_t of each recorded batch\n"
+	"  --save-hidden         store h_t (and the lstm's c_t) of each recorded batch\n"
 	"output:\n"
 	"  -o, --output RUN.h5   the run file (required)\n"
 	"  --force               overwrite RUN.h5 if it exists\n"
@@ -78,8 +79,8 @@ static const char usage[] =
 struct record_opts {
 	const char *cell, *activation, *optimizer, *output, *on_nonfinite, *checkpoint_every;
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
-	double init_scale, lr, clip;
-	int lr_seen, save_params, save_hidden, force, quiet, resume;
+	double init_scale, lr, clip, forget_bias;
+	int lr_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
@@ -294,13 +295,14 @@ int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {
 		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad", .on_nonfinite = "stop",
-		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000,
+		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .init_scale = 0.01, .clip = 5,
 		.checkpoint_every = "60s",
 	};
 	const struct opt opts[] = {
 		{ "cell", 0, OPT_STRING, &o.cell },
 		{ "activation", 0, OPT_STRING, &o.activation },
+		{ "forget-bias", 0, OPT_FLOAT, &o.forget_bias, -1e6, 1e6, &o.forget_bias_seen },
 		{ "hidden", 0, OPT_INT, &o.hidden, 1, 8192 },
 		{ "layers", 0, OPT_INT, &o.layers, 1, 64 },
 		{ "seq-len", 0, OPT_INT, &o.seq_len, 1, 4096 },
@@ -340,22 +342,21 @@ int cmd_record(int argc, char **argv)
 		usage_error(usage, "no output file: give -o RUN.h5");
 	if (!strcmp(o.output, "-"))
 		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
-	if (strcmp(o.cell, "rnn")) {
-		if (!strcmp(o.cell, "lstm") || !strcmp(o.cell, "gru"))
-			usage_error(usage, "--cell %s: not supported yet (only rnn)", o.cell);
+	if (cell_parse(o.cell, &cfg.cell))
 		usage_error(usage, "--cell: expected rnn, lstm or gru, got '%s'", o.cell);
-	}
 	if (act_parse(o.activation, &cfg.act))
 		usage_error(usage, "--activation: expected tanh, relu or sigmoid, got '%s'",
 			    o.activation);
+	if (cfg.cell != CELL_RNN && cfg.act != ACT_TANH)
+		usage_error(usage, "--activation %s: only --cell rnn takes one (%s's are fixed)",
+			    o.activation, o.cell);
+	if (cfg.cell != CELL_LSTM && o.forget_bias_seen)
+		usage_error(usage, "--forget-bias: only --cell lstm has a forget gate");
 	if (optim_parse(o.optimizer, &cfg.optim))
 		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
 			    o.optimizer);
 	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
 		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
-	if (o.layers != 1)
-		usage_error(usage, "--layers %lld: only 1 layer is supported for now",
-			    (long long)o.layers);
 	if (o.lr_seen && !(o.lr > 0))
 		usage_error(usage, "--lr: must be above 0");
 	if (parse_every(o.checkpoint_every, &o.ckpt_batches, &o.ckpt_seconds) < 0)
@@ -387,6 +388,8 @@ int cmd_record(int argc, char **argv)
 	vocab_encode(&vocab, ids, corpus.data, corpus.len);
 	sha256_hex(sha, corpus.data, corpus.len);
 
+	cfg.layers = (int)o.layers;
+	cfg.forget_bias = cfg.cell == CELL_LSTM ? (float)o.forget_bias : 0.0f;
 	cfg.H = (int)o.hidden;
 	cfg.V = vocab.size;
 	cfg.n = (int)o.seq_len;
@@ -395,14 +398,15 @@ int cmd_record(int argc, char **argv)
 	cfg.init_scale = (float)o.init_scale;
 	cfg.seed = (uint64_t)o.seed;
 	if (trainer_init(&tr, &cfg, ids, corpus.len) < 0) {
-		error("out of memory for the model (--hidden %lld, --seq-len %lld)",
-		      (long long)o.hidden, (long long)o.seq_len);
+		error("out of memory for the model (--hidden %lld, --layers %lld, --seq-len %lld)",
+		      (long long)o.hidden, (long long)o.layers, (long long)o.seq_len);
 		goto out;
 	}
 	have_trainer = 1;
 
 	memset(&o.fp, 0, sizeof(o.fp)); /* padding too: the checkpoint is checksummed */
 	o.fp = (struct run_fingerprint){
+		.cell = cfg.cell, .layers = cfg.layers, .forget_bias = cfg.forget_bias,
 		.H = cfg.H, .V = cfg.V, .n = cfg.n, .act = cfg.act, .optim = cfg.optim,
 		.save_params = o.save_params, .save_hidden = o.save_hidden, .lr = cfg.lr,
 		.clip = cfg.clip, .init_scale = cfg.init_scale, .seed = cfg.seed,
@@ -416,8 +420,8 @@ int cmd_record(int argc, char **argv)
 	struct run_info info = {
 		.software_version = RNNBOW_VERSION, .command_line = cmdline ? cmdline : "",
 		.created_utc = created, .seed = cfg.seed, .corpus_name = corpus.name,
-		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha, .cell = "rnn",
-		.activation = act_name(cfg.act), .layers = 1, .vocab = vocab.bytes,
+		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha,
+		.activation = act_name(cfg.act), .forget_bias = o.forget_bias, .vocab = vocab.bytes,
 		.init_scale = o.init_scale, .optimizer = optim_name(cfg.optim),
 		.learning_rate = o.lr_seen ? o.lr : optim_default_lr(cfg.optim), .clip = o.clip, .batches = o.batches,
 		.record_every = o.record_every,

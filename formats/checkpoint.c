@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 1
+#define VERSION 2 /* 2: cell, layers, forget bias; state of every layer */
 
 struct buf {
 	unsigned char *p;
@@ -79,7 +79,10 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 		tr->pos = (size_t)pos;
 		tr->opt.step = step;
 	}
-	io(b, tr->h, (size_t)tr->cfg.H * sizeof(float));
+	size_t state = (size_t)tr->m.L * tr->m.H * sizeof(float);
+	io(b, tr->h, state);
+	if (tr->cstate)
+		io(b, tr->cstate, state);
 	io(b, tr->m.params, np * sizeof(float));
 	io(b, tr->opt.mem, np * sizeof(float));
 	io(b, tr->opt.mem2, np * sizeof(float));
@@ -258,6 +261,9 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	if (a->field != b->field && ++n)                                                        \
 		error("%s: the run has %g, this command says %g", name, (double)a->field,         \
 		      (double)b->field);
+	DIFF_INT(cell, "--cell (0 rnn, 1 lstm, 2 gru)");
+	DIFF_INT(layers, "--layers");
+	DIFF_NUM(forget_bias, "--forget-bias");
 	DIFF_INT(H, "--hidden");
 	DIFF_INT(n, "--seq-len");
 	DIFF_INT(act, "--activation (0 tanh, 1 relu, 2 sigmoid)");

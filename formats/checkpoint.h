@@ -17,8 +17,8 @@
 
 /* What must match for a resume; filled from the options and the corpus. */
 struct run_fingerprint {
-	int32_t H, V, n, act, optim, save_params, save_hidden;
-	float lr, clip, init_scale;
+	int32_t cell, layers, H, V, n, act, optim, save_params, save_hidden;
+	float lr, clip, init_scale, forget_bias;
 	uint64_t seed;
 	int64_t batches, record_every;
 	char corpus_sha256[65];

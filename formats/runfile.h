@@ -27,9 +27,8 @@ struct run_info {
 	const char *corpus_name;
 	int64_t corpus_bytes;
 	const char *corpus_sha256;
-	const char *cell;           /* "rnn" */
 	const char *activation;
-	int64_t layers;
+	double forget_bias;         /* LSTM only */
 	const uint8_t *vocab;       /* (V) byte value of each token id */
 	double init_scale;
 	const char *optimizer;
@@ -42,7 +41,7 @@ struct run_info {
 enum runfile_flags {
 	RUNFILE_FORCE = 1,       /* overwrite an existing file */
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
-	RUNFILE_HIDDEN = 4,      /* /record/hidden */
+	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
 };
 
 struct runfile;

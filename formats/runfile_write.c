@@ -9,6 +9,7 @@
  */
 #include "runfile.h"
 #include "h5util.h"
+#include "reccols.h"
 #include "msg.h"
 
 #include <errno.h>
@@ -32,17 +33,12 @@ struct column {
 	hsize_t dims[4];  /* dims[0] = rows written */
 };
 
-
-
-/* The /record columns, in the order runfile_add_record writes them. */
-enum { R_BATCH, R_POSITION, R_INPUT, R_TARGET, R_PREDICTED, R_LOSS, R_ITEMIZED,
-       R_TRUNC, R_H0, R_HIDDEN, R_PARAMS };
-
 struct runfile {
 	char *path;
 	hid_t file;
-	struct column rec[R_PARAMS + P_COUNT]; /* fixed columns, hidden, params */
-	int nrec;
+	struct reccol *cols; /* (ncols) the /record datasets, see reccols.h */
+	struct column *rec;  /* (ncols) their handles; nrec opened so far */
+	int ncols, nrec;
 	struct column t_batch, t_loss, t_norm, t_nonfinite;
 	double last_fsync;
 	int failed;     /* a write failed and was reported: closing may fail too */
@@ -247,10 +243,14 @@ static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_in
 	bad |= h5_attr_put_i64(file, "corpus_bytes", in->corpus_bytes);
 	bad |= h5_attr_put_str(file, "corpus_sha256", in->corpus_sha256);
 
-	bad |= h5_attr_put_str(model, "cell", in->cell);
+	bad |= h5_attr_put_str(model, "cell", cell_name(m->cell));
 	bad |= h5_attr_put_str(model, "activation", in->activation);
 	bad |= h5_attr_put_i64(model, "hidden_size", m->H);
-	bad |= h5_attr_put_i64(model, "layers", in->layers);
+	bad |= h5_attr_put_i64(model, "layers", m->L);
+	bad |= h5_attr_put_i64(model, "gates", m->G);
+	bad |= h5_attr_put_str(model, "gate_names", cell_gate_names(m->cell));
+	if (m->cell == CELL_LSTM)
+		bad |= h5_attr_put_f64(model, "forget_bias", in->forget_bias);
 	bad |= h5_attr_put_i64(model, "vocab_size", m->V);
 	bad |= h5_attr_put_i64(model, "seq_len", n);
 	bad |= h5_attr_put_f64(model, "init_scale", in->init_scale);
@@ -265,52 +265,20 @@ static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_in
 
 static int create_record_columns(struct runfile *f, hid_t rec)
 {
-	const hsize_t n = (hsize_t)f->n, H = (hsize_t)f->m->H;
-	const hsize_t tail_n[1] = { n }, tail_nn[2] = { n, n }, tail_H[1] = { H };
-	const hsize_t tail_nH[2] = { n, H };
 	const hsize_t big = 1 << 20;
-	struct column *c = f->rec;
+	hid_t pg = H5I_INVALID_HID;
 	int bad = 0;
 
-	bad |= col_create(&c[R_BATCH], rec, "batch", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL,
-			  rows_per_chunk(8, big));
-	bad |= col_create(&c[R_POSITION], rec, "position", H5T_STD_I64LE, H5T_NATIVE_INT64, 0,
-			  NULL, rows_per_chunk(8, big));
-	bad |= col_create(&c[R_INPUT], rec, "input", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, tail_n,
-			  rows_per_chunk(4 * n, big));
-	bad |= col_create(&c[R_TARGET], rec, "target", H5T_STD_I32LE, H5T_NATIVE_INT32, 1, tail_n,
-			  rows_per_chunk(4 * n, big));
-	bad |= col_create(&c[R_PREDICTED], rec, "predicted", H5T_STD_I32LE, H5T_NATIVE_INT32, 1,
-			  tail_n, rows_per_chunk(4 * n, big));
-	bad |= col_create(&c[R_LOSS], rec, "loss", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, tail_n,
-			  rows_per_chunk(4 * n, big));
-	bad |= col_create(&c[R_ITEMIZED], rec, "itemized", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2,
-			  tail_nn, rows_per_chunk(4 * n * n, big));
-	bad |= col_create(&c[R_TRUNC], rec, "truncation_error", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
-			  1, tail_n, rows_per_chunk(4 * n, big));
-	bad |= col_create(&c[R_H0], rec, "h0", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 1, tail_H,
-			  rows_per_chunk(4 * H, big));
-	f->nrec = R_HIDDEN;
-	if (bad)
-		return -1;
-	if (f->flags & RUNFILE_HIDDEN) {
-		if (col_create(&c[f->nrec++], rec, "hidden", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 2,
-			       tail_nH, rows_per_chunk(4 * n * H, big)) < 0)
+	for (f->nrec = 0; f->nrec < f->ncols && !bad; f->nrec++) {
+		const struct reccol *c = &f->cols[f->nrec];
+		if (c->in_params && pg < 0 && (pg = make_group(rec, "params")) < 0)
 			return -1;
+		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name, c->ftype,
+				  c->mtype, c->tail_rank, c->tail,
+				  rows_per_chunk(reccol_row_bytes(c), big));
 	}
-	if (f->flags & RUNFILE_PARAMS) {
-		hid_t pg = make_group(rec, "params");
-		if (pg < 0)
-			return -1;
-		for (int i = 0; i < P_COUNT && !bad; i++) {
-			const struct param_info *p = &f->m->tab[i];
-			hsize_t tail[2] = { p->dims[0], p->dims[1] };
-			bad |= col_create(&c[f->nrec++], pg, p->name, H5T_IEEE_F32LE,
-					  H5T_NATIVE_FLOAT, p->rank, tail,
-					  rows_per_chunk(4 * p->size, big));
-		}
+	if (pg >= 0)
 		H5Gclose(pg);
-	}
 	return bad ? -1 : 0;
 }
 
@@ -322,6 +290,8 @@ static void free_runfile(struct runfile *f)
 	col_close(&f->t_loss);
 	col_close(&f->t_norm);
 	col_close(&f->t_nonfinite);
+	free(f->cols);
+	free(f->rec);
 	free(f->path);
 	free(f);
 }
@@ -335,30 +305,43 @@ static void abandon(struct runfile *f)
 		H5Fclose(file);
 }
 
+/* A writer with its column list and nothing opened; NULL after a message. */
+static struct runfile *runfile_new(const char *path, const struct model *m, int n, int flags)
+{
+	struct runfile *f = calloc(1, sizeof(*f));
+	int cap = reccols_max(m);
+	if (f) {
+		f->file = H5I_INVALID_HID;
+		f->m = m;
+		f->n = n;
+		f->flags = flags;
+		f->path = strdup(path);
+		f->cols = calloc((size_t)cap, sizeof(*f->cols));
+		f->rec = calloc((size_t)cap, sizeof(*f->rec));
+	}
+	if (!f || !f->path || !f->cols || !f->rec) {
+		error("out of memory");
+		if (f)
+			free_runfile(f);
+		return NULL;
+	}
+	f->ncols = reccols_build(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
+				 flags & RUNFILE_HIDDEN);
+	return f;
+}
+
 struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags)
 {
-	struct runfile *f = calloc(1, sizeof(*f));
+	struct runfile *f = runfile_new(path, m, n, flags);
 	hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID, model = H5I_INVALID_HID;
 	hid_t train = H5I_INVALID_HID;
 	hid_t rec = H5I_INVALID_HID;
 	const char *what = NULL;
 	int fd;
 
-	if (!f) {
-		error("out of memory");
+	if (!f)
 		return NULL;
-	}
-	f->file = H5I_INVALID_HID;
-	f->m = m;
-	f->n = n;
-	f->flags = flags;
-	f->path = strdup(path);
-	if (!f->path) {
-		error("out of memory");
-		free_runfile(f);
-		return NULL;
-	}
 
 	/* Claim the name ourselves first, for a plain reason on failure
 	 * (exists, permission, no such directory, is a directory). */
@@ -438,19 +421,12 @@ fail:
 struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
 			       int64_t train_rows, int64_t record_rows)
 {
-	struct runfile *f = calloc(1, sizeof(*f));
+	struct runfile *f = runfile_new(path, m, n, flags);
 	hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, pg = H5I_INVALID_HID;
 	hbool_t clear = 1;
 	const char *what = "cannot reopen the run for writing";
-	if (!f || !(f->path = strdup(path))) {
-		free(f);
-		error("out of memory");
+	if (!f)
 		return NULL;
-	}
-	f->file = H5I_INVALID_HID;
-	f->m = m;
-	f->n = n;
-	f->flags = flags;
 	if ((fapl = H5Pcreate(H5P_FILE_ACCESS)) < 0 ||
 	    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST) < 0 ||
 	    H5Pset_cache(fapl, 0, 0, 0, 1.0) < 0 ||
@@ -461,15 +437,6 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	if (f->file < 0)
 		goto fail;
 	what = "the run does not match its checkpoint (fewer rows, or other datasets)";
-	static const char *const rec_names[R_HIDDEN] = {
-		"batch", "position", "input", "target", "predicted", "loss", "itemized",
-		"truncation_error", "h0",
-	};
-	static const hid_t *const rec_types[R_HIDDEN] = {
-		&H5T_NATIVE_INT64_g, &H5T_NATIVE_INT64_g, &H5T_NATIVE_INT32_g, &H5T_NATIVE_INT32_g,
-		&H5T_NATIVE_INT32_g, &H5T_NATIVE_FLOAT_g, &H5T_NATIVE_FLOAT_g, &H5T_NATIVE_FLOAT_g,
-		&H5T_NATIVE_FLOAT_g,
-	};
 	if ((g = H5Gopen2(f->file, "train", H5P_DEFAULT)) < 0 ||
 	    col_reopen(&f->t_batch, g, "batch", H5T_NATIVE_INT64, train_rows) < 0 ||
 	    col_reopen(&f->t_loss, g, "loss", H5T_NATIVE_FLOAT, train_rows) < 0 ||
@@ -479,23 +446,17 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	H5Gclose(g);
 	if ((g = H5Gopen2(f->file, "record", H5P_DEFAULT)) < 0)
 		goto fail;
-	for (f->nrec = 0; f->nrec < R_HIDDEN; f->nrec++)
-		if (col_reopen(&f->rec[f->nrec], g, rec_names[f->nrec], *rec_types[f->nrec],
+	for (f->nrec = 0; f->nrec < f->ncols; f->nrec++) {
+		const struct reccol *c = &f->cols[f->nrec];
+		if (c->in_params && pg < 0 && (pg = H5Gopen2(g, "params", H5P_DEFAULT)) < 0)
+			goto fail;
+		if (col_reopen(&f->rec[f->nrec], c->in_params ? pg : g, c->name, c->mtype,
 			       record_rows) < 0)
 			goto fail;
-	if ((flags & RUNFILE_HIDDEN) &&
-	    col_reopen(&f->rec[f->nrec++], g, "hidden", H5T_NATIVE_FLOAT, record_rows) < 0)
-		goto fail;
-	if (flags & RUNFILE_PARAMS) {
-		if ((pg = H5Gopen2(g, "params", H5P_DEFAULT)) < 0)
-			goto fail;
-		for (int i = 0; i < P_COUNT; i++)
-			if (col_reopen(&f->rec[f->nrec++], pg, m->tab[i].name, H5T_NATIVE_FLOAT,
-				       record_rows) < 0)
-				goto fail;
-		H5Gclose(pg);
-		pg = H5I_INVALID_HID;
 	}
+	if (pg >= 0)
+		H5Gclose(pg);
+	pg = H5I_INVALID_HID;
 	H5Gclose(g);
 	g = H5I_INVALID_HID;
 	/* A killed writer may have allocated a chunk (one per dataset at most)
@@ -505,17 +466,19 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * h5clear --increment is for. */
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
-	struct column *all[4 + R_PARAMS + P_COUNT] = { &f->t_batch, &f->t_loss, &f->t_norm,
-						      &f->t_nonfinite };
+	struct column *train_cols[4] = { &f->t_batch, &f->t_loss, &f->t_norm, &f->t_nonfinite };
+	for (int i = 0; i < 4; i++)
+		margin += chunk_bytes(train_cols[i]);
 	for (int i = 0; i < f->nrec; i++)
-		all[4 + i] = &f->rec[i];
-	for (int i = 0; i < 4 + f->nrec; i++)
-		margin += chunk_bytes(all[i]);
+		margin += chunk_bytes(&f->rec[i]);
 	if (H5Fincrement_filesize(f->file, margin) < 0)
 		goto fail;
 	what = "cannot cut the run back to its checkpoint";
-	for (int i = 0; i < 4 + f->nrec; i++)
-		if (col_cut(all[i], i < 4 ? train_rows : record_rows) < 0)
+	for (int i = 0; i < 4; i++)
+		if (col_cut(train_cols[i], train_rows) < 0)
+			goto fail;
+	for (int i = 0; i < f->nrec; i++)
+		if (col_cut(&f->rec[i], record_rows) < 0)
 			goto fail;
 	what = "cannot start SWMR writing";
 	if (H5Fstart_swmr_write(f->file) < 0)
@@ -610,22 +573,10 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 
 int runfile_add_record(struct runfile *f, const struct record *r)
 {
-	const void *rows[R_PARAMS] = {
-		[R_BATCH] = &r->batch, [R_POSITION] = &r->position, [R_INPUT] = r->input,
-		[R_TARGET] = r->target, [R_PREDICTED] = r->predicted, [R_LOSS] = r->loss,
-		[R_ITEMIZED] = r->itemized, [R_TRUNC] = r->trunc, [R_H0] = r->h0,
-	};
-	int i = 0;
-	for (; i < R_HIDDEN; i++)
-		if (col_append(&f->rec[i], 1, rows[i]) < 0)
+	int i;
+	for (i = 0; i < f->nrec; i++)
+		if (col_append(&f->rec[i], 1, reccol_row(&f->cols[i], r)) < 0)
 			goto fail;
-	if (f->flags & RUNFILE_HIDDEN)
-		if (col_append(&f->rec[i++], 1, r->hidden) < 0)
-			goto fail;
-	if (f->flags & RUNFILE_PARAMS)
-		for (int p = 0; p < P_COUNT; p++, i++)
-			if (col_append(&f->rec[i], 1, r->params + f->m->tab[p].offset) < 0)
-				goto fail;
 	for (i = 0; i < f->nrec; i++)
 		if (H5Dflush(f->rec[i].dset) < 0)
 			goto fail;

@@ -3,6 +3,7 @@
  */
 #include "itemize.h"
 
+#include "cell.h"
 #include "fastmath.h"
 
 #include <cblas.h>
@@ -16,36 +17,61 @@ static size_t lag_block(int n, int d)
 	return (size_t)d * n - (size_t)d * (d - 1) / 2;
 }
 
-int itemize_ws_init(struct itemize_ws *w, int n, int H)
+int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
 {
-	size_t N = (size_t)n, h = (size_t)H;
+	const size_t N = (size_t)n, h = (size_t)m->H, G = (size_t)m->G, gh = G * h;
+	int bad = 0;
 	memset(w, 0, sizeof(*w));
 	w->n = n;
-	w->H = H;
-	w->delta = malloc(lag_block(n, n) * h * sizeof(float));
+	w->H = m->H;
+	w->G = m->G;
+	w->L = m->L;
+	w->ly = calloc((size_t)m->L, sizeof(*w->ly));
+	if (!w->ly)
+		return -1;
+	for (int l = 0; l < m->L; l++) {
+		struct itemize_layer *il = &w->ly[l];
+		il->delta = malloc(lag_block(n, n) * gh * sizeof(float));
+		il->in = malloc(N * h * sizeof(float));
+		bad |= !il->delta || !il->in;
+		if (m->cell == CELL_LSTM)
+			bad |= !(il->dc = malloc(N * h * sizeof(float)));
+		if (m->cell == CELL_GRU) {
+			il->dih = malloc(N * gh * sizeof(float));
+			il->direct = malloc(N * h * sizeof(float));
+			bad |= !il->dih || !il->direct;
+		}
+	}
 	w->hl1 = malloc(N * sizeof(float));
 	w->hp = malloc(N * h * sizeof(double));
 	w->K = malloc(N * N * sizeof(double));
-	w->A = malloc(N * h * sizeof(double));
-	w->M = malloc(N * h * sizeof(double));
-	w->D = malloc(N * h * sizeof(double));
-	w->sq = malloc(N * sizeof(double));
-	w->absblk = malloc(N * h * sizeof(float));
+	w->A = malloc(N * gh * sizeof(double));
+	w->M = malloc(N * gh * sizeof(double));
+	w->D = malloc(N * gh * sizeof(double));
+	w->sq = malloc(G * N * sizeof(double));
+	w->absblk = malloc(N * gh * sizeof(float));
 	w->ones = malloc(h * sizeof(float));
-	w->l1 = malloc(N * sizeof(float));
-	if (!w->delta || !w->hl1 || !w->hp || !w->K || !w->A || !w->M || !w->D ||
-	    !w->sq || !w->absblk || !w->ones || !w->l1) {
+	w->l1 = malloc(N * G * sizeof(float));
+	if (bad || !w->hl1 || !w->hp || !w->K || !w->A || !w->M || !w->D || !w->sq ||
+	    !w->absblk || !w->ones || !w->l1) {
 		itemize_ws_free(w);
 		return -1;
 	}
-	for (int i = 0; i < H; i++)
+	for (size_t i = 0; i < h; i++)
 		w->ones[i] = 1.0f;
 	return 0;
 }
 
 void itemize_ws_free(struct itemize_ws *w)
 {
-	free(w->delta);
+	for (int l = 0; w->ly && l < w->L; l++) {
+		free(w->ly[l].delta);
+		free(w->ly[l].in);
+		free(w->ly[l].dc);
+		free(w->ly[l].dih);
+		free(w->ly[l].direct);
+	}
+	free(w->ly);
 	free(w->hl1);
 	free(w->hp);
 	free(w->K);
@@ -59,103 +85,171 @@ void itemize_ws_free(struct itemize_ws *w)
 	memset(w, 0, sizeof(*w));
 }
 
-/* All deltas, lag by lag: delta_{t,t} = act'(z_t) * dh_out_t, then
- * delta_{t,j-1} = act'(z_{j-1}) * (W_hh^T delta_{t,j}) for every t at once. */
-HOT_LOOPS static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
+/* All deltas of every layer, lag by lag, top layer first within a lag.
+ * Row r of lag d is loss t = r + d at step j = r. Before a layer runs lag
+ * d, its `in` holds the carry from lag d-1 (row r + 1 there), plus what the
+ * layer above sent down at lag d; the top layer starts from dL_t/dh_t. */
+static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 			   const struct model *m)
 {
-	const int n = w->n, H = w->H;
-	float *b0 = w->delta;
-	for (size_t i = 0; i < (size_t)n * H; i++)
-		b0[i] = c->dact[i] * c->dh_out[i];
-	for (int d = 0; d + 1 < n; d++) {
-		int rows = n - d - 1; /* t = d+1..n-1 */
-		const float *src = w->delta + (lag_block(n, d) + 1) * H;
-		float *dst = w->delta + lag_block(n, d + 1) * H;
-		/* row-vector times W_hh = (W_hh^T delta)^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, H,
-			    1.0f, src, H, m->W_hh, H, 0.0f, dst, H);
-		/* row r is t = d+1+r, j-1 = r */
-		for (size_t i = 0; i < (size_t)rows * H; i++)
-			dst[i] *= c->dact[i];
+	const int n = w->n, H = w->H, GH = w->G * w->H, top = w->L - 1;
+
+	for (int l = 0; l < w->L; l++) {
+		if (l == top)
+			memcpy(w->ly[l].in, c->ly[l].dh, (size_t)n * H * sizeof(float));
+		else
+			memset(w->ly[l].in, 0, (size_t)n * H * sizeof(float));
+		if (w->ly[l].dc) /* no loss reaches c_t through step t+1 at lag 0 */
+			memset(w->ly[l].dc, 0, (size_t)n * H * sizeof(float));
+	}
+	for (int d = 0; d < n; d++) {
+		const int rows = n - d;
+		for (int l = top; l >= 0; l--) {
+			struct itemize_layer *il = &w->ly[l];
+			const struct layer_params *lp = &m->layer[l];
+			float *blk = il->delta + lag_block(n, d) * GH;
+			struct cell_back b = {
+				.rows = rows, .dh = il->in, .dc = il->dc ? il->dc + (size_t)d * H : NULL,
+				.dpre = blk, .dpre_ih = il->dih, .direct = il->direct,
+			};
+			cell_backward_rows(m, &c->ly[l], 0, &b);
+			if (l > 0) /* down to layer l-1, same steps: in += dpre_ih W_ih */
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, GH,
+					    1.0f, il->dih ? il->dih : blk, GH, lp->W_ih, H, 1.0f,
+					    w->ly[l - 1].in, H);
+			if (rows == 1)
+				continue;
+			/* carry to lag d+1, step j-1: rows 1.. of the block times W_hh */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows - 1, H, GH,
+				    1.0f, blk + GH, GH, lp->W_hh, H, 0.0f, il->in, H);
+			if (il->direct)
+				for (size_t i = 0; i < (size_t)(rows - 1) * H; i++)
+					il->in[i] += il->direct[i + H];
+		}
 	}
 }
 
-/* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / H^2: the L1 norms of a whole lag
- * block are one sgemv of its absolute values with a vector of ones. */
-HOT_LOOPS static void itemize_g(float *g, struct itemize_ws *w)
+/* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / (G H^2) and g_q over gate q's
+ * block / H^2: the L1 norms of every gate block of a whole lag block are
+ * one sgemv of its absolute values with a vector of ones. */
+HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w,
+				const struct itemize_layer *il)
 {
-	const int n = w->n, H = w->H;
-	const float scale = 1.0f / ((float)H * (float)H);
-	memset(g, 0, (size_t)n * n * sizeof(float));
+	const int n = w->n, H = w->H, G = w->G, GH = G * H;
+	const size_t nn = (size_t)n * n;
+	const float scale_q = 1.0f / ((float)H * (float)H), scale = scale_q / (float)G;
+	memset(g, 0, nn * sizeof(float));
+	if (gq)
+		memset(gq, 0, (size_t)G * nn * sizeof(float));
 	for (int d = 0; d < n; d++) {
-		const float *blk = w->delta + lag_block(n, d) * H;
+		const float *blk = il->delta + lag_block(n, d) * GH;
 		int rows = n - d;
-		for (size_t i = 0; i < (size_t)rows * H; i++)
+		for (size_t i = 0; i < (size_t)rows * GH; i++)
 			w->absblk[i] = fabsf(blk[i]);
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, H, 1.0f, w->absblk, H, w->ones, 1,
-			    0.0f, w->l1, 1);
-		for (int j = 0; j < rows; j++)
-			g[(size_t)(j + d) * n + j] = w->l1[j] * w->hl1[j] * scale;
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, rows * G, H, 1.0f, w->absblk, H,
+			    w->ones, 1, 0.0f, w->l1, 1);
+		for (int j = 0; j < rows; j++) {
+			size_t at = (size_t)(j + d) * n + j;
+			float s = 0.0f;
+			for (int q = 0; q < G; q++) {
+				float v = w->l1[j * G + q] * w->hl1[j];
+				s += v;
+				if (gq)
+					gq[q * nn + at] = v * scale_q;
+			}
+			g[at] = s * scale;
+		}
 	}
+}
+
+/* sum(A .* M) over rows [0, r) and gate q's columns, for every gate. */
+static void gate_dots(double *f, const struct itemize_ws *w, int r)
+{
+	const int H = w->H, G = w->G, GH = G * H;
+	for (int q = 0; q < G; q++) {
+		double s = 0.0;
+		for (int j = 0; j < r; j++)
+			s += cblas_ddot(H, w->A + (size_t)j * GH + q * H, 1,
+					w->M + (size_t)j * GH + q * H, 1);
+		f[q] = s;
+	}
+}
+
+static float rel_error(double sq, double total)
+{
+	return total > 0.0 ? (float)sqrt(fmax(sq, 0.0) / total) :
+	       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
 }
 
 /* E[k] from the Gram form, adding one lag block per k, highest lag first.
  * At step k, A = A_k has non-zero rows [0, r) only (r = n-k-1), so the dot
  * needs M = K A on those rows only: M[0:r) = K[0:r, 0:r) A[0:r). When r grows
  * by one, the new row of M is first brought up to date from the old A. */
-HOT_LOOPS static void itemize_E(float *E, struct itemize_ws *w)
+HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w,
+				const struct itemize_layer *il)
 {
-	const int n = w->n, H = w->H;
-	double total = 0.0, *sq = w->sq; /* sq[k] = |R_k|_F^2 */
+	const int n = w->n, H = w->H, G = w->G, GH = G * H;
+	double total[4] = { 0 }, f[4], *sq = w->sq; /* sq[q n + k] = |R_k^q|_F^2 */
 
 	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, n, H, 1.0, w->hp, H,
 		    0.0, w->K, n);
 	for (int i = 0; i < n; i++) /* mirror the upper triangle */
 		for (int j = 0; j < i; j++)
 			w->K[(size_t)i * n + j] = w->K[(size_t)j * n + i];
-	memset(w->A, 0, (size_t)n * H * sizeof(double));
-	memset(w->M, 0, (size_t)n * H * sizeof(double));
+	memset(w->A, 0, (size_t)n * GH * sizeof(double));
+	memset(w->M, 0, (size_t)n * GH * sizeof(double));
 
-	sq[n - 1] = 0.0; /* R_{n-1} keeps nothing out */
+	for (int q = 0; q < G; q++)
+		sq[q * n + n - 1] = 0.0; /* R_{n-1} keeps nothing out */
 	for (int k = n - 2; k >= -1; k--) {
 		int d = k + 1, r = n - d; /* lag block d: j = 0..r-1 */
-		const float *blk = w->delta + lag_block(n, d) * H;
-		size_t len = (size_t)r * H;
-		double *Mnew = w->M + (size_t)(r - 1) * H;
+		const float *blk = il->delta + lag_block(n, d) * GH;
+		size_t len = (size_t)r * GH;
+		double *Mnew = w->M + (size_t)(r - 1) * GH;
 		/* new row r-1 of M from A_{k+1} (rows [0, r-1)) */
 		if (r > 1)
-			cblas_dgemv(CblasRowMajor, CblasTrans, r - 1, H, 1.0, w->A, H,
+			cblas_dgemv(CblasRowMajor, CblasTrans, r - 1, GH, 1.0, w->A, GH,
 				    w->K + (size_t)(r - 1) * n, 1, 0.0, Mnew, 1);
 		for (size_t i = 0; i < len; i++) {
 			w->D[i] = blk[i];
 			w->A[i] += blk[i];
 		}
 		/* M[0:r) += K[0:r, 0:r) D[0:r) */
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, H, r, 1.0, w->K, n,
-			    w->D, H, 1.0, w->M, H);
-		double f = cblas_ddot((blasint)len, w->A, 1, w->M, 1);
-		if (k >= 0)
-			sq[k] = f;
-		else
-			total = f;
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r, GH, r, 1.0, w->K, n,
+			    w->D, GH, 1.0, w->M, GH);
+		gate_dots(k >= 0 ? f : total, w, r);
+		for (int q = 0; k >= 0 && q < G; q++)
+			sq[q * n + k] = f[q];
 	}
-	for (int k = 0; k < n; k++)
-		E[k] = total > 0.0 ? (float)sqrt(fmax(sq[k], 0.0) / total) :
-		       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
+	double all = 0.0;
+	for (int q = 0; q < G; q++)
+		all += total[q];
+	for (int k = 0; k < n; k++) {
+		double s = 0.0;
+		for (int q = 0; q < G; q++) {
+			s += sq[q * n + k];
+			if (Eq)
+				Eq[q * n + k] = rel_error(sq[q * n + k], total[q]);
+		}
+		E[k] = rel_error(s, all);
+	}
 }
 
-void itemize(float *g, float *E, struct itemize_ws *w, const struct rnn_cache *c,
+void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 	     const struct model *m)
 {
-	const int n = w->n, H = w->H;
-	for (int j = 0; j < n; j++) {
-		const float *h = c->hs + (size_t)j * H; /* h_{j-1} */
-		w->hl1[j] = cblas_sasum(H, h, 1);
-		for (int i = 0; i < H; i++)
-			w->hp[(size_t)j * H + i] = h[i];
-	}
+	const int n = w->n, H = w->H, G = w->G;
+	const size_t nn = (size_t)n * n;
 	itemize_deltas(w, c, m);
-	itemize_g(g, w);
-	itemize_E(E, w);
+	for (int l = 0; l < w->L; l++) {
+		for (int j = 0; j < n; j++) {
+			const float *h = c->ly[l].hs + (size_t)j * H; /* h_{j-1} */
+			w->hl1[j] = cblas_sasum(H, h, 1);
+			for (int i = 0; i < H; i++)
+				w->hp[(size_t)j * H + i] = h[i];
+		}
+		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, &w->ly[l]);
+		itemize_E(out->E + (size_t)l * n, out->Eq ? out->Eq + (size_t)l * G * n : NULL, w,
+			  &w->ly[l]);
+	}
 }

@@ -1,52 +1,78 @@
 /*
- * itemize.h - itemized BPTT (SPEC 1): for one batch, the gradient of
- * weight_hh_l0 split by the loss L_t that caused it and the step j where it
- * enters, reduced to g[t,j] = mean |G_{t,j}|, and the exact truncation
- * error E[k] of keeping only lags t-j <= k.
+ * itemize.h - itemized BPTT (SPEC 1): for one batch, the gradient of each
+ * layer's recurrent matrix weight_hh_l<l> split by the loss L_t that
+ * caused it and the step j where it enters, reduced to g[t,j] = mean
+ * |G_{t,j}| (and per gate g_q for gated cells), and the exact truncation
+ * error E[k] of keeping only lags t-j <= k (and E_q per gate block).
  *
- * Workload: once per recorded batch, after rnn_backward on it. No HxH
- * G_{t,j} is ever formed:
- *   - delta_{t,t-d} for all t is one (n-d, H) x (H, H) sgemm per lag d;
- *   - g is an L1 norm of each delta times the L1 norm of h_{j-1};
- *   - E uses the Gram matrix K = Hp Hp^T of the inputs h_{j-1}: the part
- *     of dW_hh with lags > k is R_k = A_k^T Hp, where row j of A_k sums
- *     delta_{t,j} over t > j+k, so |R_k|_F^2 = sum(A_k .* (K A_k)); A_k and
- *     M_k = K A_k grow by one lag block per k, in double precision
- *     (M only on the rows A_k has).
- * Cost ~ n^2 H^2 + 2/3 n^3 H flops, memory n(n+1)/2 * H floats for the deltas.
+ * delta_{t,j} = dL_t/d(W_hh h_{j-1}) (GH entries) and G_{t,j} = delta_{t,j}
+ * h_{j-1}^T. Workload: once per recorded batch, after rnn_backward on it.
+ * No GH x H matrix G_{t,j} is ever formed:
+ *   - the backward of every loss at once, lag by lag: the rows of lag d are
+ *     the losses t = d..n-1 at steps j = t-d, so one lag block of a layer
+ *     is one element-wise cell step over consecutive steps 0..n-d-1 and
+ *     one sgemm with W_hh (the carry to lag d+1); above layer 0 one more
+ *     sgemm with W_ih passes the block down to layer l-1 at the same lag.
+ *     The LSTM carries dL/dc with the rows, GRU adds its z_j dh_j term;
+ *   - g is an L1 norm of each delta (per gate block) times |h_{j-1}|_1;
+ *   - E uses the Gram matrix K = Hp Hp^T of the inputs h_{j-1}: the part of
+ *     dW_hh with lags > k is R_k = A_k^T Hp, where row j of A_k sums
+ *     delta_{t,j} over t > j+k, so |R_k|_F^2 = sum(A_k .* (K A_k)), and a
+ *     gate's share is that sum over its columns. A_k and M_k = K A_k grow
+ *     by one lag block per k, in double (M only on the rows A_k has).
+ * Cost per layer ~ n^2 G H^2 + 2/3 n^3 G H flops; memory n(n+1)/2 * GH
+ * floats of deltas per layer.
  */
 #ifndef RNNBOW_ITEMIZE_H
 #define RNNBOW_ITEMIZE_H
 
 #include "rnn.h"
 
+/* Where itemize writes, each layer-major (layer l at offset l * size). */
+struct itemized {
+	float *g;  /* (L, n, n) g[t,j], zero for j > t */
+	float *E;  /* (L, n) E[k] */
+	float *gq; /* (L, G, n, n) g_q[t,j], or NULL (not asked, or G = 1) */
+	float *Eq; /* (L, G, n) E_q[k], or NULL */
+};
+
+struct itemize_layer {
+	float *delta;  /* (n(n+1)/2, GH) lag blocks: block d holds rows t = d..n-1 */
+	float *in;     /* (n, H) dL/dh arriving at the current lag's rows */
+	float *dc;     /* (n, H) LSTM: dL/dc, row r + d for row r of lag d */
+	float *dih;    /* (n, GH) GRU: dL/d(W_ih u_j) of the current lag */
+	float *direct; /* (n, H) GRU: z_j dh_j of the current lag */
+};
+
 struct itemize_ws {
-	int n, H;
-	float *delta;  /* (n(n+1)/2, H) lag blocks: block d holds rows t = d..n-1 */
+	int n, H, G, L;
+	struct itemize_layer *ly; /* (L) */
 	float *hl1;    /* (n) |h_{j-1}|_1 */
 	double *hp;    /* (n, H) h_{j-1} in double */
 	double *K;     /* (n, n) Gram matrix of h_{j-1} */
-	double *A;     /* (n, H) sum of deltas with lag > k, by j */
-	double *M;     /* (n, H) K A */
-	double *D;     /* (n, H) one lag block in double */
-	double *sq;    /* (n) |R_k|_F^2 */
-	float *absblk; /* (n, H) |delta| of one lag block */
+	double *A;     /* (n, GH) sum of deltas with lag > k, by j */
+	double *M;     /* (n, GH) K A */
+	double *D;     /* (n, GH) one lag block in double */
+	double *sq;    /* (G, n) |R_k|_F^2 of each gate block */
+	float *absblk; /* (n, GH) |delta| of one lag block */
 	float *ones;   /* (H) */
-	float *l1;     /* (n) row L1 norms of one lag block */
+	float *l1;     /* (n, G) row L1 norms of one lag block, per gate */
 };
 
-int itemize_ws_init(struct itemize_ws *w, int n, int H);
+int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m);
 void itemize_ws_free(struct itemize_ws *w);
 
-/* Fills g (n, n) row t, column j (zero for j > t) and E (n) from the cache
- * of a batch that went through rnn_forward and rnn_backward. */
-void itemize(float *g, float *E, struct itemize_ws *w, const struct rnn_cache *c,
+/* Fills out from the cache of a batch that went through rnn_forward and
+ * rnn_backward. */
+void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 	     const struct model *m);
 
-/* The plain reference: triple loops in double that form every G_{t,j}.
- * Also returns dW_hh = sum of all G (H, H) when dW is not NULL, for the
- * identity test. O(n^2 H^2) memory-light but slow: tests only. */
-void itemize_reference(double *g, double *E, double *dW, const struct rnn_cache *c,
-		       const struct model *m);
+/* The plain reference: per loss, BPTT in double through every layer,
+ * forming every G_{t,j}, straight from SPEC 1 and the cell equations,
+ * sharing no code with the fast path. Fills g (L,n,n), gq (L,G,n,n),
+ * E (L,n), Eq (L,G,n) and, when dW is not NULL, dW (L, GH, H) = sum of all
+ * G per layer, for the identity test. Slow: tests only. */
+void itemize_reference(double *g, double *gq, double *E, double *Eq, double *dW,
+		       const struct rnn_cache *c, const struct model *m);
 
 #endif

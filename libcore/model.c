@@ -1,61 +1,87 @@
 /*
- * model.c - parameter table and initialisation of the vanilla RNN.
+ * model.c - parameter table and initialisation of every cell kind.
  */
 #include "model.h"
 #include "rng.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct { const char *name; int rank; } param_kinds[P_COUNT] = {
-	{ "weight_ih_l0", 2 }, { "weight_hh_l0", 2 }, { "bias_ih_l0", 1 },
-	{ "bias_hh_l0", 1 }, { "weight_out", 2 }, { "bias_out", 1 },
-};
-
-int model_init(struct model *m, int H, int V, enum act_kind act)
+static void set_param(struct param_info *p, const char *name, int layer, size_t rows,
+		      size_t cols, size_t *off)
 {
-	size_t h = (size_t)H, v = (size_t)V;
-	size_t dims[P_COUNT][2] = {
-		{ h, v }, { h, h }, { h, 1 }, { h, 1 }, { v, h }, { v, 1 },
-	};
-	size_t off = 0;
+	if (layer >= 0)
+		snprintf(p->name, sizeof(p->name), "%s_l%d", name, layer);
+	else
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	p->rank = cols > 1 || strncmp(name, "weight", 6) == 0 ? 2 : 1;
+	p->dims[0] = rows;
+	p->dims[1] = cols;
+	p->size = rows * cols;
+	p->offset = *off;
+	*off += p->size;
+}
+
+int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H, int V)
+{
+	size_t h = (size_t)H, v = (size_t)V, off = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->cell = cell;
+	m->act = act;
 	m->H = H;
 	m->V = V;
-	m->act = act;
-	for (int i = 0; i < P_COUNT; i++) {
-		struct param_info *p = &m->tab[i];
-		p->name = param_kinds[i].name;
-		p->rank = param_kinds[i].rank;
-		p->dims[0] = dims[i][0];
-		p->dims[1] = dims[i][1];
-		p->size = dims[i][0] * dims[i][1];
-		p->offset = off;
-		off += p->size;
+	m->G = cell_gates(cell);
+	m->L = L;
+	m->ntab = L * LP_COUNT + 2;
+	m->tab = calloc((size_t)m->ntab, sizeof(*m->tab));
+	m->layer = calloc((size_t)L, sizeof(*m->layer));
+	if (!m->tab || !m->layer)
+		goto fail;
+	size_t gh = (size_t)m->G * h;
+	for (int l = 0; l < L; l++) {
+		size_t in = l == 0 ? v : h;
+		set_param(&m->tab[model_param(l, LP_WEIGHT_IH)], "weight_ih", l, gh, in, &off);
+		set_param(&m->tab[model_param(l, LP_WEIGHT_HH)], "weight_hh", l, gh, h, &off);
+		set_param(&m->tab[model_param(l, LP_BIAS_IH)], "bias_ih", l, gh, 1, &off);
+		set_param(&m->tab[model_param(l, LP_BIAS_HH)], "bias_hh", l, gh, 1, &off);
 	}
+	set_param(&m->tab[model_weight_out(m)], "weight_out", -1, v, h, &off);
+	set_param(&m->tab[model_bias_out(m)], "bias_out", -1, v, 1, &off);
 	m->nparams = off;
 	m->params = calloc(off, sizeof(float));
 	if (!m->params)
-		return -1;
-	m->W_ih = model_slot(m, m->params, P_WEIGHT_IH);
-	m->W_hh = model_slot(m, m->params, P_WEIGHT_HH);
-	m->b_ih = model_slot(m, m->params, P_BIAS_IH);
-	m->b_hh = model_slot(m, m->params, P_BIAS_HH);
-	m->W_out = model_slot(m, m->params, P_WEIGHT_OUT);
-	m->b_out = model_slot(m, m->params, P_BIAS_OUT);
+		goto fail;
+	for (int l = 0; l < L; l++) {
+		struct layer_params *lp = &m->layer[l];
+		lp->in = l == 0 ? V : H;
+		lp->W_ih = model_slot(m, m->params, model_param(l, LP_WEIGHT_IH));
+		lp->W_hh = model_slot(m, m->params, model_param(l, LP_WEIGHT_HH));
+		lp->b_ih = model_slot(m, m->params, model_param(l, LP_BIAS_IH));
+		lp->b_hh = model_slot(m, m->params, model_param(l, LP_BIAS_HH));
+	}
+	m->W_out = model_slot(m, m->params, model_weight_out(m));
+	m->b_out = model_slot(m, m->params, model_bias_out(m));
 	return 0;
+fail:
+	model_free(m);
+	return -1;
 }
 
 void model_free(struct model *m)
 {
 	free(m->params);
+	free(m->tab);
+	free(m->layer);
 	m->params = NULL;
+	m->tab = NULL;
+	m->layer = NULL;
 }
 
-void model_init_params(struct model *m, float scale, struct rng *r)
+void model_init_params(struct model *m, float scale, float forget_bias, struct rng *r)
 {
-	for (int i = 0; i < P_COUNT; i++) {
+	for (int i = 0; i < m->ntab; i++) {
 		float *p = model_slot(m, m->params, i);
 		if (m->tab[i].rank == 1) {
 			memset(p, 0, m->tab[i].size * sizeof(float));
@@ -64,6 +90,10 @@ void model_init_params(struct model *m, float scale, struct rng *r)
 		for (size_t k = 0; k < m->tab[i].size; k++)
 			p[k] = (float)(scale * rng_normal(r));
 	}
+	if (m->cell == CELL_LSTM)
+		for (int l = 0; l < m->L; l++)
+			for (int i = 0; i < m->H; i++)
+				m->layer[l].b_ih[m->H + i] = forget_bias;
 }
 
 const char *act_name(enum act_kind a)
@@ -86,4 +116,36 @@ int act_parse(const char *s, enum act_kind *a)
 	else
 		return -1;
 	return 0;
+}
+
+const char *cell_name(enum cell_kind c)
+{
+	switch (c) {
+	case CELL_LSTM: return "lstm";
+	case CELL_GRU: return "gru";
+	default: return "rnn";
+	}
+}
+
+int cell_parse(const char *s, enum cell_kind *c)
+{
+	if (!strcmp(s, "rnn"))
+		*c = CELL_RNN;
+	else if (!strcmp(s, "lstm"))
+		*c = CELL_LSTM;
+	else if (!strcmp(s, "gru"))
+		*c = CELL_GRU;
+	else
+		return -1;
+	return 0;
+}
+
+int cell_gates(enum cell_kind c)
+{
+	return c == CELL_LSTM ? 4 : c == CELL_GRU ? 3 : 1;
+}
+
+const char *cell_gate_names(enum cell_kind c)
+{
+	return c == CELL_LSTM ? "i,f,g,o" : c == CELL_GRU ? "r,z,n" : "";
 }

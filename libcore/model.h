@@ -1,10 +1,18 @@
 /*
- * model.h - the vanilla RNN's parameters: one float block laid out from a
- * sizes table, so gradients and optimizer state reuse the layout, the
- * optimizer is one flat loop and HDF5 export walks one table of names.
+ * model.h - the network's parameters: one float block laid out from a
+ * table, so gradients and optimizer state reuse the layout, the optimizer
+ * is one flat loop and HDF5 export walks one table of names.
+ *
+ * A model is L stacked layers of one cell kind (SPEC 1, PyTorch's nn.RNN,
+ * nn.LSTM and nn.GRU) and an output layer reading the top layer. Layer l
+ * has the four PyTorch parameters weight_ih_l<l> (GH, In), weight_hh_l<l>
+ * (GH, H), bias_ih_l<l> (GH), bias_hh_l<l> (GH), with G gates stacked in
+ * PyTorch's order (LSTM i,f,g,o; GRU r,z,n; G = 1 for the vanilla cell)
+ * and In = V for layer 0, H above. Then weight_out (V, H), bias_out (V).
  *
  * Dimension letters used across libcore:
- *   n = steps per batch (seq_len), H = hidden size, V = vocabulary size.
+ *   n = steps per batch (seq_len), H = hidden size, V = vocabulary size,
+ *   G = gates of the cell, L = layers.
  * All matrices are row-major float32.
  */
 #ifndef RNNBOW_MODEL_H
@@ -14,54 +22,65 @@
 #include <stdint.h>
 
 enum act_kind { ACT_TANH, ACT_RELU, ACT_SIGMOID };
+enum cell_kind { CELL_RNN, CELL_LSTM, CELL_GRU };
 
-/* Parameter ids, in block order; names follow PyTorch's nn.RNN. */
-enum param_id {
-	P_WEIGHT_IH, /* (H, V) */
-	P_WEIGHT_HH, /* (H, H) */
-	P_BIAS_IH,   /* (H) */
-	P_BIAS_HH,   /* (H) */
-	P_WEIGHT_OUT, /* (V, H) */
-	P_BIAS_OUT,  /* (V) */
-	P_COUNT
-};
+#define MAX_LAYERS 64
+
+/* The four parameters of a layer, in block order. */
+enum layer_param { LP_WEIGHT_IH, LP_WEIGHT_HH, LP_BIAS_IH, LP_BIAS_HH, LP_COUNT };
 
 struct param_info {
-	const char *name; /* e.g. "weight_hh_l0" */
+	char name[24];    /* e.g. "weight_hh_l0" */
 	int rank;         /* 1 or 2 */
 	size_t dims[2];   /* rows, cols (cols = 1 for rank 1) */
 	size_t offset;    /* floats from the start of the block */
 	size_t size;      /* dims[0] * dims[1] */
 };
 
+/* Views of one layer's parameters inside the block. */
+struct layer_params {
+	int in;       /* columns of W_ih: V for layer 0, H above */
+	float *W_ih;  /* (GH, in) */
+	float *W_hh;  /* (GH, H) */
+	float *b_ih;  /* (GH) */
+	float *b_hh;  /* (GH) */
+};
+
 struct model {
-	int H, V;
-	enum act_kind act;
-	struct param_info tab[P_COUNT];
-	size_t nparams; /* floats in the block */
-	float *params;  /* (nparams) the block */
-	/* views into params */
-	float *W_ih;  /* (H, V) */
-	float *W_hh;  /* (H, H) */
-	float *b_ih;  /* (H) */
-	float *b_hh;  /* (H) */
-	float *W_out; /* (V, H) */
-	float *b_out; /* (V) */
+	enum cell_kind cell;
+	enum act_kind act;  /* vanilla cell only; gated cells are fixed */
+	int H, V, G, L;
+	int ntab;           /* 4 L + 2 */
+	struct param_info *tab;
+	size_t nparams;     /* floats in the block */
+	float *params;      /* (nparams) the block */
+	struct layer_params *layer; /* (L) */
+	float *W_out;       /* (V, H) */
+	float *b_out;       /* (V) */
 };
 
 /* Fills m's table and allocates a zeroed block. Returns 0, or -1 when out
- * of memory (m is then left with params == NULL). */
-int model_init(struct model *m, int H, int V, enum act_kind act);
+ * of memory (m is then freed). */
+int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H, int V);
 void model_free(struct model *m);
 
-/* Gaussian init with standard deviation `scale` for the weight matrices,
- * zeros for the biases (as min-char-rnn), drawn in table order. */
-struct rng;
-void model_init_params(struct model *m, float scale, struct rng *r);
+/* Table index of layer l's parameter p, and of the output layer's two. */
+static inline int model_param(int l, enum layer_param p)
+{
+	return l * LP_COUNT + (int)p;
+}
+static inline int model_weight_out(const struct model *m) { return m->L * LP_COUNT; }
+static inline int model_bias_out(const struct model *m) { return m->L * LP_COUNT + 1; }
 
-/* Pointer to parameter `id` inside any block laid out like m->params
+/* Gaussian init with standard deviation `scale` for the weight matrices,
+ * drawn in table order; zero biases (as min-char-rnn) except the LSTM's
+ * forget gate: bias_ih[H:2H] = forget_bias in every layer. */
+struct rng;
+void model_init_params(struct model *m, float scale, float forget_bias, struct rng *r);
+
+/* Pointer to table entry `id` inside any block laid out like m->params
  * (gradients, optimizer state, saved snapshots). */
-static inline float *model_slot(const struct model *m, float *block, enum param_id id)
+static inline float *model_slot(const struct model *m, float *block, int id)
 {
 	return block + m->tab[id].offset;
 }
@@ -69,5 +88,13 @@ static inline float *model_slot(const struct model *m, float *block, enum param_
 const char *act_name(enum act_kind a);
 /* Returns 0 and sets *a for "tanh", "relu", "sigmoid"; -1 otherwise. */
 int act_parse(const char *s, enum act_kind *a);
+
+const char *cell_name(enum cell_kind c);
+/* Returns 0 and sets *c for "rnn", "lstm", "gru"; -1 otherwise. */
+int cell_parse(const char *s, enum cell_kind *c);
+/* Gates per cell: 1, 4, 3. */
+int cell_gates(enum cell_kind c);
+/* "i,f,g,o", "r,z,n", or "" for the vanilla cell. */
+const char *cell_gate_names(enum cell_kind c);
 
 #endif

@@ -1,7 +1,9 @@
 /*
- * rnn.c - vanilla RNN forward/backward through time with OpenBLAS.
+ * rnn.c - forward and backward through time of the layer stack and the
+ * output layer with OpenBLAS; the cells' element-wise steps are in cell.c.
  */
 #include "rnn.h"
+#include "cell.h"
 #include "fastmath.h"
 
 #include <cblas.h>
@@ -9,62 +11,78 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void layer_cache_free(struct layer_cache *lc)
+{
+	free(lc->hs);
+	free(lc->cs);
+	free(lc->gates);
+	free(lc->aux);
+	free(lc->dh);
+	free(lc->dpre);
+	if (lc->dpre_ih != lc->dpre)
+		free(lc->dpre_ih);
+	memset(lc, 0, sizeof(*lc));
+}
+
+static int layer_cache_init(struct layer_cache *lc, int n, const struct model *m)
+{
+	size_t N = (size_t)n, H = (size_t)m->H, GH = (size_t)m->G * H;
+	lc->hs = calloc((N + 1) * H, sizeof(float));
+	lc->gates = calloc(N * GH, sizeof(float));
+	lc->dh = calloc(N * H, sizeof(float));
+	lc->dpre = calloc(N * GH, sizeof(float));
+	lc->dpre_ih = m->cell == CELL_GRU ? calloc(N * GH, sizeof(float)) : lc->dpre;
+	if (m->cell == CELL_LSTM)
+		lc->cs = calloc((N + 1) * H, sizeof(float));
+	if (m->cell != CELL_RNN)
+		lc->aux = calloc(N * H, sizeof(float));
+	return lc->hs && lc->gates && lc->dh && lc->dpre && lc->dpre_ih &&
+	       (m->cell != CELL_LSTM || lc->cs) && (m->cell == CELL_RNN || lc->aux) ? 0 : -1;
+}
+
 int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m)
 {
 	size_t N = (size_t)n, H = (size_t)m->H, V = (size_t)m->V;
 	memset(c, 0, sizeof(*c));
 	c->n = n;
-	c->hs = calloc((N + 1) * H, sizeof(float));
-	c->dact = calloc(N * H, sizeof(float));
+	c->L = m->L;
+	c->ly = calloc((size_t)m->L, sizeof(*c->ly));
 	c->probs = calloc(N * V, sizeof(float));
 	c->dlogits = calloc(N * V, sizeof(float));
-	c->dh_out = calloc(N * H, sizeof(float));
-	c->dz = calloc(N * H, sizeof(float));
 	c->pred = calloc(N, sizeof(int32_t));
 	c->losses = calloc(N, sizeof(float));
-	if (!c->hs || !c->dact || !c->probs || !c->dlogits || !c->dh_out ||
-	    !c->dz || !c->pred || !c->losses) {
-		rnn_cache_free(c);
-		return -1;
-	}
+	c->rec = calloc((size_t)m->G * H, sizeof(float));
+	c->dht = calloc(H, sizeof(float));
+	c->carry = calloc(H, sizeof(float));
+	c->dc = calloc(H, sizeof(float));
+	c->direct = calloc(H, sizeof(float));
+	if (!c->ly || !c->probs || !c->dlogits || !c->pred || !c->losses || !c->rec ||
+	    !c->dht || !c->carry || !c->dc || !c->direct)
+		goto fail;
+	for (int l = 0; l < m->L; l++)
+		if (layer_cache_init(&c->ly[l], n, m) < 0)
+			goto fail;
 	return 0;
+fail:
+	rnn_cache_free(c);
+	return -1;
 }
 
 void rnn_cache_free(struct rnn_cache *c)
 {
-	free(c->hs);
-	free(c->dact);
+	for (int l = 0; c->ly && l < c->L; l++)
+		layer_cache_free(&c->ly[l]);
+	free(c->ly);
 	free(c->probs);
 	free(c->dlogits);
-	free(c->dh_out);
-	free(c->dz);
 	free(c->pred);
 	free(c->losses);
+	free(c->rec);
+	free(c->dht);
+	free(c->carry);
+	free(c->dc);
+	free(c->direct);
 	memset(c, 0, sizeof(*c));
-}
-
-/* h = act(z) in place and dact = act'(z), for H units. */
-HOT_LOOPS static void activate(float *h, float *dact, int H, enum act_kind act)
-{
-	switch (act) {
-	case ACT_RELU:
-		for (int i = 0; i < H; i++) {
-			dact[i] = h[i] > 0.0f ? 1.0f : 0.0f;
-			h[i] = h[i] > 0.0f ? h[i] : 0.0f;
-		}
-		break;
-	case ACT_SIGMOID:
-		for (int i = 0; i < H; i++) {
-			h[i] = fast_sigmoidf(h[i]);
-			dact[i] = h[i] * (1.0f - h[i]);
-		}
-		break;
-	default:
-		for (int i = 0; i < H; i++) {
-			h[i] = fast_tanhf(h[i]);
-			dact[i] = 1.0f - h[i] * h[i];
-		}
-	}
 }
 
 /* Softmax of one row of logits in place; returns the row's argmax and
@@ -101,28 +119,53 @@ HOT_LOOPS static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 	return arg;
 }
 
+/* One layer over the batch: the input projections of all steps first (a
+ * column gather of W_ih for one-hot layer 0, one sgemm above it), then the
+ * recurrence, one sgemv per step. */
+static void layer_forward(struct rnn_cache *c, int l, const int32_t *x, const struct model *m)
+{
+	const int n = c->n, H = m->H, GH = m->G * m->H;
+	const struct layer_params *lp = &m->layer[l];
+	struct layer_cache *lc = &c->ly[l];
+
+	for (int t = 0; t < n; t++)
+		memcpy(lc->gates + (size_t)t * GH, lp->b_ih, (size_t)GH * sizeof(float));
+	if (l == 0) {
+		for (int t = 0; t < n; t++) {
+			float *gt = lc->gates + (size_t)t * GH;
+			for (int i = 0; i < GH; i++)
+				gt[i] += lp->W_ih[(size_t)i * lp->in + x[t]];
+		}
+	} else { /* (n, GH) += h^{l-1}_{0..n-1} (n, H) W_ih^T */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, GH, H, 1.0f,
+			    c->ly[l - 1].hs + H, H, lp->W_ih, H, 1.0f, lc->gates, GH);
+	}
+	for (int t = 0; t < n; t++) {
+		memcpy(c->rec, lp->b_hh, (size_t)GH * sizeof(float));
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, GH, H, 1.0f, lp->W_hh, H,
+			    lc->hs + (size_t)t * H, 1, 1.0f, c->rec, 1);
+		cell_forward_step(m, lc, t, lc->gates + (size_t)t * GH, c->rec);
+	}
+}
+
 double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
-		   const float *h0, const struct model *m)
+		   const float *h0, const float *c0, const struct model *m)
 {
 	const int n = c->n, H = m->H, V = m->V;
+	const float *top = c->ly[m->L - 1].hs + H; /* h_0..h_{n-1} of the top layer */
 	double L = 0.0;
 
-	memcpy(c->hs, h0, (size_t)H * sizeof(float));
-	for (int t = 0; t < n; t++) {
-		const float *hprev = c->hs + (size_t)t * H;
-		float *h = c->hs + (size_t)(t + 1) * H;
-		/* one-hot input: W_ih x_t is column x_t of W_ih */
-		for (int i = 0; i < H; i++)
-			h[i] = m->W_ih[(size_t)i * V + x[t]] + m->b_ih[i] + m->b_hh[i];
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, H, H, 1.0f, m->W_hh, H,
-			    hprev, 1, 1.0f, h, 1);
-		activate(h, c->dact + (size_t)t * H, H, m->act);
+	for (int l = 0; l < m->L; l++) {
+		memcpy(c->ly[l].hs, h0 + (size_t)l * H, (size_t)H * sizeof(float));
+		if (m->cell == CELL_LSTM)
+			memcpy(c->ly[l].cs, c0 + (size_t)l * H, (size_t)H * sizeof(float));
+		layer_forward(c, l, x, m);
 	}
-	/* logits for all steps at once: (n, V) = hs[1..n] (n, H) W_out^T */
+	/* logits for all steps at once: (n, V) = top (n, H) W_out^T */
 	for (int t = 0; t < n; t++)
 		memcpy(c->probs + (size_t)t * V, m->b_out, (size_t)V * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, V, H, 1.0f,
-		    c->hs + H, H, m->W_out, H, 1.0f, c->probs, V);
+		    top, H, m->W_out, H, 1.0f, c->probs, V);
 	for (int t = 0; t < n; t++) {
 		c->pred[t] = softmax_row(c->probs + (size_t)t * V, V, y[t], &c->losses[t]);
 		L += c->losses[t];
@@ -130,58 +173,88 @@ double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
 	return L;
 }
 
+/* Column sums of a (rows, cols) block added into out (cols). */
+static void add_colsums(float *out, const float *a, int rows, int cols)
+{
+	for (int r = 0; r < rows; r++)
+		for (int i = 0; i < cols; i++)
+			out[i] += a[(size_t)r * cols + i];
+}
+
+/* BPTT through layer l: the sequential part (one sgemv per step), then
+ * its weight gradients and, above layer 0, dL/dh of the layer below, each
+ * one sgemm over all steps. lc->dh must hold what arrives from above. */
+static void layer_backward(float *grads, struct rnn_cache *c, int l, const int32_t *x,
+			   const struct model *m)
+{
+	const int n = c->n, H = m->H, GH = m->G * m->H;
+	const struct layer_params *lp = &m->layer[l];
+	struct layer_cache *lc = &c->ly[l];
+	float *dW_ih = model_slot(m, grads, model_param(l, LP_WEIGHT_IH));
+	float *dW_hh = model_slot(m, grads, model_param(l, LP_WEIGHT_HH));
+	float *db_ih = model_slot(m, grads, model_param(l, LP_BIAS_IH));
+	float *db_hh = model_slot(m, grads, model_param(l, LP_BIAS_HH));
+
+	memset(c->carry, 0, (size_t)H * sizeof(float));
+	memset(c->dc, 0, (size_t)H * sizeof(float));
+	for (int t = n - 1; t >= 0; t--) {
+		const float *dh = lc->dh + (size_t)t * H;
+		for (int i = 0; i < H; i++)
+			c->dht[i] = dh[i] + c->carry[i];
+		struct cell_back b = {
+			.rows = 1, .dh = c->dht, .dc = c->dc, .dpre = lc->dpre + (size_t)t * GH,
+			.dpre_ih = lc->dpre_ih + (size_t)t * GH, .direct = c->direct,
+		};
+		cell_backward_rows(m, lc, t, &b);
+		if (t == 0)
+			break;
+		/* dL/dh_{t-1} through the recurrence: W_hh^T dpre_t (+ GRU's z_t dh_t) */
+		cblas_sgemv(CblasRowMajor, CblasTrans, GH, H, 1.0f, lp->W_hh, H, b.dpre, 1,
+			    0.0f, c->carry, 1);
+		if (m->cell == CELL_GRU)
+			for (int i = 0; i < H; i++)
+				c->carry[i] += c->direct[i];
+	}
+	/* dW_hh (GH, H) += dpre^T (GH, n) h_{-1..n-2} (n, H) */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
+		    lc->dpre, GH, lc->hs, H, 1.0f, dW_hh, H);
+	add_colsums(db_hh, lc->dpre, n, GH);
+	add_colsums(db_ih, lc->dpre_ih, n, GH);
+	if (l == 0) { /* one-hot inputs: column x_t of dW_ih */
+		for (int t = 0; t < n; t++) {
+			const float *d = lc->dpre_ih + (size_t)t * GH;
+			for (int i = 0; i < GH; i++)
+				dW_ih[(size_t)i * lp->in + x[t]] += d[i];
+		}
+		return;
+	}
+	const float *below = c->ly[l - 1].hs + H;
+	/* dW_ih (GH, H) += dpre_ih^T (GH, n) h^{l-1}_{0..n-1} (n, H) */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
+		    lc->dpre_ih, GH, below, H, 1.0f, dW_ih, H);
+	/* what reaches layer l-1: dh (n, H) = dpre_ih (n, GH) W_ih (GH, H) */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, GH, 1.0f,
+		    lc->dpre_ih, GH, lp->W_ih, H, 0.0f, c->ly[l - 1].dh, H);
+}
+
 void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
 		  const int32_t *y, const struct model *m)
 {
 	const int n = c->n, H = m->H, V = m->V;
-	float *dW_ih = model_slot(m, grads, P_WEIGHT_IH);  /* (H, V) */
-	float *dW_hh = model_slot(m, grads, P_WEIGHT_HH);  /* (H, H) */
-	float *db_ih = model_slot(m, grads, P_BIAS_IH);    /* (H) */
-	float *db_hh = model_slot(m, grads, P_BIAS_HH);    /* (H) */
-	float *dW_out = model_slot(m, grads, P_WEIGHT_OUT); /* (V, H) */
-	float *db_out = model_slot(m, grads, P_BIAS_OUT);  /* (V) */
+	const struct layer_cache *top = &c->ly[m->L - 1];
+	float *dW_out = model_slot(m, grads, model_weight_out(m)); /* (V, H) */
+	float *db_out = model_slot(m, grads, model_bias_out(m));   /* (V) */
 
 	memcpy(c->dlogits, c->probs, (size_t)n * V * sizeof(float));
-	for (int t = 0; t < n; t++) {
-		float *d = c->dlogits + (size_t)t * V;
-		d[y[t]] -= 1.0f;
-		for (int v = 0; v < V; v++)
-			db_out[v] += d[v];
-	}
-	/* dW_out (V, H) += dlogits^T (V, n) hs[1..n] (n, H) */
+	for (int t = 0; t < n; t++)
+		c->dlogits[(size_t)t * V + y[t]] -= 1.0f;
+	add_colsums(db_out, c->dlogits, n, V);
+	/* dW_out (V, H) += dlogits^T (V, n) h_{0..n-1} (n, H) */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, H, n, 1.0f,
-		    c->dlogits, V, c->hs + H, H, 1.0f, dW_out, H);
-	/* dh_out (n, H) = dlogits (n, V) W_out (V, H) */
+		    c->dlogits, V, top->hs + H, H, 1.0f, dW_out, H);
+	/* the top layer's dh (n, H) = dlogits (n, V) W_out (V, H) */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, V, 1.0f,
-		    c->dlogits, V, m->W_out, H, 0.0f, c->dh_out, H);
-
-	/* the only sequential part: dh_t = dh_out_t + W_hh^T dz_{t+1} */
-	float *dnext = NULL;
-	for (int t = n - 1; t >= 0; t--) {
-		float *dz = c->dz + (size_t)t * H;
-		const float *da = c->dact + (size_t)t * H;
-		const float *dho = c->dh_out + (size_t)t * H;
-		if (dnext) {
-			/* dz temporarily holds W_hh^T dz_{t+1} */
-			cblas_sgemv(CblasRowMajor, CblasTrans, H, H, 1.0f, m->W_hh, H,
-				    dnext, 1, 0.0f, dz, 1);
-			for (int i = 0; i < H; i++)
-				dz[i] = da[i] * (dz[i] + dho[i]);
-		} else {
-			for (int i = 0; i < H; i++)
-				dz[i] = da[i] * dho[i];
-		}
-		dnext = dz;
-	}
-	/* dW_hh (H, H) += dz^T (H, n) hs[0..n-1] (n, H) */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, n, 1.0f,
-		    c->dz, H, c->hs, H, 1.0f, dW_hh, H);
-	for (int t = 0; t < n; t++) {
-		const float *dz = c->dz + (size_t)t * H;
-		for (int i = 0; i < H; i++) {
-			dW_ih[(size_t)i * V + x[t]] += dz[i];
-			db_ih[i] += dz[i];
-			db_hh[i] += dz[i];
-		}
-	}
+		    c->dlogits, V, m->W_out, H, 0.0f, top->dh, H);
+	for (int l = m->L - 1; l >= 0; l--)
+		layer_backward(grads, c, l, x, m);
 }

@@ -1,40 +1,58 @@
 /*
- * rnn.h - forward and backward of the vanilla RNN over one batch of n steps
- * (SPEC 1), keeping what backward and the itemizer need in a cache.
+ * rnn.h - forward and backward through time of a stack of L recurrent
+ * layers (vanilla, LSTM or GRU cells, SPEC 1) and the output layer over one
+ * batch of n steps, keeping what backward and the itemizer need in a cache.
  *
  * Workload: called once per training batch with n ~ 25..256, H ~ 32..512,
- * V <= 256. Only the two recurrences are sequential (one sgemv per step);
- * the output layer and every weight gradient are one sgemm over all n steps.
+ * V <= 256. Only the recurrences are sequential (one sgemv per step and
+ * layer); input projections above layer 0, the output layer and every
+ * weight gradient are one sgemm over all n steps.
  */
 #ifndef RNNBOW_RNN_H
 #define RNNBOW_RNN_H
 
 #include "model.h"
 
-struct rnn_cache {
-	int n;          /* steps */
+/* What one layer keeps of a batch. Rows are steps; GH = gates x H. */
+struct layer_cache {
 	float *hs;      /* (n+1, H) row 0 = h_{-1} (carried), row t+1 = h_t */
-	float *dact;    /* (n, H) act'(z_t) */
+	float *cs;      /* (n+1, H) LSTM cell states, rows as hs; NULL otherwise */
+	float *gates;   /* (n, GH) vanilla: act'(z_t); LSTM: i,f,g,o; GRU: r,z,n */
+	float *aux;     /* (n, H) LSTM: tanh(c_t); GRU: W_hn h_{t-1} + b_hn; else NULL */
+	float *dh;      /* (n, H) dL/dh_t arriving from above (the output layer or
+			   layer l+1 at the same step), filled by backward */
+	float *dpre;    /* (n, GH) dL/d(W_hh h_{t-1}), filled by backward */
+	float *dpre_ih; /* (n, GH) dL/d(W_ih u_t): == dpre except for GRU, whose
+			   n block lacks the reset gate factor r_t */
+};
+
+struct rnn_cache {
+	int n, L;
+	struct layer_cache *ly; /* (L) */
 	float *probs;   /* (n, V) softmax p_t */
 	float *dlogits; /* (n, V) p_t - onehot(y_t), filled by backward */
-	float *dh_out;  /* (n, H) W_out^T (p_t - onehot(y_t)), filled by backward */
-	float *dz;      /* (n, H) dL/dz_t, filled by backward */
 	int32_t *pred;  /* (n) argmax p_t */
 	float *losses;  /* (n) L_t = -log p_t[y_t] */
+	float *rec;     /* (GH) scratch: W_hh h_{t-1} + b_hh */
+	float *dht;     /* (H) scratch: dL/dh_t in backward */
+	float *carry;   /* (H) scratch: dL/dh_{t-1} through the recurrence */
+	float *dc;      /* (H) scratch: dL/dc_t (LSTM) */
+	float *direct;  /* (H) scratch: GRU's z_t * dh_t */
 };
 
 /* Allocates a cache for n steps; returns 0, or -1 when out of memory. */
 int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m);
 void rnn_cache_free(struct rnn_cache *c);
 
-/* Runs the batch x (n token ids) with targets y from carried state h0 (H).
- * Fills the cache (hs, dact, probs, pred, losses) and returns L = sum L_t. */
+/* Runs the batch x (n token ids) with targets y from the carried state h0
+ * (L, H) and, for LSTM, cell state c0 (L, H; ignored otherwise). Fills the
+ * cache (hs, cs, gates, aux, probs, pred, losses) and returns L = sum L_t. */
 double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
-		   const float *h0, const struct model *m);
+		   const float *h0, const float *c0, const struct model *m);
 
-/* Adds dL/dtheta into grads (a block laid out like m->params; call
- * zero_grad first) and fills dlogits, dh_out and dz of the cache.
- * Must follow rnn_forward on the same batch. */
+/* Adds dL/dtheta into grads (a block laid out like m->params; zero it
+ * first) and fills dlogits, dh, dpre and dpre_ih of the cache. Must follow
+ * rnn_forward on the same batch. */
 void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
 		  const int32_t *y, const struct model *m);
 

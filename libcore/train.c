@@ -15,19 +15,24 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 
 	memset(tr, 0, sizeof(*tr));
 	tr->cfg = *cfg;
+	if (tr->cfg.layers <= 0)
+		tr->cfg.layers = 1;
 	tr->ids = ids;
 	tr->len = len;
-	if (model_init(&tr->m, cfg->H, cfg->V, cfg->act) ||
+	size_t state = (size_t)tr->cfg.layers * cfg->H;
+	if (model_init(&tr->m, cfg->cell, cfg->act, tr->cfg.layers, cfg->H, cfg->V) ||
 	    rnn_cache_init(&tr->c, cfg->n, &tr->m) ||
 	    optim_init(&tr->opt, cfg->optim, cfg->lr, tr->m.nparams) ||
-	    itemize_ws_init(&tr->iw, cfg->n, cfg->H))
+	    itemize_ws_init(&tr->iw, cfg->n, &tr->m))
 		goto fail;
 	tr->grads = calloc(tr->m.nparams, sizeof(float));
-	tr->h = calloc((size_t)cfg->H, sizeof(float));
+	tr->h = calloc(state, sizeof(float));
+	if (cfg->cell == CELL_LSTM && !(tr->cstate = calloc(state, sizeof(float))))
+		goto fail;
 	if (!tr->grads || !tr->h)
 		goto fail;
 	rng_seed(&r, cfg->seed);
-	model_init_params(&tr->m, cfg->init_scale, &r);
+	model_init_params(&tr->m, cfg->init_scale, cfg->forget_bias, &r);
 	return 0;
 fail:
 	trainer_free(tr);
@@ -42,28 +47,39 @@ void trainer_free(struct trainer *tr)
 	itemize_ws_free(&tr->iw);
 	free(tr->grads);
 	free(tr->h);
-	tr->grads = tr->h = NULL;
+	free(tr->cstate);
+	tr->grads = tr->h = tr->cstate = NULL;
 }
 
 int record_alloc(struct record *r, const struct trainer *tr, int with_params,
 		 int with_hidden)
 {
-	size_t n = (size_t)tr->cfg.n, H = (size_t)tr->cfg.H;
+	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->cfg.H, L = (size_t)tr->m.L;
+	const size_t G = (size_t)tr->m.G, lstm = tr->m.cell == CELL_LSTM;
 	memset(r, 0, sizeof(*r));
 	r->input = malloc(n * sizeof(int32_t));
 	r->target = malloc(n * sizeof(int32_t));
 	r->predicted = malloc(n * sizeof(int32_t));
 	r->loss = malloc(n * sizeof(float));
-	r->itemized = malloc(n * n * sizeof(float));
-	r->trunc = malloc(n * sizeof(float));
-	r->h0 = malloc(H * sizeof(float));
+	r->it.g = malloc(L * n * n * sizeof(float));
+	r->it.E = malloc(L * n * sizeof(float));
+	if (G > 1) {
+		r->it.gq = malloc(L * G * n * n * sizeof(float));
+		r->it.Eq = malloc(L * G * n * sizeof(float));
+	}
+	r->h0 = malloc(L * H * sizeof(float));
+	if (lstm)
+		r->c0 = malloc(L * H * sizeof(float));
 	if (with_params)
 		r->params = malloc(tr->m.nparams * sizeof(float));
 	if (with_hidden)
-		r->hidden = malloc(n * H * sizeof(float));
-	if (!r->input || !r->target || !r->predicted || !r->loss || !r->itemized ||
-	    !r->trunc || !r->h0 || (with_params && !r->params) ||
-	    (with_hidden && !r->hidden)) {
+		r->hidden = malloc(L * n * H * sizeof(float));
+	if (with_hidden && lstm)
+		r->cell = malloc(L * n * H * sizeof(float));
+	if (!r->input || !r->target || !r->predicted || !r->loss || !r->it.g || !r->it.E ||
+	    (G > 1 && (!r->it.gq || !r->it.Eq)) || !r->h0 || (lstm && !r->c0) ||
+	    (with_params && !r->params) || (with_hidden && !r->hidden) ||
+	    (with_hidden && lstm && !r->cell)) {
 		record_free(r);
 		return -1;
 	}
@@ -76,30 +92,61 @@ void record_free(struct record *r)
 	free(r->target);
 	free(r->predicted);
 	free(r->loss);
-	free(r->itemized);
-	free(r->trunc);
+	free(r->it.g);
+	free(r->it.E);
+	free(r->it.gq);
+	free(r->it.Eq);
 	free(r->h0);
+	free(r->c0);
 	free(r->params);
 	free(r->hidden);
+	free(r->cell);
 	memset(r, 0, sizeof(*r));
 }
 
 static void fill_record(struct record *rec, struct trainer *tr,
 			const int32_t *x, const int32_t *y)
 {
-	const int n = tr->cfg.n, H = tr->cfg.H;
+	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->cfg.H;
 	rec->batch = tr->batch;
 	rec->position = (int64_t)tr->pos;
-	memcpy(rec->input, x, (size_t)n * sizeof(int32_t));
-	memcpy(rec->target, y, (size_t)n * sizeof(int32_t));
-	memcpy(rec->predicted, tr->c.pred, (size_t)n * sizeof(int32_t));
-	memcpy(rec->loss, tr->c.losses, (size_t)n * sizeof(float));
-	memcpy(rec->h0, tr->c.hs, (size_t)H * sizeof(float));
+	memcpy(rec->input, x, n * sizeof(int32_t));
+	memcpy(rec->target, y, n * sizeof(int32_t));
+	memcpy(rec->predicted, tr->c.pred, n * sizeof(int32_t));
+	memcpy(rec->loss, tr->c.losses, n * sizeof(float));
+	for (int l = 0; l < tr->m.L; l++) {
+		const struct layer_cache *lc = &tr->c.ly[l];
+		memcpy(rec->h0 + l * H, lc->hs, H * sizeof(float));
+		if (rec->c0)
+			memcpy(rec->c0 + l * H, lc->cs, H * sizeof(float));
+		if (rec->hidden)
+			memcpy(rec->hidden + l * n * H, lc->hs + H, n * H * sizeof(float));
+		if (rec->cell)
+			memcpy(rec->cell + l * n * H, lc->cs + H, n * H * sizeof(float));
+	}
 	if (rec->params)
 		memcpy(rec->params, tr->m.params, tr->m.nparams * sizeof(float));
-	if (rec->hidden)
-		memcpy(rec->hidden, tr->c.hs + H, (size_t)n * H * sizeof(float));
-	itemize(rec->itemized, rec->trunc, &tr->iw, &tr->c, &tr->m);
+	itemize(&rec->it, &tr->iw, &tr->c, &tr->m);
+}
+
+/* The state every layer carries into the next batch: zeros after a wrap
+ * or a batch that was not finite, else the batch's last h_t (and c_t). */
+static void reset_state(struct trainer *tr)
+{
+	size_t len = (size_t)tr->m.L * tr->m.H * sizeof(float);
+	memset(tr->h, 0, len);
+	if (tr->cstate)
+		memset(tr->cstate, 0, len);
+}
+
+static void carry_state(struct trainer *tr)
+{
+	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->m.H;
+	for (int l = 0; l < tr->m.L; l++) {
+		memcpy(tr->h + l * H, tr->c.ly[l].hs + n * H, H * sizeof(float));
+		if (tr->cstate)
+			memcpy(tr->cstate + l * H, tr->c.ly[l].cs + n * H, H * sizeof(float));
+	}
 }
 
 void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec)
@@ -107,10 +154,10 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	const int n = tr->cfg.n;
 	if (tr->pos + (size_t)n + 1 > tr->len) { /* wrap: start over from zero */
 		tr->pos = 0;
-		memset(tr->h, 0, (size_t)tr->cfg.H * sizeof(float));
+		reset_state(tr);
 	}
 	const int32_t *x = tr->ids + tr->pos, *y = x + 1;
-	double L = rnn_forward(&tr->c, x, y, tr->h, &tr->m);
+	double L = rnn_forward(&tr->c, x, y, tr->h, tr->cstate, &tr->m);
 	memset(tr->grads, 0, tr->m.nparams * sizeof(float));
 	rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
 	if (rec)
@@ -124,9 +171,9 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);
 	if (!st->nonfinite) {
 		optim_step(&tr->opt, tr->m.params, tr->grads);
-		memcpy(tr->h, tr->c.hs + (size_t)n * tr->cfg.H, (size_t)tr->cfg.H * sizeof(float));
+		carry_state(tr);
 	} else {
-		memset(tr->h, 0, (size_t)tr->cfg.H * sizeof(float));
+		reset_state(tr);
 	}
 	tr->pos += (size_t)n;
 	tr->batch++;

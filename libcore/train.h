@@ -13,6 +13,8 @@
 #include "rng.h"
 
 struct train_config {
+	enum cell_kind cell;
+	int layers;         /* L; 0 means 1 */
 	int H;              /* hidden size */
 	int V;              /* vocabulary size */
 	int n;              /* steps per batch */
@@ -21,6 +23,7 @@ struct train_config {
 	float lr;
 	float clip;         /* element-wise; <= 0 disables */
 	float init_scale;   /* std of the Gaussian weight init */
+	float forget_bias;  /* LSTM: initial bias_ih of the forget gate */
 	uint64_t seed;
 };
 
@@ -32,11 +35,12 @@ struct record {
 	int32_t *target;    /* (n) */
 	int32_t *predicted; /* (n) */
 	float *loss;        /* (n) L_t */
-	float *itemized;    /* (n, n) g[t,j] */
-	float *trunc;       /* (n) E[k] */
-	float *h0;          /* (H) */
+	struct itemized it; /* g (L,n,n), E (L,n); gated cells also gq, Eq */
+	float *h0;          /* (L, H) hidden state carried into the batch */
+	float *c0;          /* (L, H) LSTM cell state carried in, else NULL */
 	float *params;      /* (nparams) or NULL: snapshot before the update */
-	float *hidden;      /* (n, H) or NULL: h_t */
+	float *hidden;      /* (L, n, H) or NULL: h_t */
+	float *cell;        /* (L, n, H) or NULL: LSTM c_t with hidden */
 };
 
 struct batch_stats {
@@ -54,7 +58,8 @@ struct trainer {
 	struct optim opt;
 	struct itemize_ws iw;
 	float *grads;       /* (nparams) */
-	float *h;           /* (H) carried hidden state */
+	float *h;           /* (L, H) carried hidden state */
+	float *cstate;      /* (L, H) carried LSTM cell state, else NULL */
 	const int32_t *ids; /* (len) token ids of the corpus, not owned */
 	size_t len;
 	size_t pos;         /* corpus offset of the next batch */

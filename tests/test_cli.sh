@@ -47,8 +47,13 @@ bad 2 "--clip -1" "$T/c.txt" -o "$T/o.h5" --clip -1
 bad 2 "--seed with trailing junk" "$T/c.txt" -o "$T/o.h5" --seed 12x
 bad 2 "--activation softsign" "$T/c.txt" -o "$T/o.h5" --activation softsign
 bad 2 "--optimizer rmsprop" "$T/c.txt" -o "$T/o.h5" --optimizer rmsprop
-bad 2 "--cell lstm (not yet)" "$T/c.txt" -o "$T/o.h5" --cell lstm
-bad 2 "--layers 2 (not yet)" "$T/c.txt" -o "$T/o.h5" --layers 2
+bad 2 "--cell transformer" "$T/c.txt" -o "$T/o.h5" --cell transformer
+bad 2 "--activation relu with --cell lstm" "$T/c.txt" -o "$T/o.h5" --cell lstm --activation relu
+bad 2 "--forget-bias with --cell gru" "$T/c.txt" -o "$T/o.h5" --cell gru --forget-bias 2
+bad 2 "--forget-bias with the vanilla cell" "$T/c.txt" -o "$T/o.h5" --forget-bias 2
+bad 2 "--forget-bias abc" "$T/c.txt" -o "$T/o.h5" --cell lstm --forget-bias abc
+bad 2 "--layers 0" "$T/c.txt" -o "$T/o.h5" --layers 0
+bad 2 "--layers 65" "$T/c.txt" -o "$T/o.h5" --layers 65
 bad 2 "unknown option" "$T/c.txt" -o "$T/o.h5" --frobnicate
 bad 2 "option without its value" "$T/c.txt" -o "$T/o.h5" --hidden
 bad 2 "no -o" "$T/c.txt" $R

@@ -1,10 +1,12 @@
 /*
  * test_core.c - libcore against oracles:
  *   - every parameter's gradient against central finite differences of an
- *     independent double-precision forward pass, for each activation;
- *   - the identity sum_t sum_j G_{t,j} = dL/dW_hh;
- *   - the fast itemized kernel against the plain reference, for g and E,
- *     on sizes where n, H and V differ;
+ *     independent double-precision forward pass, for each activation of
+ *     the vanilla cell, LSTM and GRU, one to three layers;
+ *   - the identity sum_t sum_j G_{t,j} = dL/dW_hh, for every layer;
+ *   - the fast itemized kernel against the plain reference, for g and E
+ *     and their per-gate g_q, E_q, on sizes where n, H and V differ;
+ *   - each layer's state carried from batch to batch;
  *   - cases with known answers (W_hh = 0; all weights zero);
  *   - one deliberately broken oracle, to prove the comparisons can fail.
  */
@@ -17,10 +19,15 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- an independent double-precision model, straight from SPEC 1 ---- */
+/* ---- an independent double-precision model, straight from SPEC 1 and
+ * PyTorch's nn.RNN / nn.LSTM / nn.GRU equations ---- */
+
+#define MAXH 128
+#define MAXL 3
 
 static double act_d(double z, enum act_kind a)
 {
@@ -31,34 +38,78 @@ static double act_d(double z, enum act_kind a)
 	}
 }
 
-/* L = sum_t -log softmax(W_out h_t + b_out)[y_t] with params p (double). */
+static double sig(double z)
+{
+	return 1.0 / (1.0 + exp(-z));
+}
+
+/* One step of layer l: u (in) -> h, c (updated in place). */
+static void ref_cell(const struct model *m, const double *p, int l, const double *u, int in,
+		     double *h, double *c)
+{
+	const int H = m->H, GH = m->G * H;
+	const double *W_ih = p + m->tab[model_param(l, LP_WEIGHT_IH)].offset;
+	const double *W_hh = p + m->tab[model_param(l, LP_WEIGHT_HH)].offset;
+	const double *b_ih = p + m->tab[model_param(l, LP_BIAS_IH)].offset;
+	const double *b_hh = p + m->tab[model_param(l, LP_BIAS_HH)].offset;
+	double xi[4 * MAXH], hh[4 * MAXH], hn[MAXH];
+	for (int r = 0; r < GH; r++) {
+		xi[r] = b_ih[r];
+		hh[r] = b_hh[r];
+		for (int k = 0; k < in; k++)
+			xi[r] += W_ih[r * in + k] * u[k];
+		for (int k = 0; k < H; k++)
+			hh[r] += W_hh[r * H + k] * h[k];
+	}
+	for (int i = 0; i < H; i++) {
+		switch (m->cell) {
+		case CELL_LSTM: {
+			double ig = sig(xi[i] + hh[i]), fg = sig(xi[H + i] + hh[H + i]);
+			double gg = tanh(xi[2 * H + i] + hh[2 * H + i]);
+			double og = sig(xi[3 * H + i] + hh[3 * H + i]);
+			c[i] = fg * c[i] + ig * gg;
+			hn[i] = og * tanh(c[i]);
+			break;
+		}
+		case CELL_GRU: {
+			double rg = sig(xi[i] + hh[i]), zg = sig(xi[H + i] + hh[H + i]);
+			double ng = tanh(xi[2 * H + i] + rg * hh[2 * H + i]);
+			hn[i] = (1 - zg) * ng + zg * h[i];
+			break;
+		}
+		default:
+			hn[i] = act_d(xi[i] + hh[i], m->act);
+		}
+	}
+	memcpy(h, hn, (size_t)H * sizeof(double));
+}
+
+/* L = sum_t -log softmax(W_out h_t + b_out)[y_t] with params p (double),
+ * from states h0, c0 (L, H). */
 static double ref_loss(const struct model *m, const double *p, const int32_t *x,
-		       const int32_t *y, const float *h0, int n)
+		       const int32_t *y, const float *h0, const float *c0, int n)
 {
 	const int H = m->H, V = m->V;
-	const double *W_ih = p + m->tab[P_WEIGHT_IH].offset;
-	const double *W_hh = p + m->tab[P_WEIGHT_HH].offset;
-	const double *b_ih = p + m->tab[P_BIAS_IH].offset;
-	const double *b_hh = p + m->tab[P_BIAS_HH].offset;
-	const double *W_out = p + m->tab[P_WEIGHT_OUT].offset;
-	const double *b_out = p + m->tab[P_BIAS_OUT].offset;
-	double h[64], hn[64], o[64], L = 0;
+	const double *W_out = p + m->tab[model_weight_out(m)].offset;
+	const double *b_out = p + m->tab[model_bias_out(m)].offset;
+	double h[MAXL][MAXH], c[MAXL][MAXH], onehot[256], o[256], L = 0;
 
-	for (int i = 0; i < H; i++)
-		h[i] = h0[i];
-	for (int t = 0; t < n; t++) {
+	for (int l = 0; l < m->L; l++)
 		for (int i = 0; i < H; i++) {
-			double z = W_ih[i * V + x[t]] + b_ih[i] + b_hh[i];
-			for (int k = 0; k < H; k++)
-				z += W_hh[i * H + k] * h[k];
-			hn[i] = act_d(z, m->act);
+			h[l][i] = h0[l * H + i];
+			c[l][i] = c0[l * H + i];
 		}
-		memcpy(h, hn, sizeof(h));
+	for (int t = 0; t < n; t++) {
+		for (int v = 0; v < V; v++)
+			onehot[v] = v == x[t];
+		for (int l = 0; l < m->L; l++)
+			ref_cell(m, p, l, l ? h[l - 1] : onehot, l ? H : V, h[l], c[l]);
+		const double *top = h[m->L - 1];
 		double mx = -1e300, s = 0;
 		for (int v = 0; v < V; v++) {
 			o[v] = b_out[v];
 			for (int k = 0; k < H; k++)
-				o[v] += W_out[v * H + k] * h[k];
+				o[v] += W_out[v * H + k] * top[k];
 			if (o[v] > mx)
 				mx = o[v];
 		}
@@ -69,29 +120,45 @@ static double ref_loss(const struct model *m, const double *p, const int32_t *x,
 	return L;
 }
 
+/* What a test runs: a cell kind, an activation (vanilla), a depth. */
+struct arch {
+	enum cell_kind cell;
+	enum act_kind act;
+	int L;
+};
+
+static const char *arch_name(struct arch a)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), "%s%s%s L=%d", cell_name(a.cell), a.cell ? "" : " ",
+		 a.cell ? "" : act_name(a.act), a.L);
+	return buf;
+}
+
 struct setup {
+	struct arch a;
 	struct model m;
 	struct rnn_cache c;
 	float *grads;
-	int32_t x[64], y[64]; /* n <= 64 */
-	float h0[128];        /* H <= 128 */
+	int32_t x[64], y[64];  /* n <= 64 */
+	float h0[MAXL * MAXH]; /* (L, H) */
+	float c0[MAXL * MAXH];
 	int n;
 };
 
-static void setup_init(struct setup *s, int n, int H, int V, enum act_kind act,
-		       float scale, uint64_t seed)
+static void setup_init(struct setup *s, struct arch a, int n, int H, int V, float scale,
+		       uint64_t seed)
 {
 	struct rng r;
 	rng_seed(&r, seed);
-	model_init(&s->m, H, V, act);
-	model_init_params(&s->m, scale, &r);
+	s->a = a;
+	model_init(&s->m, a.cell, a.act, a.L, H, V);
+	model_init_params(&s->m, scale, 1.0f, &r);
 	/* non-zero biases too, so every parameter's gradient is exercised */
-	for (int i = 0; i < H; i++) {
-		s->m.b_ih[i] = (float)(0.1 * rng_normal(&r));
-		s->m.b_hh[i] = (float)(0.1 * rng_normal(&r));
-	}
-	for (int v = 0; v < V; v++)
-		s->m.b_out[v] = (float)(0.1 * rng_normal(&r));
+	for (int i = 0; i < s->m.ntab; i++)
+		if (s->m.tab[i].rank == 1)
+			for (size_t k = 0; k < s->m.tab[i].size; k++)
+				model_slot(&s->m, s->m.params, i)[k] += (float)(0.1 * rng_normal(&r));
 	rnn_cache_init(&s->c, n, &s->m);
 	s->grads = calloc(s->m.nparams, sizeof(float));
 	s->n = n;
@@ -99,13 +166,15 @@ static void setup_init(struct setup *s, int n, int H, int V, enum act_kind act,
 		s->x[t] = (int32_t)(rng_next(&r) % (uint64_t)V);
 		s->y[t] = (int32_t)(rng_next(&r) % (uint64_t)V);
 	}
-	for (int i = 0; i < H; i++)
+	for (int i = 0; i < a.L * H; i++) {
 		s->h0[i] = (float)(0.5 * rng_normal(&r));
+		s->c0[i] = a.cell == CELL_LSTM ? (float)(0.5 * rng_normal(&r)) : 0.0f;
+	}
 }
 
 static void setup_run(struct setup *s)
 {
-	rnn_forward(&s->c, s->x, s->y, s->h0, &s->m);
+	rnn_forward(&s->c, s->x, s->y, s->h0, s->c0, &s->m);
 	memset(s->grads, 0, s->m.nparams * sizeof(float));
 	rnn_backward(s->grads, &s->c, s->x, s->y, &s->m);
 }
@@ -131,10 +200,10 @@ static double worst(const float *a, const double *b, size_t len, double atol, do
 
 /* ---- tests ---- */
 
-static void test_finite_differences(enum act_kind act)
+static void test_finite_differences(struct arch a)
 {
 	struct setup s;
-	setup_init(&s, 6, 7, 11, act, 0.5f, 42 + act);
+	setup_init(&s, a, 6, 7, 11, 0.5f, 42 + a.act + 10 * a.cell + 100 * a.L);
 	setup_run(&s);
 	size_t np = s.m.nparams;
 	double *p = malloc(np * sizeof(double)), *fd = malloc(np * sizeof(double));
@@ -144,141 +213,194 @@ static void test_finite_differences(enum act_kind act)
 	double Lf = 0;
 	for (int t = 0; t < s.n; t++)
 		Lf += s.c.losses[t];
-	double Lr = ref_loss(&s.m, p, s.x, s.y, s.h0, s.n);
+	double Lr = ref_loss(&s.m, p, s.x, s.y, s.h0, s.c0, s.n);
 	tap_check(fabs(Lf - Lr) <= 1e-5 * fabs(Lr), "%s: float forward loss %.9g = double reference %.9g",
-		  act_name(act), Lf, Lr);
+		  arch_name(a), Lf, Lr);
 
 	const double eps = 1e-6;
 	for (size_t i = 0; i < np; i++) {
 		double keep = p[i];
 		p[i] = keep + eps;
-		double lp = ref_loss(&s.m, p, s.x, s.y, s.h0, s.n);
+		double lp = ref_loss(&s.m, p, s.x, s.y, s.h0, s.c0, s.n);
 		p[i] = keep - eps;
-		double lm = ref_loss(&s.m, p, s.x, s.y, s.h0, s.n);
+		double lm = ref_loss(&s.m, p, s.x, s.y, s.h0, s.c0, s.n);
 		p[i] = keep;
 		fd[i] = (lp - lm) / (2 * eps);
 	}
-	for (int id = 0; id < P_COUNT; id++) {
+	for (int id = 0; id < s.m.ntab; id++) {
 		size_t off = s.m.tab[id].offset, len = s.m.tab[id].size;
 		double w = worst(s.grads + off, fd + off, len, 1e-4, 1e-3);
 		double mag = 0;
 		for (size_t i = 0; i < len; i++)
 			mag = fmax(mag, fabs(fd[off + i]));
-		tap_check(w <= 1 && mag > 1e-3, "%s: d%s matches finite differences (worst %.3g of tolerance, max |g| %.3g)",
-			  act_name(act), s.m.tab[id].name, w, mag);
+		tap_check(w <= 1 && mag > 1e-4, "%s: d%s matches finite differences (worst %.3g of tolerance, max |g| %.3g)",
+			  arch_name(a), s.m.tab[id].name, w, mag);
 	}
 	/* the oracle can fail: one wrong entry must be caught */
-	size_t off = s.m.tab[P_WEIGHT_HH].offset;
+	int hh = model_param(0, LP_WEIGHT_HH);
+	size_t off = s.m.tab[hh].offset;
 	s.grads[off + 3] += 0.01f * (float)fmax(1.0, fabs(fd[off + 3]));
-	tap_check(worst(s.grads + off, fd + off, s.m.tab[P_WEIGHT_HH].size, 1e-4, 1e-3) > 1,
-		  "%s: a gradient off by 1%% is caught by the finite-difference check", act_name(act));
+	tap_check(worst(s.grads + off, fd + off, s.m.tab[hh].size, 1e-4, 1e-3) > 1,
+		  "%s: a gradient off by 1%% is caught by the finite-difference check", arch_name(a));
 	free(p);
 	free(fd);
 	setup_free(&s);
 }
 
-/* Fast kernel vs reference, and the identity, at one size. */
-static void test_itemize_vs_reference(int n, int H, int V, enum act_kind act, float scale)
+/* The fast kernel's outputs for one setup, allocated to fit. */
+struct fast_out {
+	struct itemized it;
+	struct itemize_ws w;
+};
+
+static void fast_run(struct fast_out *f, struct setup *s)
+{
+	const size_t n = (size_t)s->n, L = (size_t)s->m.L, G = (size_t)s->m.G;
+	itemize_ws_init(&f->w, s->n, &s->m);
+	f->it.g = malloc(L * n * n * sizeof(float));
+	f->it.E = malloc(L * n * sizeof(float));
+	f->it.gq = malloc(L * G * n * n * sizeof(float));
+	f->it.Eq = malloc(L * G * n * sizeof(float));
+	itemize(&f->it, &f->w, &s->c, &s->m);
+}
+
+static void fast_free(struct fast_out *f)
+{
+	free(f->it.g);
+	free(f->it.E);
+	free(f->it.gq);
+	free(f->it.Eq);
+	itemize_ws_free(&f->w);
+}
+
+static double max_abs(const double *a, size_t len)
+{
+	double m = 0;
+	for (size_t i = 0; i < len; i++)
+		m = fmax(m, fabs(a[i]));
+	return m;
+}
+
+/* Fast kernel vs reference, and the identity, at one size, every layer. */
+static void test_itemize_vs_reference(struct arch a, int n, int H, int V, float scale)
 {
 	struct setup s;
-	struct itemize_ws w;
-	setup_init(&s, n, H, V, act, scale, 1000 + (uint64_t)(n * 131 + H * 7 + V));
+	struct fast_out f;
+	setup_init(&s, a, n, H, V, scale, 1000 + (uint64_t)(n * 131 + H * 7 + V) + 17 * a.cell);
 	setup_run(&s);
-	itemize_ws_init(&w, n, H);
-	size_t nn = (size_t)n * n, HH = (size_t)H * H;
-	float *g = malloc(nn * sizeof(float)), *E = malloc((size_t)n * sizeof(float));
-	double *gr = malloc(nn * sizeof(double)), *Er = malloc((size_t)n * sizeof(double));
-	double *dW = malloc(HH * sizeof(double));
-	itemize(g, E, &w, &s.c, &s.m);
-	itemize_reference(gr, Er, dW, &s.c, &s.m);
+	fast_run(&f, &s);
+	const int G = s.m.G;
+	const size_t nn = (size_t)n * n, HH = (size_t)G * H * H, L = (size_t)a.L;
+	double *gr = malloc(L * nn * sizeof(double)), *Er = malloc(L * n * sizeof(double));
+	double *gqr = malloc(L * G * nn * sizeof(double)), *Eqr = malloc(L * G * n * sizeof(double));
+	double *dW = malloc(L * HH * sizeof(double));
+	itemize_reference(gr, gqr, Er, Eqr, dW, &s.c, &s.m);
+	char what[160];
 
-	const float *dW_hh = s.grads + s.m.tab[P_WEIGHT_HH].offset;
-	double dmax = 0, gmax = 0;
-	for (size_t i = 0; i < HH; i++)
-		dmax = fmax(dmax, fabs(dW[i]));
-	for (size_t i = 0; i < nn; i++)
-		gmax = fmax(gmax, gr[i]);
-	double wid = worst(dW_hh, dW, HH, 1e-6 * dmax, 1e-4);
-	tap_check(wid <= 1 && dmax > 0, "n=%d H=%d V=%d %s: sum of itemized G = BPTT dW_hh (worst %.3g)",
-		  n, H, V, act_name(act), wid);
-	double wg = worst(g, gr, nn, 1e-6 * gmax, 1e-4);
-	tap_check(wg <= 1, "n=%d H=%d V=%d %s: fast g = reference g (worst %.3g)", n, H, V,
-		  act_name(act), wg);
-	double we = worst(E, Er, (size_t)n, 1e-5, 1e-4);
-	tap_check(we <= 1 && E[n - 1] == 0.0f, "n=%d H=%d V=%d %s: fast E = reference E (worst %.3g, E[0]=%.4g)",
-		  n, H, V, act_name(act), we, E[0]);
-	int upper_zero = 1, finite = 1;
-	for (int t = 0; t < n; t++)
-		for (int j = 0; j < n; j++) {
-			float v = g[(size_t)t * n + j];
-			if (j > t && v != 0.0f)
-				upper_zero = 0;
-			if (!isfinite(v))
-				finite = 0;
+	for (int l = 0; l < a.L; l++) {
+		snprintf(what, sizeof(what), "n=%d H=%d V=%d %s layer %d", n, H, V, arch_name(a), l);
+		const float *dW_hh = s.grads + s.m.tab[model_param(l, LP_WEIGHT_HH)].offset;
+		const double *dWl = dW + l * HH, *gl = gr + l * nn, *gql = gqr + l * G * nn;
+		double dmax = max_abs(dWl, HH), gmax = max_abs(gl, nn), gqmax = max_abs(gql, G * nn);
+		double wid = worst(dW_hh, dWl, HH, 1e-6 * dmax, 1e-4);
+		tap_check(wid <= 1 && dmax > 0, "%s: sum of itemized G = BPTT dW_hh (worst %.3g)", what, wid);
+		double wg = worst(f.it.g + l * nn, gl, nn, 1e-6 * gmax, 1e-4);
+		tap_check(wg <= 1 && gmax > 0, "%s: fast g = reference g (worst %.3g)", what, wg);
+		const float *E = f.it.E + (size_t)l * n;
+		double we = worst(E, Er + (size_t)l * n, (size_t)n, 1e-5, 1e-4);
+		tap_check(we <= 1 && E[n - 1] == 0.0f, "%s: fast E = reference E (worst %.3g, E[0]=%.4g)",
+			  what, we, E[0]);
+		if (G > 1) {
+			double wq = worst(f.it.gq + l * G * nn, gql, G * nn, 1e-6 * gqmax, 1e-4);
+			tap_check(wq <= 1, "%s: fast g per gate = reference (worst %.3g)", what, wq);
+			double weq = worst(f.it.Eq + (size_t)l * G * n, Eqr + (size_t)l * G * n,
+					   (size_t)G * n, 1e-5, 1e-4);
+			tap_check(weq <= 1, "%s: fast E per gate = reference (worst %.3g)", what, weq);
+			double wmean = 0; /* g is the mean of the g_q */
+			for (size_t i = 0; i < nn; i++) {
+				double m = 0;
+				for (int q = 0; q < G; q++)
+					m += f.it.gq[(l * G + q) * nn + i];
+				wmean = fmax(wmean, fabs(m / G - f.it.g[l * nn + i]) / (1e-7 * gmax + 1e-5 * fabs(m / G)));
+			}
+			tap_check(wmean <= 1, "%s: g is the mean of the per-gate g_q", what);
 		}
-	tap_check(upper_zero && finite, "n=%d H=%d V=%d: g is finite and zero above the diagonal", n, H, V);
-
+		int upper_zero = 1, finite = 1;
+		for (int t = 0; t < n; t++)
+			for (int j = 0; j < n; j++) {
+				float v = f.it.g[l * nn + (size_t)t * n + j];
+				if (j > t && v != 0.0f)
+					upper_zero = 0;
+				if (!isfinite(v))
+					finite = 0;
+			}
+		tap_check(upper_zero && finite, "%s: g is finite and zero above the diagonal", what);
+	}
 	if (n == 6 && H == 7) { /* break the oracle once */
 		gr[(size_t)3 * n + 1] *= 1.01;
-		tap_check(worst(g, gr, nn, 1e-6 * gmax, 1e-4) > 1,
-			  "a reference g off by 1%% is caught");
+		tap_check(worst(f.it.g, gr, nn, 1e-6 * max_abs(gr, nn), 1e-4) > 1,
+			  "%s: a reference g off by 1%% is caught", arch_name(a));
 	}
-	free(g);
-	free(E);
 	free(gr);
 	free(Er);
+	free(gqr);
+	free(Eqr);
 	free(dW);
-	itemize_ws_free(&w);
+	fast_free(&f);
 	setup_free(&s);
 }
 
 static void test_zero_recurrence(void)
 {
 	struct setup s;
-	struct itemize_ws w;
+	struct fast_out f;
 	int n = 8, H = 6, V = 5;
-	setup_init(&s, n, H, V, ACT_TANH, 0.5f, 7);
-	memset(s.m.W_hh, 0, (size_t)H * H * sizeof(float));
+	setup_init(&s, (struct arch){ CELL_RNN, ACT_TANH, 1 }, n, H, V, 0.5f, 7);
+	memset(s.m.layer[0].W_hh, 0, (size_t)H * H * sizeof(float));
 	setup_run(&s);
-	itemize_ws_init(&w, n, H);
-	float g[64], E[8];
-	itemize(g, E, &w, &s.c, &s.m);
+	fast_run(&f, &s);
 	int below = 1, diag = 1, e0 = 1;
 	for (int t = 0; t < n; t++) {
 		for (int j = 0; j < t; j++)
-			if (g[t * n + j] != 0.0f)
+			if (f.it.g[t * n + j] != 0.0f)
 				below = 0;
-		if (!(g[t * n + t] > 0.0f))
+		if (!(f.it.g[t * n + t] > 0.0f))
 			diag = 0;
 	}
 	for (int k = 0; k < n; k++)
-		if (E[k] != 0.0f)
+		if (f.it.E[k] != 0.0f)
 			e0 = 0;
 	tap_check(below && diag, "W_hh = 0: g is zero below the diagonal and positive on it");
 	tap_check(e0, "W_hh = 0: E[k] = 0 for every k");
-	itemize_ws_free(&w);
+	fast_free(&f);
 	setup_free(&s);
 }
 
-static void test_all_zero(enum act_kind act)
+static void test_all_zero(struct arch a)
 {
 	struct setup s;
-	struct itemize_ws w;
+	struct fast_out f;
 	int n = 5, H = 4, V = 3;
-	setup_init(&s, n, H, V, act, 0.0f, 9);
+	setup_init(&s, a, n, H, V, 0.0f, 9);
 	memset(s.m.params, 0, s.m.nparams * sizeof(float));
 	memset(s.h0, 0, sizeof(s.h0));
+	memset(s.c0, 0, sizeof(s.c0));
 	setup_run(&s);
-	itemize_ws_init(&w, n, H);
-	float g[25], E[5];
-	itemize(g, E, &w, &s.c, &s.m);
-	double dn = grad_norm(s.grads + s.m.tab[P_WEIGHT_HH].offset, (size_t)H * H);
-	int ok = dn == 0.0;
-	for (int k = 0; k < n; k++)
-		if (E[k] != 0.0f)
+	fast_run(&f, &s);
+	int ok = 1;
+	for (int l = 0; l < a.L; l++) {
+		int id = model_param(l, LP_WEIGHT_HH);
+		if (grad_norm(s.grads + s.m.tab[id].offset, s.m.tab[id].size) != 0.0)
 			ok = 0;
-	tap_check(ok, "%s, all weights zero: dW_hh = 0 and E = 0 (not NaN)", act_name(act));
-	itemize_ws_free(&w);
+	}
+	for (int k = 0; k < n * a.L; k++)
+		if (f.it.E[k] != 0.0f)
+			ok = 0;
+	for (int k = 0; k < n * a.L * s.m.G && s.m.G > 1; k++)
+		if (f.it.Eq[k] != 0.0f)
+			ok = 0;
+	tap_check(ok, "%s, all weights zero: dW_hh = 0 and E = 0 (not NaN)", arch_name(a));
+	fast_free(&f);
 	setup_free(&s);
 }
 
@@ -354,6 +476,51 @@ static void test_trainer(void)
 	trainer_free(&b);
 }
 
+/* Each layer's state (and the LSTM's cell state) carries into the next
+ * batch: a record's h0/c0 are the previous record's last h_t/c_t. */
+static void test_carried_state(struct arch a)
+{
+	int32_t ids[200];
+	for (int i = 0; i < 200; i++)
+		ids[i] = (i * 7 + i / 5) % 6;
+	struct train_config cfg = { .cell = a.cell, .layers = a.L, .H = 5, .V = 6, .n = 8,
+				    .act = a.act, .optim = OPT_ADAGRAD, .lr = 0.1f, .clip = 5.0f,
+				    .init_scale = 0.3f, .forget_bias = 1.0f, .seed = 5 };
+	struct trainer tr;
+	struct record r[2];
+	struct batch_stats st;
+	trainer_init(&tr, &cfg, ids, 200);
+	record_alloc(&r[0], &tr, 0, 1);
+	record_alloc(&r[1], &tr, 0, 1);
+	trainer_step(&tr, &st, &r[0]);
+	trainer_step(&tr, &st, &r[1]);
+	const size_t n = 8, H = 5;
+	int same = 1, moved = 0;
+	for (int l = 0; l < a.L; l++) {
+		const float *last_h = r[0].hidden + (l * n + n - 1) * H;
+		if (memcmp(r[1].h0 + l * H, last_h, H * sizeof(float)))
+			same = 0;
+		if (r[0].cell && memcmp(r[1].c0 + l * H, r[0].cell + (l * n + n - 1) * H, H * sizeof(float)))
+			same = 0;
+		for (size_t i = 0; i < H; i++)
+			moved |= last_h[i] != 0.0f;
+	}
+	tap_check(same && moved && (a.cell != CELL_LSTM || r[0].c0),
+		  "%s: every layer's h (and c) carries into the next batch", arch_name(a));
+	float first = 0, last = 0;
+	for (int i = 0; i < 300; i++) {
+		trainer_step(&tr, &st, NULL);
+		if (i == 0)
+			first = st.loss;
+		last = st.loss;
+	}
+	tap_check(last < 0.5f * first, "%s: training lowers the loss on a periodic corpus (%.3f -> %.3f)",
+		  arch_name(a), first, last);
+	record_free(&r[0]);
+	record_free(&r[1]);
+	trainer_free(&tr);
+}
+
 /* fast_expf, fast_tanhf and fast_sigmoidf against double precision */
 static void test_fastmath(void)
 {
@@ -376,20 +543,38 @@ static void test_fastmath(void)
 
 int main(void)
 {
+	const struct arch rnn_tanh = { CELL_RNN, ACT_TANH, 1 }, rnn_relu = { CELL_RNN, ACT_RELU, 1 };
+	const struct arch rnn_sig = { CELL_RNN, ACT_SIGMOID, 1 }, rnn2 = { CELL_RNN, ACT_TANH, 2 };
+	const struct arch lstm = { CELL_LSTM, ACT_TANH, 1 }, lstm2 = { CELL_LSTM, ACT_TANH, 2 };
+	const struct arch gru = { CELL_GRU, ACT_TANH, 1 }, gru2 = { CELL_GRU, ACT_TANH, 2 };
+	const struct arch lstm3 = { CELL_LSTM, ACT_TANH, 3 }, gru3 = { CELL_GRU, ACT_TANH, 3 };
+	const struct arch rnn3 = { CELL_RNN, ACT_RELU, 3 };
+	const struct arch all[] = { rnn_tanh, rnn_relu, rnn_sig, rnn2, lstm, lstm2, gru, gru2 };
 	openblas_set_num_threads(1);
 	test_fastmath();
-	test_finite_differences(ACT_TANH);
-	test_finite_differences(ACT_RELU);
-	test_finite_differences(ACT_SIGMOID);
-	test_itemize_vs_reference(6, 7, 11, ACT_TANH, 0.5f);
-	test_itemize_vs_reference(9, 5, 3, ACT_RELU, 0.6f);
-	test_itemize_vs_reference(4, 12, 7, ACT_SIGMOID, 0.8f);
-	test_itemize_vs_reference(25, 100, 65, ACT_TANH, 0.1f);
-	test_itemize_vs_reference(1, 3, 2, ACT_TANH, 0.5f);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		test_finite_differences(all[i]);
+		test_itemize_vs_reference(all[i], 6, 7, 11, 0.5f);
+	}
+	test_finite_differences(lstm3);
+	test_itemize_vs_reference(rnn_relu, 9, 5, 3, 0.6f);
+	test_itemize_vs_reference(rnn_sig, 4, 12, 7, 0.8f);
+	test_itemize_vs_reference(rnn_tanh, 25, 100, 65, 0.1f);
+	test_itemize_vs_reference(rnn_tanh, 1, 3, 2, 0.5f);
+	test_itemize_vs_reference(lstm, 25, 40, 30, 0.2f);
+	test_itemize_vs_reference(gru, 25, 40, 30, 0.2f);
+	test_itemize_vs_reference(lstm3, 9, 5, 4, 0.7f);
+	test_itemize_vs_reference(gru3, 10, 6, 3, 0.7f);
+	test_itemize_vs_reference(rnn3, 8, 9, 5, 0.6f);
+	test_itemize_vs_reference(lstm2, 1, 3, 2, 0.5f);
 	test_zero_recurrence();
-	test_all_zero(ACT_TANH);
-	test_all_zero(ACT_SIGMOID);
+	test_all_zero(rnn_tanh);
+	test_all_zero(rnn_sig);
+	test_all_zero(lstm2);
+	test_all_zero(gru2);
 	test_optimizers();
 	test_trainer();
+	test_carried_state(lstm2);
+	test_carried_state(gru2);
 	return tap_done();
 }

@@ -25,12 +25,14 @@ int main(void)
 	char dir[] = "/tmp/rnnbow-test-h5-XXXXXX", path[256], bad[256];
 	int32_t ids[300];
 	struct trainer tr;
-	struct train_config cfg = { .H = 6, .V = 5, .n = 7, .act = ACT_TANH, .optim = OPT_ADAGRAD,
-				    .lr = 0.1f, .clip = 5, .init_scale = 0.1f, .seed = 2 };
+	/* a 2-layer LSTM: every kind of /record column, per layer and per gate */
+	struct train_config cfg = { .cell = CELL_LSTM, .layers = 2, .H = 6, .V = 5, .n = 7,
+				    .act = ACT_TANH, .optim = OPT_ADAGRAD, .lr = 0.1f, .clip = 5,
+				    .init_scale = 0.1f, .forget_bias = 1, .seed = 2 };
 	uint8_t vocab[5] = { 'a', 'b', 'c', 'd', 'e' };
 	struct run_info info = { .software_version = "t", .command_line = "t", .created_utc = "t",
-				 .corpus_name = "t", .corpus_sha256 = "t", .cell = "rnn",
-				 .activation = "tanh", .layers = 1, .vocab = vocab,
+				 .corpus_name = "t", .corpus_sha256 = "t",
+				 .activation = "tanh", .forget_bias = 1, .vocab = vocab,
 				 .optimizer = "adagrad", .batches = 40, .record_every = 4 };
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 	msg_silent = 1;
