@@ -429,6 +429,20 @@ def test_recorded_lstm():
     r = rnnbow(["info", "real.h5"])
     check(r.rc == 0 and "lstm (gates i,f,g,o; forget bias" in r.text() and "2 layers" in r.text(),
           "info on a recorded LSTM run", r.text())
+    r = rnnbow(["record", "--cell", "gru", "--batches", "30", "--record-every", "3", "--hidden", "8",
+                "--seq-len", "6", "-o", "realgru.h5", "--quiet"])
+    if not check(r.rc == 0, "record --cell gru (setup)", r.why):
+        return
+    check_summarize("realgru.h5", None, "n", GRU_GATES)
+    check_per_batch("realgru.h5", None, "r", GRU_GATES)
+    r = rnnbow(["plot", "horizon", "real.h5", "realgru.h5", "x.h5", "-o", "real.svg"])
+    if check(r.rc == 0, "plot horizon of recorded lstm, gru and rnn runs: exit 0", r.why):
+        s = svg_text("real.svg")
+        for want in ("real.h5 (lstm, 2x8, n=6)", "realgru.h5 (gru, H=8, n=6)", "x.h5 (rnn tanh, H=8, n=6)"):
+            check(want in s, "recorded runs' overlay legend: '%s'" % want)
+    r = rnnbow(["summarize", "--gate", "f", "real.h5", "realgru.h5"])
+    ta.expect_error(r, "summarize", "summarize --gate f on recorded lstm and gru runs", code=1,
+                    contains="realgru.h5: no gate 'f' (cell gru has r, z, n)")
 
 
 def main():
@@ -464,7 +478,7 @@ def main():
         ta.section("errors", test_errors)
         ta.section("plots", test_plots)
         ta.section("info", test_info)
-        ta.section("a recorded LSTM run", test_recorded_lstm)
+        ta.section("recorded LSTM and GRU runs", test_recorded_lstm)
     print("# %d checks, %d failed" % (ta.COUNT, ta.FAILURES))
     return 1 if ta.FAILURES else 0
 
