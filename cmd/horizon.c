@@ -30,6 +30,9 @@ static const char usage[] =
 	"  --share X         --overall: share of records that must meet k (default 0.95)\n"
 	"  --loss-share X    share of losses k_bound must cover (default 1)\n"
 	"  --floor X         the fit stops where the median falls to X (default 1e-3)\n"
+	"  --layer L         g and E of layer L (0-based, default 0)\n"
+	"  --gate NAME       g and E of one gate's block of the recurrent matrix\n"
+	"                    (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
 	"  --from B, --to B  only records of training batches from B to B (inclusive)\n"
 	"  --format F        tsv (default), csv or json (one object per line)\n"
 	"  -h, --help        show this help\n";
@@ -187,16 +190,21 @@ static int loss_run(struct table *t, struct recread *rr, const char *file, int n
 	return 0;
 }
 
+/* The columns a mode reads: E only for k. */
+static unsigned mode_cols(enum mode mode)
+{
+	return RC_ITEMIZED | (mode == PER_BATCH || mode == OVERALL ? RC_TRUNC : 0);
+}
+
 static int horizon_file(struct table *t, const char *file, int nfiles,
 			const struct horizon_opts *o)
 {
 	struct run run;
 	struct recread rr;
-	unsigned cols = RC_ITEMIZED | (o->mode == PER_BATCH || o->mode == OVERALL ? RC_TRUNC : 0);
 	int rc = -1;
 	if (run_open(&run, file) < 0)
 		return -1;
-	if (recread_open(&rr, &run, cols) == 0) {
+	if (recread_open_source(&rr, &run, mode_cols(o->mode), &o->r.src) == 0) {
 		switch (o->mode) {
 		case DECAY: rc = decay_run(t, &rr, file, nfiles, o); break;
 		case ONE_LOSS: rc = loss_run(t, &rr, file, nfiles, o); break;
@@ -244,7 +252,7 @@ int cmd_horizon(int argc, char **argv)
 	int ncols = widths[o.mode];
 	const char *const *names = with_run(tabs[o.mode], nfiles, &ncols);
 	struct table t;
-	if (precheck_runs(files, nfiles, RC_ITEMIZED) < 0)
+	if (precheck_runs(files, nfiles, mode_cols(o.mode), &o.r.src) < 0)
 		return 1;
 	table_begin(&t, stdout, o.r.fmt, names, ncols);
 	int rc = 0;

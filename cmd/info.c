@@ -16,17 +16,31 @@
 static const char usage[] =
 	"usage: rnnbow info [--format text|json] RUN.h5|-\n"
 	"\n"
-	"Say what a run file holds: model, corpus, training, records, size.\n"
+	"Say what a run file holds: model (cell, layers, gates), corpus, training,\n"
+	"records and the datasets of each layer, size.\n"
 	"A run still being written is read as it stands (committed rows).\n"
 	"\n"
 	"  --format F   text (default) or json (one object, for scripts)\n"
 	"  -h, --help   show this help\n";
 
+/* The per-layer datasets of /record that info lists, in this order, with
+ * the suffix _l<l> above layer 0 (docs/FORMAT.md). */
+static const char *const layer_datasets[] = {
+	"itemized", "truncation_error", "itemized_gates", "truncation_error_gates",
+	"h0", "c0", "hidden", "cell",
+};
+#define NLAYER_DATASETS 8
+#define MAX_LISTED_LAYERS 64
+
 struct run_summary {
 	char software_version[64], created[64], command_line[4096];
 	char corpus_name[1024], corpus_sha256[80];
-	char cell[32], activation[32], optimizer[32];
-	int64_t corpus_bytes, H, V, n, layers, batches, record_every;
+	char cell[32], activation[32], optimizer[32], gate_names[64];
+	int64_t corpus_bytes, H, V, n, layers, gates, batches, record_every;
+	double forget_bias;
+	int has_forget_bias;
+	int listed_layers;                      /* min(layers, MAX_LISTED_LAYERS) */
+	unsigned layer_data[MAX_LISTED_LAYERS]; /* bit i: layer_datasets[i] is there */
 	int64_t train_rows, record_rows, first_rec, last_rec, size, loss_window;
 	int64_t seed;
 	double init_scale, lr, clip, recent_loss;
@@ -64,10 +78,37 @@ static int exists(hid_t file, const char *path)
 	return e > 0;
 }
 
+/* "record/itemized_gates_l1" for dataset i of layer l, into buf. */
+static void layer_dataset(char *buf, size_t len, int i, int l)
+{
+	if (l)
+		snprintf(buf, len, "%s_l%d", layer_datasets[i], l);
+	else
+		snprintf(buf, len, "%s", layer_datasets[i]);
+}
+
+/* Which per-layer datasets the run holds: a vanilla run has itemized,
+ * truncation_error and h0 of layer 0; gated cells and layers add more. */
+static void find_layer_data(struct run_summary *s, hid_t f)
+{
+	char name[64], path[80];
+	s->listed_layers = s->layers < 1 ? 1 : s->layers > MAX_LISTED_LAYERS ?
+			   MAX_LISTED_LAYERS : (int)s->layers;
+	for (int l = 0; l < s->listed_layers; l++)
+		for (int i = 0; i < NLAYER_DATASETS; i++) {
+			layer_dataset(name, sizeof(name), i, l);
+			snprintf(path, sizeof(path), "record/%s", name);
+			if (exists(f, path))
+				s->layer_data[l] |= 1u << i;
+		}
+}
+
 static void summarize_run(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
 	memset(s, 0, sizeof(*s));
+	s->layers = 1; /* what a run without these attributes has */
+	s->gates = 1;
 	h5_attr_get_str(f, "software_version", s->software_version, sizeof(s->software_version));
 	h5_attr_get_str(f, "created_utc", s->created, sizeof(s->created));
 	h5_attr_get_str(f, "command_line", s->command_line, sizeof(s->command_line));
@@ -83,6 +124,9 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 			h5_attr_get_i64(g, "vocab_size", &s->V);
 			h5_attr_get_i64(g, "seq_len", &s->n);
 			h5_attr_get_i64(g, "layers", &s->layers);
+			h5_attr_get_i64(g, "gates", &s->gates);
+			h5_attr_get_str(g, "gate_names", s->gate_names, sizeof(s->gate_names));
+			s->has_forget_bias = h5_attr_get_f64(g, "forget_bias", &s->forget_bias) == 0;
 			h5_attr_get_f64(g, "init_scale", &s->init_scale);
 			H5Gclose(g);
 		}
@@ -115,18 +159,54 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	}
 	s->has_params = exists(f, "record/params");
 	s->has_hidden = exists(f, "record/hidden");
+	find_layer_data(s, f);
 	s->size = run_size(r);
 	char ck[4096];
 	snprintf(ck, sizeof(ck), "%s.ckpt", r->path);
 	s->has_checkpoint = strcmp(r->path, "-") && access(ck, F_OK) == 0;
 }
 
+/* What follows the cell's name: "tanh" for a vanilla cell, "gates
+ * i,f,g,o; forget bias 1" for LSTM, "gates r,z,n" for GRU. */
+static void cell_detail(char *buf, size_t len, const struct run_summary *s)
+{
+	if (!s->gate_names[0]) {
+		snprintf(buf, len, "%s", s->activation);
+		return;
+	}
+	snprintf(buf, len, "gates %s", s->gate_names);
+	if (s->has_forget_bias)
+		snprintf(buf + strlen(buf), len - strlen(buf), "; forget bias %g", s->forget_bias);
+}
+
+/* One line per layer: the datasets of /record it has. */
+static void print_layer_data(FILE *out, const struct run_summary *s)
+{
+	char name[64];
+	for (int l = 0; l < s->listed_layers; l++) {
+		fprintf(out, "layer %d:%s", l, l < 10 ? " " : "");
+		for (int i = 0, first = 1; i < NLAYER_DATASETS; i++) {
+			if (!(s->layer_data[l] & (1u << i)))
+				continue;
+			layer_dataset(name, sizeof(name), i, l);
+			fprintf(out, "%s%s", first ? "" : ", ", name);
+			first = 0;
+		}
+		fprintf(out, "%s\n", s->layer_data[l] ? "" : "(no datasets)");
+	}
+	if (s->layers > s->listed_layers)
+		fprintf(out, "         (and %lld more layers)\n",
+			(long long)(s->layers - s->listed_layers));
+}
+
 static void print_text(FILE *out, const struct run_summary *s, const char *path)
 {
+	char detail[128];
+	cell_detail(detail, sizeof(detail), s);
 	fprintf(out, "%s: rnnbow run, format 1, written by rnnbow %s on %s\n", path,
 	       s->software_version, s->created);
 	fprintf(out, "model:   %s (%s), hidden %lld, %lld layer%s, vocab %lld bytes, seq-len %lld, "
-	       "init-scale %g\n", s->cell, s->activation, (long long)s->H, (long long)s->layers,
+	       "init-scale %g\n", s->cell, detail, (long long)s->H, (long long)s->layers,
 	       s->layers == 1 ? "" : "s", (long long)s->V, (long long)s->n, s->init_scale);
 	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
@@ -149,9 +229,48 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 		       s->record_rows == 1 ? "" : "s", (long long)s->first_rec, (long long)s->last_rec,
 		       s->has_params ? ", with parameters" : "",
 		       s->has_hidden ? ", with hidden states" : "");
+	print_layer_data(out, s);
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
 	fprintf(out, "command: %s\n", s->command_line);
+}
+
+/* ,"gate_names":["i","f","g","o"] ([] for a vanilla cell) */
+static void print_json_gate_names(const char *names)
+{
+	char name[64];
+	printf(",\"gate_names\":[");
+	for (const char *p = names; *p;) {
+		size_t w = strcspn(p, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)w, p);
+		if (p != names)
+			putchar(',');
+		json_string(stdout, name);
+		p += w + (p[w] == ',');
+	}
+	putchar(']');
+}
+
+/* ,"layer_datasets":[["itemized",...],["itemized_l1",...]]: the datasets
+ * of /record each layer has (names relative to /record). */
+static void print_json_layer_data(const struct run_summary *s)
+{
+	char name[64];
+	printf(",\"layer_datasets\":[");
+	for (int l = 0; l < s->listed_layers; l++) {
+		printf("%s[", l ? "," : "");
+		for (int i = 0, first = 1; i < NLAYER_DATASETS; i++) {
+			if (!(s->layer_data[l] & (1u << i)))
+				continue;
+			layer_dataset(name, sizeof(name), i, l);
+			if (!first)
+				putchar(',');
+			json_string(stdout, name);
+			first = 0;
+		}
+		putchar(']');
+	}
+	putchar(']');
 }
 
 static void print_json(const struct run_summary *s, const char *path)
@@ -176,6 +295,10 @@ static void print_json(const struct run_summary *s, const char *path)
 	JI("vocab_size", s->V);
 	JI("seq_len", s->n);
 	JF("init_scale", s->init_scale);
+	JI("gates", s->gates);
+	print_json_gate_names(s->gate_names);
+	if (s->has_forget_bias)
+		JF("forget_bias", s->forget_bias);
 	JS("optimizer", s->optimizer);
 	JF("learning_rate", s->lr);
 	JF("clip", s->clip);
@@ -191,6 +314,7 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("first_record_batch", s->first_rec);
 		JI("last_record_batch", s->last_rec);
 	}
+	print_json_layer_data(s);
 	printf(",\"params_saved\":%s,\"hidden_saved\":%s,\"checkpoint\":%s",
 	       s->has_params ? "true" : "false", s->has_hidden ? "true" : "false",
 	       s->has_checkpoint ? "true" : "false");

@@ -42,6 +42,9 @@ static const char usage[] =
 	"  --mark B              overview: highlight training batch B\n"
 	"  --eps X               k: tolerated relative error (default 0.1)\n"
 	"  --from B, --to B      horizon, k: only records of batches in [B, B]\n"
+	"  --layer L             g and E of layer L (0-based, default 0)\n"
+	"  --gate NAME           g and E of one gate's block of the recurrent matrix\n"
+	"                        (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
 	"  --size W,H            pixels (default 1200,600; batch 1200,650, with --loss\n"
 	"                        1200,800; heatmap 1200,900; PDF at 96 per inch)\n"
 	"  --font F              font name and size (default \"DejaVu Sans,10\")\n"
@@ -360,19 +363,28 @@ static void free_curves(struct curves *cs)
 	free(cs->labels);
 }
 
-/* A run's legend: its name and architecture. */
-static void run_label(char *buf, size_t len, const char *path, const struct recread *rr)
+/* A run's legend: its name, architecture and the source read, e.g.
+ * "a.h5 (lstm, 2x100, n=25, layer 1, gate f)", "b.h5 (rnn tanh, H=100,
+ * n=25)". Gated cells have no activation to name (always tanh). */
+static void run_label(char *buf, size_t len, const char *path, const struct recread *rr,
+		      const struct rec_source *src)
 {
-	char cell[32] = "rnn", act[32] = "";
+	char act[32] = "", size[48], source[96];
 	hid_t g = H5I_INVALID_HID;
-	H5E_BEGIN_TRY { g = H5Gopen2(rr->run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
-	if (g >= 0) {
-		h5_attr_get_str(g, "cell", cell, sizeof(cell));
-		h5_attr_get_str(g, "activation", act, sizeof(act));
-		H5Gclose(g);
+	if (!strcmp(rr->cell, "rnn")) {
+		H5E_BEGIN_TRY { g = H5Gopen2(rr->run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
+		if (g >= 0) {
+			h5_attr_get_str(g, "activation", act, sizeof(act));
+			H5Gclose(g);
+		}
 	}
-	snprintf(buf, len, "%s (%s%s%s, H=%d, n=%d)", path, cell, act[0] ? " " : "", act, rr->H,
-		 rr->n);
+	if (rr->layers > 1)
+		snprintf(size, sizeof(size), "%dx%d", rr->layers, rr->H);
+	else
+		snprintf(size, sizeof(size), "H=%d", rr->H);
+	rec_source_name(source, sizeof(source), src);
+	snprintf(buf, len, "%s (%s%s%s, %s, n=%d%s%s)", path, rr->cell, act[0] ? " " : "", act,
+		 size, rr->n, source[0] ? ", " : "", source);
 }
 
 static int curve_from_run(struct curves *cs, struct run *run, const struct plot_opts *o)
@@ -380,11 +392,11 @@ static int curve_from_run(struct curves *cs, struct run *run, const struct plot_
 	struct recread rr;
 	struct decay d;
 	char label[512];
-	if (recread_open(&rr, run, RC_ITEMIZED) < 0)
+	if (recread_open_source(&rr, run, RC_ITEMIZED, &o->r.src) < 0)
 		return -1;
 	int rc = read_decay(&d, &rr, &o->r);
 	if (rc == 0) {
-		run_label(label, sizeof(label), run->path, &rr);
+		run_label(label, sizeof(label), run->path, &rr, &o->r.src);
 		rc = add_curve(cs, label, rr.n);
 		if (rc == 0) {
 			struct decay_curve *c = &cs->c[cs->count - 1];
@@ -519,7 +531,7 @@ static int render_kind(struct figure *f, char **files, int nfiles, struct plot_o
 			struct recread rr;
 			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
 					(o->kind == K_K ? RC_TRUNC : 0);
-			r = recread_open(&rr, &run, cols);
+			r = recread_open_source(&rr, &run, cols, &o->r.src);
 			if (r == 0) {
 				if (o->kind == K_OVERVIEW)
 					r = plot_overview(f, &rr, o);
@@ -566,6 +578,7 @@ int cmd_plot(int argc, char **argv)
 		{ "eps", 0, OPT_FLOAT, &o.r.eps, 0, 1e30 },
 		{ "from", 0, OPT_INT, &o.r.from, 0, 9.2e18 },
 		{ "to", 0, OPT_INT, &o.r.to, 0, 9.2e18 },
+		READ_SOURCE_OPTS(o.r),
 		{ "size", 0, OPT_STRING, &o.size },
 		{ "font", 0, OPT_STRING, &o.font },
 		{ "title", 0, OPT_STRING, &o.title },
@@ -604,6 +617,9 @@ int cmd_plot(int argc, char **argv)
 		usage_error(usage, "--loss goes with plot batch");
 	if (o.r.from > o.r.to)
 		usage_error(usage, "--from is after --to");
+	read_source_check(&o.r.src, usage);
+	if (o.kind == K_LOSS && (o.r.src.layer_given || o.r.src.gate))
+		usage_error(usage, "--layer and --gate choose itemized gradients; loss shows /train");
 	o.fmt = fmt;
 	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
 		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
@@ -625,6 +641,16 @@ int cmd_plot(int argc, char **argv)
 	}
 
 	return plot_make(&o, files, nfiles) < 0 ? 1 : 0;
+}
+
+/* Adds " (layer 1, gate f)" to a default title when --layer or --gate
+ * chose what is shown. */
+static void source_title(char *title, size_t len, const struct rec_source *src)
+{
+	char source[96];
+	rec_source_name(source, sizeof(source), src);
+	if (source[0])
+		snprintf(title + strlen(title), len - strlen(title), " (%s)", source);
 }
 
 int plot_make(struct plot_opts *o, char **files, int nfiles)
@@ -649,6 +675,7 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 		if ((o->kind == K_BATCH || o->kind == K_HEATMAP) && o->batch >= 0)
 			snprintf(title + strlen(title), sizeof(title) - strlen(title), " %lld",
 				 (long long)o->batch);
+		source_title(title, sizeof(title), &o->r.src);
 		t = title;
 	}
 	struct figure f;

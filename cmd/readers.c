@@ -18,6 +18,7 @@ void read_opts_init(struct read_opts *o)
 	o->to = INT64_MAX;
 	o->eps = 0.1;
 	o->loss_share = 1.0;
+	o->src = (struct rec_source){ 0 };
 }
 
 void read_opts_check(struct read_opts *o, const char *usage)
@@ -27,6 +28,13 @@ void read_opts_check(struct read_opts *o, const char *usage)
 	if (o->from > o->to)
 		usage_error(usage, "--from %lld is after --to %lld", (long long)o->from,
 			    (long long)o->to);
+	read_source_check(&o->src, usage);
+}
+
+void read_source_check(const struct rec_source *src, const char *usage)
+{
+	if (src->gate && !src->gate[0])
+		usage_error(usage, "--gate: expected a gate name (i, f, g, o for lstm; r, z, n for gru)");
 }
 
 int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o)
@@ -58,7 +66,7 @@ void check_inputs(char *const *files, int nfiles, const char *usage)
 	}
 }
 
-int precheck_runs(char *const *files, int nfiles, unsigned cols)
+int precheck_runs(char *const *files, int nfiles, unsigned cols, const struct rec_source *src)
 {
 	for (int i = 0; i < nfiles; i++) {
 		struct run run;
@@ -67,7 +75,7 @@ int precheck_runs(char *const *files, int nfiles, unsigned cols)
 			continue;
 		if (run_open(&run, files[i]) < 0)
 			return -1;
-		int rc = cols ? recread_open(&rr, &run, cols) : 0;
+		int rc = cols ? recread_open_source(&rr, &run, cols, src) : 0;
 		if (cols && rc == 0)
 			recread_close(&rr);
 		run_close(&run);

@@ -7,6 +7,7 @@
 #define RNNBOW_READERS_H
 
 #include "opts.h"
+#include "../formats/recread.h"
 #include "../formats/table.h"
 
 #include <stdint.h>
@@ -17,14 +18,20 @@ struct read_opts {
 	int64_t from, to;     /* window of training batches, inclusive */
 	double eps;
 	double loss_share;
+	struct rec_source src; /* --layer, --gate: which g and E are read */
 };
 
-/* Default: every batch, TSV, eps 0.1, loss share 1. */
+/* Default: every batch, TSV, eps 0.1, loss share 1, layer 0's whole
+ * recurrent matrix. */
 void read_opts_init(struct read_opts *o);
 
 /* Checks the values parsed into o (format name, window, eps); exits 2 with
  * the usage on a bad one. */
 void read_opts_check(struct read_opts *o, const char *usage);
+
+/* Refuses (exit 2) an empty --gate; whether a run has the layer and gate
+ * is checked per file when it is opened (recread_open_source). */
+void read_source_check(const struct rec_source *src, const char *usage);
 
 static inline int in_window(const struct read_opts *o, int64_t batch)
 {
@@ -37,7 +44,13 @@ static inline int in_window(const struct read_opts *o, int64_t batch)
 	{ "from", 0, OPT_INT, &(o).from, 0, 9.2e18 },                       \
 	{ "to", 0, OPT_INT, &(o).to, 0, 9.2e18 },                           \
 	{ "eps", 0, OPT_FLOAT, &(o).eps, 0, 1e30 },                         \
-	{ "loss-share", 0, OPT_FLOAT, &(o).loss_share, 1e-9, 1 }
+	{ "loss-share", 0, OPT_FLOAT, &(o).loss_share, 1e-9, 1 },             \
+	READ_SOURCE_OPTS(o)
+
+/* --layer L and --gate NAME, also taken by plot. */
+#define READ_SOURCE_OPTS(o)                                                 \
+	{ "layer", 0, OPT_INT, &(o).src.layer, 0, 1023, &(o).src.layer_given }, \
+	{ "gate", 0, OPT_STRING, &(o).src.gate }
 
 /* Column names with "run" in front when several runs are read: returns
  * names + 1 or names (names[0] must be "run"). */
@@ -53,12 +66,12 @@ static inline const char *const *with_run(const char *const *names, int nfiles, 
  * file has to come from somewhere. */
 void check_inputs(char *const *files, int nfiles, const char *usage);
 
-/* Opens every file but stdin and its /record columns, so that a bad file
- * is reported before any row is printed. Returns 0 or -1 (message). */
-int precheck_runs(char *const *files, int nfiles, unsigned cols);
+/* Opens every file but stdin and its /record columns of the layer and
+ * gate of src, so that a bad file (or a layer or gate a run does not
+ * have) is reported before any row is printed. Returns 0 or -1 (message). */
+int precheck_runs(char *const *files, int nfiles, unsigned cols, const struct rec_source *src);
 
 struct decay;
-struct recread;
 /* Streams the records of rr in o's window into a new decay accumulator.
  * Returns 0, or -1 after a message (d is then freed). Needs RC_ITEMIZED. */
 int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o);

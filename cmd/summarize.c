@@ -26,6 +26,9 @@ static const char usage[] =
 	"  --to B           only records of training batch B or earlier\n"
 	"  --eps X          tolerated relative error for k_exact, k_bound (default 0.1)\n"
 	"  --loss-share X   share of losses k_bound must cover (default 1)\n"
+	"  --layer L        g and E of layer L (0-based, default 0)\n"
+	"  --gate NAME      g and E of one gate's block of the recurrent matrix\n"
+	"                   (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
 	"  --train          one row per training batch instead: batch loss grad_norm\n"
 	"  --format F       tsv (default), csv or json (one object per line)\n"
 	"  -h, --help       show this help\n";
@@ -35,6 +38,9 @@ static const char *const summary_cols[] = {
 	"loss", "accuracy", "k_exact", "k_bound",
 };
 static const char *const train_cols[] = { "run", "batch", "loss", "grad_norm" };
+
+/* What a summary row needs of /record. */
+#define RECORD_COLS (RC_POSITION | RC_TARGET | RC_PREDICTED | RC_LOSS | RC_ITEMIZED | RC_TRUNC)
 
 struct row {
 	int run;
@@ -126,8 +132,7 @@ static int summarize_run(struct table *t, int run_index, char *const *files, int
 	int rc = -1;
 	if (run_open(&run, files[run_index]) < 0)
 		return -1;
-	if (recread_open(&rr, &run, RC_POSITION | RC_TARGET | RC_PREDICTED | RC_LOSS |
-					    RC_ITEMIZED | RC_TRUNC) < 0)
+	if (recread_open_source(&rr, &run, RECORD_COLS, &o->src) < 0)
 		goto out_run;
 	int *counts = malloc((size_t)rr.n * sizeof(int));
 	if (!counts) {
@@ -222,7 +227,7 @@ int cmd_summarize(int argc, char **argv)
 	if (top_n && !(tp.h = malloc((size_t)top_n * sizeof(struct row))))
 		return error("out of memory for --top %lld", (long long)top_n), 1;
 
-	if (precheck_runs(files, nfiles, train ? 0 : RC_ITEMIZED | RC_TRUNC) < 0) {
+	if (precheck_runs(files, nfiles, train ? 0 : RECORD_COLS, &o.src) < 0) {
 		free(tp.h);
 		return 1;
 	}

@@ -26,9 +26,11 @@ static const struct {
 	{ RC_TRUNC, "record/truncation_error", 1, 1, 0 },
 };
 
-/* Reads rows [row0, row0 + count) of a dataset whose rows hold `per_row`
- * elements, as mtype, into buf. */
-static int read_rows(hid_t d, int64_t row0, int64_t count, hid_t mtype, void *buf)
+/* Reads rows [row0, row0 + count) of a dataset, as mtype, into buf. With
+ * slice >= 0, only index `slice` of the second dimension (one gate of
+ * itemized_gates): buf then holds (count, remaining dims), as if that
+ * dimension were not there. */
+static int read_rows(hid_t d, int64_t row0, int64_t count, int slice, hid_t mtype, void *buf)
 {
 	hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = { 0 };
 	hid_t fs = H5Dget_space(d), ms = H5I_INVALID_HID;
@@ -36,10 +38,14 @@ static int read_rows(hid_t d, int64_t row0, int64_t count, hid_t mtype, void *bu
 	if (fs < 0)
 		return -1;
 	rank = H5Sget_simple_extent_dims(fs, dims, NULL);
-	if (rank < 1)
+	if (rank < 1 || (slice >= 0 && (rank < 2 || (hsize_t)slice >= dims[1])))
 		goto out;
 	start[0] = (hsize_t)row0;
 	dims[0] = (hsize_t)count;
+	if (slice >= 0) {
+		start[1] = (hsize_t)slice;
+		dims[1] = 1;
+	}
 	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, dims, NULL) < 0 ||
 	    (ms = H5Screate_simple(rank, dims, NULL)) < 0)
 		goto out;
@@ -81,6 +87,24 @@ static hid_t open_checked(const struct run *run, const char *path, int rank,
 	return d;
 }
 
+/* The architecture attributes of /model. Files from before gated cells
+ * and stacked layers may lack `gates` and `gate_names` (and `cell`,
+ * `layers` are optional to readers): absent means one vanilla layer. */
+static int read_arch(struct recread *rr, hid_t g, const char *path)
+{
+	int64_t layers = 1, G = 1;
+	snprintf(rr->cell, sizeof(rr->cell), "rnn");
+	h5_attr_get_str(g, "cell", rr->cell, sizeof(rr->cell));
+	h5_attr_get_str(g, "gate_names", rr->gate_names, sizeof(rr->gate_names));
+	h5_attr_get_i64(g, "layers", &layers);
+	h5_attr_get_i64(g, "gates", &G);
+	if (layers < 1 || layers > 1 << 10 || G < 1 || G > 16)
+		return error("%s: /model layers or gates are out of range", path);
+	rr->layers = (int)layers;
+	rr->G = (int)G;
+	return 0;
+}
+
 static int read_model(struct recread *rr, const struct run *run)
 {
 	int64_t n = 0, H = 0, V = 0;
@@ -90,7 +114,10 @@ static int read_model(struct recread *rr, const struct run *run)
 		return error("%s: not a complete run: no /model", run->path);
 	int bad = h5_attr_get_i64(g, "seq_len", &n) | h5_attr_get_i64(g, "hidden_size", &H) |
 		  h5_attr_get_i64(g, "vocab_size", &V);
+	int arch = bad ? 0 : read_arch(rr, g, run->path);
 	H5Gclose(g);
+	if (arch < 0)
+		return -1;
 	if (bad || n < 1 || n > 1 << 16 || H < 1 || H > 1 << 20 || V < 1 || V > 256)
 		return error("%s: /model attributes are missing or out of range", run->path);
 	rr->n = (int)n;
@@ -99,29 +126,126 @@ static int read_model(struct recread *rr, const struct run *run)
 	d = open_checked(run, "model/vocab", 1, NULL, V);
 	if (d < 0)
 		return -1;
-	int rc = read_rows(d, 0, V, H5T_NATIVE_UINT8, rr->vocab);
+	int rc = read_rows(d, 0, V, -1, H5T_NATIVE_UINT8, rr->vocab);
 	H5Dclose(d);
 	return rc < 0 ? error("%s: cannot read /model/vocab", run->path) : 0;
 }
 
+/* Index of gate `want` in the comma-separated `names`, or -1; *count
+ * gets the number of names. */
+static int gate_index(const char *names, const char *want, int *count)
+{
+	int found = -1, i = 0;
+	size_t len = strlen(want);
+	for (const char *p = names; *p; i++) {
+		size_t w = strcspn(p, ",");
+		if (w == len && !strncmp(p, want, len) && found < 0)
+			found = i;
+		p += w + (p[w] == ',');
+	}
+	*count = i;
+	return found;
+}
+
+/* "i, f, g, o" from "i,f,g,o", for messages. */
+static void list_names(char *buf, size_t len, const char *names)
+{
+	size_t k = 0;
+	for (const char *p = names; *p && k + 3 < len; p++) {
+		buf[k++] = *p;
+		if (*p == ',')
+			buf[k++] = ' ';
+	}
+	buf[k] = '\0';
+}
+
+/* Resolves src against the run's /model: a layer it has, a gate of its
+ * cell. The messages say what the run has, so the fix is one look away. */
+static int pick_source(struct recread *rr, const struct rec_source *src, const char *path)
+{
+	char list[128];
+	rr->layer = 0;
+	rr->gate = -1;
+	if (!src)
+		return 0;
+	if (src->layer < 0 || src->layer >= rr->layers)
+		return rr->layers == 1 ?
+		       error("%s: no layer %lld (the run has one layer, 0)", path,
+			     (long long)src->layer) :
+		       error("%s: no layer %lld (the run has layers 0 to %d)", path,
+			     (long long)src->layer, rr->layers - 1);
+	rr->layer = (int)src->layer;
+	if (!src->gate)
+		return 0;
+	int count, q = gate_index(rr->gate_names, src->gate, &count);
+	if (count == 0)
+		return error("%s: no gate '%s' (cell %s has no gates)", path, src->gate, rr->cell);
+	if (count != rr->G)
+		return error("%s: /model gate_names \"%s\" does not match gates = %d", path,
+			     rr->gate_names, rr->G);
+	if (q < 0) {
+		list_names(list, sizeof(list), rr->gate_names);
+		return error("%s: no gate '%s' (cell %s has %s)", path, src->gate, rr->cell, list);
+	}
+	rr->gate = q;
+	return 0;
+}
+
+/* Dataset of column i for the chosen source: g and E carry the gate and
+ * layer suffixes of docs/FORMAT.md (itemized_gates_l1). */
+static void column_path(struct recread *rr, int i)
+{
+	char *p = rr->path[i];
+	int per_source = record_cols[i].col & (RC_ITEMIZED | RC_TRUNC);
+	snprintf(p, RECREAD_PATH, "%s", record_cols[i].path);
+	if (per_source && rr->gate >= 0)
+		snprintf(p + strlen(p), RECREAD_PATH - strlen(p), "_gates");
+	if (per_source && rr->layer > 0)
+		snprintf(p + strlen(p), RECREAD_PATH - strlen(p), "_l%d", rr->layer);
+}
+
+/* The gate's index in the second dimension of column i, or -1. */
+static int column_slice(const struct recread *rr, int i)
+{
+	return record_cols[i].col & (RC_ITEMIZED | RC_TRUNC) ? rr->gate : -1;
+}
+
+/* Opens column i, checking its shape: (R), (R, n), (R, n, n), or with a
+ * gate (R, G, n), (R, G, n, n). */
+static hid_t open_column(struct recread *rr, int i)
+{
+	hsize_t tail[3];
+	int k = 0;
+	if (column_slice(rr, i) >= 0)
+		tail[k++] = (hsize_t)rr->G;
+	for (int j = 0; j < record_cols[i].tail; j++)
+		tail[k++] = (hsize_t)rr->n;
+	column_path(rr, i);
+	return open_checked(rr->run, rr->path[i], 1 + k, tail, rr->rows);
+}
+
 int recread_open(struct recread *rr, const struct run *run, unsigned cols)
+{
+	return recread_open_source(rr, run, cols, NULL);
+}
+
+int recread_open_source(struct recread *rr, const struct run *run, unsigned cols,
+			const struct rec_source *src)
 {
 	memset(rr, 0, sizeof(*rr));
 	for (int i = 0; i < 7; i++)
 		rr->dset[i] = H5I_INVALID_HID;
 	rr->run = run;
 	rr->cols = cols | RC_BATCH;
-	if (read_model(rr, run) < 0)
+	if (read_model(rr, run) < 0 || pick_source(rr, src, run->path) < 0)
 		return -1;
 	rr->rows = run_rows(run, "record");
 
-	const hsize_t nn[2] = { (hsize_t)rr->n, (hsize_t)rr->n };
 	size_t row_bytes = 16;
 	for (int i = 0; i < 7; i++) {
 		if (!(rr->cols & record_cols[i].col))
 			continue;
-		rr->dset[i] = open_checked(run, record_cols[i].path, 1 + record_cols[i].tail, nn,
-					   rr->rows);
+		rr->dset[i] = open_column(rr, i);
 		if (rr->dset[i] < 0) {
 			recread_close(rr);
 			return -1;
@@ -146,6 +270,17 @@ int recread_open(struct recread *rr, const struct run *run, unsigned cols)
 	return 0;
 }
 
+void rec_source_name(char *buf, size_t len, const struct rec_source *src)
+{
+	int layer = src && (src->layer_given || src->layer > 0), gate = src && src->gate;
+	buf[0] = '\0';
+	if (layer)
+		snprintf(buf, len, "layer %lld", (long long)src->layer);
+	if (gate)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%sgate %s", layer ? ", " : "",
+			 src->gate);
+}
+
 static void *column_buffer(struct recread *rr, int i)
 {
 	void *bufs[7] = { rr->batch, rr->position, rr->target, rr->predicted,
@@ -164,9 +299,10 @@ static int read_block(struct recread *rr, int64_t row0, int64_t count)
 {
 	for (int i = 0; i < 7; i++)
 		if (rr->dset[i] >= 0 &&
-		    read_rows(rr->dset[i], row0, count, column_type(i), column_buffer(rr, i)) < 0)
+		    read_rows(rr->dset[i], row0, count, column_slice(rr, i), column_type(i),
+			      column_buffer(rr, i)) < 0)
 			return error("%s: cannot read /%s rows %lld..%lld: %s", rr->run->path,
-				     record_cols[i].path, (long long)row0,
+				     rr->path[i], (long long)row0,
 				     (long long)(row0 + count - 1), h5_reason());
 	return 0;
 }
@@ -191,7 +327,7 @@ int recread_find(struct recread *rr, int64_t batch)
 		int64_t count = rr->rows - row0;
 		if (count > (int64_t)rr->cap)
 			count = (int64_t)rr->cap;
-		if (read_rows(rr->dset[0], row0, count, H5T_NATIVE_INT64, rr->batch) < 0)
+		if (read_rows(rr->dset[0], row0, count, -1, H5T_NATIVE_INT64, rr->batch) < 0)
 			return error("%s: cannot read /record/batch", rr->run->path);
 		for (int64_t i = 0; i < count; i++)
 			if (rr->batch[i] == batch)
@@ -249,9 +385,9 @@ int64_t trainread_next(struct trainread *tr)
 		return 0;
 	if (count > (int64_t)tr->cap)
 		count = (int64_t)tr->cap;
-	if (read_rows(tr->dset[0], tr->next, count, H5T_NATIVE_INT64, tr->batch) < 0 ||
-	    read_rows(tr->dset[1], tr->next, count, H5T_NATIVE_FLOAT, tr->loss) < 0 ||
-	    read_rows(tr->dset[2], tr->next, count, H5T_NATIVE_FLOAT, tr->grad_norm) < 0)
+	if (read_rows(tr->dset[0], tr->next, count, -1, H5T_NATIVE_INT64, tr->batch) < 0 ||
+	    read_rows(tr->dset[1], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->loss) < 0 ||
+	    read_rows(tr->dset[2], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->grad_norm) < 0)
 		return error("%s: cannot read /train: %s", tr->run->path, h5_reason());
 	tr->next += count;
 	return count;

@@ -3,6 +3,11 @@
  * memory stays flat whatever the number of records. Only the columns asked
  * for are read; every dataset's shape is checked against /model first, so
  * a damaged or foreign file is refused with a message, never misread.
+ *
+ * The itemized gradients and truncation errors read can be those of any
+ * layer, and of one gate's block of the recurrent matrix (docs/FORMAT.md,
+ * "Gated cells and stacked layers"): a gate is read as a hyperslab of
+ * itemized_gates, so the block arrays have the same shape either way.
  */
 #ifndef RNNBOW_RECREAD_H
 #define RNNBOW_RECREAD_H
@@ -19,9 +24,23 @@ enum recread_columns {
 	RC_TRUNC = 1 << 6,
 };
 
+/* Which g and E to read: layer `layer`'s whole recurrent matrix (gate
+ * NULL), or the block of the gate of that name. */
+struct rec_source {
+	int64_t layer;       /* 0-based */
+	const char *gate;    /* a name from /model gate_names, or NULL */
+	int layer_given;     /* the user named the layer: labels say it */
+};
+
+#define RECREAD_PATH 48
+
 struct recread {
 	const struct run *run;
 	int n, H, V;
+	int layers, G;       /* /model layers and gates (1 when absent: vanilla) */
+	int layer, gate;     /* the source read; gate -1: the whole matrix */
+	char cell[16];       /* /model cell ("rnn" when absent) */
+	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */
 	uint8_t vocab[256];
 	int64_t rows;        /* committed records */
 	int64_t next;        /* first row of the next block */
@@ -29,6 +48,7 @@ struct recread {
 	size_t cap;          /* rows per block */
 	unsigned cols;
 	hid_t dset[7];
+	char path[7][RECREAD_PATH]; /* dataset of each column, without '/' */
 	/* the current block, row-major */
 	int64_t *batch;      /* (cap) */
 	int64_t *position;   /* (cap) */
@@ -39,9 +59,19 @@ struct recread {
 	float *trunc;        /* (cap, n) */
 };
 
-/* Opens the columns asked for. Returns 0, or -1 after one message
- * "rnnbow CMD: PATH: why". */
+/* Opens the columns asked for, of layer 0's whole matrix. Returns 0, or
+ * -1 after one message "rnnbow CMD: PATH: why". */
 int recread_open(struct recread *rr, const struct run *run, unsigned cols);
+
+/* The same for the layer and gate of src (NULL: layer 0, whole matrix).
+ * A layer beyond the run's, or a gate its cell does not have, is refused
+ * with a message that says what the run has. */
+int recread_open_source(struct recread *rr, const struct run *run, unsigned cols,
+			const struct rec_source *src);
+
+/* "layer 1, gate f", "layer 1", "gate f" or "" for src, into buf; layer
+ * 0 is named only when given. */
+void rec_source_name(char *buf, size_t len, const struct rec_source *src);
 
 /* Reads the next block into the arrays; returns its row count, 0 at the
  * end, -1 on a read error (message printed). */

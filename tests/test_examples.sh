@@ -19,4 +19,17 @@ check "paper: all 21 figures and 4 tables are there" sh -c \
 check "paper: 30 records of the paper's model" sh -c \
 	"grep -q 'hidden 100, 1 layer' '$T/paper/info.txt' && grep -q 'seq-len 25' '$T/paper/info.txt' &&
 	 grep -q ': 30 records' '$T/paper/info.txt'"
+check "examples/cells/cells.sh runs (BATCHES=1500, HIDDEN=32)" sh -c \
+	"cd '$ROOT' && OUT='$T/cells' BATCHES=1500 RECORD_EVERY=50 HIDDEN=32 RNNBOW='$BIN' sh examples/cells/cells.sh >/dev/null"
+for fmt in png svg pdf; do
+	[ -s "$T/cells/cells_horizon.$fmt" ] || notok "cells: cells_horizon.$fmt missing"
+done
+check "cells: the overlay's legend names each run's cell" sh -c \
+	"grep -q 'rnn tanh, H=32' '$T/cells/cells_horizon.svg' && grep -q 'lstm, H=32' '$T/cells/cells_horizon.svg' &&
+	 grep -q 'gru, H=32' '$T/cells/cells_horizon.svg'"
+check "cells: k of three runs, and of the 4 LSTM and 3 GRU gates" sh -c \
+	"[ \$(wc -l <'$T/cells/overall.tsv') -eq 4 ] && [ \$(awk -F'\t' 'NR > 1 && \$3 ~ /^[0-9]+\$/' '$T/cells/gates.tsv' | wc -l) -eq 7 ]"
+check "cells: info says which cell each run has" sh -c \
+	"grep -q '^model:   lstm (gates i,f,g,o; forget bias 1), hidden 32' '$T/cells/info_lstm.txt' &&
+	 grep -q '^model:   gru (gates r,z,n), hidden 32' '$T/cells/info_gru.txt'"
 finish

@@ -32,27 +32,33 @@ sys.exit(1 if bad or not names else 0)
 PY
 }
 
-# interruptions at pseudo-random moments: a fixed list, so the test is
-# the same every time (the moments in the run still vary with the load)
-kills=0 terms=0 rcs=""
-for d in 0.3 0.7 0.2 0.9 0.5 0.4 0.8 0.6 0.3 0.5; do
-	# shellcheck disable=SC2086
-	(cd "$T/b" && exec "$BIN" record $A -o run.h5 --resume) 2>>"$T/err" &
-	pid=$!
-	sleep "$d"
-	case $((kills + terms)) in
-	3) kill -TERM $pid 2>/dev/null && terms=$((terms + 1)) ;;
-	6) kill -USR1 $pid 2>/dev/null && terms=$((terms + 1)) ;;
-	*) kill -KILL $pid 2>/dev/null && kills=$((kills + 1)) ;;
-	esac
-	wait $pid
-	rcs="$rcs $?"
-done
-echo "# exit statuses:$rcs"
+# interrupt DIR ARGS...: runs `record ARGS --resume` in DIR, interrupted at
+# pseudo-random moments (a fixed list, so the test is the same every time;
+# the moments in the run still vary with the load), then lets it complete
+# and compares it with the same run done in one go in $T/a.
+interrupt() {
+	dir=$1
+	shift
+	kills=0 terms=0 rcs=""
+	for d in 0.3 0.7 0.2 0.9 0.5 0.4 0.8 0.6 0.3 0.5; do
+		(cd "$dir" && exec "$BIN" record "$@" -o run.h5 --resume) 2>>"$T/err" &
+		pid=$!
+		sleep "$d"
+		case $((kills + terms)) in
+		3) kill -TERM $pid 2>/dev/null && terms=$((terms + 1)) ;;
+		6) kill -USR1 $pid 2>/dev/null && terms=$((terms + 1)) ;;
+		*) kill -KILL $pid 2>/dev/null && kills=$((kills + 1)) ;;
+		esac
+		wait $pid
+		rcs="$rcs $?"
+	done
+	echo "# exit statuses:$rcs"
+	check "$3 $4 $5 $6: after $kills SIGKILLs and $terms SIGTERM/SIGUSR1, --resume completes the run" \
+		sh -c "cd '$dir' && '$BIN' record $* -o run.h5 --resume"
+	check "... with every dataset identical to the run done in one go" same "$T/a/run.h5" "$dir/run.h5"
+}
 # shellcheck disable=SC2086
-check "after $kills SIGKILLs and $terms SIGTERM/SIGUSR1, --resume completes the run" sh -c \
-	"cd '$T/b' && '$BIN' record $A -o run.h5 --resume"
-check "... with every dataset identical to the run done in one go" same "$T/a/run.h5" "$T/b/run.h5"
+interrupt "$T/b" $A
 check "a complete run leaves no checkpoint" [ ! -e "$T/b/run.h5.ckpt" ]
 check "SIGTERM and SIGUSR1 exit 75 (no other status but 137, 75, 0)" sh -c \
 	"echo '$rcs' | tr ' ' '\n' | grep -v '^$' | grep -qv '^\(137\|75\|0\)$' && exit 1 || exit 0"
@@ -76,6 +82,22 @@ printf 'x' | dd of="$T/c/run.h5.ckpt" bs=1 seek=100 conv=notrunc 2>/dev/null
 # shellcheck disable=SC2086
 (cd "$T/c" && "$BIN" record $A -o run.h5 --resume) 2>"$T/dmg.err"
 check "a damaged checkpoint is refused, saying so" sh -c "grep -q 'damaged checkpoint' '$T/dmg.err'"
+# a 2-layer LSTM: cell states and every layer's state go through checkpoints
+G="$T/c.txt --quiet --cell lstm --layers 2 --hidden 16 --seq-len 12 --batches 150000 --record-every 5 --save-hidden --checkpoint-every 300"
+mkdir "$T/g"
+rm -f "$T/a/run.h5"
+# shellcheck disable=SC2086
+(cd "$T/a" && "$BIN" record $G -o run.h5)
+# shellcheck disable=SC2086
+interrupt "$T/g" $G
+mkdir "$T/h"
+# shellcheck disable=SC2086
+(cd "$T/h" && "$BIN" record $G -o run.h5 &
+	pid=$!; sleep 0.3; kill -TERM $pid; wait $pid) 2>/dev/null
+# shellcheck disable=SC2086
+(cd "$T/h" && "$BIN" record $G --cell gru -o run.h5 --resume) 2>"$T/cell.err"
+check "resuming with another --cell is refused, saying so" sh -c \
+	"grep -q -- '--cell (0 rnn, 1 lstm, 2 gru): the run has 1, this command says 2' '$T/cell.err'"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish

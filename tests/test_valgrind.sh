@@ -24,6 +24,15 @@ vg() { # vg WHAT ARGS...: the command passes valgrind
 }
 vg "record" record "$T/c.txt" -o "$T/run.h5" --quiet --hidden 16 --seq-len 8 --batches 200 \
 	--record-every 9 --save-params --save-hidden --checkpoint-every 50
+for cg in lstm:f gru:z; do
+	cell=${cg%:*} gate=${cg#*:}
+	vg "record --cell $cell --layers 2, resumed" record "$T/c.txt" -o "$T/$cell.h5" --quiet \
+		--cell $cell --layers 2 --hidden 8 --seq-len 6 --batches 60 --record-every 7 \
+		--save-params --save-hidden --resume
+	vg "info of a 2-layer $cell" info "$T/$cell.h5"
+	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
+	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
+done
 vg "summarize" summarize --top 5 "$T/run.h5"
 vg "horizon" horizon "$T/run.h5"
 vg "horizon --per-batch" horizon --per-batch "$T/run.h5"
