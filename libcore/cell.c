@@ -31,36 +31,44 @@ HOT_LOOPS static void rnn_forward_step(int H, enum act_kind act, float *h, float
 	}
 }
 
-HOT_LOOPS static void lstm_forward_step(int H, float *h, float *c, float *tc, float *gate,
-					const float *rec, const float *cprev)
+/* The gate blocks are passed apart, restrict-qualified: as offsets into one
+ * row (gate[H + i]) GCC cannot prove them independent of the stores and
+ * does not vectorise the loop at all. */
+HOT_LOOPS static void lstm_forward_step(int H, float *restrict h, float *restrict c,
+					float *restrict tc, float *restrict gi, float *restrict gf,
+					float *restrict gg, float *restrict go,
+					const float *restrict rec, const float *restrict cprev)
 {
+	const float *ri = rec, *rf = rec + H, *rg = rec + 2 * H, *ro = rec + 3 * H;
 	for (int i = 0; i < H; i++) {
-		float ig = fast_sigmoidf(gate[i] + rec[i]);
-		float fg = fast_sigmoidf(gate[H + i] + rec[H + i]);
-		float gg = fast_tanhf(gate[2 * H + i] + rec[2 * H + i]);
-		float og = fast_sigmoidf(gate[3 * H + i] + rec[3 * H + i]);
-		c[i] = fg * cprev[i] + ig * gg;
+		float ig = fast_sigmoidf(gi[i] + ri[i]);
+		float fg = fast_sigmoidf(gf[i] + rf[i]);
+		float cg = fast_tanhf(gg[i] + rg[i]);
+		float og = fast_sigmoidf(go[i] + ro[i]);
+		c[i] = fg * cprev[i] + ig * cg;
 		tc[i] = fast_tanhf(c[i]);
 		h[i] = og * tc[i];
-		gate[i] = ig;
-		gate[H + i] = fg;
-		gate[2 * H + i] = gg;
-		gate[3 * H + i] = og;
+		gi[i] = ig;
+		gf[i] = fg;
+		gg[i] = cg;
+		go[i] = og;
 	}
 }
 
-HOT_LOOPS static void gru_forward_step(int H, float *h, float *hn, float *gate, const float *rec,
-				       const float *hprev)
+HOT_LOOPS static void gru_forward_step(int H, float *restrict h, float *restrict hn,
+				       float *restrict gr, float *restrict gz, float *restrict gn,
+				       const float *restrict rec, const float *restrict hprev)
 {
+	const float *rr = rec, *rz = rec + H, *rn = rec + 2 * H;
 	for (int i = 0; i < H; i++) {
-		float rg = fast_sigmoidf(gate[i] + rec[i]);
-		float zg = fast_sigmoidf(gate[H + i] + rec[H + i]);
-		float ng = fast_tanhf(gate[2 * H + i] + rg * rec[2 * H + i]);
-		h[i] = (1.0f - zg) * ng + zg * hprev[i];
-		hn[i] = rec[2 * H + i];
-		gate[i] = rg;
-		gate[H + i] = zg;
-		gate[2 * H + i] = ng;
+		float r = fast_sigmoidf(gr[i] + rr[i]);
+		float z = fast_sigmoidf(gz[i] + rz[i]);
+		float n = fast_tanhf(gn[i] + r * rn[i]);
+		h[i] = (1.0f - z) * n + z * hprev[i];
+		hn[i] = rn[i];
+		gr[i] = r;
+		gz[i] = z;
+		gn[i] = n;
 	}
 }
 
@@ -72,10 +80,11 @@ void cell_forward_step(const struct model *m, struct layer_cache *lc, int t, flo
 	switch (m->cell) {
 	case CELL_LSTM:
 		lstm_forward_step(H, h, lc->cs + (size_t)(t + 1) * H, lc->aux + (size_t)t * H, gate,
-				  rec, lc->cs + (size_t)t * H);
+				  gate + H, gate + 2 * H, gate + 3 * H, rec, lc->cs + (size_t)t * H);
 		break;
 	case CELL_GRU:
-		gru_forward_step(H, h, lc->aux + (size_t)t * H, gate, rec, lc->hs + (size_t)t * H);
+		gru_forward_step(H, h, lc->aux + (size_t)t * H, gate, gate + H, gate + 2 * H, rec,
+				 lc->hs + (size_t)t * H);
 		break;
 	default:
 		rnn_forward_step(H, m->act, h, gate, rec);
@@ -88,23 +97,57 @@ HOT_LOOPS static void rnn_backward_rows(int H, int rows, const float *gates, con
 		b->dpre[i] = gates[i] * b->dh[i];
 }
 
+/* One LSTM row: gate values in, dpre out, dc updated in place (dL/dc_j
+ * through step j+1 in, dL/dc_{j-1} out). Blocks apart and restrict, as in
+ * the forward step, or GCC leaves the loop scalar. */
+static inline void lstm_backward_row(int H, const float *restrict ig, const float *restrict fg,
+				     const float *restrict gg, const float *restrict og,
+				     const float *restrict tc, const float *restrict cp,
+				     const float *restrict dh, float *restrict dc,
+				     float *restrict di, float *restrict df, float *restrict dg,
+				     float *restrict dO)
+{
+	for (int i = 0; i < H; i++) {
+		float dct = dc[i] + dh[i] * og[i] * (1.0f - tc[i] * tc[i]);
+		di[i] = dct * gg[i] * ig[i] * (1.0f - ig[i]);
+		df[i] = dct * cp[i] * fg[i] * (1.0f - fg[i]);
+		dg[i] = dct * ig[i] * (1.0f - gg[i] * gg[i]);
+		dO[i] = dh[i] * tc[i] * og[i] * (1.0f - og[i]);
+		dc[i] = dct * fg[i];
+	}
+}
+
 HOT_LOOPS static void lstm_backward_rows(int H, int rows, const float *gates, const float *tcs,
 					 const float *cprev, const struct cell_back *b)
 {
 	const size_t GH = 4 * (size_t)H;
 	for (int r = 0; r < rows; r++) {
-		const float *gt = gates + r * GH, *tc = tcs + (size_t)r * H;
-		const float *cp = cprev + (size_t)r * H, *dh = b->dh + (size_t)r * H;
-		float *dc = b->dc + (size_t)r * H, *dp = b->dpre + r * GH;
-		for (int i = 0; i < H; i++) {
-			float ig = gt[i], fg = gt[H + i], gg = gt[2 * H + i], og = gt[3 * H + i];
-			float dct = dc[i] + dh[i] * og * (1.0f - tc[i] * tc[i]);
-			dp[i] = dct * gg * ig * (1.0f - ig);
-			dp[H + i] = dct * cp[i] * fg * (1.0f - fg);
-			dp[2 * H + i] = dct * ig * (1.0f - gg * gg);
-			dp[3 * H + i] = dh[i] * tc[i] * og * (1.0f - og);
-			dc[i] = dct * fg;
-		}
+		const float *gt = gates + r * GH;
+		float *dp = b->dpre + r * GH;
+		size_t o = (size_t)r * H;
+		lstm_backward_row(H, gt, gt + H, gt + 2 * H, gt + 3 * H, tcs + o, cprev + o,
+				  b->dh + o, b->dc + o, dp, dp + H, dp + 2 * H, dp + 3 * H);
+	}
+}
+
+/* One GRU row: dpre (with the r factor on the n block), dpre_ih and the
+ * direct term z dh. */
+static inline void gru_backward_row(int H, const float *restrict rg, const float *restrict zg,
+				    const float *restrict ng, const float *restrict hn,
+				    const float *restrict hp, const float *restrict dh,
+				    float *restrict dr, float *restrict dz, float *restrict dn,
+				    float *restrict ir, float *restrict iz, float *restrict in,
+				    float *restrict direct)
+{
+	for (int i = 0; i < H; i++) {
+		float n_pre = dh[i] * (1.0f - zg[i]) * (1.0f - ng[i] * ng[i]);
+		float z_pre = dh[i] * (hp[i] - ng[i]) * zg[i] * (1.0f - zg[i]);
+		float r_pre = n_pre * hn[i] * rg[i] * (1.0f - rg[i]);
+		ir[i] = dr[i] = r_pre;
+		iz[i] = dz[i] = z_pre;
+		in[i] = n_pre;
+		dn[i] = n_pre * rg[i];
+		direct[i] = dh[i] * zg[i];
 	}
 }
 
@@ -113,21 +156,11 @@ HOT_LOOPS static void gru_backward_rows(int H, int rows, const float *gates, con
 {
 	const size_t GH = 3 * (size_t)H;
 	for (int r = 0; r < rows; r++) {
-		const float *gt = gates + r * GH, *hn = hns + (size_t)r * H;
-		const float *hp = hprev + (size_t)r * H, *dh = b->dh + (size_t)r * H;
+		const float *gt = gates + r * GH;
 		float *dp = b->dpre + r * GH, *di = b->dpre_ih + r * GH;
-		float *direct = b->direct + (size_t)r * H;
-		for (int i = 0; i < H; i++) {
-			float rg = gt[i], zg = gt[H + i], ng = gt[2 * H + i];
-			float dn = dh[i] * (1.0f - zg) * (1.0f - ng * ng);
-			float dz = dh[i] * (hp[i] - ng) * zg * (1.0f - zg);
-			float dr = dn * hn[i] * rg * (1.0f - rg);
-			di[i] = dp[i] = dr;
-			di[H + i] = dp[H + i] = dz;
-			di[2 * H + i] = dn;
-			dp[2 * H + i] = dn * rg;
-			direct[i] = dh[i] * zg;
-		}
+		size_t o = (size_t)r * H;
+		gru_backward_row(H, gt, gt + H, gt + 2 * H, hns + o, hprev + o, b->dh + o, dp,
+				 dp + H, dp + 2 * H, di, di + H, di + 2 * H, b->direct + o);
 	}
 }
 
