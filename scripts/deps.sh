@@ -5,7 +5,8 @@
 #   scripts/deps.sh run     + hdf5-tools and gnuplot (demo, figures)
 #   scripts/deps.sh test    + python3-h5py, python3-numpy (interop tests),
 #                           poppler-utils (pdfinfo), chromium, chromium-driver
-#                           and python3-selenium (the report's browser test)
+#                           and python3-selenium (the report's browser test),
+#                           python3-torch (runs checked against PyTorch itself)
 #
 # Says what it installs on stderr; exits 1 with a clear message when it
 # cannot (not root, no apt-get).
@@ -32,6 +33,8 @@ if [ "$level" = test ]; then
 	command -v chromium >/dev/null 2>&1 || need="$need chromium"
 	command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"
 	/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || need="$need python3-selenium"
+	# PyTorch's own nn.LSTM/GRU and autograd as the oracle of tests/test_torch.py
+	/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need="$need python3-torch"
 fi
 [ -z "$need" ] && exit 0
 
