@@ -18,7 +18,7 @@ export CORPUS="$T/corpus.txt" RNNBOW="$BIN" RUNS="$T/runs" BATCHES=300000 HIDDEN
 	RECORD_EVERY=50 CHECKPOINT_EVERY=1000
 mkdir ref
 for seed in 1 2; do # the same runs, uninterrupted
-	"$BIN" record "$CORPUS" -o "ref/tanh-seed$seed.h5" --quiet --activation tanh --seed $seed \
+	"$BIN" record "$CORPUS" -o "ref/rnn-seed$seed.h5" --quiet --cell rnn --seed $seed \
 		--hidden $HIDDEN --batches $BATCHES --record-every $RECORD_EVERY
 done
 ids=$(sh "$ROOT/examples/slurm/submit.sh" --array=0-1)
@@ -42,8 +42,8 @@ check "both tasks stopped on USR1 with a checkpoint" sh -c \
 check "both were requeued and resumed where they stopped" sh -c \
 	"[ \$(cat logs/rnnbow-sweep-* | grep -c 'resuming .* at batch [1-9]') -eq 2 ]"
 for seed in 1 2; do
-	check "the resumed run tanh-seed$seed equals the uninterrupted one" $PY - \
-		"ref/tanh-seed$seed.h5" "runs/tanh-seed$seed.h5" <<'PY'
+	check "the resumed run rnn-seed$seed equals the uninterrupted one" $PY - \
+		"ref/rnn-seed$seed.h5" "runs/rnn-seed$seed.h5" <<'PY'
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 names = []
