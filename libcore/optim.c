@@ -32,17 +32,25 @@ void optim_free(struct optim *o)
 	o->mem = o->mem2 = NULL;
 }
 
-HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *restrict grads)
+/* g clipped to [-lim, lim]; lim = INFINITY for no clipping */
+static inline float clipped(float g, float lim)
+{
+	g = g > lim ? lim : g;
+	return g < -lim ? -lim : g;
+}
+
+HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *restrict grads,
+			  float clip)
 {
 	const size_t n = o->n;
-	const float lr = o->lr;
+	const float lr = o->lr, lim = clip > 0.0f ? clip : INFINITY;
 	float *restrict mem = o->mem, *restrict mem2 = o->mem2;
 
 	o->step++;
 	switch (o->kind) {
 	case OPT_SGD:
 		for (size_t i = 0; i < n; i++)
-			params[i] -= lr * grads[i];
+			params[i] -= lr * clipped(grads[i], lim);
 		break;
 	case OPT_ADAM: {
 		const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
@@ -50,7 +58,7 @@ HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *
 		const float c2 = (float)sqrt(1.0 - pow(b2, (double)o->step));
 		const float step = lr / c1;
 		for (size_t i = 0; i < n; i++) {
-			float g = grads[i];
+			float g = clipped(grads[i], lim);
 			mem[i] = b1 * mem[i] + (1.0f - b1) * g;
 			mem2[i] = b2 * mem2[i] + (1.0f - b2) * g * g;
 			params[i] -= step * mem[i] / (sqrtf(mem2[i]) / c2 + eps);
@@ -59,7 +67,7 @@ HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *
 	}
 	default:
 		for (size_t i = 0; i < n; i++) {
-			float g = grads[i];
+			float g = clipped(grads[i], lim);
 			mem[i] += g * g;
 			params[i] -= lr * g / sqrtf(mem[i] + 1e-8f);
 		}
@@ -101,18 +109,4 @@ double grad_norm(const float *grads, size_t n)
 {
 	/* float products summed in double, vectorised by OpenBLAS */
 	return sqrt(cblas_dsdot((blasint)n, grads, 1, grads, 1));
-}
-
-HOT_LOOPS double grad_norm_clip(float *grads, size_t n, float clip)
-{
-	/* two passes beat one here: a loop mixing float and double does not
-	 * vectorise, dsdot and this plain clip loop do */
-	double norm = grad_norm(grads, n);
-	if (clip > 0.0f)
-		for (size_t i = 0; i < n; i++) { /* comparisons let NaN through */
-			float g = grads[i];
-			g = g > clip ? clip : g;
-			grads[i] = g < -clip ? -clip : g;
-		}
-	return norm;
 }

@@ -166,11 +166,11 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;
 	st->loss = (float)(L / n);
-	st->grad_norm = (float)grad_norm_clip(tr->grads, tr->m.nparams, tr->cfg.clip);
+	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams); /* before clipping */
 	/* a NaN or Inf anywhere in the gradient shows in its norm */
 	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);
 	if (!st->nonfinite) {
-		optim_step(&tr->opt, tr->m.params, tr->grads);
+		optim_step(&tr->opt, tr->m.params, tr->grads, tr->cfg.clip);
 		carry_state(tr);
 	} else {
 		reset_state(tr);
