@@ -304,7 +304,7 @@ int cmd_record(int argc, char **argv)
 		{ "activation", 0, OPT_STRING, &o.activation },
 		{ "forget-bias", 0, OPT_FLOAT, &o.forget_bias, -1e6, 1e6, &o.forget_bias_seen },
 		{ "hidden", 0, OPT_INT, &o.hidden, 1, 8192 },
-		{ "layers", 0, OPT_INT, &o.layers, 1, 64 },
+		{ "layers", 0, OPT_INT, &o.layers, 1, MAX_LAYERS },
 		{ "seq-len", 0, OPT_INT, &o.seq_len, 1, 4096 },
 		{ "init-scale", 0, OPT_FLOAT, &o.init_scale, 0, 1e6 },
 		{ "batches", 0, OPT_INT, &o.batches, 1, 1e15 },
