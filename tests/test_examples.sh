@@ -23,7 +23,10 @@ check "examples/cells/cells.sh runs (BATCHES=1500, HIDDEN=32)" sh -c \
 	"cd '$ROOT' && OUT='$T/cells' BATCHES=1500 RECORD_EVERY=50 HIDDEN=32 RNNBOW='$BIN' sh examples/cells/cells.sh >/dev/null"
 for fmt in png svg pdf; do
 	[ -s "$T/cells/cells_horizon.$fmt" ] || notok "cells: cells_horizon.$fmt missing"
+	[ -s "$T/cells/lstm_gates.$fmt" ] || notok "cells: lstm_gates.$fmt missing"
 done
+check "cells: the LSTM's gates overlaid, one legend entry per gate" sh -c \
+	"for g in i f g o; do grep -q \"gate \$g\" '$T/cells/lstm_gates.svg' || exit 1; done"
 check "cells: the overlay's legend names each run's cell" sh -c \
 	"grep -q 'rnn tanh, H=32' '$T/cells/cells_horizon.svg' && grep -q 'lstm, H=32' '$T/cells/cells_horizon.svg' &&
 	 grep -q 'gru, H=32' '$T/cells/cells_horizon.svg'"
