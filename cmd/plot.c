@@ -44,7 +44,8 @@ static const char usage[] =
 	"  --from B, --to B      horizon, k: only records of batches in [B, B]\n"
 	"  --layer L             g and E of layer L (0-based, default 0)\n"
 	"  --gate NAME           g and E of one gate's block of the recurrent matrix\n"
-	"                        (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
+	"                        (lstm: i f g o; gru: r z n; default: the whole matrix);\n"
+	"                        horizon: --gate all draws one curve per gate\n"
 	"  --size W,H            pixels (default 1200,600; batch 1200,650, with --loss\n"
 	"                        1200,800; heatmap 1200,900; PDF at 96 per inch)\n"
 	"  --font F              font name and size (default \"DejaVu Sans,10\")\n"
@@ -412,6 +413,30 @@ static int curve_from_run(struct curves *cs, struct run *run, const struct plot_
 	return rc;
 }
 
+/* --gate all: one curve per gate of the run's cell, in PyTorch's order. */
+static int gate_curves(struct curves *cs, struct run *run, const struct plot_opts *o)
+{
+	struct recread rr;
+	struct plot_opts each = *o;
+	char names[sizeof(rr.gate_names)], cell[sizeof(rr.cell)];
+	each.r.src.gate = NULL; /* the whole matrix, to learn the gate names */
+	if (recread_open_source(&rr, run, RC_ITEMIZED, &each.r.src) < 0)
+		return -1;
+	int G = rr.G;
+	memcpy(names, rr.gate_names, sizeof(names));
+	memcpy(cell, rr.cell, sizeof(cell));
+	recread_close(&rr);
+	if (G < 2)
+		return error("%s: --gate all: cell %s has no gates", run->path, cell);
+	char *save = NULL;
+	for (char *g = strtok_r(names, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		each.r.src.gate = g;
+		if (curve_from_run(cs, run, &each) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Parses `rnnbow horizon` TSV: columns lag median p10 p90, and run when
  * several runs are in it. */
 static int curves_from_tsv(struct curves *cs, char *text)
@@ -524,7 +549,7 @@ static int render_kind(struct figure *f, char **files, int nfiles, struct plot_o
 		}
 		int r = 0;
 		if (o->kind == K_HORIZON) {
-			r = curve_from_run(&cs, &run, o);
+			r = gate_all(&o->r.src) ? gate_curves(&cs, &run, o) : curve_from_run(&cs, &run, o);
 		} else if (o->kind == K_LOSS) {
 			r = plot_loss(f, &run, o);
 		} else {
@@ -620,6 +645,8 @@ int cmd_plot(int argc, char **argv)
 	read_source_check(&o.r.src, usage);
 	if (o.kind == K_LOSS && (o.r.src.layer_given || o.r.src.gate))
 		usage_error(usage, "--layer and --gate choose itemized gradients; loss shows /train");
+	if (gate_all(&o.r.src) && o.kind != K_HORIZON)
+		usage_error(usage, "--gate all overlays every gate's decay curve: plot horizon only");
 	o.fmt = fmt;
 	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
 		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
@@ -648,7 +675,13 @@ int cmd_plot(int argc, char **argv)
 static void source_title(char *title, size_t len, const struct rec_source *src)
 {
 	char source[96];
-	rec_source_name(source, sizeof(source), src);
+	struct rec_source each = *src;
+	if (gate_all(src))
+		each.gate = NULL;
+	rec_source_name(source, sizeof(source), &each);
+	if (gate_all(src))
+		snprintf(source + strlen(source), sizeof(source) - strlen(source), "%sgate by gate",
+			 source[0] ? ", " : "");
 	if (source[0])
 		snprintf(title + strlen(title), len - strlen(title), " (%s)", source);
 }

@@ -9,6 +9,7 @@
 #include "../plots/figure.h"
 
 #include <stdint.h>
+#include <string.h>
 
 enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
 
@@ -22,6 +23,12 @@ struct plot_opts {
 	double frame_xmin, frame_xmax, frame_ymax; /* set by an overview */
 	struct read_opts r;
 };
+
+/* --gate all (plot horizon): one curve per gate of each run. */
+static inline int gate_all(const struct rec_source *src)
+{
+	return src->gate && !strcmp(src->gate, "all");
+}
 
 /* Defaults: the options of `rnnbow plot` with none given. */
 void plot_opts_init(struct plot_opts *o);

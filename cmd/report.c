@@ -72,8 +72,8 @@ static void html_byte(FILE *out, uint8_t b)
 static int ours(const char *name)
 {
 	static const char *const fixed[] = { "index.html", "overview.svg", "horizon.svg",
-					     "k.svg", "loss.svg" };
-	for (int i = 0; i < 5; i++)
+					     "horizon-gates.svg", "k.svg", "loss.svg" };
+	for (int i = 0; i < 6; i++)
 		if (!strcmp(name, fixed[i]))
 			return 1;
 	long long b;
@@ -146,6 +146,8 @@ static int figure(enum kind kind, const char *run, const char *dir,
 	char *files[1] = { (char *)run };
 	plot_opts_init(&o);
 	o.kind = kind;
+	if (!strcmp(name, "horizon-gates.svg"))
+		o.r.src.gate = "all";
 	o.fmt = FIG_SVG;
 	o.batch = batch;
 	o.loss = loss;
@@ -223,7 +225,7 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 }
 
 static int index_page(const char *run, const char *dir, const struct top_batch *top, int count,
-		      const struct plot_opts *ov)
+		      const struct plot_opts *ov, int gated)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -266,11 +268,13 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 			     "<td>%.4g</td><td>%d</td></tr>\n", i + 1, (long long)top[i].batch,
 			(long long)top[i].batch, top[i].max_grad, top[i].max_step);
 	fprintf(out, "</table>\n");
-	const char *figs[3][2] = { { "Gradient decay with lag", "horizon.svg" },
+	const char *figs[4][2] = { { "Gradient decay with lag", "horizon.svg" },
+				   { "Gradient decay with lag, gate by gate", "horizon-gates.svg" },
 				   { "Truncation horizon k", "k.svg" },
 				   { "Training loss and gradient norm", "loss.svg" } };
-	for (int i = 0; i < 3; i++)
-		fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" width=\"1200\" "
+	for (int i = 0; i < 4; i++)
+		if (i != 1 || gated)
+			fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" width=\"1200\" "
 			     "height=\"600\"></object>\n", figs[i][0], figs[i][1]);
 	fprintf(out, "<p>Made by rnnbow %s. The figures are SVG with hover text; the tables "
 		     "behind them: rnnbow summarize, rnnbow horizon.</p>\n</body></html>\n",
@@ -352,13 +356,14 @@ int cmd_report(int argc, char **argv)
 	struct plot_opts ov;
 	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, &ov) < 0 ||
 	    figure(K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL) < 0 ||
+	    (rr.G > 1 && figure(K_HORIZON, run, dir, "horizon-gates.svg", -1, -1, NULL) < 0) ||
 	    figure(K_K, run, dir, "k.svg", -1, -1, NULL) < 0 ||
 	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL) < 0)
 		goto out;
 	for (int i = 0; i < count; i++)
 		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
 			goto out;
-	if (index_page(run, dir, top, count, &ov) < 0)
+	if (index_page(run, dir, top, count, &ov, rr.G > 1) < 0)
 		goto out;
 	printf("%s/index.html\n", dir);
 	rc = 0;

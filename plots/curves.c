@@ -6,8 +6,12 @@
 
 #include <math.h>
 
+/* ten colours that stay apart in print: an LSTM and a GRU overlaid gate
+ * by gate are seven curves */
 static const char *const palette[] = { "#08519c", "#a50f15", "#006d2c", "#54278f",
-				       "#d94801", "#252525" };
+				       "#d94801", "#252525", "#3690c0", "#c51b7d",
+				       "#8c6d31", "#66a61e" };
+#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 
 static void title_line(struct figure *f)
 {
@@ -35,7 +39,7 @@ void view_horizon(struct figure *f, const struct decay_curve *c, int ncurves)
 	}
 	fig_printf(f, "plot ");
 	for (int i = 0; i < ncurves; i++) {
-		const char *col = palette[i % 6];
+		const char *col = palette[i % NPALETTE];
 		fig_printf(f, "%s$C%d using 1:3:4 with filledcurves fs transparent solid 0.2 "
 			      "noborder lc rgb \"%s\" notitle, $C%d using 1:2 with linespoints pt 7 "
 			      "ps 0.6 lw 1.5 lc rgb \"%s\" title ", i ? ", " : "", i, col, i, col);

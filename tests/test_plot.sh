@@ -113,4 +113,23 @@ check "gnuplot missing: the message says so, and no figure is left" sh -c \
 echo "old" >"$T/keep.png"
 "$BIN" plot batch --batch 7 "$T/run.h5" -o "$T/keep.png" 2>/dev/null
 check "a failed plot leaves an existing figure as it was" grep -q old "$T/keep.png"
+
+# --gate all: one curve per gate, and the report's gate figure for gated runs
+"$BIN" record "$T/c.txt" -o "$T/lstm.h5" --quiet --cell lstm --hidden 8 --seq-len 10 \
+	--batches 200 --record-every 10
+"$BIN" record "$T/c.txt" -o "$T/gru.h5" --quiet --cell gru --hidden 8 --seq-len 10 \
+	--batches 200 --record-every 10
+check "plot horizon --gate all of an LSTM and a GRU" \
+	"$BIN" plot horizon --gate all "$T/lstm.h5" "$T/gru.h5" -o "$T/gates.svg"
+check "... one legend entry per gate of each run (4 + 3)" sh -c \
+	"[ \$(grep -o 'n=10, gate [a-z])' '$T/gates.svg' | sort -u | wc -l) -eq 7 ] &&
+	 grep -q 'lstm, H=8, n=10, gate f)' '$T/gates.svg' && grep -q 'gru, H=8, n=10, gate z)' '$T/gates.svg'"
+expect_fail 1 "--gate all of a vanilla run" "$BIN" plot horizon --gate all "$T/run.h5" -o "$T/g2.svg"
+expect_fail 2 "--gate all with plot k" "$BIN" plot k --gate all "$T/lstm.h5" -o "$T/g3.svg"
+check "report of an LSTM shows the gate-by-gate horizon" sh -c \
+	"'$BIN' report '$T/lstm.h5' -o '$T/rep-lstm' --top 1 >/dev/null &&
+	 [ -s '$T/rep-lstm/horizon-gates.svg' ] && grep -q 'horizon-gates.svg' '$T/rep-lstm/index.html'"
+check "... and of a vanilla run does not" sh -c \
+	"'$BIN' report '$T/run.h5' -o '$T/rep-rnn' --top 1 >/dev/null &&
+	 [ ! -e '$T/rep-rnn/horizon-gates.svg' ] && ! grep -q 'horizon-gates' '$T/rep-rnn/index.html'"
 finish
