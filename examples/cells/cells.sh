@@ -7,9 +7,8 @@
 #                   the legend naming each run's cell and size
 #   overall.tsv     each run's truncation horizon k (exact and bound)
 #   gates.tsv       the LSTM's and the GRU's k per gate
-#   lstm_gates      the LSTM's decay curve of each gate's block, overlaid:
-#                   rnnbow horizon --gate per gate, labelled in a `run`
-#                   column and piped into rnnbow plot horizon -
+#   lstm_gates      the LSTM's decay curve of each gate's block, overlaid
+#                   (plot horizon --gate all)
 #   info_*.txt      what each run holds
 # as .png, .svg and .pdf.
 #
@@ -56,19 +55,10 @@ done
 				{ print "gru\t" g "\t" $c["k_exact"] "\t" $c["k_bound"] }'
 	done
 } >"$OUT/gates.tsv"
-# one LSTM, each gate's block a curve: horizon tables with a run column
-# that names the gate, piped into plot horizon (which overlays one curve
-# per run value)
-{
-	printf 'run\t'
-	"$RNNBOW" horizon --gate i "$OUT/lstm.h5" | head -n 1
-	for g in i f g o; do
-		"$RNNBOW" horizon --gate "$g" "$OUT/lstm.h5" | awk -v g="gate $g" 'NR > 1 { print g "\t" $0 }'
-	done
-} >"$OUT/lstm_gates.tsv"
+# which gates carry the gradient furthest back: one curve per gate
 for fmt in png svg pdf; do
-	"$RNNBOW" plot horizon - -o "$OUT/lstm_gates.$fmt" \
-		--title "LSTM: gradient decay with lag, gate by gate" <"$OUT/lstm_gates.tsv"
+	"$RNNBOW" plot horizon --gate all "$OUT/lstm.h5" -o "$OUT/lstm_gates.$fmt" \
+		--title "LSTM: gradient decay with lag, gate by gate"
 done
 echo "cells: figures and tables in $OUT"
 column -t -s "$(printf '\t')" "$OUT/overall.tsv" 2>/dev/null || cat "$OUT/overall.tsv"
