@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 2 /* 2: cell, layers, forget bias; state of every layer */
+#define VERSION 3 /* 2: cell, layers, forget bias; state of every layer;
+		   * 3: layer 0's W_ih stored transposed */
 
 struct buf {
 	unsigned char *p;

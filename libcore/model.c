@@ -43,6 +43,7 @@ int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, i
 	for (int l = 0; l < L; l++) {
 		size_t in = l == 0 ? v : h;
 		set_param(&m->tab[model_param(l, LP_WEIGHT_IH)], "weight_ih", l, gh, in, &off);
+		m->tab[model_param(l, LP_WEIGHT_IH)].transposed = l == 0;
 		set_param(&m->tab[model_param(l, LP_WEIGHT_HH)], "weight_hh", l, gh, h, &off);
 		set_param(&m->tab[model_param(l, LP_BIAS_IH)], "bias_ih", l, gh, 1, &off);
 		set_param(&m->tab[model_param(l, LP_BIAS_HH)], "bias_hh", l, gh, 1, &off);
@@ -77,6 +78,23 @@ void model_free(struct model *m)
 	m->params = NULL;
 	m->tab = NULL;
 	m->layer = NULL;
+}
+
+void model_export(const struct model *m, float *dst, const float *src)
+{
+	for (int i = 0; i < m->ntab; i++) {
+		const struct param_info *p = &m->tab[i];
+		const float *a = src + p->offset;
+		float *b = dst + p->offset;
+		if (!p->transposed) {
+			memcpy(b, a, p->size * sizeof(float));
+			continue;
+		}
+		const size_t rows = p->dims[0], cols = p->dims[1]; /* stored (cols, rows) */
+		for (size_t r = 0; r < rows; r++)
+			for (size_t c = 0; c < cols; c++)
+				b[r * cols + c] = a[c * rows + r];
+	}
 }
 
 void model_init_params(struct model *m, float scale, float forget_bias, struct rng *r)

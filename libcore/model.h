@@ -10,6 +10,12 @@
  * PyTorch's order (LSTM i,f,g,o; GRU r,z,n; G = 1 for the vanilla cell)
  * and In = V for layer 0, H above. Then weight_out (V, H), bias_out (V).
  *
+ * One exception inside the block: layer 0's W_ih is kept transposed,
+ * (V, GH), so that the one-hot input x_t selects a contiguous row, and the
+ * gradient of a batch touches only the rows of the tokens in it (the
+ * optimizer skips the others, see optim.h). The table still gives PyTorch's
+ * shape; model_export writes a block in PyTorch's layout.
+ *
  * Dimension letters used across libcore:
  *   n = steps per batch (seq_len), H = hidden size, V = vocabulary size,
  *   G = gates of the cell, L = layers.
@@ -35,12 +41,13 @@ struct param_info {
 	size_t dims[2];   /* rows, cols (cols = 1 for rank 1) */
 	size_t offset;    /* floats from the start of the block */
 	size_t size;      /* dims[0] * dims[1] */
+	int transposed;   /* stored as (dims[1], dims[0]): layer 0's weight_ih */
 };
 
 /* Views of one layer's parameters inside the block. */
 struct layer_params {
-	int in;       /* columns of W_ih: V for layer 0, H above */
-	float *W_ih;  /* (GH, in) */
+	int in;       /* inputs: V for layer 0, H above */
+	float *W_ih;  /* (GH, in); layer 0: (V, GH), transposed */
 	float *W_hh;  /* (GH, H) */
 	float *b_ih;  /* (GH) */
 	float *b_hh;  /* (GH) */
@@ -84,6 +91,10 @@ static inline float *model_slot(const struct model *m, float *block, int id)
 {
 	return block + m->tab[id].offset;
 }
+
+/* Copies a block laid out like m->params into dst in PyTorch's layout
+ * (transposed slots transposed back): what files and clients see. */
+void model_export(const struct model *m, float *dst, const float *src);
 
 const char *act_name(enum act_kind a);
 /* Returns 0 and sets *a for "tanh", "relu", "sigmoid"; -1 otherwise. */

@@ -39,17 +39,16 @@ static inline float clipped(float g, float lim)
 	return g < -lim ? -lim : g;
 }
 
-HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *restrict grads,
-			  float clip)
+/* The update of elements [from, to) of the block. */
+HOT_LOOPS static void step_range(struct optim *o, float *restrict params,
+				 const float *restrict grads, float lim, size_t from, size_t to)
 {
-	const size_t n = o->n;
-	const float lr = o->lr, lim = clip > 0.0f ? clip : INFINITY;
+	const float lr = o->lr;
 	float *restrict mem = o->mem, *restrict mem2 = o->mem2;
 
-	o->step++;
 	switch (o->kind) {
 	case OPT_SGD:
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = from; i < to; i++)
 			params[i] -= lr * clipped(grads[i], lim);
 		break;
 	case OPT_ADAM: {
@@ -57,7 +56,7 @@ HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *
 		const float c1 = (float)(1.0 - pow(b1, (double)o->step));
 		const float c2 = (float)sqrt(1.0 - pow(b2, (double)o->step));
 		const float step = lr / c1;
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = from; i < to; i++) {
 			float g = clipped(grads[i], lim);
 			mem[i] = b1 * mem[i] + (1.0f - b1) * g;
 			mem2[i] = b2 * mem2[i] + (1.0f - b2) * g * g;
@@ -66,12 +65,31 @@ HOT_LOOPS void optim_step(struct optim *o, float *restrict params, const float *
 		break;
 	}
 	default:
-		for (size_t i = 0; i < n; i++) {
+		for (size_t i = from; i < to; i++) {
 			float g = clipped(grads[i], lim);
 			mem[i] += g * g;
 			params[i] -= lr * g / sqrtf(mem[i] + 1e-8f);
 		}
 	}
+}
+
+void optim_step(struct optim *o, float *params, const float *grads, float clip,
+		const struct sparse_rows *sp)
+{
+	const float lim = clip > 0.0f ? clip : INFINITY;
+	o->step++;
+	if (!sp || o->kind == OPT_ADAM) { /* Adam moves parameters with a zero gradient too */
+		step_range(o, params, grads, lim, 0, o->n);
+		return;
+	}
+	/* a zero gradient leaves sgd and adagrad exactly where they were */
+	size_t end = sp->offset + sp->nrows * sp->row_len;
+	step_range(o, params, grads, lim, 0, sp->offset);
+	for (int k = 0; k < sp->count; k++) {
+		size_t r = sp->offset + (size_t)sp->rows[k] * sp->row_len;
+		step_range(o, params, grads, lim, r, r + sp->row_len);
+	}
+	step_range(o, params, grads, lim, end, o->n);
 }
 
 double optim_default_lr(enum optim_kind kind)
@@ -105,8 +123,19 @@ int optim_parse(const char *s, enum optim_kind *kind)
 	return 0;
 }
 
-double grad_norm(const float *grads, size_t n)
+/* float products summed in double, vectorised by OpenBLAS */
+static double sumsq(const float *g, size_t n)
 {
-	/* float products summed in double, vectorised by OpenBLAS */
-	return sqrt(cblas_dsdot((blasint)n, grads, 1, grads, 1));
+	return n ? cblas_dsdot((blasint)n, g, 1, g, 1) : 0.0;
+}
+
+double grad_norm(const float *grads, size_t n, const struct sparse_rows *sp)
+{
+	if (!sp)
+		return sqrt(sumsq(grads, n));
+	size_t end = sp->offset + sp->nrows * sp->row_len;
+	double s = sumsq(grads, sp->offset);
+	for (int k = 0; k < sp->count; k++)
+		s += sumsq(grads + sp->offset + (size_t)sp->rows[k] * sp->row_len, sp->row_len);
+	return sqrt(s + sumsq(grads + end, n - end));
 }

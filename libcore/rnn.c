@@ -130,11 +130,12 @@ static void layer_forward(struct rnn_cache *c, int l, const int32_t *x, const st
 
 	for (int t = 0; t < n; t++)
 		memcpy(lc->gates + (size_t)t * GH, lp->b_ih, (size_t)GH * sizeof(float));
-	if (l == 0) {
+	if (l == 0) { /* W_ih stored (V, GH): the one-hot x_t picks row x_t */
 		for (int t = 0; t < n; t++) {
 			float *gt = lc->gates + (size_t)t * GH;
+			const float *w = lp->W_ih + (size_t)x[t] * GH;
 			for (int i = 0; i < GH; i++)
-				gt[i] += lp->W_ih[(size_t)i * lp->in + x[t]];
+				gt[i] += w[i];
 		}
 	} else { /* (n, GH) += h^{l-1}_{0..n-1} (n, H) W_ih^T */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, GH, H, 1.0f,
@@ -220,11 +221,12 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l, const int32
 		    lc->dpre, GH, lc->hs, H, 1.0f, dW_hh, H);
 	add_colsums(db_hh, lc->dpre, n, GH);
 	add_colsums(db_ih, lc->dpre_ih, n, GH);
-	if (l == 0) { /* one-hot inputs: column x_t of dW_ih */
+	if (l == 0) { /* one-hot inputs: row x_t of dW_ih, stored (V, GH) */
 		for (int t = 0; t < n; t++) {
 			const float *d = lc->dpre_ih + (size_t)t * GH;
+			float *row = dW_ih + (size_t)x[t] * GH;
 			for (int i = 0; i < GH; i++)
-				dW_ih[(size_t)i * lp->in + x[t]] += d[i];
+				row[i] += d[i];
 		}
 		return;
 	}

@@ -125,8 +125,27 @@ static void fill_record(struct record *rec, struct trainer *tr,
 			memcpy(rec->cell + l * n * H, lc->cs + H, n * H * sizeof(float));
 	}
 	if (rec->params)
-		memcpy(rec->params, tr->m.params, tr->m.nparams * sizeof(float));
+		model_export(&tr->m, rec->params, tr->m.params);
 	itemize(&rec->it, &tr->iw, &tr->c, &tr->m);
+}
+
+/* The rows of layer 0's W_ih (stored (V, GH)) that the batch x can have
+ * touched: its distinct tokens, in order of appearance. */
+static void batch_rows(struct sparse_rows *sp, int32_t *rows, const struct trainer *tr,
+		       const int32_t *x)
+{
+	uint8_t seen[256] = { 0 };
+	const struct param_info *p = &tr->m.tab[model_param(0, LP_WEIGHT_IH)];
+	sp->offset = p->offset;
+	sp->row_len = p->dims[0];
+	sp->nrows = p->dims[1];
+	sp->rows = rows;
+	sp->count = 0;
+	for (int t = 0; t < tr->cfg.n; t++)
+		if (!seen[x[t]]) {
+			seen[x[t]] = 1;
+			rows[sp->count++] = x[t];
+		}
 }
 
 /* The state every layer carries into the next batch: zeros after a wrap
@@ -166,11 +185,14 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;
 	st->loss = (float)(L / n);
-	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams); /* before clipping */
+	struct sparse_rows sp;
+	int32_t rows[256];
+	batch_rows(&sp, rows, tr, x);
+	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams, &sp); /* before clipping */
 	/* a NaN or Inf anywhere in the gradient shows in its norm */
 	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);
 	if (!st->nonfinite) {
-		optim_step(&tr->opt, tr->m.params, tr->grads, tr->cfg.clip);
+		optim_step(&tr->opt, tr->m.params, tr->grads, tr->cfg.clip, &sp);
 		carry_state(tr);
 	} else {
 		reset_state(tr);
