@@ -7,12 +7,17 @@
 
 #include <hdf5.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define TRAIN_BLOCK_ROWS 8192
+/* The writer computes E of the records (record_defer) when there is a
+ * second CPU to run it on and the copies it needs stay small: at most
+ * this many bytes per slot (an LSTM at n = 25, H = 100 needs 0.5 MB). */
+#define DEFER_MAX_BYTES (8u << 20)
 #define TRAIN_BLOCK_SECONDS 1.0
 #define NJOBS (RUNQUEUE_SLOTS + 3) /* records, two train blocks, a sync */
 
@@ -32,6 +37,8 @@ struct runqueue {
 	int closing, failed;
 
 	struct record slots[RUNQUEUE_SLOTS];
+	int defer;                  /* the writer finishes the records' E */
+	struct itemize_ws iw;       /* its workspace for that */
 	int busy[RUNQUEUE_SLOTS];   /* handed out or queued */
 	struct train_rows train[2]; /* filled by the trainer in turn */
 	int train_cur;              /* the one being filled */
@@ -61,6 +68,8 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&q->lock);
 
 		int rc = 0;
+		if (j.rec && !q->failed) /* E, off the training thread */
+			record_finish(j.rec, &q->iw);
 		if (!q->failed) /* after a failure, drain without writing */
 			rc = j.rec ? runfile_add_record(q->file, j.rec) :
 			     j.train ? runfile_write_train(q->file, j.train) :
@@ -95,6 +104,8 @@ static void free_queue(struct runqueue *q)
 {
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
 		record_free(&q->slots[i]);
+	if (q->defer)
+		itemize_ws_free(&q->iw);
 	train_rows_free(&q->train[0]);
 	train_rows_free(&q->train[1]);
 	pthread_mutex_destroy(&q->lock);
@@ -118,8 +129,14 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->wake_writer, NULL);
 	pthread_cond_init(&q->wake_trainer, NULL);
+	cpu_set_t cpus;
+	q->defer = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1 &&
+		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES;
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
-		bad |= record_alloc(&q->slots[i], tr, with_params, with_hidden);
+		bad |= record_alloc(&q->slots[i], tr, with_params, with_hidden) ||
+		       (q->defer && record_defer(&q->slots[i], tr));
+	if (q->defer)
+		bad |= itemize_ws_init(&q->iw, tr->cfg.n, &tr->m);
 	bad |= train_rows_alloc(&q->train[0], TRAIN_BLOCK_ROWS);
 	bad |= train_rows_alloc(&q->train[1], TRAIN_BLOCK_ROWS);
 	if (bad) {

@@ -4,7 +4,11 @@
  * blocks and queues them; the writer thread makes every HDF5 call (HDF5 is
  * not thread-safe, so after runqueue_start nothing else may touch the
  * run file) in the order they were queued, which keeps the bytes of a run
- * the same as a single-threaded writer's.
+ * the same as a single-threaded writer's. With a second CPU, the writer
+ * also computes the records' truncation errors E (a quarter of the
+ * itemizer's work; itemize_split in libcore/itemize.h), from copies the
+ * training thread makes, so that they overlap training; the numbers are
+ * the same either way.
  *
  * Workload: up to thousands of records and one /train block a second. A
  * record counts as committed once the writer has flushed it; a record

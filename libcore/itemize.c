@@ -132,8 +132,7 @@ static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 /* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / (G H^2) and g_q over gate q's
  * block / H^2: the L1 norms of every gate block of a whole lag block are
  * one sgemv of its absolute values with a vector of ones. */
-HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w,
-				const struct itemize_layer *il)
+HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w, const float *delta)
 {
 	const int n = w->n, H = w->H, G = w->G, GH = G * H;
 	const size_t nn = (size_t)n * n;
@@ -142,7 +141,7 @@ HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w,
 	if (gq)
 		memset(gq, 0, (size_t)G * nn * sizeof(float));
 	for (int d = 0; d < n; d++) {
-		const float *blk = il->delta + lag_block(n, d) * GH;
+		const float *blk = delta + lag_block(n, d) * GH;
 		int rows = n - d;
 		for (size_t i = 0; i < (size_t)rows * GH; i++)
 			w->absblk[i] = fabsf(blk[i]);
@@ -204,8 +203,7 @@ static float rel_error(double sq, double total)
  * At step k, A = A_k has non-zero rows [0, r) only (r = n-k-1), so the dot
  * needs M = K A on those rows only: M[0:r) = K[0:r, 0:r) A[0:r). When r grows
  * by one, the new row of M is first brought up to date from the old A. */
-HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w,
-				const struct itemize_layer *il)
+HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w, const float *delta)
 {
 	const int n = w->n, H = w->H, G = w->G, GH = G * H;
 	double total[4] = { 0 }, f[4], *sq = w->sq; /* sq[q n + k] = |R_k^q|_F^2 */
@@ -222,7 +220,7 @@ HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w,
 		sq[q * n + n - 1] = 0.0; /* R_{n-1} keeps nothing out */
 	for (int k = n - 2; k >= -1; k--) {
 		int d = k + 1, r = n - d; /* lag block d: j = 0..r-1 */
-		const float *blk = il->delta + lag_block(n, d) * GH;
+		const float *blk = delta + lag_block(n, d) * GH;
 		size_t len = (size_t)r * GH;
 		double *Mnew = w->M + (size_t)(r - 1) * GH;
 		/* new row r-1 of M from A_{k+1} (rows [0, r-1)) */
@@ -254,21 +252,82 @@ HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w,
 	}
 }
 
+/* h_{j-1} of one layer, (n, H) (rows 0..n-1 of its cache's hs), into the
+ * workspace: |h|_1 for g and a double copy for E's Gram matrix. */
+static void load_inputs(struct itemize_ws *w, const float *h)
+{
+	const int n = w->n, H = w->H;
+	for (int j = 0; j < n; j++) {
+		const float *hj = h + (size_t)j * H;
+		w->hl1[j] = cblas_sasum(H, hj, 1);
+		for (int i = 0; i < H; i++)
+			w->hp[(size_t)j * H + i] = hj[i];
+	}
+}
+
 void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 	     const struct model *m)
 {
-	const int n = w->n, H = w->H, G = w->G;
+	const int n = w->n, G = w->G;
 	const size_t nn = (size_t)n * n;
 	itemize_deltas(w, c, m);
 	for (int l = 0; l < w->L; l++) {
-		for (int j = 0; j < n; j++) {
-			const float *h = c->ly[l].hs + (size_t)j * H; /* h_{j-1} */
-			w->hl1[j] = cblas_sasum(H, h, 1);
-			for (int i = 0; i < H; i++)
-				w->hp[(size_t)j * H + i] = h[i];
-		}
-		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, &w->ly[l]);
+		load_inputs(w, c->ly[l].hs);
+		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, w->ly[l].delta);
 		itemize_E(out->E + (size_t)l * n, out->Eq ? out->Eq + (size_t)l * G * n : NULL, w,
-			  &w->ly[l]);
+			  w->ly[l].delta);
+	}
+}
+
+size_t itemize_defer_bytes(int n, const struct model *m)
+{
+	return (size_t)m->L * (lag_block(n, n) * (size_t)m->G + (size_t)n) * (size_t)m->H *
+	       sizeof(float);
+}
+
+int itemize_defer_init(struct itemize_defer *d, int n, const struct model *m)
+{
+	memset(d, 0, sizeof(*d));
+	d->L = m->L;
+	d->layer_delta = lag_block(n, n) * (size_t)m->G * m->H;
+	d->layer_hs = (size_t)n * m->H;
+	d->delta = malloc((size_t)m->L * d->layer_delta * sizeof(float));
+	d->hs = malloc((size_t)m->L * d->layer_hs * sizeof(float));
+	if (!d->delta || !d->hs) {
+		itemize_defer_free(d);
+		return -1;
+	}
+	return 0;
+}
+
+void itemize_defer_free(struct itemize_defer *d)
+{
+	free(d->delta);
+	free(d->hs);
+	memset(d, 0, sizeof(*d));
+}
+
+void itemize_split(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
+		   const struct model *m, struct itemize_defer *d)
+{
+	const int n = w->n, G = w->G;
+	const size_t nn = (size_t)n * n;
+	itemize_deltas(w, c, m);
+	for (int l = 0; l < w->L; l++) {
+		load_inputs(w, c->ly[l].hs);
+		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, w->ly[l].delta);
+		memcpy(d->delta + l * d->layer_delta, w->ly[l].delta, d->layer_delta * sizeof(float));
+		memcpy(d->hs + l * d->layer_hs, c->ly[l].hs, d->layer_hs * sizeof(float));
+	}
+}
+
+void itemize_errors(const struct itemized *out, struct itemize_ws *w,
+		    const struct itemize_defer *d)
+{
+	const int n = w->n, G = w->G;
+	for (int l = 0; l < w->L; l++) {
+		load_inputs(w, d->hs + l * d->layer_hs);
+		itemize_E(out->E + (size_t)l * n, out->Eq ? out->Eq + (size_t)l * G * n : NULL, w,
+			  d->delta + l * d->layer_delta);
 	}
 }

@@ -67,6 +67,28 @@ void itemize_ws_free(struct itemize_ws *w);
 void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 	     const struct model *m);
 
+/* The same in two halves, so that E (a quarter of the work) can run on
+ * another thread while training goes on: itemize_split fills g (and g_q)
+ * and copies what E needs (every layer's deltas and h_{j-1}) into d;
+ * itemize_errors then fills E (and E_q) from d, with a workspace of its
+ * own. The results are those of itemize, bit for bit. */
+struct itemize_defer {
+	int L;
+	size_t layer_delta; /* floats of deltas per layer: n(n+1)/2 * GH */
+	size_t layer_hs;    /* floats of h_{j-1} per layer: n * H */
+	float *delta;       /* (L, layer_delta) */
+	float *hs;          /* (L, layer_hs) */
+};
+
+/* Bytes a deferral holds for this model (to decide whether to defer). */
+size_t itemize_defer_bytes(int n, const struct model *m);
+int itemize_defer_init(struct itemize_defer *d, int n, const struct model *m);
+void itemize_defer_free(struct itemize_defer *d);
+void itemize_split(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
+		   const struct model *m, struct itemize_defer *d);
+void itemize_errors(const struct itemized *out, struct itemize_ws *w,
+		    const struct itemize_defer *d);
+
 /* The plain reference: per loss, BPTT in double through every layer,
  * forming every G_{t,j}, straight from SPEC 1 and the cell equations,
  * sharing no code with the fast path. Fills g (L,n,n), gq (L,G,n,n),

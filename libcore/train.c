@@ -101,7 +101,32 @@ void record_free(struct record *r)
 	free(r->params);
 	free(r->hidden);
 	free(r->cell);
+	if (r->defer) {
+		itemize_defer_free(r->defer);
+		free(r->defer);
+	}
 	memset(r, 0, sizeof(*r));
+}
+
+int record_defer(struct record *r, const struct trainer *tr)
+{
+	r->defer = malloc(sizeof(*r->defer));
+	if (!r->defer)
+		return -1;
+	if (itemize_defer_init(r->defer, tr->cfg.n, &tr->m) < 0) {
+		free(r->defer);
+		r->defer = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void record_finish(struct record *r, struct itemize_ws *w)
+{
+	if (!r->pending)
+		return;
+	itemize_errors(&r->it, w, r->defer);
+	r->pending = 0;
 }
 
 static void fill_record(struct record *rec, struct trainer *tr,
@@ -126,7 +151,12 @@ static void fill_record(struct record *rec, struct trainer *tr,
 	}
 	if (rec->params)
 		model_export(&tr->m, rec->params, tr->m.params);
-	itemize(&rec->it, &tr->iw, &tr->c, &tr->m);
+	if (rec->defer) { /* E later, by record_finish */
+		itemize_split(&rec->it, &tr->iw, &tr->c, &tr->m, rec->defer);
+		rec->pending = 1;
+	} else {
+		itemize(&rec->it, &tr->iw, &tr->c, &tr->m);
+	}
 }
 
 /* The rows of layer 0's W_ih (stored (V, GH)) that the batch x can have

@@ -41,6 +41,8 @@ struct record {
 	float *params;      /* (nparams) or NULL: snapshot before the update */
 	float *hidden;      /* (L, n, H) or NULL: h_t */
 	float *cell;        /* (L, n, H) or NULL: LSTM c_t with hidden */
+	struct itemize_defer *defer; /* record_defer: E is left to record_finish */
+	int pending;        /* E (and E_q) not filled yet */
 };
 
 struct batch_stats {
@@ -78,6 +80,15 @@ void trainer_free(struct trainer *tr);
 int record_alloc(struct record *r, const struct trainer *tr, int with_params,
 		 int with_hidden);
 void record_free(struct record *r);
+
+/* Makes r a deferred record: trainer_step then fills g and copies what E
+ * needs into r (itemize_split) and sets pending; record_finish computes E,
+ * on any thread. Returns 0 or -1 when out of memory. */
+int record_defer(struct record *r, const struct trainer *tr);
+
+/* Fills E of a pending record with workspace w (one per thread, sized for
+ * the trainer's model); does nothing for a record that is not pending. */
+void record_finish(struct record *r, struct itemize_ws *w);
 
 /* Trains one batch. When rec is not NULL the batch is also itemized into
  * it (and the optional params/hidden filled) before the update. A batch

@@ -95,6 +95,12 @@ check "different seeds differ" sh -c "! h5diff -q '$T/r1/run.h5' '$T/r3/run.h5' 
 check "OPENBLAS_NUM_THREADS=2 gives the same datasets" sh -c \
 	"cd '$T/r2' && OPENBLAS_NUM_THREADS=2 SOURCE_DATE_EPOCH=0 '$BIN' record ../c.txt -o run.h5 $R --save-params --seed 7 --force &&
 	 h5diff '$T/r1/run.h5' run.h5 /record /record && h5diff '$T/r1/run.h5' run.h5 /train /train"
+for cell in rnn lstm; do # E computed on the writer thread (2 CPUs) or inline (1 CPU)
+	check "$cell, 2 layers: one CPU (E inline) and two (E on the writer thread) give the same datasets" sh -c \
+		"cd '$T/r2' && '$BIN' record ../c.txt -o $cell-2.h5 $R --cell $cell --layers 2 --record-every 1 --save-params &&
+		 taskset -c 0 '$BIN' record ../c.txt -o $cell-1.h5 $R --cell $cell --layers 2 --record-every 1 --save-params &&
+		 h5diff $cell-1.h5 $cell-2.h5 /record /record && h5diff $cell-1.h5 $cell-2.h5 /train /train"
+done
 
 # --- info ---
 check "info describes a run" sh -c "'$BIN' info '$T/a.h5' | grep -q 'records (batches 0 to 25)'"
