@@ -1,7 +1,7 @@
 # rnnbow - see README.md.
 #
 #   make            build ./rnnbow
-#   make demo       record a run on the built-in corpus and describe it
+#   make demo       record an RNN and an LSTM on the built-in corpus, compare them
 #   make test       build and run every test (installs missing packages)
 #   make bench      throughput and memory against a numpy baseline
 #   make install    PREFIX=/usr/local DESTDIR=
