@@ -56,4 +56,5 @@ PY
 done
 check "the overlay step drew the horizons and one k per run" sh -c \
 	"[ -s runs/horizon.svg ] && [ \$(wc -l <runs/overall.tsv) -eq 3 ]"
+sh "$ROOT/examples/slurm/cluster.sh" stop # leave no daemons behind
 finish
