@@ -136,7 +136,7 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 		bad |= record_alloc(&q->slots[i], tr, with_params, with_hidden) ||
 		       (q->defer && record_defer(&q->slots[i], tr));
 	if (q->defer)
-		bad |= itemize_ws_init(&q->iw, tr->cfg.n, &tr->m);
+		bad |= itemize_errors_ws_init(&q->iw, tr->cfg.n, &tr->m);
 	bad |= train_rows_alloc(&q->train[0], TRAIN_BLOCK_ROWS);
 	bad |= train_rows_alloc(&q->train[1], TRAIN_BLOCK_ROWS);
 	if (bad) {

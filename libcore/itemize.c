@@ -17,7 +17,8 @@ static size_t lag_block(int n, int d)
 	return (size_t)d * n - (size_t)d * (d - 1) / 2;
 }
 
-int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
+/* The workspace; with deltas 0, only what E needs (itemize_errors). */
+static int ws_init(struct itemize_ws *w, int n, const struct model *m, int deltas)
 {
 	const size_t N = (size_t)n, h = (size_t)m->H, G = (size_t)m->G, gh = G * h;
 	int bad = 0;
@@ -29,7 +30,7 @@ int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
 	w->ly = calloc((size_t)m->L, sizeof(*w->ly));
 	if (!w->ly)
 		return -1;
-	for (int l = 0; l < m->L; l++) {
+	for (int l = 0; l < m->L && deltas; l++) {
 		struct itemize_layer *il = &w->ly[l];
 		il->delta = malloc(lag_block(n, n) * gh * sizeof(float));
 		il->in = malloc(N * h * sizeof(float));
@@ -60,6 +61,16 @@ int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
 	for (size_t i = 0; i < h; i++)
 		w->ones[i] = 1.0f;
 	return 0;
+}
+
+int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
+{
+	return ws_init(w, n, m, 1);
+}
+
+int itemize_errors_ws_init(struct itemize_ws *w, int n, const struct model *m)
+{
+	return ws_init(w, n, m, 0);
 }
 
 void itemize_ws_free(struct itemize_ws *w)
@@ -252,30 +263,35 @@ HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w, const
 	}
 }
 
-/* h_{j-1} of one layer, (n, H) (rows 0..n-1 of its cache's hs), into the
- * workspace: |h|_1 for g and a double copy for E's Gram matrix. */
-static void load_inputs(struct itemize_ws *w, const float *h)
+/* g and g_q of layer l from its deltas and h_{j-1} (rows 0..n-1 of its
+ * cache's hs, (n, H)): |h|_1 of each step times the deltas' L1 norms. */
+static void layer_g(const struct itemized *out, struct itemize_ws *w, int l, const float *delta,
+		    const float *h)
 {
-	const int n = w->n, H = w->H;
-	for (int j = 0; j < n; j++) {
-		const float *hj = h + (size_t)j * H;
-		w->hl1[j] = cblas_sasum(H, hj, 1);
-		for (int i = 0; i < H; i++)
-			w->hp[(size_t)j * H + i] = hj[i];
-	}
+	const size_t nn = (size_t)w->n * w->n;
+	for (int j = 0; j < w->n; j++)
+		w->hl1[j] = cblas_sasum(w->H, h + (size_t)j * w->H, 1);
+	itemize_g(out->g + l * nn, out->gq ? out->gq + l * w->G * nn : NULL, w, delta);
+}
+
+/* E and E_q of layer l from its deltas and h_{j-1}, the latter in double
+ * for the Gram matrix. */
+static void layer_E(const struct itemized *out, struct itemize_ws *w, int l, const float *delta,
+		    const float *h)
+{
+	const size_t n = (size_t)w->n;
+	for (size_t i = 0; i < n * w->H; i++)
+		w->hp[i] = h[i];
+	itemize_E(out->E + l * n, out->Eq ? out->Eq + l * w->G * n : NULL, w, delta);
 }
 
 void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 	     const struct model *m)
 {
-	const int n = w->n, G = w->G;
-	const size_t nn = (size_t)n * n;
 	itemize_deltas(w, c, m);
 	for (int l = 0; l < w->L; l++) {
-		load_inputs(w, c->ly[l].hs);
-		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, w->ly[l].delta);
-		itemize_E(out->E + (size_t)l * n, out->Eq ? out->Eq + (size_t)l * G * n : NULL, w,
-			  w->ly[l].delta);
+		layer_g(out, w, l, w->ly[l].delta, c->ly[l].hs);
+		layer_E(out, w, l, w->ly[l].delta, c->ly[l].hs);
 	}
 }
 
@@ -310,12 +326,9 @@ void itemize_defer_free(struct itemize_defer *d)
 void itemize_split(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,
 		   const struct model *m, struct itemize_defer *d)
 {
-	const int n = w->n, G = w->G;
-	const size_t nn = (size_t)n * n;
 	itemize_deltas(w, c, m);
 	for (int l = 0; l < w->L; l++) {
-		load_inputs(w, c->ly[l].hs);
-		itemize_g(out->g + l * nn, out->gq ? out->gq + l * G * nn : NULL, w, w->ly[l].delta);
+		layer_g(out, w, l, w->ly[l].delta, c->ly[l].hs);
 		memcpy(d->delta + l * d->layer_delta, w->ly[l].delta, d->layer_delta * sizeof(float));
 		memcpy(d->hs + l * d->layer_hs, c->ly[l].hs, d->layer_hs * sizeof(float));
 	}
@@ -324,10 +337,6 @@ void itemize_split(const struct itemized *out, struct itemize_ws *w, const struc
 void itemize_errors(const struct itemized *out, struct itemize_ws *w,
 		    const struct itemize_defer *d)
 {
-	const int n = w->n, G = w->G;
-	for (int l = 0; l < w->L; l++) {
-		load_inputs(w, d->hs + l * d->layer_hs);
-		itemize_E(out->E + (size_t)l * n, out->Eq ? out->Eq + (size_t)l * G * n : NULL, w,
-			  d->delta + l * d->layer_delta);
-	}
+	for (int l = 0; l < w->L; l++)
+		layer_E(out, w, l, d->delta + l * d->layer_delta, d->hs + l * d->layer_hs);
 }

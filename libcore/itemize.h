@@ -88,6 +88,9 @@ void itemize_split(const struct itemized *out, struct itemize_ws *w, const struc
 		   const struct model *m, struct itemize_defer *d);
 void itemize_errors(const struct itemized *out, struct itemize_ws *w,
 		    const struct itemize_defer *d);
+/* A workspace for itemize_errors alone: without the per-layer delta
+ * buffers (as large as the copies in d). Free with itemize_ws_free. */
+int itemize_errors_ws_init(struct itemize_ws *w, int n, const struct model *m);
 
 /* The plain reference: per loss, BPTT in double through every layer,
  * forming every G_{t,j}, straight from SPEC 1 and the cell equations,

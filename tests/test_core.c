@@ -350,6 +350,45 @@ static void test_itemize_vs_reference(struct arch a, int n, int H, int V, float 
 	setup_free(&s);
 }
 
+/* itemize in two halves (g on one workspace, E later from copies on an
+ * E-only workspace, as the writer thread does) = itemize, bit for bit. */
+static void test_split(struct arch a)
+{
+	struct setup s;
+	struct fast_out f;
+	struct itemize_ws w, we;
+	struct itemize_defer d;
+	int n = 9, H = 7;
+	setup_init(&s, a, n, H, 6, 0.5f, 77);
+	setup_run(&s);
+	fast_run(&f, &s);
+	const size_t L = (size_t)a.L, G = (size_t)s.m.G, N = (size_t)n;
+	struct itemized it = {
+		malloc(L * N * N * sizeof(float)), malloc(L * N * sizeof(float)),
+		malloc(L * G * N * N * sizeof(float)), malloc(L * G * N * sizeof(float)),
+	};
+	itemize_ws_init(&w, n, &s.m);
+	itemize_errors_ws_init(&we, n, &s.m);
+	itemize_defer_init(&d, n, &s.m);
+	itemize_split(&it, &w, &s.c, &s.m, &d);
+	memset(s.c.ly[0].hs, 0, N * H * sizeof(float)); /* E must come from the copies */
+	itemize_errors(&it, &we, &d);
+	tap_check(!memcmp(it.g, f.it.g, L * N * N * sizeof(float)) &&
+		  !memcmp(it.E, f.it.E, L * N * sizeof(float)) &&
+		  !memcmp(it.gq, f.it.gq, L * G * N * N * sizeof(float)) &&
+		  !memcmp(it.Eq, f.it.Eq, L * G * N * sizeof(float)),
+		  "%s: itemize_split + itemize_errors = itemize, bit for bit", arch_name(a));
+	free(it.g);
+	free(it.E);
+	free(it.gq);
+	free(it.Eq);
+	itemize_ws_free(&w);
+	itemize_ws_free(&we);
+	itemize_defer_free(&d);
+	fast_free(&f);
+	setup_free(&s);
+}
+
 static void test_zero_recurrence(void)
 {
 	struct setup s;
@@ -648,6 +687,9 @@ int main(void)
 	test_itemize_vs_reference(gru3, 10, 6, 3, 0.7f);
 	test_itemize_vs_reference(rnn3, 8, 9, 5, 0.6f);
 	test_itemize_vs_reference(lstm2, 1, 3, 2, 0.5f);
+	test_split(rnn_tanh);
+	test_split(lstm2);
+	test_split(gru2);
 	test_zero_recurrence();
 	test_all_zero(rnn_tanh);
 	test_all_zero(rnn_sig);
