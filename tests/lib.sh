@@ -2,6 +2,8 @@
 #   check "what" COMMAND...     ok when COMMAND succeeds
 #   expect_fail CODE "what" COMMAND...   ok when COMMAND exits with CODE,
 #       prints its first stderr line "rnnbow ...: ..." and nothing on stdout
+#   same A.h5 B.h5              succeeds when both runs hold the same
+#       datasets (names, shapes, values; read under SWMR)
 # Sourced with the binary as $1: BIN is its absolute path.
 BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 PY=/usr/bin/python3
@@ -29,6 +31,19 @@ expect_fail() {
 	else
 		notok "$what: exit $rc (want $code), stderr '$first', stdout $(wc -c <"$T/out") bytes"
 	fi
+}
+
+same() { # all datasets of $1 and $2: same names, shapes and values
+	$PY - "$1" "$2" <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r", swmr=True), h5py.File(sys.argv[2], "r", swmr=True)
+names = []
+a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
+bad = [n for n in names if n not in b or a[n].shape != b[n].shape
+       or not np.array_equal(a[n][()], b[n][()], equal_nan=True)]
+print("# %d datasets compared%s" % (len(names), ", differing: %s" % bad if bad else ""))
+sys.exit(1 if bad or not names else 0)
+PY
 }
 
 finish() {

@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 try:
     import h5py
@@ -39,8 +38,10 @@ except ImportError as e:  # say which interpreter lacks them
     print("# install python3-numpy python3-h5py and run with /usr/bin/python3")
     sys.exit(1)
 
-FAILURES = 0
-COUNT = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import check, diag, section  # noqa: E402,F401  (used here and by importers)
+
 BIN = None
 TMP = None
 BREAK_ORACLE = os.environ.get("RNNBOW_TEST_BREAK_ORACLE", "") not in ("", "0")
@@ -49,38 +50,6 @@ RTOL = 1e-5          # floats printed with %.9g, recomputed in float64
 Q_RTOL = 0.005       # histogram quantiles: documented within 0.3%
 FIT_RTOL = 1e-3
 TIE = 1e-6           # relative margin for comparisons that sit on a threshold
-
-
-def diag(msg):
-    for line in str(msg).splitlines() or [""]:
-        print("# " + line)
-
-
-def check(cond, desc, why=None):
-    """One TAP line; why (str or callable) is printed as diagnostics on failure."""
-    global FAILURES, COUNT
-    COUNT += 1
-    if cond:
-        print("ok - " + desc)
-    else:
-        FAILURES += 1
-        print("not ok - " + desc)
-        if why is not None:
-            try:
-                diag(why() if callable(why) else why)
-            except Exception:
-                diag(traceback.format_exc())
-    sys.stdout.flush()
-    return bool(cond)
-
-
-def section(desc, fn, *args):
-    """Runs fn; an exception is one failed check instead of a crash."""
-    try:
-        return fn(*args)
-    except Exception:
-        check(False, desc + " (raised an exception)", traceback.format_exc())
-        return None
 
 
 # ------------------------------------------------------------ running rnnbow
@@ -1286,8 +1255,7 @@ def main():
         section("stdin", test_stdin)
         section("bad input", test_bad, a)
         section("live run", test_live, "corpus.txt")
-    print("# %d checks, %d failed" % (COUNT, FAILURES))
-    return 1 if FAILURES else 0
+    return tap.summary()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 
 try:
     import h5py
@@ -34,37 +33,10 @@ except ImportError as e:  # say which interpreter lacks them
     print("# install python3-numpy python3-h5py and run with /usr/bin/python3")
     sys.exit(1)
 
-FAILURES = 0
-COUNT = 0
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import check, diag, section  # noqa: E402,F401  (used here and by importers)
 
-
-def diag(msg):
-    for line in str(msg).splitlines() or [""]:
-        print("# " + line)
-
-
-def check(cond, desc, why=None):
-    """One TAP line; why (str or callable) is printed as diagnostics on failure."""
-    global FAILURES, COUNT
-    COUNT += 1
-    if cond:
-        print("ok - " + desc)
-    else:
-        FAILURES += 1
-        print("not ok - " + desc)
-        if why is not None:
-            diag(why() if callable(why) else why)
-    sys.stdout.flush()
-    return bool(cond)
-
-
-def section(desc, fn, *args):
-    """Runs fn; an exception is one failed check instead of a crash."""
-    try:
-        return fn(*args)
-    except Exception:
-        check(False, desc + " (raised an exception)", traceback.format_exc())
-        return None
 
 
 def compare(got, want, rtol, atol):
@@ -618,21 +590,28 @@ def sgd_run(binary, tmp):
     ok, msg = compare(ds["train/grad_norm"], gn, 1e-3, 0.0)
     check(ok, "sgd run: /train/grad_norm == |dL/dtheta|_2 before clipping", msg)
     # params[b+1] = params[b] - lr * clip(grad_b), grad of W_hh = sum of all G_{t,j}
+    clipped = check_sgd_steps(ds, [res[b][4] for b in range(B - 1)], PARAMS, lr, clip,
+                              "sgd run: params[b+1] - params[b] == -lr * clip(dL/dtheta), "
+                              "dL/dW_hh = sum of all G_{t,j}")
+    check(clipped > 0, "sgd run: clipping was exercised")
+    diag("sgd run: %d gradient entries were clipped" % clipped)
+
+
+def check_sgd_steps(ds, grads, names, lr, clip, desc):
+    """One check that every recorded SGD step is params[b+1] - params[b] ==
+    -lr * clip(grads[b][name]) for each name (grads: one dict of float64
+    gradients per batch but the last); returns how many entries were clipped."""
     bad, clipped = [], 0
-    for b in range(B - 1):
-        grads = res[b][4]
-        for k in PARAMS:
+    for b, g in enumerate(grads):
+        for k in names:
             step = ds["record/params/" + k][b + 1].astype(np.float64) - ds["record/params/" + k][b]
-            cg = np.clip(grads[k], -clip, clip)
-            clipped += int((np.abs(grads[k]) > clip).sum())
-            want = -lr * cg
+            clipped += int((np.abs(g[k]) > clip).sum())
+            want = -lr * np.clip(g[k], -clip, clip)
             ok, msg = compare(step, want, 1e-3, 2e-6 + 1e-4 * np.abs(want).max())
             if not ok:
                 bad.append("batch %d %s: %s" % (b, k, msg))
-    check(not bad, "sgd run: params[b+1] - params[b] == -lr * clip(dL/dtheta), "
-          "dL/dW_hh = sum of all G_{t,j}", "\n".join(bad[:6]))
-    check(clipped > 0, "sgd run: clipping was exercised")
-    diag("sgd run: %d gradient entries were clipped" % clipped)
+    check(not bad, desc, "\n".join(bad[:6]))
+    return clipped
 
 
 def h5dump_check(tmp):
@@ -670,8 +649,7 @@ def main():
             section("%s run" % act, activation_run, binary, tmp, corpus, cname, act)
         section("sgd run", sgd_run, binary, tmp)
         section("h5dump", h5dump_check, tmp)
-    print("# %d checks, %d failed" % (COUNT, FAILURES))
-    return 1 if FAILURES else 0
+    return tap.summary()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 import test_file as tf  # noqa: E402  (prints "not ok" itself without numpy/h5py)
 from test_file import check, compare, diag, s, section  # noqa: E402
 
@@ -602,19 +603,9 @@ def sgd_run(binary, tmp, cell, L):
     check(not bad, "%s: %s of every layer carry the previous batch's last state, zero at start "
           "and on wrap" % (label, what), "\n".join(bad[:6]))
     res = check_records(d, cell, L, label)
-    bad, clipped = [], 0
-    for b in range(B - 1):
-        grads = res[b]["grads"]
-        for k in param_names(L):
-            step = ds["record/params/" + k][b + 1].astype(np.float64) - ds["record/params/" + k][b]
-            cg = np.clip(grads[k], -clip, clip)
-            clipped += int((np.abs(grads[k]) > clip).sum())
-            want = -lr * cg
-            ok, msg = compare(step, want, 1e-3, 2e-6 + 1e-4 * np.abs(want).max())
-            if not ok:
-                bad.append("batch %d %s: %s" % (b, k, msg))
-    check(not bad, "%s: params[b+1] - params[b] == -lr * clip(BPTT gradient) for every "
-          "parameter of every layer" % label, "\n".join(bad[:6]))
+    clipped = tf.check_sgd_steps(ds, [res[b]["grads"] for b in range(B - 1)], param_names(L),
+                                 lr, clip, "%s: params[b+1] - params[b] == -lr * clip(BPTT "
+                                 "gradient) for every parameter of every layer" % label)
     check(clipped > 0, "%s: clipping was exercised" % label)
     fd_check(res, cell, L, label)
 
@@ -652,8 +643,7 @@ def main():
         for cell in ("lstm", "gru", "rnn"):
             section("%s sgd run" % cell, sgd_run, binary, tmp, cell, 2)
         section("refused activation", refused, binary, tmp)
-    print("# %d checks, %d failed" % (tf.COUNT, tf.FAILURES))
-    return 1 if tf.FAILURES else 0
+    return tap.summary()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import tempfile
 import xml.dom.minidom
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
 import test_analysis as ta  # noqa: E402  (the oracle and the TAP helpers)
 
 np = ta.np
@@ -479,8 +480,7 @@ def main():
         ta.section("plots", test_plots)
         ta.section("info", test_info)
         ta.section("recorded LSTM and GRU runs", test_recorded_lstm)
-    print("# %d checks, %d failed" % (ta.COUNT, ta.FAILURES))
-    return 1 if ta.FAILURES else 0
+    return tap.summary()
 
 
 if __name__ == "__main__":

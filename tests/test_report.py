@@ -12,18 +12,11 @@ import sys
 import tempfile
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402
+from tap import check  # noqa: E402
+
 BIN = os.path.abspath(sys.argv[1])
-failed = 0
-
-
-def check(ok, what, why=""):
-    global failed
-    print(("ok - " if ok else "not ok - ") + what)
-    if not ok:
-        failed += 1
-        if why:
-            print("# " + str(why).replace("\n", "\n# "))
-    return ok
 
 
 def png_content(data):
@@ -118,5 +111,4 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         driver.quit()
 
-print("# %d failed" % failed)
-sys.exit(1 if failed else 0)
+sys.exit(tap.summary())

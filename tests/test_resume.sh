@@ -19,19 +19,6 @@ mkdir "$T/a" "$T/b"
 # shellcheck disable=SC2086
 (cd "$T/a" && "$BIN" record $A -o run.h5)
 
-same() { # all datasets of $1 and $2: same names, shapes and values
-	$PY - "$1" "$2" <<'PY'
-import sys, h5py, numpy as np
-a, b = h5py.File(sys.argv[1], "r", swmr=True), h5py.File(sys.argv[2], "r", swmr=True)
-names = []
-a.visit(lambda n: names.append(n) if isinstance(a[n], h5py.Dataset) else None)
-bad = [n for n in names if n not in b or a[n].shape != b[n].shape
-       or not np.array_equal(a[n][()], b[n][()], equal_nan=True)]
-print("# %d datasets compared%s" % (len(names), ", differing: %s" % bad if bad else ""))
-sys.exit(1 if bad or not names else 0)
-PY
-}
-
 # interrupt DIR ARGS...: runs `record ARGS --resume` in DIR, interrupted at
 # pseudo-random moments (a fixed list, so the test is the same every time;
 # the moments in the run still vary with the load), then lets it complete

@@ -30,7 +30,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_file import check, compare, diag, s  # noqa: E402
+import tap  # noqa: E402
+from tap import check, diag  # noqa: E402
+from test_file import compare, s  # noqa: E402
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
@@ -239,9 +241,7 @@ def main():
                          rc.stderr.decode(errors="replace")):
                 continue
             check_run(path, cell, act, L, label)
-    import test_file
-    diag("%d checks, %d failed" % (test_file.COUNT, test_file.FAILURES))
-    sys.exit(1 if test_file.FAILURES else 0)
+    sys.exit(tap.summary())
 
 
 if __name__ == "__main__":
