@@ -138,16 +138,15 @@ static int find_top(struct recread *rr, struct top_batch *top, int want, int *ha
 	return got < 0 ? -1 : 0;
 }
 
-static int figure(enum kind kind, const char *run, const char *dir,
-		  const char *name, int64_t batch, int64_t loss, struct plot_opts *keep)
+static int figure(enum kind kind, const char *run, const char *dir, const char *name,
+		  int64_t batch, int64_t loss, const char *gate, struct plot_opts *keep)
 {
 	struct plot_opts o;
 	char path[4096];
 	char *files[1] = { (char *)run };
 	plot_opts_init(&o);
 	o.kind = kind;
-	if (!strcmp(name, "horizon-gates.svg"))
-		o.r.src.gate = "all";
+	o.r.src.gate = gate; /* NULL: the whole matrix; "all": one curve per gate */
 	o.fmt = FIG_SVG;
 	o.batch = batch;
 	o.loss = loss;
@@ -173,10 +172,10 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 		if (rr->loss[t] > rr->loss[worst])
 			worst = t;
 	snprintf(name, sizeof(name), "batch-%lld.svg", (long long)tb->batch);
-	if (figure(K_BATCH, run, dir, name, tb->batch, worst, NULL) < 0)
+	if (figure(K_BATCH, run, dir, name, tb->batch, worst, NULL, NULL) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "heatmap-%lld.svg", (long long)tb->batch);
-	if (figure(K_HEATMAP, run, dir, name, tb->batch, -1, NULL) < 0)
+	if (figure(K_HEATMAP, run, dir, name, tb->batch, -1, NULL, NULL) < 0)
 		return -1;
 	/* the figures read the file again: reload the record */
 	if (recread_find(rr, tb->batch) != 0)
@@ -268,14 +267,17 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 			     "<td>%.4g</td><td>%d</td></tr>\n", i + 1, (long long)top[i].batch,
 			(long long)top[i].batch, top[i].max_grad, top[i].max_step);
 	fprintf(out, "</table>\n");
-	const char *figs[4][2] = { { "Gradient decay with lag", "horizon.svg" },
-				   { "Gradient decay with lag, gate by gate", "horizon-gates.svg" },
-				   { "Truncation horizon k", "k.svg" },
-				   { "Training loss and gradient norm", "loss.svg" } };
-	for (int i = 0; i < 4; i++)
-		if (i != 1 || gated)
-			fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" width=\"1200\" "
-			     "height=\"600\"></object>\n", figs[i][0], figs[i][1]);
+	static const struct { const char *title, *file; int gated_only; } figs[] = {
+		{ "Gradient decay with lag", "horizon.svg", 0 },
+		{ "Gradient decay with lag, gate by gate", "horizon-gates.svg", 1 },
+		{ "Truncation horizon k", "k.svg", 0 },
+		{ "Training loss and gradient norm", "loss.svg", 0 },
+	};
+	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++)
+		if (gated || !figs[i].gated_only)
+			fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" "
+				     "width=\"1200\" height=\"600\"></object>\n", figs[i].title,
+				figs[i].file);
 	fprintf(out, "<p>Made by rnnbow %s. The figures are SVG with hover text; the tables "
 		     "behind them: rnnbow summarize, rnnbow horizon.</p>\n</body></html>\n",
 		RNNBOW_VERSION);
@@ -354,11 +356,11 @@ int cmd_report(int argc, char **argv)
 	if (force && clear_report(dir) < 0)
 		goto out;
 	struct plot_opts ov;
-	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, &ov) < 0 ||
-	    figure(K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL) < 0 ||
-	    (rr.G > 1 && figure(K_HORIZON, run, dir, "horizon-gates.svg", -1, -1, NULL) < 0) ||
-	    figure(K_K, run, dir, "k.svg", -1, -1, NULL) < 0 ||
-	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL) < 0)
+	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, NULL, &ov) < 0 ||
+	    figure(K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL, NULL) < 0 ||
+	    (rr.G > 1 && figure(K_HORIZON, run, dir, "horizon-gates.svg", -1, -1, "all", NULL) < 0) ||
+	    figure(K_K, run, dir, "k.svg", -1, -1, NULL, NULL) < 0 ||
+	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL, NULL) < 0)
 		goto out;
 	for (int i = 0; i < count; i++)
 		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
