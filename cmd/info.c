@@ -34,6 +34,7 @@ static const char *const layer_datasets[] = {
 
 struct run_summary {
 	char software_version[64], created[64], command_line[4096];
+	char history[16384]; /* lines: resumes and extensions, oldest first */
 	char corpus_name[1024], corpus_sha256[80];
 	char cell[32], activation[32], optimizer[32], gate_names[64];
 	int64_t corpus_bytes, H, V, n, layers, gates, batches, record_every;
@@ -112,6 +113,7 @@ static void summarize_run(struct run_summary *s, const struct run *r)
 	h5_attr_get_str(f, "software_version", s->software_version, sizeof(s->software_version));
 	h5_attr_get_str(f, "created_utc", s->created, sizeof(s->created));
 	h5_attr_get_str(f, "command_line", s->command_line, sizeof(s->command_line));
+	h5_attr_get_str(f, "history", s->history, sizeof(s->history));
 	h5_attr_get_str(f, "corpus_name", s->corpus_name, sizeof(s->corpus_name));
 	h5_attr_get_str(f, "corpus_sha256", s->corpus_sha256, sizeof(s->corpus_sha256));
 	h5_attr_get_i64(f, "corpus_bytes", &s->corpus_bytes);
@@ -233,6 +235,11 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
 	fprintf(out, "command: %s\n", s->command_line);
+	for (const char *h = s->history, *label = "history: "; *h; label = "         ") {
+		size_t len = strcspn(h, "\n");
+		fprintf(out, "%s%.*s\n", label, (int)len, h);
+		h += len + (h[len] == '\n');
+	}
 }
 
 /* ,"gate_names":["i","f","g","o"] ([] for a vanilla cell) */
@@ -284,6 +291,17 @@ static void print_json(const struct run_summary *s, const char *path)
 	JS("software_version", s->software_version);
 	JS("created_utc", s->created);
 	JS("command_line", s->command_line);
+	printf(",\"history\":[");
+	for (const char *h = s->history; *h;) {
+		size_t len = strcspn(h, "\n");
+		char line[sizeof(s->history)];
+		snprintf(line, sizeof(line), "%.*s", (int)len, h);
+		if (h != s->history)
+			putchar(',');
+		json_string(stdout, line);
+		h += len + (h[len] == '\n');
+	}
+	putchar(']');
 	JS("corpus_name", s->corpus_name);
 	JI("corpus_bytes", s->corpus_bytes);
 	JS("corpus_sha256", s->corpus_sha256);

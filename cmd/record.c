@@ -13,6 +13,8 @@
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
 #include "../formats/runqueue.h"
+#include "../formats/runlock.h"
+#include "../formats/runpath.h"
 #include "../formats/runread.h"
 #include "../formats/h5util.h"
 #include "../formats/sha256.h"
@@ -242,26 +244,45 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 		}
 	}
 	double secs = progress_end(&pg);
-	if (!o->quiet && rc == 0 && !stop_signal)
-		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, smoothed loss %.4f%s\n",
-			msg_prog, (long long)*done,
-			secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
-			(long long)*recorded, smooth, *nonfinite ? "; some batches not finite" : "");
+	if (!o->quiet && rc == 0 && !stop_signal) {
+		char loss[48] = "no finite loss"; /* every batch was skipped */
+		if (smooth >= 0)
+			snprintf(loss, sizeof(loss), "smoothed loss %.4f", smooth);
+		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, %s%s\n", msg_prog,
+			(long long)*done, secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
+			(long long)*recorded, loss, *nonfinite ? "; some batches not finite" : "");
+	}
 	return rc;
 }
 
+/* A line for the run's history: when, what, and the command that did it. */
+static char *history_entry(const char *what, const char *cmdline)
+{
+	char when[32];
+	size_t len = strlen(what) + strlen(cmdline) + 64;
+	char *s = malloc(len);
+	created_utc(when);
+	if (s)
+		snprintf(s, len, "%s %s: %s", when, what, cmdline);
+	return s;
+}
+
 /* --resume of a run that exists: check it can go on, reload the state,
- * reopen the file. Returns the run file, or NULL with *rc set (0 when the
- * run is complete already: nothing to do). */
-static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int flags, int *rc)
+ * reopen the file. A complete run resumed with a larger --batches is
+ * extended. Returns the run file, or NULL with *rc set (0 when the run is
+ * complete already: nothing to do). */
+static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int flags,
+				  const char *cmdline, int *rc)
 {
 	int has = checkpoint_exists(o->output);
+	int64_t planned = 0;
+	char what[160];
 	*rc = 1;
 	if (has < 0)
 		return NULL;
 	if (!has) {
 		struct run run;
-		int64_t rows = -1, planned = 0;
+		int64_t rows = -1;
 		if (run_open(&run, o->output) == 0) {
 			rows = run_rows(&run, "train");
 			hid_t g = H5Gopen2(run.file, "train", H5P_DEFAULT);
@@ -271,24 +292,47 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 			}
 			run_close(&run);
 		}
-		if (rows >= 0 && rows == planned) {
+		if (rows >= 0 && rows == planned && o->batches <= planned) {
 			if (!o->quiet)
 				fprintf(stderr, "%s: %s is complete (%lld batches): nothing to resume\n",
 					msg_prog, o->output, (long long)rows);
 			*rc = 0;
-			return NULL;
+		} else if (rows >= 0 && rows == planned) {
+			error("%s: is complete (%lld batches) and has no checkpoint to extend it from "
+			      "(%s.ckpt: runs finished by rnnbow 0.1 did not keep one)", o->output,
+			      (long long)rows, o->output);
+		} else {
+			error("%s: no checkpoint to resume from (%s.ckpt); start again with --force",
+			      o->output, o->output);
 		}
-		error("%s: no checkpoint to resume from (%s.ckpt); start again with --force",
-		      o->output, o->output);
 		return NULL;
 	}
-	if (checkpoint_read(o->output, &o->fp, tr) < 0)
+	if (checkpoint_read(o->output, &o->fp, tr, &planned) < 0)
 		return NULL;
+	if (tr->batch >= o->batches) {
+		if (!o->quiet)
+			fprintf(stderr, "%s: %s is complete (%lld batches): nothing to resume\n",
+				msg_prog, o->output, (long long)tr->batch);
+		*rc = 0;
+		return NULL;
+	}
 	int64_t records = o->record_every ? (tr->batch + o->record_every - 1) / o->record_every : 0;
+	if (o->batches > planned)
+		snprintf(what, sizeof(what), "extended at batch %lld from %lld to %lld batches",
+			 (long long)tr->batch, (long long)planned, (long long)o->batches);
+	else
+		snprintf(what, sizeof(what), "resumed at batch %lld of %lld", (long long)tr->batch,
+			 (long long)o->batches);
 	if (!o->quiet)
-		fprintf(stderr, "%s: resuming %s at batch %lld of %lld\n", msg_prog, o->output,
-			(long long)tr->batch, (long long)o->batches);
-	return runfile_reopen(o->output, &tr->m, tr->cfg.n, flags, tr->batch, records);
+		fprintf(stderr, "%s: %s: %s\n", msg_prog, o->output, what);
+	char *entry = history_entry(what, cmdline);
+	struct runfile *rf = entry ? runfile_reopen(o->output, &tr->m, tr->cfg.n, flags, tr->batch,
+						   records, o->batches, entry)
+				   : NULL;
+	if (!entry)
+		error("out of memory");
+	free(entry);
+	return rf;
 }
 
 int cmd_record(int argc, char **argv)
@@ -323,6 +367,9 @@ int cmd_record(int argc, char **argv)
 		{ "quiet", 0, OPT_FLAG, &o.quiet },
 		OPT_END,
 	};
+	/* a file size limit (ulimit -f) fails the write, reported, instead of
+	 * killing the process half way through a row */
+	signal(SIGXFSZ, SIG_IGN);
 	/* before parsing: opts_parse reorders argv */
 	char *cmdline = command_line(argc, argv);
 	char **paths = argv;
@@ -333,6 +380,7 @@ int cmd_record(int argc, char **argv)
 	struct trainer tr;
 	struct runfile *rf = NULL;
 	struct runqueue *q = NULL;
+	struct runlock lock = { .fd = -1 };
 	int32_t *ids = NULL;
 	char sha[65], created[32];
 	int64_t done = 0, recorded = 0, nonfinite = 0;
@@ -368,6 +416,18 @@ int cmd_record(int argc, char **argv)
 		if (!strcmp(paths[i], "-") && npaths > 1)
 			usage_error(usage, "'-' (stdin) must be the only corpus");
 
+	/* Nothing is touched before the run is ours: its lock first, then
+	 * what is at -o (never anything but a run or an empty file). */
+	if (runpath_check_type(o.output) < 0 || runlock_take(&lock, o.output) < 0)
+		goto out;
+	int kind = runpath_check(o.output, paths, npaths);
+	if (kind < 0)
+		goto out;
+	if (kind != RUNPATH_ABSENT && !o.force && !o.resume) {
+		error("%s: already exists (use --force to overwrite it, or --resume to go on with it)",
+		      o.output);
+		goto out;
+	}
 	if (load_corpus(&corpus, paths, npaths, o.quiet) < 0)
 		goto out;
 	if (corpus.len == 0) {
@@ -426,10 +486,16 @@ int cmd_record(int argc, char **argv)
 		.learning_rate = o.lr_seen ? o.lr : optim_default_lr(cfg.optim), .clip = o.clip, .batches = o.batches,
 		.record_every = o.record_every,
 	};
-	if (o.resume && access(o.output, F_OK) == 0)
-		rf = resume_run(&tr, &o, flags, &rc);
-	else
+	int resumed = o.resume && kind == RUNPATH_RUN;
+	if (resumed) {
+		rf = resume_run(&tr, &o, flags, cmdline ? cmdline : "", &rc);
+	} else {
+		if (kind != RUNPATH_ABSENT)
+			flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
 		rf = runfile_create(o.output, &info, &tr.m, cfg.n, flags);
+		if (rf && kind == RUNPATH_RUN)
+			checkpoint_remove(o.output); /* the old run's: not this one's */
+	}
 	if (!rf)
 		goto out;
 	rc = 1;
@@ -438,26 +504,36 @@ int cmd_record(int argc, char **argv)
 		runfile_close(rf);
 		goto out;
 	}
+	/* a new run has a checkpoint from its first batch on, so a run that
+	 * fails early (a full disk) can still be resumed */
+	if (!resumed && checkpoint(&tr, q, &o) < 0) {
+		runqueue_finish(q);
+		goto out;
+	}
 
 	/* SIGINT, SIGTERM, SIGUSR1 (SLURM's warning before a time limit):
 	 * finish the batch, checkpoint, close the file cleanly, exit 75 */
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
-	/* a file size limit (ulimit -f) then fails the write, reported, instead
-	 * of killing the process mid-row */
-	signal(SIGXFSZ, SIG_IGN);
 	rc = train_loop(&tr, q, &o, &done, &recorded, &nonfinite) < 0;
 	if (nonfinite && !strcmp(o.on_nonfinite, "skip") && !o.quiet)
 		warning("%lld batches had a non-finite loss or gradient and were not applied "
 			"(see /train/nonfinite)", (long long)nonfinite);
 	int saved = 0;
-	if (stop_signal && !rc && tr.batch < o.batches)
+	/* on a signal, and at the end: a complete run keeps its checkpoint,
+	 * so that it can be extended (--resume with a larger --batches) */
+	if (!rc && (stop_signal || tr.batch >= o.batches))
 		saved = checkpoint(&tr, q, &o) == 0;
-	if (runqueue_finish(q) < 0)
+	int write_failed = runqueue_finish(q) < 0;
+	if (write_failed) {
 		rc = 1;
-	if (!rc && tr.batch >= o.batches)
-		checkpoint_remove(o.output); /* complete: nothing left to resume */
+		/* the writer said why; say what is kept and how to go on */
+		if (checkpoint_exists(o.output) == 1)
+			error("%s: stopped at batch %lld; what was written stays readable, and the same "
+			      "command with --resume goes on from the last checkpoint once there is room",
+			      o.output, (long long)tr.batch);
+	}
 	if (stop_signal && !rc) {
 		if (saved) {
 			error("interrupted by signal %d at batch %lld of %lld; checkpoint written: go on "
@@ -471,6 +547,7 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 out:
+	runlock_release(&lock);
 	free(cmdline);
 	if (have_trainer)
 		trainer_free(&tr);

@@ -180,7 +180,7 @@ int checkpoint_exists(const char *run_path)
 }
 
 int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
-		    struct trainer *tr)
+		    struct trainer *tr, int64_t *planned)
 {
 	struct run_fingerprint saved, *fp = &saved;
 	char *path = ckpt_path(run_path, ".ckpt");
@@ -220,16 +220,25 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
 		goto out;
 	}
-	/* the options first: another --hidden would not fit the state */
+	/* the options first: another --hidden would not fit the state. The
+	 * one option that may change is --batches, and only upward: a run is
+	 * extended by resuming it with more (the caller records that). */
 	size_t at = b.at;
 	get(&b, fp, sizeof(*fp));
-	if (!b.bad && fingerprint_diff(fp, expect)) {
+	struct run_fingerprint want = *expect;
+	if (!b.bad && want.batches > fp->batches)
+		want.batches = fp->batches;
+	if (!b.bad && fp->batches > want.batches)
+		error("--batches: the run has %lld, this command says %lld (a run can be extended, "
+		      "never cut short)", (long long)fp->batches, (long long)want.batches);
+	if (!b.bad && (fingerprint_diff(fp, &want) || fp->batches > want.batches)) {
 		error("%s: cannot resume with the options above changed; use the run's own",
 		      run_path);
 		goto out;
 	}
 	b.at = at;
 	fields(&b, fp, tr, 1, get);
+	*planned = fp->batches;
 	if (b.bad || b.at != b.len) {
 		error("%s: the checkpoint does not fit this model (truncated or another size)", path);
 		goto out;
@@ -273,7 +282,6 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	DIFF_NUM(clip, "--clip");
 	DIFF_NUM(init_scale, "--init-scale");
 	DIFF_INT(seed, "--seed");
-	DIFF_INT(batches, "--batches");
 	DIFF_INT(record_every, "--record-every");
 	DIFF_INT(save_params, "--save-params");
 	DIFF_INT(save_hidden, "--save-hidden");

@@ -33,17 +33,18 @@ int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
 int checkpoint_exists(const char *run_path);
 
 /* Reads the checkpoint into tr (set up by trainer_init for expect). Its
- * fingerprint must equal expect: each difference is listed on stderr and
- * nothing is loaded. Returns 0, or -1 after messages (missing, damaged:
+ * fingerprint must equal expect but for batches, which expect may raise
+ * (extending the run): each difference is listed on stderr and nothing is
+ * loaded. *planned gets the checkpoint's own batches. Returns 0, or -1 after messages (missing, damaged:
  * checksum or truncated, other options). */
 int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
-		    struct trainer *tr);
+		    struct trainer *tr, int64_t *planned);
 
-/* Removes the checkpoint of a run that finished. */
+/* Removes the checkpoint of a run (one that --force replaces). */
 void checkpoint_remove(const char *run_path);
 
 /* Lists, one "--name: run has A, this command says B" per line on stderr,
- * how b differs from a; returns how many fields differ. */
+ * how b differs from a (batches aside); returns how many fields differ. */
 int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerprint *b);
 
 #endif

@@ -54,6 +54,43 @@ int h5_attr_put_f64(hid_t obj, const char *name, double value)
 	return put_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
+int h5_attr_set_i64(hid_t obj, const char *name, int64_t value)
+{
+	if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
+		return -1;
+	return h5_attr_put_i64(obj, name, value);
+}
+
+int h5_attr_append_line(hid_t obj, const char *name, const char *line)
+{
+	size_t old = 0;
+	char *s;
+	int rc;
+	if (H5Aexists(obj, name) > 0) {
+		hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5I_INVALID_HID;
+		if (attr >= 0 && (type = H5Aget_type(attr)) >= 0)
+			old = H5Tget_size(type);
+		if (type >= 0)
+			H5Tclose(type);
+		if (attr >= 0)
+			H5Aclose(attr);
+	}
+	s = malloc(old + strlen(line) + 2);
+	if (!s)
+		return -1;
+	s[0] = '\0';
+	if (old && h5_attr_get_str(obj, name, s, old + 1) < 0) {
+		free(s);
+		return -1;
+	}
+	if (*s)
+		strcat(s, "\n");
+	strcat(s, line);
+	rc = (old && H5Adelete(obj, name) < 0) ? -1 : h5_attr_put_str(obj, name, s);
+	free(s);
+	return rc;
+}
+
 int h5_attr_get_str(hid_t obj, const char *name, char *buf, size_t len)
 {
 	int rc = -1;

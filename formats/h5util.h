@@ -18,6 +18,12 @@ int h5_attr_put_i64(hid_t obj, const char *name, int64_t value);
 int h5_attr_put_u64(hid_t obj, const char *name, uint64_t value);
 int h5_attr_put_f64(hid_t obj, const char *name, double value);
 
+/* Replaces an attribute's value (deleted and written anew: only before
+ * SWMR writing starts). */
+int h5_attr_set_i64(hid_t obj, const char *name, int64_t value);
+/* Adds a line to a string attribute of lines (created with the first). */
+int h5_attr_append_line(hid_t obj, const char *name, const char *line);
+
 /* Reads a string attribute (fixed or variable length) into buf. */
 int h5_attr_get_str(hid_t obj, const char *name, char *buf, size_t len);
 int h5_attr_get_i64(hid_t obj, const char *name, int64_t *value);

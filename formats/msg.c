@@ -4,6 +4,7 @@
  */
 #include "msg.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
 
 const char *h5_reason(void)
 {
+	int e = errno; /* what the failed call left, before walking changes it */
 	reason[0] = '\0';
 	H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, NULL); /* innermost first */
 	/* low-level I/O failures carry the system's message */
@@ -77,6 +79,10 @@ const char *h5_reason(void)
 			*end = '\0';
 		memmove(reason, s, strlen(s) + 1);
 	}
+	/* a system failure HDF5 did not describe: say the system's reason */
+	if (!reason[0] &&
+	    (e == ENOSPC || e == EFBIG || e == EDQUOT || e == EIO || e == EROFS || e == EACCES))
+		snprintf(reason, sizeof(reason), "%s", strerror(e));
 	if (!reason[0])
 		return "HDF5 error";
 	reason[0] = (char)((reason[0] >= 'A' && reason[0] <= 'Z') ? reason[0] + 32 : reason[0]);

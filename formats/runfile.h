@@ -39,7 +39,7 @@ struct run_info {
 };
 
 enum runfile_flags {
-	RUNFILE_FORCE = 1,       /* overwrite an existing file */
+	RUNFILE_FORCE = 1,       /* replace an existing run (the caller checked it is one) */
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
 };
@@ -47,7 +47,10 @@ enum runfile_flags {
 struct runfile;
 
 /* Creates path with every group, attribute and dataset, then starts SWMR
- * writing. Refuses an existing file unless RUNFILE_FORCE. On failure prints
+ * writing. Refuses an existing file unless RUNFILE_FORCE; with it, the
+ * new run is laid out as PATH.new and renamed over path only once SWMR
+ * writing has started, so a failure leaves the old file as it was. The
+ * caller holds the run's lock (runlock.h). On failure prints
  * "rnnbow CMD: PATH: why", removes what it created and returns NULL. */
 struct runfile *runfile_create(const char *path, const struct run_info *info,
 			       const struct model *m, int n, int flags);
@@ -57,10 +60,13 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
  * end-of-allocation to the end of the file (a killed run's superblock
  * may lag what was written, and new data must not land on old), cuts
  * /train to train_rows rows and /record to record_rows rows (what the
- * checkpoint had committed), and starts SWMR writing again. Returns NULL
+ * checkpoint had committed), sets /train's planned batches to planned
+ * (raised when a run is extended), adds the line history to the root's
+ * "history" attribute, and starts SWMR writing again. Returns NULL
  * after a message if the file does not fit (fewer rows, other columns). */
 struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
-			       int64_t train_rows, int64_t record_rows);
+			       int64_t train_rows, int64_t record_rows, int64_t planned,
+			       const char *history);
 
 /* Flushes everything and fsyncs the file: what a checkpoint relies on. */
 int runfile_sync(struct runfile *f);

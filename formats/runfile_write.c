@@ -17,12 +17,18 @@
 #include <hdf5.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TRAIN_CHUNK_ROWS 4096
 #define RECORD_CHUNK_BYTES 65536
 #define FSYNC_SECONDS 5.0
+/* Room claimed ahead of HDF5 (see claim_room): the new chunks of an
+ * append plus this much for metadata (chunk indexes, object headers),
+ * grown by an eighth of the file at a time, at most ROOM_GROW_MAX. */
+#define ROOM_SLACK (64u << 10)
+#define ROOM_GROW_MAX (64u << 20)
 
 struct column {
 	hid_t dset;
@@ -31,6 +37,7 @@ struct column {
 	hid_t mspace1;    /* memory dataspace of one row (the common append) */
 	int rank;
 	hsize_t dims[4];  /* dims[0] = rows written */
+	hsize_t chunk_rows, chunk_size; /* rows and bytes of a chunk; 0: not asked yet */
 };
 
 struct runfile {
@@ -42,6 +49,8 @@ struct runfile {
 	struct column t_batch, t_loss, t_norm, t_nonfinite;
 	double last_fsync;
 	int failed;     /* a write failed and was reported: closing may fail too */
+	hsize_t room_end;    /* the file is known to be at least this long */
+	int room_unsure;     /* no fallocate here: HDF5 finds out by itself */
 	const struct model *m;
 	int n, flags;
 };
@@ -151,6 +160,90 @@ static hsize_t chunk_bytes(const struct column *c)
 	if (dcpl >= 0)
 		H5Pclose(dcpl);
 	return bytes;
+}
+
+/* The system's reason, as our messages put it: lowercase. */
+static const char *sys_reason(int e)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	if (buf[0] >= 'A' && buf[0] <= 'Z')
+		buf[0] = (char)(buf[0] + 32);
+	return buf;
+}
+
+/* HDF5 hears of a full disk or a file size limit (ulimit -f) only half
+ * way through a write, after it has moved its end of allocation past the
+ * end of the file: the run is then "truncated" to every HDF5 tool, and
+ * the rows already written are lost with it. So the room an append may
+ * need is claimed first, with posix_fallocate: when it is not there, the
+ * append is refused before HDF5 writes anything, with the system's
+ * reason, and the run closes as cleanly as after its last row.
+ * runfile_close gives back what was claimed and not used. Returns 0, or
+ * -1 with errno set. */
+static int claim_room(struct runfile *f, hsize_t bytes)
+{
+	haddr_t eoa;
+	void *handle = NULL;
+	struct stat st;
+	if (f->room_unsure || H5Fget_eoa(f->file, &eoa) < 0)
+		return 0;
+	hsize_t need = (hsize_t)eoa + bytes + ROOM_SLACK;
+	if (need <= f->room_end)
+		return 0;
+	if (H5Fget_vfd_handle(f->file, H5P_DEFAULT, &handle) < 0 || !handle)
+		return 0;
+	int fd = *(int *)handle;
+	if (fstat(fd, &st) < 0)
+		return 0;
+	if ((hsize_t)st.st_size >= need) {
+		f->room_end = (hsize_t)st.st_size;
+		return 0;
+	}
+	hsize_t grow = need / 8 < ROOM_GROW_MAX ? need / 8 : ROOM_GROW_MAX;
+	int e = posix_fallocate(fd, st.st_size, (off_t)(need + grow - (hsize_t)st.st_size));
+	if (e == ENOSPC || e == EFBIG || e == EDQUOT) { /* the last bytes, then */
+		grow = 0;
+		e = posix_fallocate(fd, st.st_size, (off_t)(need - (hsize_t)st.st_size));
+	}
+	if (!e) {
+		f->room_end = need + grow;
+		return 0;
+	}
+	if (e != ENOSPC && e != EFBIG && e != EDQUOT && e != EIO) {
+		f->room_unsure = 1; /* no fallocate on this file system */
+		return 0;
+	}
+	errno = e;
+	return -1;
+}
+
+/* Bytes of the chunks HDF5 allocates to append nrows rows to c. */
+static hsize_t col_new_bytes(struct column *c, hsize_t nrows)
+{
+	if (!c->chunk_size) {
+		hsize_t dims[4] = { 0 };
+		hid_t dcpl = H5Dget_create_plist(c->dset);
+		if (dcpl >= 0 && H5Pget_chunk(dcpl, c->rank, dims) == c->rank)
+			c->chunk_rows = dims[0];
+		if (dcpl >= 0)
+			H5Pclose(dcpl);
+		c->chunk_size = chunk_bytes(c);
+		if (!c->chunk_rows || !c->chunk_size) /* cannot tell: a row's worth */
+			c->chunk_rows = 1;
+	}
+	hsize_t before = (c->dims[0] + c->chunk_rows - 1) / c->chunk_rows;
+	hsize_t after = (c->dims[0] + nrows + c->chunk_rows - 1) / c->chunk_rows;
+	return (after - before) * c->chunk_size;
+}
+
+/* Asks the /train columns their chunk sizes, for claim_room. */
+static void train_chunk_sizes(struct runfile *f)
+{
+	col_new_bytes(&f->t_batch, 0);
+	col_new_bytes(&f->t_loss, 0);
+	col_new_bytes(&f->t_norm, 0);
+	col_new_bytes(&f->t_nonfinite, 0);
 }
 
 /* Opens an existing column that must hold at least rows rows (cut to
@@ -337,20 +430,37 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	hid_t fapl = H5I_INVALID_HID, fcpl = H5I_INVALID_HID, model = H5I_INVALID_HID;
 	hid_t train = H5I_INVALID_HID;
 	hid_t rec = H5I_INVALID_HID;
-	const char *what = NULL;
+	const char *what = NULL, *target;
+	char *tmp = NULL;
 	int fd;
 
 	if (!f)
 		return NULL;
 
+	/* A run to replace stays as it is until the new one is laid out
+	 * beside it (PATH.new), then the new one is renamed over it: a
+	 * failure on the way (a full disk, a signal) loses nothing. */
+	if (flags & RUNFILE_FORCE) {
+		size_t len = strlen(path) + sizeof(".new");
+		if (!(tmp = malloc(len))) {
+			error("out of memory");
+			free_runfile(f);
+			return NULL;
+		}
+		snprintf(tmp, len, "%s.new", path);
+	}
 	/* Claim the name ourselves first, for a plain reason on failure
-	 * (exists, permission, no such directory, is a directory). */
-	fd = open(path, O_WRONLY | O_CREAT | (flags & RUNFILE_FORCE ? O_TRUNC : O_EXCL), 0666);
+	 * (exists, permission, no such directory, is a directory). The
+	 * caller holds the run's lock, so a PATH.new is a dead writer's. */
+	target = tmp ? tmp : path;
+	fd = open(target, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC |
+			  (tmp ? O_TRUNC : O_EXCL), 0666);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			error("%s: already exists (use --force to overwrite it)", path);
 		else
-			error("%s: %s", path, strerror(errno));
+			error("%s: %s", target, strerror(errno));
+		free(tmp);
 		free_runfile(f);
 		return NULL;
 	}
@@ -368,7 +478,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	/* no timestamps on the root group either: same run, same bytes */
 	if ((fcpl = H5Pcreate(H5P_FILE_CREATE)) < 0 || H5Pset_obj_track_times(fcpl, 0) < 0)
 		goto fail;
-	f->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+	f->file = H5Fcreate(target, H5F_ACC_TRUNC, fcpl, fapl);
 	if (f->file < 0)
 		goto fail;
 	what = "cannot lay out the run";
@@ -390,6 +500,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 		goto fail;
 	if (create_record_columns(f, rec) < 0)
 		goto fail;
+	train_chunk_sizes(f);
 	H5Gclose(rec);
 	H5Gclose(train);
 	H5Gclose(model);
@@ -397,12 +508,19 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	what = "cannot start SWMR writing";
 	if (H5Fstart_swmr_write(f->file) < 0)
 		goto fail;
+	what = "cannot replace the old run";
+	if (tmp && rename(tmp, path) < 0) {
+		error("%s: %s: %s", path, what, strerror(errno));
+		goto fail_said;
+	}
 	H5Pclose(fapl);
 	H5Pclose(fcpl);
+	free(tmp);
 	f->last_fsync = now_seconds();
 	return f;
 fail:
 	error("%s: %s: %s", path, what, h5_reason());
+fail_said:
 	if (rec >= 0)
 		H5Gclose(rec);
 	if (train >= 0)
@@ -414,12 +532,14 @@ fail:
 	if (fcpl >= 0)
 		H5Pclose(fcpl);
 	abandon(f);
-	unlink(path); /* nothing of ours worth keeping: no row was written */
+	unlink(target); /* nothing of ours worth keeping: no row was written */
+	free(tmp);
 	return NULL;
 }
 
 struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
-			       int64_t train_rows, int64_t record_rows)
+			       int64_t train_rows, int64_t record_rows, int64_t planned,
+			       const char *history)
 {
 	struct runfile *f = runfile_new(path, m, n, flags);
 	hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, pg = H5I_INVALID_HID;
@@ -464,6 +584,7 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * the end of allocation must go past the file's end by every chunk,
 	 * or new data lands outside it ("addr overflow"). This is what
 	 * h5clear --increment is for. */
+	train_chunk_sizes(f);
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
 	struct column *train_cols[4] = { &f->t_batch, &f->t_loss, &f->t_norm, &f->t_nonfinite };
@@ -480,6 +601,16 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	for (int i = 0; i < f->nrec; i++)
 		if (col_cut(&f->rec[i], record_rows) < 0)
 			goto fail;
+	/* the plan (raised when the run is extended) and the history: only
+	 * before SWMR writing may attributes change, and only once the run
+	 * is known to fit, so a refused resume changes nothing */
+	what = "cannot record the resume in the run's attributes";
+	if (h5_attr_append_line(f->file, "history", history) < 0 ||
+	    (g = H5Gopen2(f->file, "train", H5P_DEFAULT)) < 0 ||
+	    h5_attr_set_i64(g, "batches", planned) < 0)
+		goto fail;
+	H5Gclose(g);
+	g = H5I_INVALID_HID;
 	what = "cannot start SWMR writing";
 	if (H5Fstart_swmr_write(f->file) < 0)
 		goto fail;
@@ -560,6 +691,10 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 {
 	if (!t->n)
 		return 0;
+	hsize_t bytes = col_new_bytes(&f->t_batch, t->n) + col_new_bytes(&f->t_loss, t->n) +
+			col_new_bytes(&f->t_norm, t->n) + col_new_bytes(&f->t_nonfinite, t->n);
+	if (claim_room(f, bytes) < 0)
+		return f->failed = 1, error("%s: cannot write /train: %s", f->path, sys_reason(errno));
 	if (col_append(&f->t_batch, t->n, t->batch) < 0 ||
 	    col_append(&f->t_loss, t->n, t->loss) < 0 ||
 	    col_append(&f->t_norm, t->n, t->grad_norm) < 0 ||
@@ -574,6 +709,16 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 int runfile_add_record(struct runfile *f, const struct record *r)
 {
 	int i;
+	/* and room for a new chunk of every /train column besides: when a
+	 * record no longer fits, the /train rows queued behind it still do,
+	 * so the run tells how far training went */
+	hsize_t bytes = ROOM_SLACK + f->t_batch.chunk_size + f->t_loss.chunk_size +
+			f->t_norm.chunk_size + f->t_nonfinite.chunk_size;
+	for (i = 0; i < f->nrec; i++)
+		bytes += col_new_bytes(&f->rec[i], 1);
+	if (claim_room(f, bytes) < 0)
+		return f->failed = 1, error("%s: cannot write record of batch %lld: %s", f->path,
+					    (long long)r->batch, sys_reason(errno));
 	for (i = 0; i < f->nrec; i++)
 		if (col_append(&f->rec[i], 1, reccol_row(&f->cols[i], r)) < 0)
 			goto fail;
@@ -587,18 +732,39 @@ fail:
 		     (long long)r->batch, h5_reason());
 }
 
+/* Gives back the room claimed past the end of a closed run (claim_room):
+ * its end of allocation is read back from its superblock. */
+static void give_back_room(const char *path, int fd)
+{
+	hid_t file = H5I_INVALID_HID;
+	haddr_t eoa;
+	struct stat st;
+	H5E_BEGIN_TRY { file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); } H5E_END_TRY;
+	if (file < 0)
+		return;
+	int got = H5Fget_eoa(file, &eoa) >= 0;
+	H5Fclose(file);
+	if (got && fstat(fd, &st) == 0 && (hsize_t)st.st_size > (hsize_t)eoa &&
+	    ftruncate(fd, (off_t)eoa) < 0)
+		return; /* the room stays claimed: the run is sound either way */
+}
+
 int runfile_close(struct runfile *f)
 {
 	int rc = 0, failed = f->failed;
 	hid_t file = f->file;
 	void *handle = NULL;
 	int fd = -1;
+	char *path = strdup(f->path);
 
 	if (H5Fget_vfd_handle(file, H5P_DEFAULT, &handle) >= 0 && handle)
 		fd = dup(*(int *)handle);
 	free_runfile(f);
 	if (H5Fclose(file) < 0) /* after a failed write, that was the message */
 		rc = failed ? -1 : error("cannot close the run file: %s", h5_reason());
+	else if (fd >= 0 && path)
+		give_back_room(path, fd);
+	free(path);
 	if (fd >= 0) {
 		if (fsync(fd) < 0 && errno != EINVAL)
 			rc = error("cannot sync the run file: %s", strerror(errno));

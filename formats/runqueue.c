@@ -35,6 +35,7 @@ struct runqueue {
 	struct job jobs[NJOBS];     /* ring: head is the next to write */
 	int head, count;
 	int closing, failed;
+	int train_failed;           /* /train writes failed too (writer only) */
 
 	struct record slots[RUNQUEUE_SLOTS];
 	int defer;                  /* the writer finishes the records' E */
@@ -67,13 +68,20 @@ static void *writer_main(void *arg)
 		struct job j = q->jobs[q->head];
 		pthread_mutex_unlock(&q->lock);
 
+		/* After a failure, records are drained without writing; /train
+		 * blocks are still written while they can be (a full disk
+		 * may still take a few rows, and readers see how far
+		 * training went), each group's rows being committed on their
+		 * own. */
 		int rc = 0;
 		if (j.rec && !q->failed) /* E, off the training thread */
 			record_finish(j.rec, &q->iw);
-		if (!q->failed) /* after a failure, drain without writing */
-			rc = j.rec ? runfile_add_record(q->file, j.rec) :
-			     j.train ? runfile_write_train(q->file, j.train) :
-				       runfile_sync(q->file);
+		if (j.rec && !q->failed)
+			rc = runfile_add_record(q->file, j.rec);
+		else if (j.train && !q->train_failed)
+			q->train_failed = rc = runfile_write_train(q->file, j.train);
+		else if (!j.rec && !j.train && !q->failed)
+			rc = runfile_sync(q->file);
 
 		pthread_mutex_lock(&q->lock);
 		q->head = (q->head + 1) % NJOBS;
@@ -196,7 +204,9 @@ static int hand_over_train(struct runqueue *q)
 	int cur = q->train_cur, next = 1 - cur;
 	q->train_queued[cur] = 1;
 	enqueue(q, NULL, &q->train[cur]);
-	while (q->train_queued[next] && !q->failed)
+	/* the writer gives every block back, after a failure too: it may
+	 * still be writing this one */
+	while (q->train_queued[next])
 		pthread_cond_wait(&q->wake_trainer, &q->lock);
 	int failed = q->failed;
 	pthread_mutex_unlock(&q->lock);

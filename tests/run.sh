@@ -44,6 +44,7 @@ suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "readers against broken files" sh tests/test_hostile.sh "$BIN"
+suite "writers: two on one run, outputs that are not runs, a full disk" sh tests/test_writers.sh "$BIN"
 suite "valgrind: no invalid access, no leak" sh tests/test_valgrind.sh "$BIN"
 suite "checkpoints and --resume after kills" sh tests/test_resume.sh "$BIN"
 suite "README examples" sh tests/test_readme.sh "$BIN"

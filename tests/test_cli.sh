@@ -67,7 +67,11 @@ expect_fail 1 "output is a directory" "$BIN" record "$T/c.txt" -o "$T/dir" $R
 echo "precious" >"$T/keep.h5"
 expect_fail 1 "existing output without --force" "$BIN" record "$T/c.txt" -o "$T/keep.h5" $R
 check "the existing file is untouched" grep -q precious "$T/keep.h5"
-check "--force overwrites it with a run" sh -c "'$BIN' record '$T/c.txt' -o '$T/keep.h5' $R --force && h5dump -H '$T/keep.h5' >/dev/null"
+expect_fail 1 "--force on a file that is not a run" "$BIN" record "$T/c.txt" -o "$T/keep.h5" $R --force
+check "... leaves it untouched too" grep -q precious "$T/keep.h5"
+: >"$T/empty.h5"
+check "--force replaces an empty file with a run" sh -c "'$BIN' record '$T/c.txt' -o '$T/empty.h5' $R --force && h5dump -H '$T/empty.h5' >/dev/null"
+check "--force replaces a run with a run" sh -c "'$BIN' record '$T/c.txt' -o '$T/empty.h5' $R --force --seed 3 && h5dump -H '$T/empty.h5' >/dev/null"
 
 # --- a good run; stdin; the built-in corpus ---
 check "record exits 0 and writes a run" "$BIN" record "$T/c.txt" -o "$T/a.h5" $R
@@ -126,7 +130,7 @@ X="--quiet --hidden 16 --seq-len 10 --batches 200 --record-every 10 --optimizer 
 expect_fail 1 "a non-finite gradient stops the run by default" "$BIN" record "$T/c.txt" -o "$T/boom.h5" $X
 check "... saying which batch, and the file holds the batches before it" sh -c \
 	"'$BIN' record '$T/c.txt' -o '$T/boom.h5' $X --force 2>&1 | grep -q 'is not finite' &&
-	 '$BIN' info '$T/boom.h5' | grep -q 'stopped early'"
+	 '$BIN' info '$T/boom.h5' | grep -q 'of 200 batches (stopped'"
 check "--on-nonfinite skip goes on and flags the batches" sh -c \
 	"'$BIN' record '$T/c.txt' -o '$T/skip.h5' $X --on-nonfinite skip &&
 	 $PY -c \"import h5py; f = h5py.File('$T/skip.h5', 'r'); n = f['train/nonfinite'][:];

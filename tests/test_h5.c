@@ -65,7 +65,8 @@ int main(void)
 	tap_check(open_objects() == 0, "no HDF5 object open after writing (%zd)", open_objects());
 
 	/* reopen as --resume does: keep 12 training rows and 3 records */
-	f = runfile_reopen(path, &tr.m, cfg.n, RUNFILE_PARAMS | RUNFILE_HIDDEN, 12, 3);
+	f = runfile_reopen(path, &tr.m, cfg.n, RUNFILE_PARAMS | RUNFILE_HIDDEN, 12, 3,
+			   40, "2026-01-01T00:00:00Z resumed at batch 12 of 40: test");
 	tap_check(f != NULL, "runfile_reopen cuts back to 12 rows and 3 records");
 	rows.n = 0;
 	for (int b = 20; b < 24 && f; b++) {
@@ -78,7 +79,8 @@ int main(void)
 		runfile_close(f);
 	}
 	tap_check(open_objects() == 0, "no HDF5 object open after reopening (%zd)", open_objects());
-	f = runfile_reopen(path, &tr.m, cfg.n, RUNFILE_PARAMS | RUNFILE_HIDDEN, 1000, 3);
+	f = runfile_reopen(path, &tr.m, cfg.n, RUNFILE_PARAMS | RUNFILE_HIDDEN, 1000, 3,
+			   40, "x");
 	tap_check(f == NULL && open_objects() == 0,
 		  "reopening for more rows than the file has is refused, nothing left open");
 

@@ -46,7 +46,7 @@ interrupt() {
 }
 # shellcheck disable=SC2086
 interrupt "$T/b" $A
-check "a complete run leaves no checkpoint" [ ! -e "$T/b/run.h5.ckpt" ]
+check "a complete run keeps its checkpoint (to be extended)" [ -s "$T/b/run.h5.ckpt" ]
 check "SIGTERM and SIGUSR1 exit 75 (no other status but 137, 75, 0)" sh -c \
 	"echo '$rcs' | tr ' ' '\n' | grep -v '^$' | grep -qv '^\(137\|75\|0\)$' && exit 1 || exit 0"
 # shellcheck disable=SC2086
@@ -85,6 +85,30 @@ mkdir "$T/h"
 (cd "$T/h" && "$BIN" record $G --cell gru -o run.h5 --resume) 2>"$T/cell.err"
 check "resuming with another --cell is refused, saying so" sh -c \
 	"grep -q -- '--cell (0 rnn, 1 lstm, 2 gru): the run has 1, this command says 2' '$T/cell.err'"
+# extending a complete run: --resume with a larger --batches (the one option
+# that may change) goes on from its final checkpoint, exactly
+E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
+mkdir "$T/e"
+# shellcheck disable=SC2086
+(cd "$T/e" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+# shellcheck disable=SC2086
+check "a complete run of 250 batches is extended to 400 with --resume --batches 400" sh -c \
+	"cd '$T/e' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+check "... with every dataset identical to 400 batches done in one go" same "$T/e/long.h5" "$T/e/run.h5"
+check "... and says so in /train's plan and the run's history" $PY -c "
+import h5py, sys
+f = h5py.File('$T/e/run.h5', 'r')
+h = f.attrs['history']
+h = h.decode() if isinstance(h, bytes) else h
+sys.exit(not (f['train'].attrs['batches'] == 400 and 'extended at batch 250 from 250 to 400' in h))"
+check "... which info shows" sh -c "'$BIN' info '$T/e/run.h5' | grep -q '^history: .*extended at batch 250'"
+# shellcheck disable=SC2086
+expect_fail 1 "--resume with fewer --batches than the run has" sh -c \
+	"cd '$T/e' && '$BIN' record $E --batches 300 -o run.h5 --resume"
+# shellcheck disable=SC2086
+check "... the refusal names --batches" sh -c "cd '$T/e' && '$BIN' record $E --batches 300 -o run.h5 --resume 2>&1 |
+	grep -q -- '--batches: the run has 400, this command says 300'"
+check "... and the run is untouched" same "$T/e/long.h5" "$T/e/run.h5"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish
