@@ -45,8 +45,11 @@ int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o)
 		return error("out of memory");
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++)
-			if (in_window(o, rr->batch[i]))
-				decay_add(d, rr->itemized + (size_t)i * n * n);
+			if (in_window(o, rr->batch[i]) &&
+			    decay_add(d, rr->itemized + (size_t)i * n * n) < 0) {
+				decay_free(d);
+				return error("out of memory");
+			}
 	if (got < 0) {
 		decay_free(d);
 		return -1;

@@ -8,29 +8,87 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Histogram bins of a positive float straight from its bits: the exponent
- * and the top 8 mantissa bits, so 256 bins per octave between 2^-64 and
- * 2^16. Bin 0 holds exact zeros, bin 1 what is below 2^-64, the last bin
- * what is above 2^16. Each bin also keeps the least and greatest value it
- * saw: a rank inside a bin is placed evenly between those, which is exact
- * for a bin holding one value (as lag 0 does: every ratio is 1). */
-#define EXP_MIN (127 - 64)
-#define EXP_MAX (127 + 15)
-#define SUB_BITS 8
-#define DECAY_BINS (((EXP_MAX - EXP_MIN + 1) << SUB_BITS) + 3)
+/* The decay histogram. A ratio r of two positive finite floats lies in
+ * [2^-277, 2^277) (2^-149 / 2^128 .. 2^128 / 2^-149), and as a double it is
+ * always normal, so its bin comes straight from its bits: the exponent picks
+ * the octave, the top SUB_BITS bits of the mantissa the bin inside it. A bin
+ * spans [2^e (1 + m/512), 2^e (1 + (m+1)/512)), less than 2^-9 of its lower
+ * edge wide. Each bin keeps the least and greatest value it saw and a rank
+ * inside it is placed evenly between those: exact for the bin's first and
+ * last rank (so for a bin of one value, as lag 0 is: every ratio is 1), and
+ * otherwise within the bin, hence within 2^-9 relative.
+ *
+ * Memory: a decay spanning 30 decades reaches 100 octaves, most of them
+ * (the tails) with a few values. So an octave is allocated when a ratio
+ * first reaches it, holds its used bins as a short list in order (3 KB at
+ * most), and becomes a plain array of all 512 bins (12 KB) only once it
+ * uses more than SPARSE_MAX of them. */
+#define SUB_BITS 9
+#define DECAY_SUB (1 << SUB_BITS)
+#define SPARSE_MAX 128
+#define OCT_MIN (-277)
+#define DECAY_OCTAVES 554 /* octaves 2^-277 .. 2^276 */
 
-static int bin_of(float r)
+struct decay_bin {
+	double lo, hi;  /* least and greatest value, when count > 0 */
+	uint32_t count; /* values in the bin */
+	uint32_t sub;   /* which of the octave's bins (sparse octaves) */
+};
+
+struct decay_octave {
+	int64_t total; /* values in the octave */
+	int used, cap; /* sparse: bin[0..used) in order of sub, cap allocated;
+			* dense: cap == DECAY_SUB and bin[sub] for every sub */
+	struct decay_bin bin[];
+};
+
+/* One lag's values in rank order: the negatives, the zeros, the octaves
+ * upwards, +inf. Zeros and +inf are exact; negatives (g is a norm: only a
+ * damaged file has them) are one bin with its least and greatest value. */
+struct decay_lag {
+	int64_t neg, zero, inf;
+	double neg_lo, neg_hi;
+	struct decay_octave *oct[DECAY_OCTAVES];
+};
+
+/* Octave (0-based from OCT_MIN) and bin of a positive finite double; out of
+ * range octaves (not reachable from floats) are clamped, never overrun. */
+static int octave_of(double r, int *bin)
 {
-	uint32_t bits;
-	if (r == 0.0f)
-		return 0;
+	uint64_t bits;
 	memcpy(&bits, &r, sizeof(bits));
-	int e = (int)(bits >> 23);
-	if (e < EXP_MIN)
-		return 1;
-	if (e > EXP_MAX)
-		return DECAY_BINS - 1;
-	return 2 + (((e - EXP_MIN) << SUB_BITS) | (int)((bits >> (23 - SUB_BITS)) & 0xff));
+	int e = (int)((bits >> 52) & 0x7ff) - 1023 - OCT_MIN;
+	*bin = (int)((bits >> (52 - SUB_BITS)) & (DECAY_SUB - 1));
+	if (e < 0) {
+		e = 0;
+		*bin = 0;
+	} else if (e >= DECAY_OCTAVES) {
+		e = DECAY_OCTAVES - 1;
+		*bin = DECAY_SUB - 1;
+	}
+	return e;
+}
+
+/* Adds r to a bin of c values (c before the add) with least lo, greatest hi. */
+static void bin_add(double *lo, double *hi, int64_t c, double r)
+{
+	if (c == 0) {
+		*lo = *hi = r;
+	} else {
+		*lo = r < *lo ? r : *lo;
+		*hi = r > *hi ? r : *hi;
+	}
+}
+
+/* Rank k (0-based) of the c values of a bin: its least and greatest are
+ * exact, ranks between spread evenly. */
+static double bin_rank(double lo, double hi, int64_t c, int64_t k)
+{
+	if (k == 0 || lo == hi)
+		return lo;
+	if (k == c - 1)
+		return hi;
+	return lo + (hi - lo) * (double)k / (double)(c - 1);
 }
 
 double max_gradient(const float *g, int n, int *step)
@@ -135,12 +193,10 @@ int k_quantile(const int64_t *hist, int n, double share, int64_t *reached)
 int decay_init(struct decay *d, int n)
 {
 	d->n = n;
-	d->hist = calloc((size_t)n * DECAY_BINS, sizeof(uint32_t));
-	d->lo = malloc((size_t)n * DECAY_BINS * sizeof(float));
-	d->hi = malloc((size_t)n * DECAY_BINS * sizeof(float));
+	d->lag = calloc((size_t)n, sizeof(*d->lag));
 	d->count = calloc((size_t)n, sizeof(int64_t));
 	d->sum = calloc((size_t)n, sizeof(double));
-	if (!d->hist || !d->lo || !d->hi || !d->count || !d->sum) {
+	if (!d->lag || !d->count || !d->sum) {
 		decay_free(d);
 		return -1;
 	}
@@ -149,58 +205,134 @@ int decay_init(struct decay *d, int n)
 
 void decay_free(struct decay *d)
 {
-	free(d->hist);
-	free(d->lo);
-	free(d->hi);
+	for (int lag = 0; d->lag && lag < d->n; lag++)
+		for (int o = 0; o < DECAY_OCTAVES; o++)
+			free(d->lag[lag].oct[o]);
+	free(d->lag);
 	free(d->count);
 	free(d->sum);
-	d->lo = d->hi = NULL;
-	d->hist = NULL;
+	d->lag = NULL;
 	d->count = NULL;
 	d->sum = NULL;
 }
 
-void decay_add(struct decay *d, const float *g)
+static struct decay_octave *octave_alloc(int cap)
+{
+	struct decay_octave *oc = calloc(1, sizeof(*oc) + (size_t)cap * sizeof(oc->bin[0]));
+	if (oc)
+		oc->cap = cap;
+	return oc;
+}
+
+/* The bin sub of *slot, allocating, growing or densifying the octave as
+ * needed (*slot may move); NULL out of memory, *slot then unchanged. */
+static struct decay_bin *octave_bin(struct decay_octave **slot, int sub)
+{
+	struct decay_octave *oc = *slot;
+	if (!oc && !(oc = *slot = octave_alloc(4)))
+		return NULL;
+	if (oc->cap == DECAY_SUB)
+		return &oc->bin[sub];
+	int lo = 0, hi = oc->used; /* the first entry with sub >= sub */
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if ((int)oc->bin[mid].sub < sub)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < oc->used && (int)oc->bin[lo].sub == sub)
+		return &oc->bin[lo];
+	if (oc->used == oc->cap) {
+		struct decay_octave *grown;
+		if (oc->cap == SPARSE_MAX) { /* full enough: all 512 bins */
+			if (!(grown = octave_alloc(DECAY_SUB)))
+				return NULL;
+			grown->total = oc->total;
+			for (int i = 0; i < oc->used; i++)
+				grown->bin[oc->bin[i].sub] = oc->bin[i];
+			free(oc);
+			*slot = grown;
+			return &grown->bin[sub];
+		}
+		grown = realloc(oc, sizeof(*oc) + 2 * (size_t)oc->cap * sizeof(oc->bin[0]));
+		if (!grown)
+			return NULL;
+		oc = *slot = grown;
+		oc->cap *= 2;
+	}
+	memmove(&oc->bin[lo + 1], &oc->bin[lo], (size_t)(oc->used - lo) * sizeof(oc->bin[0]));
+	oc->used++;
+	oc->bin[lo] = (struct decay_bin){ .count = 0, .sub = (uint32_t)sub };
+	return &oc->bin[lo];
+}
+
+/* Adds one ratio (not NaN) to a lag; -1 when its octave cannot grow. */
+static int lag_add(struct decay_lag *l, double r)
+{
+	if (r < 0) {
+		bin_add(&l->neg_lo, &l->neg_hi, l->neg++, r);
+	} else if (r == 0) {
+		l->zero++;
+	} else if (isinf(r)) {
+		l->inf++;
+	} else {
+		int sub, o = octave_of(r, &sub);
+		struct decay_bin *b = octave_bin(&l->oct[o], sub);
+		if (!b)
+			return -1;
+		bin_add(&b->lo, &b->hi, b->count++, r);
+		l->oct[o]->total++;
+	}
+	return 0;
+}
+
+int decay_add(struct decay *d, const float *g)
 {
 	const int n = d->n;
 	for (int t = 0; t < n; t++) {
 		const float *row = g + (size_t)t * n;
-		float own = row[t];
-		if (!(own > 0.0f)) /* also skips NaN */
+		double own = row[t];
+		if (!(own > 0.0)) /* also skips NaN */
 			continue;
 		for (int lag = 0; lag <= t; lag++) {
-			float r = row[t - lag] / own;
+			double r = row[t - lag] / own; /* in double, as numpy: no underflow */
 			if (isnan(r))
 				continue;
-			size_t b = (size_t)lag * DECAY_BINS + (size_t)bin_of(r);
-			if (d->hist[b]++ == 0) {
-				d->lo[b] = d->hi[b] = r;
-			} else {
-				d->lo[b] = r < d->lo[b] ? r : d->lo[b];
-				d->hi[b] = r > d->hi[b] ? r : d->hi[b];
-			}
+			if (lag_add(&d->lag[lag], r) < 0)
+				return -1;
 			d->count[lag]++;
 			d->sum[lag] += r;
 		}
 	}
+	return 0;
 }
 
-/* The value of rank i (0-based) among a lag's values, from its histogram:
- * spread evenly between the least and greatest value of the bin holding it. */
-static double value_at_rank(const struct decay *d, int lag, int64_t i)
+/* The value of rank i (0-based, below the lag's count) among a lag's values. */
+static double value_at_rank(const struct decay_lag *l, int64_t i)
 {
-	const size_t base = (size_t)lag * DECAY_BINS;
-	int64_t before = 0;
-	for (size_t b = base; b < base + DECAY_BINS; b++) {
-		uint32_t c = d->hist[b];
-		if (i < before + c) {
-			if (c == 1)
-				return d->lo[b];
-			return d->lo[b] + ((double)d->hi[b] - d->lo[b]) * (double)(i - before) / (c - 1);
+	if (i < l->neg)
+		return bin_rank(l->neg_lo, l->neg_hi, l->neg, i);
+	i -= l->neg;
+	if (i < l->zero)
+		return 0.0;
+	i -= l->zero;
+	for (int o = 0; o < DECAY_OCTAVES; o++) {
+		const struct decay_octave *oc = l->oct[o];
+		if (!oc)
+			continue;
+		if (i >= oc->total) {
+			i -= oc->total;
+			continue;
 		}
-		before += c;
+		int bins = oc->cap == DECAY_SUB ? DECAY_SUB : oc->used;
+		for (const struct decay_bin *b = oc->bin; b < oc->bin + bins; b++) {
+			if (i < b->count)
+				return bin_rank(b->lo, b->hi, b->count, i);
+			i -= b->count;
+		}
 	}
-	return NAN;
+	return INFINITY; /* the +inf values rank last */
 }
 
 double decay_quantile(const struct decay *d, int lag, double q)
@@ -210,10 +342,11 @@ double decay_quantile(const struct decay *d, int lag, double q)
 		return NAN;
 	double pos = q * (double)(N - 1);
 	int64_t lo = (int64_t)floor(pos);
-	double frac = pos - (double)lo, a = value_at_rank(d, lag, lo);
+	double frac = pos - (double)lo, a = value_at_rank(&d->lag[lag], lo);
 	if (frac == 0.0 || lo + 1 >= N)
 		return a;
-	return a + frac * (value_at_rank(d, lag, lo + 1) - a);
+	double b = value_at_rank(&d->lag[lag], lo + 1);
+	return a == b ? a : a + frac * (b - a); /* a == b: inf stays inf */
 }
 
 void decay_fit(struct decay_fit *f, const double *median, int n, double floor)

@@ -1,7 +1,8 @@
 /*
  * test_stats.c - libcore/analysis.c against plain computations: the decay
- * quantiles against sorted values (numpy's linear rule), k from E and from
- * g on handmade cases, the k quantile over records, and the decay fit on
+ * quantiles against sorted values (numpy's linear rule), also for ratios
+ * spanning every float from the least subnormal to 1e3 and exact zeros,
+ * k from E and from g on handmade cases, the k quantile over records, and the decay fit on
  * an exact geometric curve. One broken oracle proves the check can fail.
  */
 #include "../libcore/analysis.h"
@@ -53,7 +54,7 @@ static void test_decay_quantiles(void)
 		for (int t = 0; t < n; t++)
 			if (g[t * n + t] > 0)
 				for (int lag = 0; lag <= t; lag++)
-					vals[lag][nv[lag]++] = (double)(g[t * n + t - lag] / g[t * n + t]);
+					vals[lag][nv[lag]++] = (double)g[t * n + t - lag] / g[t * n + t];
 	}
 	double worst = 0;
 	int counts_ok = 1, means_ok = 1;
@@ -82,6 +83,100 @@ static void test_decay_quantiles(void)
 	for (int lag = 0; lag < n; lag++)
 		free(vals[lag]);
 	free(g);
+	decay_free(&d);
+}
+
+/* A float spread log-uniformly over [2^-149, 1e3]: every decade a float can
+ * hold below 1e3, subnormals included (rounded to their coarse grid). */
+static float log_uniform_float(struct rng *r)
+{
+	const double lo = log(0x1p-149), hi = log(1e3);
+	float v = (float)exp(lo + (hi - lo) * rng_uniform(r));
+	return v > 0 ? v : 0x1p-149f;
+}
+
+/* Ratios far outside any fixed range: off-diagonal g log-uniform over
+ * 1.4e-45 .. 1e3 (half of them below 2^-64), g[t,t] = 1 or a power of two
+ * (so ratios reach below the least float), the extreme floats themselves,
+ * and a lag where 15% of the ratios are exact zeros. Every quantile from 0
+ * to 1 by 0.005 must be within 2^-9 of the sorted values (ANALYSIS.md's
+ * guarantee), zeros exact, the least and greatest value exact. */
+static void test_decay_extremes(void)
+{
+	const int n = 5, R = 3000;
+	const double tol = 0x1p-9;
+	struct rng r;
+	struct decay d;
+	float g[25];
+	double *vals[5];
+	int64_t nv[5] = { 0 };
+	rng_seed(&r, 29);
+	decay_init(&d, n);
+	for (int lag = 0; lag < n; lag++)
+		vals[lag] = malloc((size_t)R * n * sizeof(double));
+	for (int rec = 0; rec < R; rec++) {
+		memset(g, 0, sizeof(g));
+		for (int t = 0; t < n; t++) {
+			g[t * n + t] = rec % 4 ? 1.0f : ldexpf(1.0f, rec % 16 - 8);
+			for (int j = 0; j < t; j++)
+				g[t * n + j] = log_uniform_float(&r);
+		}
+		if (rec == 1)
+			g[4 * n + 0] = 0x1p-149f; /* the least subnormal: lag 4 */
+		if (rec == 2)
+			g[4 * n + 1] = 0x1.fffffep127f; /* the greatest float: lag 3 */
+		for (int t = 2; t < n && rec % 20 < 3; t++)
+			g[t * n + t - 2] = 0.0f; /* lag 2: 15% exact zeros */
+		decay_add(&d, g);
+		for (int t = 0; t < n; t++)
+			for (int lag = 0; lag <= t; lag++)
+				vals[lag][nv[lag]++] = (double)g[t * n + t - lag] / g[t * n + t];
+	}
+	double worst = 0, worst_q = 0;
+	int worst_lag = 0, counts_ok = 1, ends_ok = 1;
+	for (int lag = 0; lag < n; lag++) {
+		qsort(vals[lag], (size_t)nv[lag], sizeof(double), cmp_double);
+		counts_ok &= d.count[lag] == nv[lag];
+		ends_ok &= decay_quantile(&d, lag, 0.0) == vals[lag][0] &&
+			   decay_quantile(&d, lag, 1.0) == vals[lag][nv[lag] - 1];
+		for (int k = 0; k <= 200; k++) {
+			double q = k / 200.0, want = percentile(vals[lag], nv[lag], q);
+			double got = decay_quantile(&d, lag, q);
+			double err = want == 0 ? (got == 0 ? 0 : INFINITY) : fabs(got - want) / want;
+			if (!(err <= worst)) {
+				worst = err;
+				worst_q = q;
+				worst_lag = lag;
+			}
+		}
+	}
+	tap_check(counts_ok, "decay extremes: counts are exact");
+	tap_check(worst < tol, "decay extremes: ratios %.2g..%.2g, every quantile within 2^-9 of sorted "
+		  "values (worst %.2g at lag %d q %g)", vals[4][0], vals[3][nv[3] - 1], worst, worst_lag,
+		  worst_q);
+	tap_check(ends_ok, "decay extremes: q 0 and q 1 are the least and greatest ratio exactly");
+	tap_check(vals[3][nv[3] - 1] == 0x1.fffffep127 && decay_quantile(&d, 3, 1.0) == 0x1.fffffep127,
+		  "decay extremes: the greatest float ratio is kept exactly");
+	double p10 = percentile(vals[2], nv[2], 0.1), p20 = percentile(vals[2], nv[2], 0.2);
+	tap_check(p10 == 0 && decay_quantile(&d, 2, 0.1) == 0.0 && p20 > 0 && p20 < 1e-30 &&
+		  fabs(decay_quantile(&d, 2, 0.2) - p20) < tol * p20,
+		  "decay extremes: exact zeros are values (p10 = 0, p20 = %.3g)", decay_quantile(&d, 2, 0.2));
+	/* the check can fail: a quantile one old-style bin (2^-8) off is caught */
+	double want = percentile(vals[3], nv[3], 0.3);
+	tap_check(want > 0 && fabs(want * (1 + 0x1p-8) - want) / want >= tol,
+		  "a quantile 2^-8 off would be caught");
+	for (int lag = 0; lag < n; lag++)
+		free(vals[lag]);
+	decay_free(&d);
+
+	/* lag 1 holds 0 and the least subnormal, lag 2 one zero: exact */
+	const float tiny[9] = { 1, 0, 0, 0x1p-149f, 1, 0, 0, 0, 1 };
+	decay_init(&d, 3);
+	decay_add(&d, tiny);
+	tap_check(decay_quantile(&d, 1, 0.0) == 0.0 && decay_quantile(&d, 1, 1.0) == 0x1p-149 &&
+		  decay_quantile(&d, 1, 0.5) == 0x1p-150 && decay_quantile(&d, 2, 0.5) == 0.0 &&
+		  d.count[2] == 1 && decay_quantile(&d, 0, 0.5) == 1.0,
+		  "decay: the least subnormal ratio and an exact zero are kept exactly");
 	decay_free(&d);
 }
 
@@ -140,6 +235,7 @@ static void test_fit(void)
 int main(void)
 {
 	test_decay_quantiles();
+	test_decay_extremes();
 	test_k();
 	test_fit();
 	return tap_done();
