@@ -23,6 +23,36 @@ check "rnnbow record --help exits 0" sh -c "'$BIN' record --help >/dev/null"
 check "rnnbow info --help exits 0" sh -c "'$BIN' info --help | grep -q '^usage: rnnbow info'"
 check "--version" sh -c "'$BIN' --version | grep -q '^rnnbow [0-9]'"
 
+# --- usage errors: one line that says where help is, and the nearest name ---
+one_line() { # one_line CODE "what" TEXT COMMAND...: exit CODE, stderr one line holding TEXT
+	code=$1 what=$2 text=$3
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$code" ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$text" "$T/err"; then
+		ok "$what: exit $rc, '$(cat "$T/err")'"
+	else
+		notok "$what: exit $rc (want $code), $(wc -l <"$T/err") lines on stderr (want 1 with '$text'): $(head -n 3 "$T/err")"
+	fi
+}
+one_line 2 "a typo in an option suggests the option" \
+	"rnnbow record: unknown option '--hiden' (did you mean --hidden?); see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --hiden 8
+one_line 2 "a swap of two letters is one edit" "(did you mean --top?)" "$BIN" summarize --tpo 3 "$T/c.txt"
+one_line 2 "a start of several options names them all" "(did you mean --save-params or --save-hidden?)" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --save
+one_line 2 "a long option with one dash suggests the long option" "(did you mean --hidden?)" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" -hidden 8
+one_line 2 "nothing close: no suggestion" "unknown option '--frobnicate'; see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --frobnicate
+one_line 2 "a bad value: one line" "--hidden: expected a whole number from 1 to 8192, got '0'; see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --hidden 0
+one_line 2 "a usage error found after parsing: one line" "; see 'rnnbow plot --help'" "$BIN" plot k "$T/c.txt"
+one_line 2 "a typo in a command suggests the command" \
+	"rnnbow: unknown command 'recrod' (did you mean record?); see 'rnnbow --help'" "$BIN" recrod
+one_line 2 "rnnbow help with a typo" "(did you mean summarize?)" "$BIN" help sumarize
+one_line 2 "no command: one line naming the commands" "no command given (record, summarize" "$BIN"
+
 # --- bad input: error, exit status, nothing created ---
 bad() { # bad CODE WHAT ARGS...: also checks that no output file appeared
 	code=$1 what=$2
@@ -136,6 +166,14 @@ check "readers print nan for the batches that were not finite" sh -c \
 	 '$BIN' horizon --per-batch '$T/skip.h5' | grep -q 'nan' && '$BIN' horizon '$T/skip.h5' >/dev/null"
 check "plots and a report cope with them" sh -c \
 	"'$BIN' plot k '$T/skip.h5' -o '$T/skip.png' && '$BIN' report '$T/skip.h5' -o '$T/skiprep' --top 2 >/dev/null"
+# --- plot's messages name the file, and what a kind reads ---
+if [ "$(id -u)" -eq 0 ]; then ro=/sys; else mkdir "$T/ro" && chmod 555 "$T/ro" && ro="$T/ro"; fi
+one_line 1 "plot into a folder it cannot write names the figure" "$ro/rnnbow-test.png: cannot create the figure" \
+	"$BIN" plot k "$T/a.h5" -o "$ro/rnnbow-test.png"
+one_line 1 "plot k - given a table says it needs a run, and which kind reads a table" \
+	"plot k needs a run file, not a table (only plot horizon reads a table" \
+	sh -c "'$BIN' summarize '$T/a.h5' | '$BIN' plot k - -o '$T/k.png'"
+check "... and writes no figure" test ! -e "$T/k.png"
 bad 2 "--on-nonfinite maybe" "$T/c.txt" -o "$T/o.h5" --on-nonfinite maybe
 
 # --- SIGTERM: finish the batch, close cleanly, say so ---
