@@ -151,6 +151,45 @@ expect_fail 2 "info with two files" "$BIN" info "$T/a.h5" "$T/a.h5"
 expect_fail 2 "info --format xml" "$BIN" info --format xml "$T/a.h5"
 expect_fail 1 "a full stdout is an error" sh -c "'$BIN' info '$T/a.h5' >/dev/full"
 
+# --- summarize: the run column on demand, --top over all runs or per run, --train's nonfinite ---
+"$BIN" record "$T/c.txt" -o "$T/b.h5" $R --seed 3
+check "--run-column puts run first for one file, with the header of several" sh -c \
+	"[ \"\$('$BIN' summarize --run-column '$T/a.h5' | head -n 1)\" = \"\$('$BIN' summarize '$T/a.h5' '$T/b.h5' | head -n 1)\" ] &&
+	 '$BIN' summarize --run-column '$T/a.h5' | awk -F'\t' 'NR == 1 { exit \$1 != \"run\" } { exit 1 }' &&
+	 '$BIN' summarize --run-column '$T/a.h5' | awk -F'\t' -v f='$T/a.h5' 'NR > 1 && \$1 != f { bad++ } END { exit bad || NR != 7 }'"
+check "--run-column with --train too" sh -c \
+	"'$BIN' summarize --train --run-column '$T/a.h5' | head -n 1 | grep -qx 'run.batch.loss.grad_norm.nonfinite'"
+# the oracle: each run's rows sorted by max_grad (ties are not in these runs)
+for f in a b; do "$BIN" summarize "$T/$f.h5" | tail -n +2 | sort -t"$(printf '\t')" -k3,3gr | head -n 2 |
+	sed "s|^|$T/$f.h5	|" >>"$T/per_run.want"; done
+check "--top-per-run 2: the 2 largest of each run, runs in the order given" sh -c \
+	"'$BIN' summarize --top-per-run 2 '$T/a.h5' '$T/b.h5' | tail -n +2 | cmp -s - '$T/per_run.want'"
+check "--top 2 over two runs: the 2 largest of all rows together" sh -c \
+	"'$BIN' summarize --top 2 '$T/a.h5' '$T/b.h5' | tail -n +2 >'$T/top.got' &&
+	 sort -t\"\$(printf '\t')\" -k4,4gr '$T/per_run.want' | head -n 2 | cmp -s - '$T/top.got'"
+expect_fail 2 "--top and --top-per-run together" "$BIN" summarize --top 1 --top-per-run 1 "$T/a.h5"
+expect_fail 2 "--top-per-run with --train" "$BIN" summarize --top-per-run 1 --train "$T/a.h5"
+cp "$T/a.h5" "$T/nf.h5"
+cp "$T/a.h5" "$T/nf_old.h5"
+$PY - "$T/nf.h5" "$T/nf_old.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:  # a batch that blew up: finite loss, infinite norm
+    f["train/loss"][3] = 1.46e20
+    f["train/grad_norm"][3] = np.inf
+    f["train/nonfinite"][3] = 1
+with h5py.File(sys.argv[2], "r+") as f:  # another writer's run: no /train/nonfinite
+    f["train/grad_norm"][4] = np.inf
+    del f["train/nonfinite"]
+PY
+check "summarize --train: a batch that was not finite prints nan nan 1, the others their values and 0" sh -c \
+	"'$BIN' summarize --train '$T/nf.h5' | awk -F'\t' '
+		NR == 1 { ok = \$4 == \"nonfinite\"; next }
+		\$1 == 3 { ok = ok && \$2 == \"nan\" && \$3 == \"nan\" && \$4 == 1; next }
+		{ ok = ok && \$2 != \"nan\" && \$3 != \"inf\" && \$4 == 0 }
+		END { exit !(ok && NR == 31) }'"
+check "... and without /train/nonfinite the flag comes from the values" sh -c \
+	"'$BIN' summarize --train '$T/nf_old.h5' | awk -F'\t' '\$4 == 1 { n++; b = \$1 } END { exit !(n == 1 && b == 4) }'"
+
 # --- exploding gradients: detected, flagged in /train/nonfinite, stop or skip ---
 X="--quiet --hidden 16 --seq-len 10 --batches 200 --record-every 10 --optimizer sgd --lr 1e5 --clip 0 --init-scale 1 --activation relu"
 expect_fail 1 "a non-finite gradient stops the run by default" "$BIN" record "$T/c.txt" -o "$T/boom.h5" $X
