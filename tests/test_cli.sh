@@ -229,6 +229,14 @@ kill -TERM $pid
 wait $pid
 rc=$?
 check "SIGTERM: exit 75 (resumable) with a message" sh -c "[ $rc -eq 75 ] && grep -q 'interrupted by signal 15.*--resume' '$T/term.err'"
+exit_codes() { # the statuses a man page's EXIT STATUS section lists
+	awk '/^\.SH/ { on = /EXIT STATUS/ } on && prev == ".TP" && /^\.B [0-9]+$/ { print $2 } { prev = $0 }' "$1" | sort -u
+}
+MAN=$(dirname "$0")/../man
+for page in "$MAN"/rnnbow-*.1; do
+	missing=$(exit_codes "$page" | while read -r c; do exit_codes "$MAN/rnnbow.1" | grep -qx "$c" || echo "$c"; done)
+	check "rnnbow(1) lists every exit status of $(basename "$page")${missing:+ (missing: $missing)}" [ -z "$missing" ]
+done
 check "SIGTERM: the file opens without h5clear, and a checkpoint is beside it" sh -c \
 	"h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped with a checkpoint' && [ -s '$T/term.h5.ckpt' ]"
 
