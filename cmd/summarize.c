@@ -21,7 +21,7 @@ static const char usage[] =
 	"One row per recorded batch: batch position max_grad max_step target\n"
 	"predicted loss accuracy k_exact k_bound (and run first when several files\n"
 	"are read, or with --run-column). '-' or no file reads a run from stdin.\n"
-	"See rnnbow-summarize(1); the columns are defined in docs/ANALYSIS.md.\n"
+	"rnnbow-summarize(1) defines every column.\n"
 	"\n"
 	"  --top N          the N rows with the largest max_grad of all runs together,\n"
 	"                   largest first\n"
