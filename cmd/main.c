@@ -84,8 +84,12 @@ int main(int argc, char **argv)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
 	if (argc < 2) {
-		error("no command given (record, summarize, horizon, plot, report, info); "
-		      "see 'rnnbow --help'");
+		char names[256];
+		size_t used = 0;
+		for (const struct command *c = commands; c->name && used < sizeof(names); c++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 c == commands ? "" : ", ", c->name);
+		error("no command given (%s); see 'rnnbow --help'", names);
 		return 2;
 	}
 	const char *name = argv[1];
