@@ -250,7 +250,7 @@ int cmd_horizon(int argc, char **argv)
 	const char *const *tabs[] = { decay_cols, batch_cols, overall_cols, loss_cols };
 	int widths[] = { 11, 9, 8, 6 };
 	int ncols = widths[o.mode];
-	const char *const *names = with_run(tabs[o.mode], nfiles, &ncols);
+	const char *const *names = with_run(tabs[o.mode], nfiles > 1, &ncols);
 	struct table t;
 	if (precheck_runs(files, nfiles, mode_cols(o.mode), &o.r.src) < 0)
 		return 1;

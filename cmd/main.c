@@ -47,6 +47,20 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* A name that is no command: one line, with the nearest commands if any
+ * are close ("recrod" -> record). Returns 2, the usage error status. */
+static int unknown_command(const char *name)
+{
+	struct suggest s;
+	char hint[256];
+	suggest_init(&s, name, strlen(name));
+	for (const struct command *c = commands; c->name; c++)
+		suggest_add(&s, c->name);
+	error("unknown command '%s'%s; see 'rnnbow --help'", name,
+	      suggest_text(&s, "", hint, sizeof(hint)));
+	return 2;
+}
+
 static int run(const struct command *c, int argc, char **argv)
 {
 	static char prog[64];
@@ -70,8 +84,12 @@ int main(int argc, char **argv)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 
 	if (argc < 2) {
-		error("no command given");
-		print_usage(stderr);
+		char names[256];
+		size_t used = 0;
+		for (const struct command *c = commands; c->name && used < sizeof(names); c++)
+			used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%s",
+						 c == commands ? "" : ", ", c->name);
+		error("no command given (%s); see 'rnnbow --help'", names);
 		return 2;
 	}
 	const char *name = argv[1];
@@ -89,17 +107,13 @@ int main(int argc, char **argv)
 			return finish_stdout();
 		}
 		const struct command *c = find(argv[2]);
-		if (!c) {
-			error("unknown command '%s' (see 'rnnbow --help')", argv[2]);
-			return 2;
-		}
+		if (!c)
+			return unknown_command(argv[2]);
 		char *args[] = { argv[2], "--help", NULL };
 		return run(c, 2, args);
 	}
 	const struct command *c = find(name);
-	if (!c) {
-		error("unknown command '%s' (see 'rnnbow --help')", name);
-		return 2;
-	}
+	if (!c)
+		return unknown_command(name);
 	return run(c, argc - 1, argv + 1);
 }

@@ -5,22 +5,111 @@
 #include "../formats/msg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* One line, not the usage: 40 lines of options push the one line that
+ * matters off a terminal. `usage` stays in the signature so every caller
+ * keeps passing its own, and --help prints it. */
 void usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
+	(void)usage;
 	fflush(stdout);
 	fprintf(stderr, "%s: ", msg_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
+	fprintf(stderr, "; see '%s --help'\n", msg_prog);
 	exit(2);
+}
+
+/* Optimal string alignment distance from a (typed) to b, with a cost for
+ * each edit: swapping two neighbours, substituting, adding and deleting a
+ * letter. Names are short (< 64 bytes); longer ones are "far". */
+static int edit_distance(const char *a, size_t la, const char *b, int swap, int sub, int add,
+			 int del)
+{
+	enum { MAXLEN = 64 };
+	size_t lb = strlen(b);
+	int d[MAXLEN + 1][MAXLEN + 1];
+	if (la > MAXLEN || lb > MAXLEN)
+		return 1000;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i * del;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j * add;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]) * sub;
+			if (d[i - 1][j] + del < best)
+				best = d[i - 1][j] + del;
+			if (d[i][j - 1] + add < best)
+				best = d[i][j - 1] + add;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    a[i - 1] != a[i - 2] && d[i - 2][j - 2] + swap < best)
+				best = d[i - 2][j - 2] + swap;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+void suggest_init(struct suggest *s, const char *word, size_t len)
+{
+	memset(s, 0, sizeof(*s));
+	s->word = word;
+	s->len = len;
+	s->best = INT_MAX;
+}
+
+void suggest_add(struct suggest *s, const char *name)
+{
+	size_t n = strlen(name);
+	if (!s->len)
+		return;
+	/* close enough: one edit of any kind for short names, two from six
+	 * letters on; or the start of a longer name ("--save") */
+	int edits = edit_distance(s->word, s->len, name, 1, 1, 1, 1);
+	int prefix = s->len >= 3 && s->len < n && !strncmp(name, s->word, s->len);
+	if (edits > (n >= 6 ? 2 : 1) && !prefix)
+		return;
+	/* the nearest by git's weights (help.c): a swap is the likeliest
+	 * slip, then a letter added, substituted, deleted ("--tpo" is --top
+	 * rather than --to) */
+	int cost = edit_distance(s->word, s->len, name, 0, 2, 1, 3);
+	if (cost < s->best) {
+		s->best = cost;
+		s->n = 0;
+	}
+	if (cost == s->best && s->n < SUGGEST_MAX)
+		s->names[s->n++] = name;
+}
+
+const char *suggest_text(const struct suggest *s, const char *dashes, char *buf, size_t size)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < s->n && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s%s%s",
+					 i ? (i == s->n - 1 ? " or " : ", ") : " (did you mean ",
+					 dashes, s->names[i], i == s->n - 1 ? "?)" : "");
+	return buf;
+}
+
+/* An unknown option: one line, with the nearest options if any are close. */
+static _Noreturn void unknown_option(const struct opt *opts, const char *usage, const char *shown,
+				     const char *name, size_t len)
+{
+	struct suggest s;
+	char hint[256];
+	suggest_init(&s, name, len);
+	for (; opts->name; opts++)
+		suggest_add(&s, opts->name);
+	usage_error(usage, "unknown option '%s'%s", shown, suggest_text(&s, "--", hint, sizeof(hint)));
 }
 
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len)
@@ -96,12 +185,15 @@ int opts_parse(int argc, char **argv, const struct opt *opts, const char *usage)
 			o = find_long(opts, a + 2, len);
 			if (eq)
 				val = eq + 1;
-			if (!o)
-				usage_error(usage, "unknown option '--%.*s'", (int)len, a + 2);
+			if (!o) {
+				char shown[128];
+				snprintf(shown, sizeof(shown), "--%.*s", (int)len, a + 2);
+				unknown_option(opts, usage, shown, a + 2, len);
+			}
 		} else {
 			o = a[2] ? NULL : find_short(opts, a[1]);
-			if (!o)
-				usage_error(usage, "unknown option '%s'", a);
+			if (!o) /* "-hiden" may be --hidden with one dash too few */
+				unknown_option(opts, usage, a, a + 1, a[2] ? strlen(a + 1) : 0);
 		}
 		if (o->type == OPT_FLAG) {
 			if (val)

@@ -3,11 +3,13 @@
  * --name=VALUE, a short letter where given, "--" ends options and "-" alone
  * is an argument (stdin). Numbers are checked whole and in range.
  * --help prints the usage on stdout and exits 0; misuse prints one error
- * line and the usage on stderr and exits 2.
+ * line (with the nearest option for a typo, and "see 'rnnbow CMD --help'")
+ * on stderr and exits 2.
  */
 #ifndef RNNBOW_OPTS_H
 #define RNNBOW_OPTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum opt_type { OPT_FLAG, OPT_INT, OPT_FLOAT, OPT_STRING };
@@ -28,9 +30,28 @@ struct opt {
  * on misuse (2). OPT_INT values are int64_t. */
 int opts_parse(int argc, char **argv, const struct opt *opts, const char *usage);
 
-/* Prints "rnnbow CMD: why" and the usage on stderr, exits 2. */
+/* Prints "rnnbow CMD: why; see 'rnnbow CMD --help'" on stderr, exits 2.
+ * The usage itself is not printed (--help does that). */
 _Noreturn void usage_error(const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Suggestions for a mistyped name, like git's "did you mean": add every
+ * valid name; those within a small edit distance (a swap of neighbours
+ * counts 1) or that start with the word are kept, the nearest only. */
+#define SUGGEST_MAX 3
+struct suggest {
+	const char *word;
+	size_t len;
+	int best;
+	int n;
+	const char *names[SUGGEST_MAX];
+};
+
+void suggest_init(struct suggest *s, const char *word, size_t len);
+void suggest_add(struct suggest *s, const char *name);
+/* " (did you mean --a or --b?)" with dashes before each name, or "" when
+ * no name is close. Returns buf. */
+const char *suggest_text(const struct suggest *s, const char *dashes, char *buf, size_t size);
 
 /* Checks stdout once at exit: a full disk or a closed pipe is an error.
  * Returns 0 or 1 (message printed). */

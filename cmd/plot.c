@@ -542,6 +542,13 @@ static int render_kind(struct figure *f, char **files, int nfiles, struct plot_o
 					goto out;
 				continue;
 			}
+			if (o->kind != K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+				free(buf); /* a table, most likely: say what reads one */
+				error("-: %splot %s needs a run file, not a table (only plot horizon "
+				      "reads a table: rnnbow horizon's output)",
+				      len ? "" : "empty input: ", kind_names[o->kind]);
+				goto out;
+			}
 			if (run_open_image(&run, buf, len, "-") < 0)
 				goto out;
 		} else if (run_open(&run, files[i]) < 0) {

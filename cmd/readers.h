@@ -1,7 +1,7 @@
 /*
  * readers.h - what the reading commands (summarize, horizon) share: the
  * batch window, the common options, and the `run` column that appears when
- * several files are read.
+ * several files are read (or summarize --run-column asks for it).
  */
 #ifndef RNNBOW_READERS_H
 #define RNNBOW_READERS_H
@@ -52,11 +52,12 @@ static inline int in_window(const struct read_opts *o, int64_t batch)
 	{ "layer", 0, OPT_INT, &(o).src.layer, 0, 1023, &(o).src.layer_given }, \
 	{ "gate", 0, OPT_STRING, &(o).src.gate }
 
-/* Column names with "run" in front when several runs are read: returns
- * names + 1 or names (names[0] must be "run"). */
-static inline const char *const *with_run(const char *const *names, int nfiles, int *ncols)
+/* Column names with "run" in front when it is shown (several runs, or
+ * summarize --run-column): returns names or names + 1 (names[0] must be
+ * "run"). */
+static inline const char *const *with_run(const char *const *names, int show_run, int *ncols)
 {
-	if (nfiles > 1)
+	if (show_run)
 		return names;
 	(*ncols)--;
 	return names + 1;

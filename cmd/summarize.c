@@ -1,8 +1,9 @@
 /*
  * summarize.c - rnnbow summarize: one row per recorded batch (max gradient
  * and where, the bytes there, loss, accuracy, k), or with --train one row
- * per training batch. Streams each run in blocks; --top N keeps a heap of N
- * rows, so memory stays flat either way. Definitions: docs/ANALYSIS.md.
+ * per training batch. Streams each run in blocks; --top N (--top-per-run N)
+ * keeps a heap of N rows over all runs (over each run), so memory stays
+ * flat either way. Definitions: docs/ANALYSIS.md.
  */
 #include "commands.h"
 #include "readers.h"
@@ -19,9 +20,15 @@ static const char usage[] =
 	"\n"
 	"One row per recorded batch: batch position max_grad max_step target\n"
 	"predicted loss accuracy k_exact k_bound (and run first when several files\n"
-	"are read). '-' or no file reads a run from stdin. See rnnbow-summarize(1).\n"
+	"are read, or with --run-column). '-' or no file reads a run from stdin.\n"
+	"rnnbow-summarize(1) defines every column.\n"
 	"\n"
-	"  --top N          the N rows with the largest max_grad, largest first\n"
+	"  --top N          the N rows with the largest max_grad of all runs together,\n"
+	"                   largest first\n"
+	"  --top-per-run N  the N rows with the largest max_grad of each run, largest\n"
+	"                   first, runs in the order given\n"
+	"  --run-column     the run column first even for one file, so that scripts\n"
+	"                   find every column at the same place for one run or many\n"
 	"  --from B         only records of training batch B or later\n"
 	"  --to B           only records of training batch B or earlier\n"
 	"  --eps X          tolerated relative error for k_exact, k_bound (default 0.1)\n"
@@ -30,6 +37,7 @@ static const char usage[] =
 	"  --gate NAME      g and E of one gate's block of the recurrent matrix\n"
 	"                   (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
 	"  --train          one row per training batch instead: batch loss grad_norm\n"
+	"                   nonfinite (loss and grad_norm nan where nonfinite is 1)\n"
 	"  --format F       tsv (default), csv or json (one object per line)\n"
 	"  -h, --help       show this help\n";
 
@@ -37,7 +45,7 @@ static const char *const summary_cols[] = {
 	"run", "batch", "position", "max_grad", "max_step", "target", "predicted",
 	"loss", "accuracy", "k_exact", "k_bound",
 };
-static const char *const train_cols[] = { "run", "batch", "loss", "grad_norm" };
+static const char *const train_cols[] = { "run", "batch", "loss", "grad_norm", "nonfinite" };
 
 /* What a summary row needs of /record. */
 #define RECORD_COLS (RC_POSITION | RC_TARGET | RC_PREDICTED | RC_LOSS | RC_ITEMIZED | RC_TRUNC)
@@ -49,10 +57,10 @@ struct row {
 	uint8_t target, predicted;
 };
 
-static void print_row(struct table *t, const struct row *r, char *const *files, int nfiles)
+static void print_row(struct table *t, const struct row *r, char *const *files, int show_run)
 {
 	char b1[5], b2[5];
-	if (nfiles > 1)
+	if (show_run)
 		table_str(t, files[r->run]);
 	table_int(t, r->batch);
 	table_int(t, r->position);
@@ -123,8 +131,17 @@ static int by_rank_desc(const void *a, const void *b)
 	return row_less(b, a) ? -1 : row_less(a, b) ? 1 : 0;
 }
 
+/* Prints the heap's rows, largest first, and empties it. */
+static void print_top(struct table *t, struct top *tp, char *const *files, int show_run)
+{
+	qsort(tp->h, (size_t)tp->len, sizeof(struct row), by_rank_desc);
+	for (int64_t i = 0; i < tp->len; i++)
+		print_row(t, &tp->h[i], files, show_run);
+	tp->len = 0;
+}
+
 /* Streams one run's records; prints rows or feeds the heap. */
-static int summarize_run(struct table *t, int run_index, char *const *files, int nfiles,
+static int summarize_run(struct table *t, int run_index, char *const *files, int show_run,
 			 const struct read_opts *o, struct top *tp)
 {
 	struct run run;
@@ -157,7 +174,7 @@ static int summarize_run(struct table *t, int run_index, char *const *files, int
 			if (tp)
 				top_push(tp, &r);
 			else
-				print_row(t, &r, files, nfiles);
+				print_row(t, &r, files, show_run);
 		}
 	}
 	free(counts);
@@ -169,7 +186,10 @@ out_run:
 	return rc;
 }
 
-static int train_run(struct table *t, const char *file, int nfiles, const struct read_opts *o)
+/* One row per /train row in the window. A batch that was not finite made
+ * no update and its loss and grad_norm are overflow (nan, inf, or a huge
+ * finite number): they print nan, and nonfinite says why. */
+static int train_run(struct table *t, const char *file, int show_run, const struct read_opts *o)
 {
 	struct run run;
 	struct trainread tr;
@@ -184,11 +204,13 @@ static int train_run(struct table *t, const char *file, int nfiles, const struct
 		for (int64_t i = 0; i < got; i++) {
 			if (!in_window(o, tr.batch[i]))
 				continue;
-			if (nfiles > 1)
+			int bad = tr.nonfinite[i] != 0;
+			if (show_run)
 				table_str(t, file);
 			table_int(t, tr.batch[i]);
-			table_num(t, tr.loss[i]);
-			table_num(t, tr.grad_norm[i]);
+			table_num(t, bad ? NAN : tr.loss[i]);
+			table_num(t, bad ? NAN : tr.grad_norm[i]);
+			table_int(t, bad);
 			table_end_row(t);
 		}
 	trainread_close(&tr);
@@ -199,13 +221,15 @@ static int train_run(struct table *t, const char *file, int nfiles, const struct
 int cmd_summarize(int argc, char **argv)
 {
 	struct read_opts o;
-	int64_t top_n = 0;
-	int train = 0;
+	int64_t top_n = 0, top_per_run = 0;
+	int train = 0, run_column = 0;
 	read_opts_init(&o);
 	const struct opt opts[] = {
 		READ_OPTS(o),
 		{ "top", 0, OPT_INT, &top_n, 1, 1e9 },
+		{ "top-per-run", 0, OPT_INT, &top_per_run, 1, 1e9 },
 		{ "train", 0, OPT_FLAG, &train },
+		{ "run-column", 0, OPT_FLAG, &run_column },
 		OPT_END,
 	};
 	char *stdin_only[] = { "-" };
@@ -217,15 +241,20 @@ int cmd_summarize(int argc, char **argv)
 		nfiles = 1;
 	}
 	check_inputs(files, nfiles, usage);
-	if (train && top_n)
-		usage_error(usage, "--top applies to records, not to --train");
+	if (train && (top_n || top_per_run))
+		usage_error(usage, "--top%s applies to records, not to --train",
+			    top_n ? "" : "-per-run");
+	if (top_n && top_per_run)
+		usage_error(usage, "--top (over all runs) or --top-per-run (each run): one of them");
 
 	struct table t;
-	int ncols = train ? 4 : 11;
-	const char *const *names = with_run(train ? train_cols : summary_cols, nfiles, &ncols);
-	struct top tp = { NULL, 0, top_n };
-	if (top_n && !(tp.h = malloc((size_t)top_n * sizeof(struct row))))
-		return error("out of memory for --top %lld", (long long)top_n), 1;
+	int show_run = nfiles > 1 || run_column;
+	int ncols = train ? 5 : 11;
+	const char *const *names = with_run(train ? train_cols : summary_cols, show_run, &ncols);
+	int64_t heap = top_n ? top_n : top_per_run;
+	struct top tp = { NULL, 0, heap };
+	if (heap && !(tp.h = malloc((size_t)heap * sizeof(struct row))))
+		return error("out of memory for --top %lld", (long long)heap), 1;
 
 	if (precheck_runs(files, nfiles, train ? 0 : RECORD_COLS, &o.src) < 0) {
 		free(tp.h);
@@ -233,14 +262,14 @@ int cmd_summarize(int argc, char **argv)
 	}
 	table_begin(&t, stdout, o.fmt, names, ncols);
 	int rc = 0;
-	for (int i = 0; i < nfiles && !rc; i++)
-		rc = train ? train_run(&t, files[i], nfiles, &o)
-			   : summarize_run(&t, i, files, nfiles, &o, top_n ? &tp : NULL);
-	if (!rc && top_n) {
-		qsort(tp.h, (size_t)tp.len, sizeof(struct row), by_rank_desc);
-		for (int64_t i = 0; i < tp.len; i++)
-			print_row(&t, &tp.h[i], files, nfiles);
+	for (int i = 0; i < nfiles && !rc; i++) {
+		rc = train ? train_run(&t, files[i], show_run, &o)
+			   : summarize_run(&t, i, files, show_run, &o, heap ? &tp : NULL);
+		if (!rc && top_per_run)
+			print_top(&t, &tp, files, show_run);
 	}
+	if (!rc && top_n)
+		print_top(&t, &tp, files, show_run);
 	free(tp.h);
 	if (!rc)
 		table_finish(&t);

@@ -5,6 +5,7 @@
 #include "h5util.h"
 #include "msg.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -362,16 +363,23 @@ int trainread_open(struct trainread *tr, const struct run *run)
 	tr->rows = run_rows(run, "train");
 	for (int i = 0; i < 3; i++)
 		tr->dset[i] = H5I_INVALID_HID;
+	tr->dset[3] = H5I_INVALID_HID;
 	for (int i = 0; i < 3; i++)
 		if ((tr->dset[i] = open_checked(run, train_paths[i], 1, NULL, tr->rows)) < 0) {
 			trainread_close(tr);
 			return -1;
 		}
+	htri_t has = H5Lexists(run->file, "train/nonfinite", H5P_DEFAULT);
+	if (has > 0 && (tr->dset[3] = open_checked(run, "train/nonfinite", 1, NULL, tr->rows)) < 0) {
+		trainread_close(tr);
+		return -1;
+	}
 	tr->cap = 1 << 16;
 	tr->batch = malloc(tr->cap * sizeof(int64_t));
 	tr->loss = malloc(tr->cap * sizeof(float));
 	tr->grad_norm = malloc(tr->cap * sizeof(float));
-	if (!tr->batch || !tr->loss || !tr->grad_norm) {
+	tr->nonfinite = malloc(tr->cap);
+	if (!tr->batch || !tr->loss || !tr->grad_norm || !tr->nonfinite) {
 		trainread_close(tr);
 		return error("%s: out of memory", run->path);
 	}
@@ -387,19 +395,25 @@ int64_t trainread_next(struct trainread *tr)
 		count = (int64_t)tr->cap;
 	if (read_rows(tr->dset[0], tr->next, count, -1, H5T_NATIVE_INT64, tr->batch) < 0 ||
 	    read_rows(tr->dset[1], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->loss) < 0 ||
-	    read_rows(tr->dset[2], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->grad_norm) < 0)
+	    read_rows(tr->dset[2], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->grad_norm) < 0 ||
+	    (tr->dset[3] >= 0 &&
+	     read_rows(tr->dset[3], tr->next, count, -1, H5T_NATIVE_UINT8, tr->nonfinite) < 0))
 		return error("%s: cannot read /train: %s", tr->run->path, h5_reason());
+	if (tr->dset[3] < 0)
+		for (int64_t i = 0; i < count; i++)
+			tr->nonfinite[i] = !isfinite(tr->loss[i]) || !isfinite(tr->grad_norm[i]);
 	tr->next += count;
 	return count;
 }
 
 void trainread_close(struct trainread *tr)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (tr->dset[i] >= 0)
 			H5Dclose(tr->dset[i]);
 	free(tr->batch);
 	free(tr->loss);
 	free(tr->grad_norm);
+	free(tr->nonfinite);
 	memset(tr, 0, sizeof(*tr));
 }

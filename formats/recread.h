@@ -83,14 +83,17 @@ int recread_find(struct recread *rr, int64_t batch);
 
 void recread_close(struct recread *rr);
 
-/* /train in blocks: batch, loss, grad_norm. */
+/* /train in blocks: batch, loss, grad_norm, nonfinite. A run without
+ * /train/nonfinite (another writer's: SPEC §2 does not have it) gets the
+ * flag from the values: 1 where loss or grad_norm is NaN or infinite. */
 struct trainread {
 	const struct run *run;
 	int64_t rows, next;
 	size_t cap;
-	hid_t dset[3];
+	hid_t dset[4];
 	int64_t *batch;
 	float *loss, *grad_norm;
+	uint8_t *nonfinite;
 };
 
 int trainread_open(struct trainread *tr, const struct run *run);

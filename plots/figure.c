@@ -218,6 +218,12 @@ int fig_render(struct figure *f, const char *path, const char *keep_dir)
 		error("%s: cannot make a temporary file: %s", tmpdir, strerror(errno));
 		goto out;
 	}
+	/* made here, not by gnuplot, so a directory we cannot write is
+	 * reported with the figure's name and the system's reason */
+	if ((fd = open(tmp_out, O_WRONLY | O_CREAT | O_TRUNC, 0666)) < 0 || close(fd) < 0) {
+		error("%s: cannot create the figure: %s", path, strerror(errno));
+		goto out_files;
+	}
 	if (write_script(f, script, tmp_out) < 0) {
 		error("%s: cannot write the gnuplot script: %s", script, strerror(errno));
 		goto out_files;

@@ -23,6 +23,36 @@ check "rnnbow record --help exits 0" sh -c "'$BIN' record --help >/dev/null"
 check "rnnbow info --help exits 0" sh -c "'$BIN' info --help | grep -q '^usage: rnnbow info'"
 check "--version" sh -c "'$BIN' --version | grep -q '^rnnbow [0-9]'"
 
+# --- usage errors: one line that says where help is, and the nearest name ---
+one_line() { # one_line CODE "what" TEXT COMMAND...: exit CODE, stderr one line holding TEXT
+	code=$1 what=$2 text=$3
+	shift 3
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" -eq "$code" ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -qF -- "$text" "$T/err"; then
+		ok "$what: exit $rc, '$(cat "$T/err")'"
+	else
+		notok "$what: exit $rc (want $code), $(wc -l <"$T/err") lines on stderr (want 1 with '$text'): $(head -n 3 "$T/err")"
+	fi
+}
+one_line 2 "a typo in an option suggests the option" \
+	"rnnbow record: unknown option '--hiden' (did you mean --hidden?); see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --hiden 8
+one_line 2 "a swap of two letters is one edit" "(did you mean --top?)" "$BIN" summarize --tpo 3 "$T/c.txt"
+one_line 2 "a start of several options names them all" "(did you mean --save-params or --save-hidden?)" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --save
+one_line 2 "a long option with one dash suggests the long option" "(did you mean --hidden?)" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" -hidden 8
+one_line 2 "nothing close: no suggestion" "unknown option '--frobnicate'; see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --frobnicate
+one_line 2 "a bad value: one line" "--hidden: expected a whole number from 1 to 8192, got '0'; see 'rnnbow record --help'" \
+	"$BIN" record "$T/c.txt" -o "$T/o.h5" --hidden 0
+one_line 2 "a usage error found after parsing: one line" "; see 'rnnbow plot --help'" "$BIN" plot k "$T/c.txt"
+one_line 2 "a typo in a command suggests the command" \
+	"rnnbow: unknown command 'recrod' (did you mean record?); see 'rnnbow --help'" "$BIN" recrod
+one_line 2 "rnnbow help with a typo" "(did you mean summarize?)" "$BIN" help sumarize
+one_line 2 "no command: one line naming the commands" "no command given (record, summarize" "$BIN"
+
 # --- bad input: error, exit status, nothing created ---
 bad() { # bad CODE WHAT ARGS...: also checks that no output file appeared
 	code=$1 what=$2
@@ -125,6 +155,45 @@ expect_fail 2 "info with two files" "$BIN" info "$T/a.h5" "$T/a.h5"
 expect_fail 2 "info --format xml" "$BIN" info --format xml "$T/a.h5"
 expect_fail 1 "a full stdout is an error" sh -c "'$BIN' info '$T/a.h5' >/dev/full"
 
+# --- summarize: the run column on demand, --top over all runs or per run, --train's nonfinite ---
+"$BIN" record "$T/c.txt" -o "$T/b.h5" $R --seed 3
+check "--run-column puts run first for one file, with the header of several" sh -c \
+	"[ \"\$('$BIN' summarize --run-column '$T/a.h5' | head -n 1)\" = \"\$('$BIN' summarize '$T/a.h5' '$T/b.h5' | head -n 1)\" ] &&
+	 '$BIN' summarize --run-column '$T/a.h5' | awk -F'\t' 'NR == 1 { exit \$1 != \"run\" } { exit 1 }' &&
+	 '$BIN' summarize --run-column '$T/a.h5' | awk -F'\t' -v f='$T/a.h5' 'NR > 1 && \$1 != f { bad++ } END { exit bad || NR != 7 }'"
+check "--run-column with --train too" sh -c \
+	"'$BIN' summarize --train --run-column '$T/a.h5' | head -n 1 | grep -qx 'run.batch.loss.grad_norm.nonfinite'"
+# the oracle: each run's rows sorted by max_grad (ties are not in these runs)
+for f in a b; do "$BIN" summarize "$T/$f.h5" | tail -n +2 | sort -t"$(printf '\t')" -k3,3gr | head -n 2 |
+	sed "s|^|$T/$f.h5	|" >>"$T/per_run.want"; done
+check "--top-per-run 2: the 2 largest of each run, runs in the order given" sh -c \
+	"'$BIN' summarize --top-per-run 2 '$T/a.h5' '$T/b.h5' | tail -n +2 | cmp -s - '$T/per_run.want'"
+check "--top 2 over two runs: the 2 largest of all rows together" sh -c \
+	"'$BIN' summarize --top 2 '$T/a.h5' '$T/b.h5' | tail -n +2 >'$T/top.got' &&
+	 sort -t\"\$(printf '\t')\" -k4,4gr '$T/per_run.want' | head -n 2 | cmp -s - '$T/top.got'"
+expect_fail 2 "--top and --top-per-run together" "$BIN" summarize --top 1 --top-per-run 1 "$T/a.h5"
+expect_fail 2 "--top-per-run with --train" "$BIN" summarize --top-per-run 1 --train "$T/a.h5"
+cp "$T/a.h5" "$T/nf.h5"
+cp "$T/a.h5" "$T/nf_old.h5"
+$PY - "$T/nf.h5" "$T/nf_old.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r+") as f:  # a batch that blew up: finite loss, infinite norm
+    f["train/loss"][3] = 1.46e20
+    f["train/grad_norm"][3] = np.inf
+    f["train/nonfinite"][3] = 1
+with h5py.File(sys.argv[2], "r+") as f:  # another writer's run: no /train/nonfinite
+    f["train/grad_norm"][4] = np.inf
+    del f["train/nonfinite"]
+PY
+check "summarize --train: a batch that was not finite prints nan nan 1, the others their values and 0" sh -c \
+	"'$BIN' summarize --train '$T/nf.h5' | awk -F'\t' '
+		NR == 1 { ok = \$4 == \"nonfinite\"; next }
+		\$1 == 3 { ok = ok && \$2 == \"nan\" && \$3 == \"nan\" && \$4 == 1; next }
+		{ ok = ok && \$2 != \"nan\" && \$3 != \"inf\" && \$4 == 0 }
+		END { exit !(ok && NR == 31) }'"
+check "... and without /train/nonfinite the flag comes from the values" sh -c \
+	"'$BIN' summarize --train '$T/nf_old.h5' | awk -F'\t' '\$4 == 1 { n++; b = \$1 } END { exit !(n == 1 && b == 4) }'"
+
 # --- exploding gradients: detected, flagged in /train/nonfinite, stop or skip ---
 X="--quiet --hidden 16 --seq-len 10 --batches 200 --record-every 10 --optimizer sgd --lr 1e5 --clip 0 --init-scale 1 --activation relu"
 expect_fail 1 "a non-finite gradient stops the run by default" "$BIN" record "$T/c.txt" -o "$T/boom.h5" $X
@@ -140,6 +209,20 @@ check "readers print nan for the batches that were not finite" sh -c \
 	 '$BIN' horizon --per-batch '$T/skip.h5' | grep -q 'nan' && '$BIN' horizon '$T/skip.h5' >/dev/null"
 check "plots and a report cope with them" sh -c \
 	"'$BIN' plot k '$T/skip.h5' -o '$T/skip.png' && '$BIN' report '$T/skip.h5' -o '$T/skiprep' --top 2 >/dev/null"
+# --- plot's messages name the file, and what a kind reads ---
+if [ "$(id -u)" -eq 0 ]; then ro=/sys; else mkdir "$T/ro" && chmod 555 "$T/ro" && ro="$T/ro"; fi
+one_line 1 "plot into a folder it cannot write names the figure" "$ro/rnnbow-test.png: cannot create the figure" \
+	"$BIN" plot k "$T/a.h5" -o "$ro/rnnbow-test.png"
+one_line 1 "plot k - given a table says it needs a run, and which kind reads a table" \
+	"plot k needs a run file, not a table (only plot horizon reads a table" \
+	sh -c "'$BIN' summarize '$T/a.h5' | '$BIN' plot k - -o '$T/k.png'"
+check "... and writes no figure" test ! -e "$T/k.png"
+# what plot k's key says is what its manual says it says
+"$BIN" plot k "$T/a.h5" -o "$T/k.png" --keep-script "$T"
+for label in "k: smallest k with relative truncation error <= eps = " "k exact (from E)" "k bound (from g)"; do
+	check "plot k's key and rnnbow-plot(1) both say '$label'" sh -c \
+		"grep -qF -- '$label' '$T/k.png.gp' && grep -qF -- '$label' '$(dirname "$0")/../man/rnnbow-plot.1'"
+done
 bad 2 "--on-nonfinite maybe" "$T/c.txt" -o "$T/o.h5" --on-nonfinite maybe
 
 # --- SIGTERM: finish the batch, close cleanly, say so ---
@@ -150,6 +233,14 @@ kill -TERM $pid
 wait $pid
 rc=$?
 check "SIGTERM: exit 75 (resumable) with a message" sh -c "[ $rc -eq 75 ] && grep -q 'interrupted by signal 15.*--resume' '$T/term.err'"
+exit_codes() { # the statuses a man page's EXIT STATUS section lists
+	awk '/^\.SH/ { on = /EXIT STATUS/ } on && prev == ".TP" && /^\.B [0-9]+$/ { print $2 } { prev = $0 }' "$1" | sort -u
+}
+MAN=$(dirname "$0")/../man
+for page in "$MAN"/rnnbow-*.1; do
+	missing=$(exit_codes "$page" | while read -r c; do exit_codes "$MAN/rnnbow.1" | grep -qx "$c" || echo "$c"; done)
+	check "rnnbow(1) lists every exit status of $(basename "$page")${missing:+ (missing: $missing)}" [ -z "$missing" ]
+done
 check "SIGTERM: the file opens without h5clear, and a checkpoint is beside it" sh -c \
 	"h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped with a checkpoint' && [ -s '$T/term.h5.ckpt' ]"
 

@@ -268,7 +268,7 @@ def test_errors():
     for args in (["summarize", "--gate", "", "x.h5"], ["horizon", "--layer", "-1", "x.h5"],
                  ["summarize", "--layer", "one", "x.h5"], ["plot", "loss", "--gate", "f", "lstm.h5", "-o", "l.png"]):
         r = rnnbow(args)
-        ta.expect_error(r, args[0], " ".join(args) + " (usage)", code=2, one_line=False)
+        ta.expect_error(r, args[0], " ".join(args) + " (usage)", code=2)
     # --train does not read g or E: the options are accepted and ignored
     r = rnnbow(["summarize", "--train", "--gate", "f", "gru.h5"])
     check(r.rc == 0 and r.out == rnnbow(["summarize", "--train", "gru.h5"]).out,
