@@ -246,26 +246,39 @@ static void train_chunk_sizes(struct runfile *f)
 	col_new_bytes(&f->t_nonfinite, 0);
 }
 
+static void col_close(struct column *c)
+{
+	if (c->dset <= 0) /* 0: never created (calloc) */
+		return;
+	H5Dclose(c->dset);
+	if (c->fspace > 0)
+		H5Sclose(c->fspace);
+	if (c->mspace1 > 0)
+		H5Sclose(c->mspace1);
+	c->dset = H5I_INVALID_HID;
+}
+
 /* Opens an existing column that must hold at least rows rows (cut to
- * rows later, by col_cut). */
+ * rows later, by col_cut). On failure closes what it opened. */
 static int col_reopen(struct column *c, hid_t group, const char *name, hid_t mtype, int64_t rows)
 {
+	hsize_t one[4] = { 1 };
 	c->dset = c->fspace = c->mspace1 = H5I_INVALID_HID;
 	c->mtype = mtype;
 	H5E_BEGIN_TRY { c->dset = H5Dopen2(group, name, H5P_DEFAULT); } H5E_END_TRY;
-	if (c->dset < 0)
-		return -1;
-	if ((c->fspace = H5Dget_space(c->dset)) < 0)
-		return -1;
+	if (c->dset < 0 || (c->fspace = H5Dget_space(c->dset)) < 0)
+		goto fail;
 	c->rank = H5Sget_simple_extent_dims(c->fspace, c->dims, NULL);
 	if (c->rank < 1 || (int64_t)c->dims[0] < rows)
-		return -1;
-	hsize_t one[4] = { 1 };
+		goto fail;
 	for (int i = 1; i < c->rank; i++)
 		one[i] = c->dims[i];
 	if ((c->mspace1 = H5Screate_simple(c->rank, one, NULL)) < 0)
-		return -1;
+		goto fail;
 	return 0;
+fail:
+	col_close(c);
+	return -1;
 }
 
 /* Cuts a column to rows rows: what was written after the checkpoint goes. */
@@ -278,17 +291,6 @@ static int col_cut(struct column *c, int64_t rows)
 	return 0;
 }
 
-static void col_close(struct column *c)
-{
-	if (c->dset <= 0) /* 0: never created (calloc) */
-		return;
-	H5Dclose(c->dset);
-	if (c->fspace > 0)
-		H5Sclose(c->fspace);
-	if (c->mspace1 > 0)
-		H5Sclose(c->mspace1);
-	c->dset = H5I_INVALID_HID;
-}
 
 static hid_t make_group(hid_t parent, const char *name)
 {

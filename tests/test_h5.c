@@ -83,6 +83,10 @@ int main(void)
 			   40, "x");
 	tap_check(f == NULL && open_objects() == 0,
 		  "reopening for more rows than the file has is refused, nothing left open");
+	f = runfile_reopen(path, &tr.m, cfg.n, RUNFILE_PARAMS | RUNFILE_HIDDEN, 12, 1000, 40, "x");
+	tap_check(f == NULL && open_objects() == 0,
+		  "reopening for more records than the file has is refused, nothing left open (%zd)",
+		  open_objects());
 
 	struct run run;
 	struct recread rr;
