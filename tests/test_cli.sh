@@ -200,6 +200,10 @@ expect_fail 1 "a non-finite gradient stops the run by default" "$BIN" record "$T
 check "... saying which batch, and the file holds the batches before it" sh -c \
 	"'$BIN' record '$T/c.txt' -o '$T/boom.h5' $X --force 2>&1 | grep -q 'is not finite' &&
 	 '$BIN' info '$T/boom.h5' | grep -q 'of 200 batches (stopped'"
+"$BIN" record "$T/c.txt" -o "$T/allnan.h5" --hidden 16 --seq-len 10 --batches 30 --record-every 10 \
+	--init-scale 1e6 --activation relu --on-nonfinite skip 2>"$T/allnan.err"
+check "--on-nonfinite skip with no finite batch at all says so (not 'smoothed loss -1')" sh -c \
+	"grep -q 'no finite loss' '$T/allnan.err' && ! grep -q -- 'loss -1' '$T/allnan.err'"
 check "--on-nonfinite skip goes on and flags the batches" sh -c \
 	"'$BIN' record '$T/c.txt' -o '$T/skip.h5' $X --on-nonfinite skip &&
 	 $PY -c \"import h5py; f = h5py.File('$T/skip.h5', 'r'); n = f['train/nonfinite'][:];
