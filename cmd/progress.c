@@ -47,21 +47,23 @@ void progress_update(struct progress *p, int64_t done, double loss)
 	p->last = t;
 	double el = t - p->start, rate = (double)(done - p->first) / (el > 0 ? el : 1e-9);
 	double frac = p->total ? (double)done / (double)p->total : 0;
-	char eta[32];
+	char eta[32], lossbuf[32] = "-"; /* "-": no finite batch yet */
 	eta_text(eta, sizeof(eta), rate > 0 ? (double)(p->total - done) / rate : 0);
+	if (loss >= 0)
+		snprintf(lossbuf, sizeof(lossbuf), "%.3f", loss);
 	if (p->mode == 2) {
 		char bar[31];
 		int fill = (int)(frac * 30);
 		for (int i = 0; i < 30; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[30] = '\0';
-		fprintf(stderr, "\r[%s] %lld/%lld batches  %.0fk chars/s  loss %.3f  ETA %s \033[K",
+		fprintf(stderr, "\r[%s] %lld/%lld batches  %.0fk chars/s  loss %s  ETA %s \033[K",
 			bar, (long long)done, (long long)p->total,
-			rate * p->chars_per_batch / 1000, loss, eta);
+			rate * p->chars_per_batch / 1000, lossbuf, eta);
 	} else {
-		fprintf(stderr, "%s: batch %lld/%lld (%.0f%%), %.0fk chars/s, loss %.3f, eta %s\n",
+		fprintf(stderr, "%s: batch %lld/%lld (%.0f%%), %.0fk chars/s, loss %s, eta %s\n",
 			msg_prog, (long long)done, (long long)p->total, 100 * frac,
-			rate * p->chars_per_batch / 1000, loss, eta);
+			rate * p->chars_per_batch / 1000, lossbuf, eta);
 	}
 }
 
