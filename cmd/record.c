@@ -48,10 +48,10 @@ static const char usage[] =
 	"  --hidden H            hidden units per layer (default 100)\n"
 	"  --layers L            stacked layers (default 1)\n"
 	"  --seq-len n           steps per batch (default 25)\n"
-	"  --init-scale X        std of the Gaussian weight init (default 0.01)\n"
+	"  --init-scale X        std of the Gaussian weight init (default: see below)\n"
 	"training:\n"
 	"  --batches N           batches to train (default 10000)\n"
-	"  --optimizer O         adagrad (default), sgd or adam\n"
+	"  --optimizer O         adagrad, sgd or adam (default: see below)\n"
 	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
 	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
 	"  --seed S              random seed of the initial weights (default 1)\n"
@@ -73,7 +73,12 @@ static const char usage[] =
 	"  --quiet               no progress on stderr\n"
 	"  -h, --help            show this help\n"
 	"\n"
-	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
+	"Defaults by depth: one layer (any cell) trains with adagrad (lr 0.1) from weights\n"
+	"of std 0.01 (min-char-rnn's recipe); stacked layers with adam (lr 0.002) from\n"
+	"std 1/sqrt(3H), PyTorch's init (adagrad blows them up or stalls them: see\n"
+	"rnnbow-record(1)). An option given always wins; --optimizer alone brings its\n"
+	"own --lr.\n"
+	"\n"	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
 	"and exit with status 75: run the same command with --resume to go on.\n";
 
 /* Exit status of a run interrupted by a signal and checkpointed: it can be
@@ -84,7 +89,7 @@ struct record_opts {
 	const char *cell, *activation, *optimizer, *output, *on_nonfinite, *checkpoint_every;
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
 	double init_scale, lr, clip, forget_bias;
-	int lr_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
+	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
@@ -340,9 +345,9 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {
-		.cell = "rnn", .activation = "tanh", .optimizer = "adagrad", .on_nonfinite = "stop",
+		.cell = "rnn", .activation = "tanh", .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
-		.record_every = 100, .seed = 1, .init_scale = 0.01, .clip = 5,
+		.record_every = 100, .seed = 1, .clip = 5,
 		.checkpoint_every = "60s",
 	};
 	const struct opt opts[] = {
@@ -352,7 +357,7 @@ int cmd_record(int argc, char **argv)
 		{ "hidden", 0, OPT_INT, &o.hidden, 1, 8192 },
 		{ "layers", 0, OPT_INT, &o.layers, 1, MAX_LAYERS },
 		{ "seq-len", 0, OPT_INT, &o.seq_len, 1, 4096 },
-		{ "init-scale", 0, OPT_FLOAT, &o.init_scale, 0, 1e6 },
+		{ "init-scale", 0, OPT_FLOAT, &o.init_scale, 0, 1e6, &o.init_scale_seen },
 		{ "batches", 0, OPT_INT, &o.batches, 1, 1e15 },
 		{ "optimizer", 0, OPT_STRING, &o.optimizer },
 		{ "lr", 0, OPT_FLOAT, &o.lr, 0, 1e6, &o.lr_seen },
@@ -402,7 +407,12 @@ int cmd_record(int argc, char **argv)
 			    o.activation, o.cell);
 	if (cfg.cell != CELL_LSTM && o.forget_bias_seen)
 		usage_error(usage, "--forget-bias: only --cell lstm has a forget gate");
-	if (optim_parse(o.optimizer, &cfg.optim))
+	/* what is not given follows the model (train_defaults); lr follows cfg.optim */
+	double init_default;
+	train_defaults((int)o.layers, (int)o.hidden, &cfg.optim, &init_default);
+	if (!o.init_scale_seen)
+		o.init_scale = init_default;
+	if (o.optimizer && optim_parse(o.optimizer, &cfg.optim))
 		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
 			    o.optimizer);
 	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))

@@ -51,6 +51,17 @@ void trainer_free(struct trainer *tr)
 	tr->grads = tr->h = tr->cstate = NULL;
 }
 
+void train_defaults(int layers, int H, enum optim_kind *optim, double *init_scale)
+{
+	if (layers <= 1) {
+		*optim = OPT_ADAGRAD;
+		*init_scale = 0.01;
+		return;
+	}
+	*optim = OPT_ADAM;
+	*init_scale = 1.0 / sqrt(3.0 * (H > 0 ? H : 1));
+}
+
 int record_alloc(struct record *r, const struct trainer *tr, int with_params,
 		 int with_hidden)
 {

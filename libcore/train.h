@@ -27,6 +27,18 @@ struct train_config {
 	uint64_t seed;
 };
 
+/* The optimizer and initial weight std a model trains with when the user
+ * names neither (the learning rate is then optim_default_lr's); the depth
+ * decides, not the cell:
+ *   one layer, any cell: adagrad (lr 0.1), std 0.01, min-char-rnn's recipe;
+ *   stacked layers: adam (lr 0.002), std 1/sqrt(3H), the std of PyTorch's
+ *     uniform(-1/sqrt(H), 1/sqrt(H)) init.
+ * Measured (README, rnnbow-record(1)): with the first recipe a 2-layer LSTM's
+ * cell state runs into the thousands and a 2-layer RNN stays at the unigram
+ * entropy; with the second a one-layer LSTM or GRU learns slower than with
+ * the first, which never failed it. Adam from std 0.01 leaves GRUs stuck. */
+void train_defaults(int layers, int H, enum optim_kind *optim, double *init_scale);
+
 /* What one recorded batch leaves behind (SPEC 2, /record). */
 struct record {
 	int64_t batch;

@@ -26,6 +26,12 @@ gradient) for every parameter: rnnbow trained with the gradient that the
 itemized pieces add up to. Planted mistakes (GRU's n block without r_j,
 LSTM gates in the wrong order) must be reported, so the test can fail.
 
+The defaults (train_defaults): each cell and depth writes the optimizer,
+learning rate and init scale it should (an option given always wins), and
+the README's 2-layer LSTM and a 2-layer RNN on the built-in corpus train with
+them (loss well below the unigram entropy, cell states that stay bounded;
+Adagrad 0.1, the old default for both, fails this).
+
 Output is TAP-style: one `ok - ...` / `not ok - ...` line per check, with
 `# ...` diagnostics; exit status 1 if any check failed. The helpers
 (check, compare, record, load, make_corpus, ...) are those of test_file.py.
@@ -622,6 +628,89 @@ def refused(binary, tmp):
           "exit %d, stderr %r" % (r.returncode, err))
 
 
+def attrs_of(tmp, out):
+    import h5py
+    with h5py.File(os.path.join(tmp, out), "r") as f:
+        t, m = dict(f["train"].attrs), dict(f["model"].attrs)
+    return s(t.get("optimizer")), float(t.get("learning_rate", -1)), float(m.get("init_scale", -1))
+
+
+def default_attrs(binary, tmp, cname):
+    """Known answer: what record trains with when an option is not given
+    (train_defaults): min-char-rnn's recipe for one layer of any cell,
+    Adam 0.002 from weights of std 1/sqrt(3H) for stacked layers; an option
+    given always wins, and --optimizer alone brings its own lr."""
+    H = 12
+    pt = 1.0 / np.sqrt(3.0 * H)
+    cases = [
+        ("rnn", 1, [], ("adagrad", 0.1, 0.01)),
+        ("lstm", 1, [], ("adagrad", 0.1, 0.01)),
+        ("gru", 1, [], ("adagrad", 0.1, 0.01)),
+        ("rnn", 2, [], ("adam", 0.002, pt)),
+        ("lstm", 2, [], ("adam", 0.002, pt)),
+        ("gru", 3, [], ("adam", 0.002, pt)),
+        ("lstm", 2, ["--optimizer", "adagrad"], ("adagrad", 0.1, pt)),
+        ("gru", 2, ["--optimizer", "sgd"], ("sgd", 0.01, pt)),
+        ("lstm", 2, ["--lr", "0.05", "--init-scale", "0.02"], ("adam", 0.05, 0.02)),
+        ("lstm", 1, ["--optimizer", "adam"], ("adam", 0.002, 0.01)),
+    ]
+    for i, (cell, L, extra, want) in enumerate(cases):
+        label = "defaults: --cell %s --layers %d%s" % (cell, L, "".join(" " + a for a in extra))
+        out = "defaults%d.h5" % i
+        args = ["--cell", cell, "--layers", str(L), "--hidden", str(H), "--seq-len", "5",
+                "--batches", "2", "--record-every", "0"] + extra
+        if not tf.record(binary, tmp, cname, out, args, label):
+            continue
+        got = attrs_of(tmp, out)
+        check(got[0] == want[0] and abs(got[1] - want[1]) < 1e-9 * want[1]
+              and abs(got[2] - want[2]) < 1e-9 * want[2],
+              "%s: optimizer %s, learning_rate %g, init_scale %.6g" % ((label,) + want),
+              "got %s" % (got,))
+
+
+def builtin_entropy(corpus_bytes):
+    """Unigram entropy (nats) of the built-in corpus, libcore/*.h and *.c of
+    this tree (order does not matter); None if the binary holds another."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "libcore")
+    data = b"".join(open(os.path.join(root, n), "rb").read()
+                    for n in sorted(os.listdir(root)) if n.endswith((".c", ".h")))
+    if len(data) != corpus_bytes:
+        return None
+    p = np.bincount(np.frombuffer(data, np.uint8), minlength=256) / len(data)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def stacked_trains(binary, tmp, cell):
+    """Two layers on the built-in corpus with the defaults (the README's
+    --cell lstm --layers 2) must train: loss well below the corpus's unigram
+    entropy and no LSTM cell state that runs away. Adagrad 0.1, the old
+    default, drove layer 1's mean |c| past 3000 and left the RNN at 3.5
+    nats, 0.1 below the entropy."""
+    import h5py
+    label = "defaults: --cell %s --layers 2 (built-in corpus, 1000 batches)" % cell
+    out = "stacked_%s.h5" % cell
+    cmd = [binary, "record", "-o", out, "--quiet", "--cell", cell, "--layers", "2",
+           "--batches", "1000", "--save-hidden"]
+    r = subprocess.run(cmd, cwd=tmp, capture_output=True, timeout=300)
+    if not check(r.returncode == 0, label + ": runs", r.stderr.decode(errors="replace")):
+        return
+    with h5py.File(os.path.join(tmp, out), "r") as f:
+        loss = float(f["train/loss"][-200:].mean())
+        ent = builtin_entropy(int(f.attrs["corpus_bytes"]))
+        peak = [float(np.abs(f["record/cell" + sfx(l)][:]).mean(axis=(1, 2)).max())
+                for l in range(2) if cell == "lstm"]
+    diag("%s: loss %.3f (last 200 batches), unigram entropy %s, peak mean |c| per layer %s"
+         % (label, loss, "%.3f" % ent if ent else "?", ["%.3g" % c for c in peak]))
+    check(ent is not None, label + ": the built-in corpus is this tree's libcore/*.[ch]")
+    if ent is not None:
+        check(loss < ent - 0.3, label + ": loss at least 0.3 nats below the unigram entropy",
+              "loss %.3f, entropy %.3f" % (loss, ent))
+    if cell == "lstm":
+        check(max(peak) < 25, label + ": mean |c| of every record and layer stays below 25",
+              "peaks %s" % peak)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: %s PATH/TO/rnnbow" % sys.argv[0], file=sys.stderr)
@@ -643,6 +732,9 @@ def main():
         for cell in ("lstm", "gru", "rnn"):
             section("%s sgd run" % cell, sgd_run, binary, tmp, cell, 2)
         section("refused activation", refused, binary, tmp)
+        section("default attributes", default_attrs, binary, tmp, cname)
+        for cell in ("lstm", "rnn"):
+            section("stacked %s trains" % cell, stacked_trains, binary, tmp, cell)
     return tap.summary()
 
 
