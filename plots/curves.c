@@ -24,14 +24,38 @@ static void title_line(struct figure *f)
 
 void view_horizon(struct figure *f, const struct decay_curve *c, int ncurves)
 {
+	const int narrow = f->width_in < 5; /* a column: one legend entry a row */
+	/* log y ticks a whole number of decades apart, as many as fit */
+	double lo = INFINITY, hi = 0;
+	for (int i = 0; i < ncurves; i++)
+		for (int d = 0; d < c[i].n; d++)
+			if (c[i].median[d] > 0 && isfinite(c[i].median[d])) {
+				lo = fmin(lo, c[i].p10[d] > 0 ? c[i].p10[d] : c[i].median[d] * 1e-3);
+				hi = fmax(hi, fmax(c[i].p90[d], c[i].median[d]));
+			}
 	title_line(f);
+	if (hi > lo) {
+		double decades = ceil(log10(hi)) - floor(log10(lo));
+		fig_printf(f, "set ytics 10**%d\n",
+			   (int)ceil(decades / fig_max_yticks(f)) > 1 ?
+				   (int)ceil(decades / fig_max_yticks(f)) : 1);
+	}
 	/* the key below the plot: curves fall from the top left to the bottom
 	 * right, and any corner inside meets a band */
 	fig_printf(f, "set logscale y\nset format y \"10^{%%L}\"\nset xlabel \"lag d = t - j\"\n"
 		      "set ylabel \"g[t,t-d] / g[t,t]\"\nset grid lc rgb \"#e0e0e0\"\n"
 		      "set border 3\nset tics nomirror\n"
 		      "set key outside below left Left reverse horizontal noenhanced samplen 2 "
-		      "height 1.5\n"); /* height: clear of the x label */
+		      "height 1.5 maxcols 2\n"); /* height: clear of the x label */
+	/* the legend's rows are added to the figure, not taken from the plot */
+	fig_grow(f, narrow ? ncurves - 1 : (ncurves + 1) / 2 - 1);
+	if (narrow) /* one entry a row, in 7 pt (the least for print): a
+		     * run's label is long for a column */
+		fig_printf(f, "set key vertical maxcols 1 samplen 1 font \",%.4g\"\n"
+			      /* the legend starts at the plot: a left margin no wider
+			       * than the tick labels and the y label need */
+			      "set lmargin at screen %.4f\nset ylabel offset 1,0\n",
+			   fig_font_units(f, fmin(f->font_pt, 7)), f->font_pt * 5.4 / 72 / f->width_in);
 	for (int i = 0; i < ncurves; i++) {
 		fig_printf(f, "$C%d << EOD\n", i);
 		for (int d = 0; d < c[i].n; d++)
@@ -109,7 +133,10 @@ void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
 		      "set xrange [-0.5:%d.5]\nset cblabel \"log_{10} g[t,j]\"\n"
 		      "set palette defined (0 \"#e3eef9\", 1 \"#9ecae1\", 2 \"#08306b\")\n"
 		      "set tics out nomirror\nunset key\nset size ratio -1\n", n - 1, n - 1);
-	fig_printf(f, "set label 990 \"batch %lld; blank: g = 0\" at graph 0, graph 1.02 left\n",
+	/* the note stands on the frame, in a top margin made for it */
+	fig_printf(f, "set tmargin %s\n", f->title ? "4" : "2.5");
+	fig_printf(f, "set label 990 \"batch %lld; blank: g = 0\" at graph 0, graph 1 left "
+		      "offset 0,0.8\n",
 		   (long long)batch);
 	fig_printf(f, "$M << EOD\n");
 	for (int t = 0; t < n; t++) {
@@ -146,18 +173,35 @@ void view_loss(struct figure *f, const struct loss_series *l)
 	fig_printf(f, "EOD\n");
 	if (l->n)
 		fig_xtics(f, 0, l->x[l->n - 1]);
-	fig_printf(f, "set multiplot layout 2,1 margins 0.1,0.97,0.1,%s spacing 0,0.05\n",
-		   f->title ? "0.9" : "0.97");
+	/* margins from the font: tick labels and a y label on the left, the
+	 * x labels below, the title above */
+	const double line = f->font_pt * 1.3 / 72 / f->height_in;
+	const double em_x = f->font_pt / 72 / f->width_in;
+	const int narrow = f->width_in < 5;
+	double lo = INFINITY, hi = -INFINITY;
+	for (int64_t i = 0; i < l->n; i++)
+		if (isfinite(l->loss[i])) {
+			lo = fmin(lo, l->loss[i]);
+			hi = fmax(hi, l->loss[i]);
+		}
+	fig_printf(f, "set multiplot layout 2,1 margins %.4f,%.4f,%.4f,%.4f spacing 0,%.4f\n",
+		   em_x * 6.5, 1 - em_x * 2, line * 3.6, 1 - line * (f->title ? 2 : 0.6), line);
 	if (f->title) {
 		fig_printf(f, "set label 999 ");
 		fig_quote(f, f->title);
-		fig_printf(f, " at screen 0.5, screen 0.96 center noenhanced\n");
+		fig_printf(f, " at screen 0.5, screen %.4f center noenhanced\n", 1 - line);
 	}
 	fig_printf(f, "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\nunset key\n"
-		      "set format x \"\"\nset ylabel \"loss (nats/step)%s\"\n",
+		      "set format x \"\"\nset ylabel \"loss%s%s\"\n", narrow ? "" : " (nats/step)",
 		   l->binned ? ", bin mean" : "");
+	if (hi > lo) { /* as many loss ticks as half the height holds */
+		double raw = (hi - lo) / (fig_max_yticks(f) / 2.0 + 0.5), p = pow(10, floor(log10(raw)));
+		fig_printf(f, "set ytics %.9g\n", raw <= p ? p : raw <= 2 * p ? 2 * p :
+							  raw <= 5 * p ? 5 * p : 10 * p);
+	}
 	fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
 	fig_printf(f, "set format x \"%%g\"\nset xlabel \"training batch\"\n"
-		      "set ylabel \"gradient norm before clipping\"\nset logscale y\n");
+		      "set ylabel \"%s\"\nset logscale y\nset ytics autofreq\n",
+		   narrow ? "gradient norm" : "gradient norm before clipping");
 	fig_printf(f, "plot $T using 1:3 with lines lc rgb \"#a50f15\"\nunset multiplot\n");
 }

@@ -66,6 +66,17 @@ void fig_printf(struct figure *f, const char *fmt, ...)
 
 static void quote_to(FILE *out, const char *s);
 
+double fig_font_units(const struct figure *f, double pt)
+{
+	return f->fmt == FIG_PDF ? pt : pt * (f->fmt == FIG_PNG ? f->dpi : 96.0) / 72.0;
+}
+
+void fig_grow(struct figure *f, double lines)
+{
+	if (f->may_grow && lines > 0)
+		f->height_in += lines * f->font_pt * 1.25 / 72;
+}
+
 int fig_max_yticks(const struct figure *f)
 {
 	/* the plot is about half the height; a label and its gap 2 lines */
@@ -127,8 +138,7 @@ static void write_header(FILE *out, const struct figure *f, const char *output)
 {
 	char font[160];
 	double px = f->fmt == FIG_PNG ? f->dpi : 96.0; /* pixels per inch */
-	snprintf(font, sizeof(font), "%s,%.4g", f->font_name,
-		 f->fmt == FIG_PDF ? f->font_pt : f->font_pt * px / 72.0);
+	snprintf(font, sizeof(font), "%s,%.4g", f->font_name, fig_font_units(f, f->font_pt));
 	int w = (int)lround(f->width_in * px), h = (int)lround(f->height_in * px);
 	switch (f->fmt) {
 	case FIG_PNG:

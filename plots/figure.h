@@ -29,6 +29,7 @@ struct figure {
 	char font_name[128];        /* "DejaVu Sans" ("" for gnuplot's default) */
 	double font_pt;             /* points at the figure's size */
 	const char *title;          /* NULL: no title */
+	int may_grow;               /* the height is the kind's: a view may add rows */
 	FILE *body;            /* the script after the terminal lines */
 	char *text;
 	size_t len;
@@ -55,6 +56,14 @@ void fig_quote(struct figure *f, const char *s);
  * every label at the figure's font size (gnuplot's own choice ignores
  * the font, and labels run together in a column-wide figure). */
 void fig_xtics(struct figure *f, double lo, double hi);
+
+/* A font size of pt points in the terminal's units, for "font \",N\"" in
+ * a script (pixel terminals take pixels). */
+double fig_font_units(const struct figure *f, double pt);
+
+/* Adds lines of text to the figure's height when it may grow (a legend
+ * of many entries below the plot keeps the plot's height). */
+void fig_grow(struct figure *f, double lines);
 
 /* How many y tick labels fit on the figure's height at its font size
  * (3 to 8). */
