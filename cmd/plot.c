@@ -55,7 +55,8 @@ static const char usage[] =
 	"                        given; PNG of inch sizes at 300 dpi\n"
 	"  --font F              font name and size in points at the figure's size\n"
 	"                        (default \"DejaVu Sans\", 10 pt; see --size)\n"
-	"  --title T, --no-title the title (default: kind and run)\n"
+	"  --title T, --no-title the title (default: kind and run; none for sizes in\n"
+	"                        inches, where a paper's caption is the title)\n"
 	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
 	"  -h, --help            show this help\n";
 
@@ -795,6 +796,7 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 	struct fig_size z;
 	if (size_of(o->size, o->fmt, &z) < 0)
 		return error("--size %s: not a size", o->size);
+	int may_grow = z.h == 0;
 	if (z.h == 0) { /* the kind's height; a batch's loss panel adds a third */
 		double r = height_ratio[z.cls == SZ_INCHES ? SZ_PAGE : z.cls][o->kind];
 		z.h = z.w * r * (o->kind == K_BATCH && o->loss >= 0 ? 1.23 : 1);
@@ -822,6 +824,7 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 	struct figure f;
 	if (fig_begin(&f, o->fmt, o->width_in, o->height_in, o->dpi, o->font, z.pt, t) < 0)
 		return error("out of memory");
+	f.may_grow = may_grow;
 	if (render_kind(&f, files, nfiles, o) < 0) {
 		fig_discard(&f);
 		return -1;
