@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Layer colours from dark (own loss) to light (far lags). */
 static void layer_colour(char buf[8], int layer, int layers)
@@ -102,18 +103,24 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		fig_printf(f, " at screen 0.5, screen %.4f center noenhanced\n", y - line * 0.5);
 		y -= line * 1.3;
 	}
-	/* the batch and the key on one row; narrower than 5 in, on two */
+	/* the batch and the key on one row when both fit (about 0.6 em a
+	 * character, 11 for a key entry), else on two; narrower than 5 in,
+	 * the key's entries are bare lags and may wrap to two rows */
 	const int narrow = f->width_in < 5;
-	const double info = y - line * 0.5, key = narrow ? info - line * 1.1 : info;
-	y -= line * (narrow ? 3.4 : 1.2); /* narrow: the key may take two rows */
+	char note[128];
+	snprintf(note, sizeof(note), "batch %lld, corpus offset %lld%s", (long long)b->batch,
+		 (long long)b->position, narrow ? "" : "; lag = t - j");
+	const int apart = narrow || (strlen(note) + 11.0 * layers) * 0.6 * f->font_pt / 72 >
+					    (right - left) * f->width_in;
+	const double info = y - line * 0.5, key = apart ? info - line * 1.1 : info;
+	y -= line * (narrow ? 3.4 : apart ? 2.3 : 1.2);
 	const double labels_top = y, labels_bottom = y - line * 2.4;
 	const double bars_top = labels_bottom - line * (b->loss >= 0 ? 1.3 : 0.4);
 	const double bottom = line * 4; /* x tick labels and "step j" */
 	const double bars_bottom = b->loss >= 0 ? bottom + (bars_top - bottom) * 0.42 : bottom;
 	fig_printf(f, "set multiplot\n");
-	fig_printf(f, "set label 990 \"batch %lld, corpus offset %lld%s\" at screen %.4f, screen "
-		      "%.4f left noenhanced\n", (long long)b->batch, (long long)b->position,
-		   narrow ? "" : "; lag = t - j", left, info);
+	fig_printf(f, "set label 990 \"%s\" at screen %.4f, screen %.4f left noenhanced\n", note,
+		   left, info);
 	if (narrow) /* the key's entries are bare lags: say what they are */
 		fig_printf(f, "set label 989 \"lag t - j:\" at screen %.4f, screen %.4f left\n",
 			   left, key);
