@@ -46,19 +46,28 @@ static const char usage[] =
 	"  --gate NAME           g and E of one gate's block of the recurrent matrix\n"
 	"                        (lstm: i f g o; gru: r z n; default: the whole matrix);\n"
 	"                        horizon: --gate all draws one curve per gate\n"
-	"  --size W,H            pixels (default 1200,600; batch 1200,650, with --loss\n"
-	"                        1200,800; heatmap 1200,900; PDF at 96 per inch)\n"
-	"  --font F              font name and size (default \"DejaVu Sans,10\")\n"
-	"  --title T, --no-title the title (default: kind and run)\n"
+	"  --yscale S            overview: auto (default: log when the bars span more\n"
+	"                        than 3 decades), log or linear\n"
+	"  --size S              column (3.3 in wide, 8 pt text), page (7 in wide,\n"
+	"                        9 pt), WxH in inches (e.g. 3.3x2.5) or W,H in pixels\n"
+	"                        (96 per inch); default: page for PDF, 1200 pixels\n"
+	"                        wide for PNG and SVG; height from the kind when not\n"
+	"                        given; PNG of inch sizes at 300 dpi\n"
+	"  --font F              font name and size in points at the figure's size\n"
+	"                        (default \"DejaVu Sans\", 10 pt; see --size)\n"
+	"  --title T, --no-title the title (default: kind and run; none for sizes in\n"
+	"                        inches, where a paper's caption is the title)\n"
 	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
 	"  -h, --help            show this help\n";
 
 static const char *const kind_names[] = { "overview", "batch", "horizon", "k", "heatmap", "loss" };
 
-/* Bins of about the figure's width: one per 2 pixels. */
+/* Bins of about the figure's width: one per 2 pixels (CSS pixels for SVG
+ * and PDF). */
 static int64_t max_bins(const struct plot_opts *o)
 {
-	return o->width / 2 > 10 ? o->width / 2 : 10;
+	int64_t px = (int64_t)(o->width_in * (o->fmt == FIG_PNG ? o->dpi : 96.0));
+	return px / 2 > 10 ? px / 2 : 10;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -68,6 +77,37 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* --- overview --------------------------------------------------------- */
+
+/* --yscale: log when asked, or (auto) when the bars span more than 3
+ * decades: the largest bar over the 10th percentile of the positive ones,
+ * so one tiny first batch does not turn a run's figure to log, while a
+ * run whose gradient falls away for good does. y: (n) bar heights. */
+static int use_log(const char *yscale, const double *y, int64_t n, double top)
+{
+	if (yscale && strcmp(yscale, "auto"))
+		return !strcmp(yscale, "log");
+	double *pos = malloc((size_t)n * sizeof(double));
+	int64_t m = 0;
+	if (!pos)
+		return 0;
+	for (int64_t i = 0; i < n; i++)
+		if (y[i] > 0)
+			pos[m++] = y[i];
+	int log = 0;
+	if (m > 0) {
+		qsort(pos, (size_t)m, sizeof(double), cmp_double);
+		log = top / pos[m / 10] > 1e3;
+	}
+	free(pos);
+	return log;
+}
+
+double plot_frame_height(const struct plot_opts *o, double v)
+{
+	if (!o->frame_log)
+		return v / o->frame_ymax;
+	return v > o->frame_ymin ? log(v / o->frame_ymin) / log(o->frame_ymax / o->frame_ymin) : 0;
+}
 
 static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts *o)
 {
@@ -128,16 +168,25 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 	}
 	ov.n = nb;
 	ov.framed = o->framed;
-	if (nb) { /* the frame: x from the first to the last bar, y from 0 */
+	{ /* the frame: x from the first to the last bar, y from 0 (log: from
+	   * below the smallest bar) */
 		double w = nb > 1 ? (x[nb - 1] - x[0]) / (double)(nb - 1) : 1.0, top = 0;
-		for (int64_t i = 0; i < nb; i++)
+		double low = INFINITY;
+		for (int64_t i = 0; i < nb; i++) {
 			top = fmax(top, binned ? hi[i] : y[i]);
+			if ((binned ? lo[i] : y[i]) > 0)
+				low = fmin(low, binned ? lo[i] : y[i]);
+		}
+		ov.log = use_log(o->yscale, y, nb, top);
 		ov.xmin = x[0] - w;
 		ov.xmax = x[nb - 1] + w;
-		ov.ymax = top > 0 ? top * 1.08 : 1.0;
+		ov.ymin = ov.log ? low / 1.5 : 0;
+		ov.ymax = ov.log ? top * 1.5 : top > 0 ? top * 1.08 : 1.0;
 		o->frame_xmin = ov.xmin;
 		o->frame_xmax = ov.xmax;
+		o->frame_ymin = ov.ymin;
 		o->frame_ymax = ov.ymax;
+		o->frame_log = ov.log;
 	}
 	ov.x = x;
 	ov.y = y;
@@ -497,23 +546,68 @@ static int curves_from_tsv(struct curves *cs, char *text)
 void plot_opts_init(struct plot_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->font = "DejaVu Sans,10";
+	o->font = "DejaVu Sans";
 	o->batch = o->loss = o->mark = -1;
 	o->lags = 4;
 	read_opts_init(&o->r);
 }
 
-static int parse_size(const char *s, int *w, int *h)
+/* Figure sizes: on screen (pixels at 96 per inch), a paper's column and
+ * a page. Without a height the kind sets it, as a ratio of the width: a
+ * column's figure is taller for its width, its text being larger. */
+enum size_class { SZ_SCREEN, SZ_COLUMN, SZ_PAGE, SZ_INCHES };
+static const double height_ratio[3][6] = {
+	/* overview batch horizon k    heatmap loss */
+	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5 },  /* screen */
+	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85 }, /* column */
+	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6 },  /* page */
+};
+
+struct fig_size {
+	double w, h; /* inches; h 0: from the kind */
+	double dpi;  /* PNG pixels per inch */
+	double pt;   /* text size unless --font gives one */
+	enum size_class cls;
+};
+
+/* Parses --size S (NULL: the format's default) into z. Returns 0, or -1
+ * when S is none of column, page, WxH (inches, 1 to 50) and W,H (pixels,
+ * 100 to 20000). */
+static int size_of(const char *s, enum fig_format fmt, struct fig_size *z)
 {
 	char *end;
-	long a = strtol(s, &end, 10), b;
-	if (*end != ',' && *end != 'x')
+	memset(z, 0, sizeof(*z));
+	if (!s && fmt != FIG_PDF) { /* PNG and SVG for a screen, 1200 pixels */
+		*z = (struct fig_size){ 12.5, 0, 96, 10, SZ_SCREEN };
+		return 0;
+	}
+	if (!s) /* a PDF is made for print */
+		s = "page";
+	if (!strcmp(s, "column") || !strcmp(s, "page")) {
+		z->cls = s[0] == 'c' ? SZ_COLUMN : SZ_PAGE;
+		z->w = z->cls == SZ_COLUMN ? 3.3 : 7.0;
+		z->pt = z->cls == SZ_COLUMN ? 8 : 9;
+		z->dpi = 300;
+		return 0;
+	}
+	double a = strtod(s, &end), b;
+	if (*end == ',') { /* pixels */
+		b = strtod(end + 1, &end);
+		if (*end || a < 100 || a > 20000 || b < 100 || b > 20000 || a != floor(a) ||
+		    b != floor(b))
+			return -1;
+		*z = (struct fig_size){ a / 96, b / 96, 96, 10, SZ_SCREEN };
+		return 0;
+	}
+	if (*end != 'x' || end == s)
 		return -1;
-	b = strtol(end + 1, &end, 10);
-	if (*end || a < 100 || b < 100 || a > 20000 || b > 20000)
+	b = strtod(end + 1, &end);
+	if (!strcmp(end, "in"))
+		end += 2;
+	if (*end || !(a >= 1 && a <= 50 && b >= 1 && b <= 50))
 		return -1;
-	*w = (int)a;
-	*h = (int)b;
+	/* text for its width: 8 pt in a column, 9 pt on a page, 10 beyond */
+	*z = (struct fig_size){ a, b, 300, a <= 4 ? 8 : a <= 8 ? 9 : 10, SZ_INCHES };
 	return 0;
 }
 
@@ -612,6 +706,7 @@ int cmd_plot(int argc, char **argv)
 		{ "to", 0, OPT_INT, &o.r.to, 0, 9.2e18 },
 		READ_SOURCE_OPTS(o.r),
 		{ "size", 0, OPT_STRING, &o.size },
+		{ "yscale", 0, OPT_STRING, &o.yscale },
 		{ "font", 0, OPT_STRING, &o.font },
 		{ "title", 0, OPT_STRING, &o.title },
 		{ "no-title", 0, OPT_FLAG, &o.no_title },
@@ -655,8 +750,16 @@ int cmd_plot(int argc, char **argv)
 	if (gate_all(&o.r.src) && o.kind != K_HORIZON)
 		usage_error(usage, "--gate all overlays every gate's decay curve: plot horizon only");
 	o.fmt = fmt;
-	if (o.size && parse_size(o.size, &o.width, &o.height) < 0)
-		usage_error(usage, "--size: expected W,H in pixels (100 to 20000), got '%s'", o.size);
+	struct fig_size z;
+	if (o.size && size_of(o.size, fmt, &z) < 0)
+		usage_error(usage, "--size: expected column, page, WxH in inches (1 to 50) or W,H "
+			    "in pixels (100 to 20000), got '%s'", o.size);
+	if (o.yscale && strcmp(o.yscale, "auto") && strcmp(o.yscale, "log") &&
+	    strcmp(o.yscale, "linear"))
+		usage_error(usage, "--yscale: expected auto, log or linear, got '%s'", o.yscale);
+	if (o.yscale && o.kind != K_OVERVIEW)
+		usage_error(usage, "--yscale goes with plot overview (the other kinds have "
+			    "fixed scales)");
 	{ /* the folder of the figure must exist: say so before any work */
 		char *slash = strrchr(o.output, '/');
 		struct stat st;
@@ -697,12 +800,19 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 {
 	char title[1024];
 	const char *t = o->title;
-	if (!o->width) {
-		o->width = 1200;
-		o->height = o->kind == K_BATCH ? (o->loss >= 0 ? 800 : 650) :
-			    o->kind == K_HEATMAP ? 900 : 600;
+	struct fig_size z;
+	if (size_of(o->size, o->fmt, &z) < 0)
+		return error("--size %s: not a size", o->size);
+	int may_grow = z.h == 0;
+	if (z.h == 0) { /* the kind's height; a batch's loss panel adds a third */
+		double r = height_ratio[z.cls == SZ_INCHES ? SZ_PAGE : z.cls][o->kind];
+		z.h = z.w * r * (o->kind == K_BATCH && o->loss >= 0 ? 1.23 : 1);
 	}
-	if (!t && !o->no_title) {
+	o->width_in = z.w;
+	o->height_in = z.h;
+	o->dpi = z.dpi;
+	/* a paper's figure has a caption for its title: none by default */
+	if (!t && !o->no_title && z.cls == SZ_SCREEN) {
 		const char *what[] = { "max gradient per recorded batch", "one batch",
 				       "gradient decay with lag", "truncation horizon k",
 				       "g[t,j]", "training loss" };
@@ -719,8 +829,9 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 		t = title;
 	}
 	struct figure f;
-	if (fig_begin(&f, o->fmt, o->width, o->height, o->font, t) < 0)
+	if (fig_begin(&f, o->fmt, o->width_in, o->height_in, o->dpi, o->font, z.pt, t) < 0)
 		return error("out of memory");
+	f.may_grow = may_grow;
 	if (render_kind(&f, files, nfiles, o) < 0) {
 		fig_discard(&f);
 		return -1;

@@ -16,11 +16,13 @@ enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
 struct plot_opts {
 	enum kind kind;
 	enum fig_format fmt;
-	const char *output, *font, *title, *keep, *size;
+	const char *output, *font, *title, *keep, *size, *yscale;
 	int64_t batch, top, loss, lags, mark;
-	int no_title, width, height; /* width 0: the kind's default size */
+	int no_title;
+	double width_in, height_in, dpi; /* set from --size by plot_make */
 	int framed;                  /* overview: fixed margins, frame reported */
-	double frame_xmin, frame_xmax, frame_ymax; /* set by an overview */
+	double frame_xmin, frame_xmax, frame_ymin, frame_ymax; /* set by an overview */
+	int frame_log;               /* ... and whether its y axis is logarithmic */
 	struct read_opts r;
 };
 
@@ -36,6 +38,10 @@ void plot_opts_init(struct plot_opts *o);
 /* Draws o->kind of files into o->output. Returns 0, or -1 after one
  * message; a failed figure leaves nothing behind. */
 int plot_make(struct plot_opts *o, char **files, int nfiles);
+
+/* The height of value v in an overview's frame, as a fraction of the
+ * plot area (0 at its bottom, 1 at its top), on its linear or log axis. */
+double plot_frame_height(const struct plot_opts *o, double v);
 
 /* With framed set, the overview's plot area spans these fractions of the
  * figure (left, right, bottom, top), so a page can lay links over bars. */

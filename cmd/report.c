@@ -254,7 +254,7 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 	for (int i = 0; i < count && span > 0; i++) {
 		double left = FRAME_LEFT + (top[i].batch - ov->frame_xmin) / span *
 						   (FRAME_RIGHT - FRAME_LEFT);
-		double height = top[i].max_grad / ov->frame_ymax * (FRAME_TOP - FRAME_BOTTOM);
+		double height = plot_frame_height(ov, top[i].max_grad) * (FRAME_TOP - FRAME_BOTTOM);
 		fprintf(out, "<a class=\"bar\" href=\"batch-%lld.html\" title=\"batch %lld: max "
 			     "gradient %.4g\" style=\"left:%.3f%%;bottom:%.3f%%;height:%.3f%%\"></a>\n",
 			(long long)top[i].batch, (long long)top[i].batch, top[i].max_grad,

@@ -4,7 +4,9 @@
  */
 #include "views.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Layer colours from dark (own loss) to light (far lags). */
 static void layer_colour(char buf[8], int layer, int layers)
@@ -15,14 +17,27 @@ static void layer_colour(char buf[8], int layer, int layers)
 		 (int)(dark[1] + s * (light[1] - dark[1])), (int)(dark[2] + s * (light[2] - dark[2])));
 }
 
+/* A tick step of 1, 2 or 5 times a power of ten: at most most ticks
+ * from 0 to top. */
+static double nice_step(double top, double most)
+{
+	double raw = top / (most < 2 ? 2 : most), p = pow(10, floor(log10(raw)));
+	return raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+}
+
+/* Puts the next panel's plot area at these screen fractions. */
+static void panel(struct figure *f, double l, double r, double b, double t)
+{
+	fig_printf(f, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+		      "set bmargin at screen %.4f\nset tmargin at screen %.4f\n", l, r, b, t);
+}
+
 static void labels_panel(struct figure *f, const struct batch_view *b)
 {
 	char buf[2];
 	fig_printf(f, "unset key\nunset xtics\nunset border\nset ytics nomirror scale 0 "
-		      "(\"true\" 1, \"predicted\" 0)\nset yrange [-0.6:1.6]\nset xrange [-0.5:%d.5]\n",
+		      "(\"true\" 1, \"predicted\" 0)\nset yrange [-0.5:1.5]\nset xrange [-0.5:%d.5]\n",
 		   b->n - 1);
-	fig_printf(f, "set label 990 \"batch %lld, corpus offset %lld\" at graph 0, graph 0.98 "
-		      "left noenhanced\n", (long long)b->batch, (long long)b->position);
 	for (int j = 0; j < b->n; j++) {
 		int right = b->target[j] == b->predicted[j];
 		fig_printf(f, "set label %d ", 2 * j + 1);
@@ -39,7 +54,6 @@ static void labels_panel(struct figure *f, const struct batch_view *b)
 void view_batch(struct figure *f, const struct batch_view *b)
 {
 	const int n = b->n, layers = b->lags + 1;
-	const int rows = b->loss >= 0 ? 3 : 2;
 	char colour[8];
 
 	fig_printf(f, "$B << EOD\n");
@@ -73,40 +87,87 @@ void view_batch(struct figure *f, const struct batch_view *b)
 		fig_printf(f, "EOD\n");
 	}
 
-	/* the right margin leaves room for the key of the bars */
-	fig_printf(f, "set multiplot layout %d,1 margins 0.1,0.86,0.1,%s spacing 0,0.04\n", rows,
-		   f->title ? "0.9" : "0.97");
+	/* The layout, top down, in lines of text (the font's size over the
+	 * figure's height): the title; the batch on the left and the key of
+	 * the lags on the right; the bytes, true over predicted; a line for
+	 * the chosen loss's mark; the bars; and the loss's horizon. Fixed
+	 * rows for text, the rest for bars, so nothing sits in empty bands
+	 * and the key stays clear of the bars at any size. */
+	const double line = f->font_pt * 1.3 / 72 / f->height_in;
+	const double em_x = f->font_pt / 72 / f->width_in;
+	const double left = em_x * (2.2 + 9 * 0.62), right = 1 - em_x;
+	double y = 1 - line * 0.5;
 	if (f->title) {
 		fig_printf(f, "set label 999 ");
 		fig_quote(f, f->title);
-		fig_printf(f, " at screen 0.5, screen 0.96 center noenhanced\n");
+		fig_printf(f, " at screen 0.5, screen %.4f center noenhanced\n", y - line * 0.5);
+		y -= line * 1.3;
 	}
-	fig_printf(f, "set size 1,0.18\n");
+	/* the batch and the key on one row when both fit (about 0.6 em a
+	 * character, 11 for a key entry), else on two; narrower than 5 in,
+	 * the key's entries are bare lags and may wrap to two rows */
+	const int narrow = f->width_in < 5;
+	char note[128];
+	snprintf(note, sizeof(note), "batch %lld, corpus offset %lld%s", (long long)b->batch,
+		 (long long)b->position, narrow ? "" : "; lag = t - j");
+	const int apart = narrow || (strlen(note) + 11.0 * layers) * 0.6 * f->font_pt / 72 >
+					    (right - left) * f->width_in;
+	const double info = y - line * 0.5, key = apart ? info - line * 1.1 : info;
+	y -= line * (narrow ? 3.4 : apart ? 2.3 : 1.2);
+	const double labels_top = y, labels_bottom = y - line * 2.4;
+	const double bars_top = labels_bottom - line * (b->loss >= 0 ? 1.3 : 0.4);
+	const double bottom = line * 4; /* x tick labels and "step j" */
+	const double bars_bottom = b->loss >= 0 ? bottom + (bars_top - bottom) * 0.42 : bottom;
+	fig_printf(f, "set multiplot\n");
+	fig_printf(f, "set label 990 \"%s\" at screen %.4f, screen %.4f left noenhanced\n", note,
+		   left, info);
+	if (narrow) /* the key's entries are bare lags: say what they are */
+		fig_printf(f, "set label 989 \"lag t - j:\" at screen %.4f, screen %.4f left\n",
+			   left, key);
+	panel(f, left, right, labels_bottom, labels_top);
 	labels_panel(f, b);
 	fig_printf(f, "unset label 999\n");
+	panel(f, left, right, bars_bottom, bars_top);
 
 	/* stacked bars by lag */
-	fig_printf(f, "set size 1,%s\nset style data histograms\nset style histogram rowstacked\n"
+	fig_printf(f, "set style data histograms\nset style histogram rowstacked\n"
 		      "set style fill solid 1.0 border rgb \"#ffffff\"\nset boxwidth 0.8\n"
-		      "set xrange [-0.5:%d.5]\nset yrange [0:*]\nset ylabel \"g summed over losses\"\n"
-		      "set key outside right top title \"lag t-j\" box\nset grid ytics lc rgb "
-		      "\"#e0e0e0\"\nset tics nomirror\nset format y \"%%g\"\nset border 3\n",
-		   rows == 3 ? "0.45" : "0.75", n - 1);
-	fig_printf(f, "set xtics 1 nomirror format \"\"\nset ytics nomirror\n");
+		      "set xrange [-0.5:%d.5]\nset yrange [0:*]\nset ylabel \"%s\"\n"
+		      "set key at screen %.4f, screen %.4f right top horizontal samplen 1 "
+		      "noenhanced\nset grid ytics lc rgb \"#e0e0e0\"\nset tics nomirror\n"
+		      "set format y \"%%g\"\nset border 3\n", n - 1,
+		   narrow ? "g, summed" : "g summed over losses", right, key + line * 0.5);
+	fig_xtics(f, 0, n - 1); /* every step where the labels fit */
+	/* y ticks two lines apart at least: a short panel gets few */
+	double top_bar = 0, top_loss = 0;
+	for (int j = 0; j < n; j++) {
+		double bar = 0;
+		for (int t = j; t < n; t++)
+			bar += b->g[(size_t)t * n + j];
+		top_bar = fmax(top_bar, bar);
+		if (b->loss >= 0 && j <= b->loss)
+			top_loss = fmax(top_loss, b->g[(size_t)b->loss * n + j]);
+	}
+	if (top_bar > 0)
+		fig_printf(f, "set ytics %.9g\n", nice_step(top_bar, (bars_top - bars_bottom) / line / 2));
+	fig_printf(f, "set xtics nomirror format \"\"\nset ytics nomirror\n");
 	if (b->loss >= 0) /* the chosen loss: a dashed frame around its step */
 		fig_printf(f, "set object 1 rect from %d.5-1, graph 0 to %d.5, graph 1 fs empty "
 			      "border rgb \"#de2d26\" dt 2 lw 1.5 front\nset label 991 \"loss t = %d\" "
 			      "at %d, graph 1.04 center tc rgb \"#de2d26\"\n",
 			   b->loss, b->loss, b->loss, b->loss);
-	if (rows == 2)
-		fig_printf(f, "set xtics 1 nomirror format \"%%g\"\nset xlabel \"step j\"\n");
+	if (b->loss < 0)
+		fig_printf(f, "set xtics nomirror format \"%%g\"\nset xlabel \"step j\"\n");
 	fig_printf(f, "plot ");
 	for (int layer = 0; layer < layers; layer++) {
 		layer_colour(colour, layer, layers);
 		if (layer)
 			fig_printf(f, ", ");
-		fig_printf(f, "$B using %d lc rgb \"%s\" title \"%s%d\"", layer + 2, colour,
-			   layer < b->lags ? "" : ">=", layer < b->lags ? layer : b->lags);
+		/* "lag 0" .. "lag 3", "lag >= 4" with one glyph: entries of one
+		 * width, as gnuplot spaces a horizontal key by the longest */
+		fig_printf(f, "$B using %d lc rgb \"%s\" title \"%s%s%d\"", layer + 2, colour,
+			   narrow ? "" : "lag ", layer < b->lags ? "" : "\xe2\x89\xa5",
+			   layer < b->lags ? layer : b->lags);
 	}
 	if (f->fmt == FIG_SVG) /* hover: batch, step, bytes, values */
 		fig_printf(f, ", $B using 1:%d:(sprintf(\"batch %lld, step %%d: true %%s, predicted %%s; "
@@ -117,9 +178,13 @@ void view_batch(struct figure *f, const struct batch_view *b)
 
 	if (b->loss >= 0) { /* the horizon of loss t, aligned with the bars */
 		fig_printf(f, "unset object 1\nunset label 991\n");
-		fig_printf(f, "set size 1,0.3\nunset style\nset style fill solid 1.0 noborder\n"
-			      "set boxwidth 0.8\nset xtics 1 format \"%%g\"\nset xlabel \"step j\"\n"
+		panel(f, left, right, bottom, bars_bottom - line);
+		fig_printf(f, "unset style\nset style fill solid 1.0 noborder\n"
+			      "set boxwidth 0.8\nset xtics format \"%%g\"\nset xlabel \"step j\"\n"
 			      "set ylabel \"g[%d,j]\"\nunset key\n", b->loss);
+		if (top_loss > 0)
+			fig_printf(f, "set ytics %.9g\n", nice_step(top_loss, (bars_bottom - bottom) /
+								       line / 2 - 0.5));
 		fig_printf(f, "plot $L using 1:2 with boxes lc rgb \"#de2d26\"\n");
 	}
 	fig_printf(f, "unset multiplot\n");

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +31,27 @@ int fig_format_of(const char *path, enum fig_format *fmt)
 	return 0;
 }
 
-int fig_begin(struct figure *f, enum fig_format fmt, int width, int height,
-	      const char *font, const char *title)
+int fig_begin(struct figure *f, enum fig_format fmt, double width_in, double height_in,
+	      double dpi, const char *font, double default_pt, const char *title)
 {
 	memset(f, 0, sizeof(*f));
 	f->fmt = fmt;
-	f->width = width;
-	f->height = height;
-	f->font = font;
+	f->width_in = width_in;
+	f->height_in = height_in;
+	f->dpi = dpi;
 	f->title = title;
+	/* "NAME,SIZE": the size after the last comma, when it is a number */
+	const char *comma = strrchr(font, ',');
+	char *end = NULL;
+	double pt = comma ? strtod(comma + 1, &end) : 0;
+	if (comma && end != comma + 1 && !*end && pt > 0) {
+		f->font_pt = pt;
+		snprintf(f->font_name, sizeof(f->font_name), "%.*s", (int)(comma - font), font);
+	} else {
+		f->font_pt = default_pt;
+		snprintf(f->font_name, sizeof(f->font_name), "%.*s",
+			 (int)(comma ? (size_t)(comma - font) : strlen(font)), font);
+	}
 	f->body = open_memstream(&f->text, &f->len);
 	return f->body ? 0 : -1;
 }
@@ -52,6 +65,38 @@ void fig_printf(struct figure *f, const char *fmt, ...)
 }
 
 static void quote_to(FILE *out, const char *s);
+
+double fig_font_units(const struct figure *f, double pt)
+{
+	return f->fmt == FIG_PDF ? pt : pt * (f->fmt == FIG_PNG ? f->dpi : 96.0) / 72.0;
+}
+
+void fig_grow(struct figure *f, double lines)
+{
+	if (f->may_grow && lines > 0)
+		f->height_in += lines * f->font_pt * 1.25 / 72;
+}
+
+int fig_max_yticks(const struct figure *f)
+{
+	/* the plot is about half the height; a label and its gap 2 lines */
+	int fit = (int)(f->height_in * 0.5 * 72 / (f->font_pt * 2.0));
+	return fit < 3 ? 3 : fit > 8 ? 8 : fit;
+}
+
+void fig_xtics(struct figure *f, double lo, double hi)
+{
+	double span = hi - lo, big = fmax(fabs(lo), fabs(hi));
+	if (!(span > 0) || !isfinite(span))
+		return;
+	/* a label: its digits and three of space, each 0.65 em; the plot
+	 * is about 75% of the figure's width */
+	double chars = (big >= 1 ? floor(log10(big)) + 1 : 1) + 3;
+	double fit = f->width_in * 0.75 * 72 / (f->font_pt * 0.65 * chars);
+	double raw = span / fmax(fit, 2), p = pow(10, floor(log10(raw)));
+	double step = raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+	fig_printf(f, "set xtics %.9g\n", step);
+}
 
 void fig_quote(struct figure *f, const char *s)
 {
@@ -84,23 +129,31 @@ static void quote_to(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* The terminal lines for an output file name. */
+/* The terminal lines for an output file name. Every terminal is told
+ * sizes in its own units (see struct figure): the PDF in inches and
+ * points (fontscale 1: pdfcairo's default halves the font), the SVG in
+ * CSS pixels, the PNG in its pixels with lines and points scaled from
+ * 96 per inch to its dpi. */
 static void write_header(FILE *out, const struct figure *f, const char *output)
 {
+	char font[160];
+	double px = f->fmt == FIG_PNG ? f->dpi : 96.0; /* pixels per inch */
+	snprintf(font, sizeof(font), "%s,%.4g", f->font_name, fig_font_units(f, f->font_pt));
+	int w = (int)lround(f->width_in * px), h = (int)lround(f->height_in * px);
 	switch (f->fmt) {
 	case FIG_PNG:
-		fprintf(out, "set terminal pngcairo size %d,%d enhanced font ", f->width, f->height);
+		fprintf(out, "set terminal pngcairo size %d,%d enhanced linewidth %.4g pointscale "
+			     "%.4g font ", w, h, px / 96.0, px / 96.0);
 		break;
 	case FIG_SVG:
-		fprintf(out, "set terminal svg size %d,%d mouse standalone enhanced font ", f->width,
-			f->height);
+		fprintf(out, "set terminal svg size %d,%d mouse standalone enhanced font ", w, h);
 		break;
 	case FIG_PDF:
-		fprintf(out, "set terminal pdfcairo size %.3fin,%.3fin enhanced font ",
-			f->width / 96.0, f->height / 96.0);
+		fprintf(out, "set terminal pdfcairo size %.4gin,%.4gin enhanced fontscale 1 font ",
+			f->width_in, f->height_in);
 		break;
 	}
-	quote_to(out, f->font);
+	quote_to(out, font);
 	fprintf(out, "\nset encoding utf8\nset output ");
 	quote_to(out, output);
 	fputc('\n', out);

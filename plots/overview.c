@@ -14,12 +14,22 @@ void view_overview(struct figure *f, const struct overview *o)
 	}
 	fig_printf(f, "set xlabel \"training batch\"\nset ylabel \"max gradient (max_j bar[j])\"\n"
 		      "set grid ytics lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\n"
-		      "set key top left\nset yrange [0:*]\nset format y \"%%g\"\n");
+		      "set key at graph 1, graph 1 right bottom horizontal samplen 2\n");
+	/* the key stands on the frame, under the title: bars reach the top */
+	if (!o->framed)
+		fig_printf(f, "set tmargin %s\n", f->title ? "4" : "2.5");
+	/* log: one run's gradient can fall from 1 to 1e-9, a flat line on a
+	 * linear axis; the boxes then stand on the bottom of the frame */
+	if (o->log)
+		fig_printf(f, "set logscale y\nset format y \"10^{%%L}\"\n"
+			      "set yrange [%.9g:%.9g]\n", o->ymin, o->ymax);
+	else
+		fig_printf(f, "set format y \"%%g\"\nset yrange [0:%.9g]\n", o->ymax);
+	fig_xtics(f, o->xmin, o->xmax);
 	if (o->framed) /* cmd/plot.h FRAME_*: a page lays links over the bars */
 		fig_printf(f, "set lmargin at screen 0.08\nset rmargin at screen 0.97\n"
 			      "set bmargin at screen 0.12\nset tmargin at screen 0.90\n"
-			      "set xrange [%.9g:%.9g]\nset yrange [0:%.9g]\n", o->xmin, o->xmax,
-			   o->ymax);
+			      "set xrange [%.9g:%.9g]\n", o->xmin, o->xmax);
 	fig_printf(f, "$D << EOD\n");
 	for (int64_t i = 0; i < o->n; i++) {
 		if (o->binned)

@@ -22,8 +22,9 @@ struct overview {
 	int64_t records;
 	int has_mark;
 	double mark_x, mark_y;
-	int framed;             /* fixed margins and ranges (below), for links */
-	double xmin, xmax, ymax;
+	int framed;             /* fixed margins and x range, for links */
+	int log;                /* a log y axis */
+	double xmin, xmax, ymin, ymax; /* the frame; y always drawn over [ymin, ymax] */
 };
 void view_overview(struct figure *f, const struct overview *o);
 

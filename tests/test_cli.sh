@@ -221,9 +221,9 @@ one_line 1 "plot k - given a table says it needs a run, and which kind reads a t
 	"plot k needs a run file, not a table (only plot horizon reads a table" \
 	sh -c "'$BIN' summarize '$T/a.h5' | '$BIN' plot k - -o '$T/k.png'"
 check "... and writes no figure" test ! -e "$T/k.png"
-# what plot k's key says is what its manual says it says
+# what plot k's labels say is what its manual says they say
 "$BIN" plot k "$T/a.h5" -o "$T/k.png" --keep-script "$T"
-for label in "k: smallest k with relative truncation error <= eps = " "k exact (from E)" "k bound (from g)"; do
+for label in "k, eps = " "k exact (from E)" "k bound (from g)"; do
 	check "plot k's key and rnnbow-plot(1) both say '$label'" sh -c \
 		"grep -qF -- '$label' '$T/k.png.gp' && grep -qF -- '$label' '$(dirname "$0")/../man/rnnbow-plot.1'"
 done

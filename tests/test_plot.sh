@@ -132,4 +132,100 @@ check "report of an LSTM shows the gate-by-gate horizon" sh -c \
 check "... and of a vanilla run does not" sh -c \
 	"'$BIN' report '$T/run.h5' -o '$T/rep-rnn' --top 1 >/dev/null &&
 	 [ ! -e '$T/rep-rnn/horizon-gates.svg' ] && ! grep -q 'horizon-gates' '$T/rep-rnn/index.html'"
+# figures for papers (issue 10, defect 8): keys clear of the data, colours
+# apart, integer k, hover points on filled cells only, log overview, sizes
+mkdir "$T/fig"
+kept() { # KIND ARGS... : renders into $T/fig with its script kept
+	"$BIN" plot "$@" --keep-script "$T/fig" 2>"$T/err"
+}
+kept horizon "$T/run.h5" "$T/relu.h5" -o "$T/fig/h.png"
+check "horizon: the key sits below the plot, not over the curves" \
+	grep -q '^set key outside below' "$T/fig/h.png.gp"
+kept batch --batch 1500 --loss 9 "$T/run.h5" -o "$T/fig/b.png"
+check "batch: the key is a row of its own over the bars, no box to spill out of" sh -c \
+	"grep -q '^set key at screen .* horizontal' '$T/fig/b.png.gp' && ! grep -q 'key.* box' '$T/fig/b.png.gp'"
+check "batch: the last lag layer is one glyph (≥4), not '>=4'" sh -c \
+	"grep -q 'title \"lag ≥4\"' '$T/fig/b.png.gp' && ! grep -q '>=4' '$T/fig/b.png.gp'"
+check "batch: panels placed by their text rows, not an equal-thirds layout" sh -c \
+	"! grep -q 'multiplot layout' '$T/fig/b.png.gp' && [ \$(grep -c '^set tmargin at screen' '$T/fig/b.png.gp') -eq 3 ]"
+kept horizon --gate all "$T/lstm.h5" "$T/gru.h5" -o "$T/fig/g.png"
+check "--gate all (7 curves): no stacked fills that blend to grey, band edges drawn" sh -c \
+	"! grep -q filledcurves '$T/fig/g.png.gp' &&
+	 [ \$(grep -o 'using 1:3 with lines' '$T/fig/g.png.gp' | wc -l) -eq 7 ] &&
+	 [ \$(grep -o 'using 1:4 with lines' '$T/fig/g.png.gp' | wc -l) -eq 7 ]"
+# 12 runs from a table: every curve its own colour, or colour and dashes
+$PY - >"$T/twelve.tsv" <<'PY'
+print("run\tlag\tmedian\tp10\tp90")
+for r in range(12):
+    for lag in range(4):
+        m = 0.5 ** (lag * (1 + r / 10))
+        print(f"run{r}.h5\t{lag}\t{m}\t{m / 3}\t{min(1.5, m * 3)}")
+PY
+check "horizon of 12 runs: 12 distinct colour-and-dash styles" sh -c \
+	"'$BIN' plot horizon - -o '$T/fig/twelve.png' --keep-script '$T/fig' <'$T/twelve.tsv' &&
+	 [ \$(grep '^plot' '$T/fig/twelve.png.gp' | tr ',' '\n' | grep ' title ' | grep -o 'dt [0-9]* lc rgb \"#[0-9a-f]*\"' | sort -u | wc -l) -eq 12 ]"
+head -n 33 "$T/twelve.tsv" >"$T/eight.tsv"
+check "horizon of 8 runs: 8 distinct colours" sh -c \
+	"'$BIN' plot horizon - -o '$T/fig/eight.png' --keep-script '$T/fig' <'$T/eight.tsv' &&
+	 [ \$(grep '^plot' '$T/fig/eight.png.gp' | tr ',' '\n' | grep ' title ' | grep -o 'lc rgb \"#[0-9a-f]*\"' | sort -u | wc -l) -eq 8 ]"
+kept k "$T/run.h5" -o "$T/fig/k.png"
+check "k: integer ticks (a whole step, integer labels)" sh -c \
+	"grep -Eq '^set ytics 0, [1-9][0-9]*$' '$T/fig/k.png.gp' && grep -q '^set format y \"%.0f\"' '$T/fig/k.png.gp'"
+check "k: the key sits below the plot, clear of a k = 1 line" \
+	grep -q '^set key outside below' "$T/fig/k.png.gp"
+"$BIN" plot heatmap --batch 1500 "$T/run.h5" -o "$T/fig/hm.svg"
+# n = 16: cells j <= t are 136 (all g > 0 in a tanh run); the 120 above are blank
+check "heatmap .svg: one hover point per filled cell (136), none on the blank triangle" sh -c \
+	"[ \$(grep -c 'showHypertext(evt' '$T/fig/hm.svg') -eq 136 ] &&
+	 [ \$(grep -c \"<use xlink:href='#gpPt[0-9]*' transform\" '$T/fig/hm.svg') -eq 136 ]"
+check "heatmap .svg: the hover points are transparent" sh -c \
+	"! grep \"<use xlink:href='#gpPt[0-9]*' transform\" '$T/fig/hm.svg' | grep -vq \"opacity='0.00'\""
+# overview: --yscale; auto is log when the bars span more than 3 decades
+"$BIN" record "$T/c.txt" -o "$T/sat.h5" --quiet --hidden 16 --seq-len 16 --batches 400 \
+	--record-every 10 --lr 3 --clip 1000 # tanh saturates: max gradient falls to ~1e-6
+kept overview --yscale log "$T/run.h5" -o "$T/fig/ol.png"
+check "overview --yscale log: a log y axis" grep -q '^set logscale y' "$T/fig/ol.png.gp"
+kept overview "$T/sat.h5" -o "$T/fig/oa.png"
+check "overview, auto: log for a run whose gradient falls by 6 decades" \
+	grep -q '^set logscale y' "$T/fig/oa.png.gp"
+kept overview "$T/run.h5" -o "$T/fig/on.png"
+check "overview, auto: linear for a run within 3 decades (one tiny first batch aside)" \
+	sh -c "! grep -q logscale '$T/fig/on.png.gp'"
+kept overview --yscale linear "$T/sat.h5" -o "$T/fig/ox.png"
+check "overview --yscale linear: linear even so" sh -c "! grep -q logscale '$T/fig/ox.png.gp'"
+expect_fail 2 "--yscale with plot k" "$BIN" plot k --yscale log "$T/run.h5" -o "$T/fig/x.png"
+expect_fail 2 "--yscale nonsense" "$BIN" plot overview --yscale cubic "$T/run.h5" -o "$T/fig/x.png"
+check "report of a log overview: the links' heights stay within the frame" sh -c \
+	"'$BIN' report '$T/sat.h5' -o '$T/rep-sat' --top 3 >/dev/null &&
+	 grep -o 'height:[0-9.]*%' '$T/rep-sat/index.html' | tr -d 'height:%' |
+	 awk '{ if (\$1 < 10 || \$1 > 78) bad = 1 } END { exit bad || NR != 3 }'"
+# sizes: presets in inches, fonts in points, the same in every format
+# cairo rounds a PDF's page to whole points: 3.3 in = 237.6 pt is 237
+check "--size column: a PDF 3.3 in (237 pt) wide" sh -c \
+	"'$BIN' plot overview --size column '$T/run.h5' -o '$T/fig/col.pdf' &&
+	 pdfinfo '$T/fig/col.pdf' | grep -q '^Page size: *237 x'"
+check "--size column: its text is at least 7 pt (median word box / 1.55 em)" sh -c \
+	"pdftotext -bbox '$T/fig/col.pdf' - | $PY -c \"
+import re, sys, statistics
+h = [float(b) - float(a) for a, b in re.findall(r'yMin=\\\"([0-9.]+)\\\" xMax=\\\"[0-9.]+\\\" yMax=\\\"([0-9.]+)\\\"', sys.stdin.read())]
+sys.exit(not (h and statistics.median(h) / 1.55 >= 7))\""
+"$BIN" plot overview --size column "$T/run.h5" -o "$T/fig/col2.pdf" --keep-script "$T/fig"
+check "--size column: the script asks for 8 pt text at fontscale 1" \
+	grep -q 'pdfcairo size 3.3in,.* fontscale 1 font "DejaVu Sans,8"' "$T/fig/col2.pdf.gp"
+check "--size page: a PDF 7 in (504 pt) wide; PDF's default is a page" sh -c \
+	"'$BIN' plot k --size page '$T/run.h5' -o '$T/fig/page.pdf' && '$BIN' plot k '$T/run.h5' -o '$T/fig/dflt.pdf' &&
+	 pdfinfo '$T/fig/page.pdf' | grep -q '^Page size: *504 x' && pdfinfo '$T/fig/dflt.pdf' | grep -q '^Page size: *504 x'"
+check "--size 3.3x2.5: PDF 237 x 180 pt, PNG 990 x 750 (300 dpi), SVG 317 x 240" sh -c \
+	"'$BIN' plot horizon --size 3.3x2.5 '$T/run.h5' -o '$T/fig/w.pdf' &&
+	 '$BIN' plot horizon --size 3.3x2.5 '$T/run.h5' -o '$T/fig/w.png' &&
+	 '$BIN' plot horizon --size 3.3x2.5 '$T/run.h5' -o '$T/fig/w.svg' &&
+	 pdfinfo '$T/fig/w.pdf' | grep -q '^Page size: *237 x 180 pts' && grep -q 'width=\"317\" height=\"240\"' '$T/fig/w.svg'"
+check "... and png_ok agrees on the PNG" png_ok "$T/fig/w.png" 990 750
+check "--size column is the same bytes twice (pdf, png, svg)" sh -c \
+	"for f in pdf png svg; do '$BIN' plot batch --top 1 --size column '$T/run.h5' -o '$T/fig/c1.'\$f &&
+	 '$BIN' plot batch --top 1 --size column '$T/run.h5' -o '$T/fig/c2.'\$f && cmp -s '$T/fig/c1.'\$f '$T/fig/c2.'\$f || exit 1; done"
+check "--size column: no title by default (a paper's caption is its title)" sh -c \
+	"'$BIN' plot k --size column '$T/run.h5' -o '$T/fig/nt.svg' && ! grep -q 'truncation horizon k' '$T/fig/nt.svg'"
+bad_plot 2 "--size 640x480: WxH is inches (1 to 50)" overview "$T/run.h5" -o "$T/bad.png" --size 640x480
+bad_plot 2 "--size 0.5x2: too small" overview "$T/run.h5" -o "$T/bad.png" --size 0.5x2
 finish
