@@ -55,6 +55,7 @@ static const char usage[] =
 	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
 	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
 	"  --seed S              random seed of the initial weights (default 1)\n"
+	"  --max-corpus SIZE     refuse a corpus larger than SIZE (K, M, G; default 4G)\n"
 	"  --on-nonfinite A      a NaN or infinite loss or gradient: stop (default) the run,\n"
 	"                        or skip that batch's update and go on\n"
 	"recording:\n"
@@ -180,7 +181,7 @@ static void created_utc(char buf[32])
 	strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
+static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet, size_t max)
 {
 	if (npaths == 0) {
 		if (!quiet)
@@ -189,7 +190,7 @@ static int load_corpus(struct corpus *c, char **paths, int npaths, int quiet)
 		return corpus_from_memory(c, rnnbow_default_corpus, rnnbow_default_corpus_len,
 					  DEFAULT_CORPUS_NAME);
 	}
-	return corpus_load(c, paths, npaths);
+	return corpus_load(c, paths, npaths, max);
 }
 
 /* Trains up to o->batches batches in all (fewer after a signal or a
@@ -350,6 +351,8 @@ int cmd_record(int argc, char **argv)
 		.record_every = 100, .seed = 1, .clip = 5,
 		.checkpoint_every = "60s",
 	};
+	const char *max_corpus = "4G";
+	size_t max_corpus_bytes = CORPUS_MAX_DEFAULT;
 	const struct opt opts[] = {
 		{ "cell", 0, OPT_STRING, &o.cell },
 		{ "activation", 0, OPT_STRING, &o.activation },
@@ -363,6 +366,7 @@ int cmd_record(int argc, char **argv)
 		{ "lr", 0, OPT_FLOAT, &o.lr, 0, 1e6, &o.lr_seen },
 		{ "clip", 0, OPT_FLOAT, &o.clip, 0, 1e30 },
 		{ "seed", 0, OPT_INT, &o.seed, 0, 9.2e18 },
+		{ "max-corpus", 0, OPT_STRING, &max_corpus },
 		{ "on-nonfinite", 0, OPT_STRING, &o.on_nonfinite },
 		{ "record-every", 0, OPT_INT, &o.record_every, 0, 1e15 },
 		{ "save-params", 0, OPT_FLAG, &o.save_params },
@@ -424,6 +428,9 @@ int cmd_record(int argc, char **argv)
 			    o.checkpoint_every);
 	if (o.resume && o.force)
 		usage_error(usage, "--resume and --force contradict each other");
+	if (corpus_parse_size(max_corpus, &max_corpus_bytes) < 0)
+		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
+			    max_corpus);
 	for (int i = 0; i < npaths; i++)
 		if (!strcmp(paths[i], "-") && npaths > 1)
 			usage_error(usage, "'-' (stdin) must be the only corpus");
@@ -440,7 +447,7 @@ int cmd_record(int argc, char **argv)
 		      o.output);
 		goto out;
 	}
-	if (load_corpus(&corpus, paths, npaths, o.quiet) < 0)
+	if (load_corpus(&corpus, paths, npaths, o.quiet, max_corpus_bytes) < 0)
 		goto out;
 	if (corpus.len == 0) {
 		error("%s: corpus is empty", corpus.name);

@@ -17,6 +17,9 @@ struct run {
 	size_t image_size;
 	int64_t format_version;
 	int swmr;            /* opened for SWMR reading */
+	int64_t data_end;    /* > 0: a run being written or killed, whose
+			      * rows count only when their bytes lie before
+			      * this file address (its size when opened) */
 };
 
 /* Opens and checks a run: an HDF5 file whose root says format="rnnbow"
@@ -33,7 +36,10 @@ int run_open_image(struct run *r, void *buf, size_t len, const char *name);
 int read_all_stdin(void **buf, size_t *len);
 
 /* Committed rows of a group: the shortest first dimension among its
- * datasets, subgroups included; 0 for an empty or missing group. */
+ * datasets, subgroups included; 0 for an empty or missing group. For a
+ * run being written or killed (data_end set), a dataset counts only its
+ * leading rows whose bytes are all in the file: HDF5 reads past the end
+ * of a file as zeros, and a copy of such a run may have been cut short. */
 int64_t run_rows(const struct run *r, const char *group);
 
 /* Size of the run in bytes (file size, or the stdin image's). */

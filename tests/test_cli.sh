@@ -248,4 +248,31 @@ done
 check "SIGTERM: the file opens without h5clear, and a checkpoint is beside it" sh -c \
 	"h5dump -H '$T/term.h5' >/dev/null && '$BIN' info '$T/term.h5' | grep -q 'stopped with a checkpoint' && [ -s '$T/term.h5.ckpt' ]"
 
+# --- the corpus: a mapped file, a copy of several, a stream; --max-corpus ---
+# (ulimit -v: a reader without a limit would fill the memory from /dev/zero)
+check "record /dev/zero --max-corpus 1M: exit 1 at once, one line, no run file" sh -c \
+	"(ulimit -v 4000000; exec timeout 60 '$BIN' record /dev/zero --max-corpus 1M -o '$T/z.h5' $R) 2>'$T/z.err';
+	 [ \$? -eq 1 ] && [ \$(wc -l <'$T/z.err') -eq 1 ] && [ ! -e '$T/z.h5' ] &&
+	 grep -q '^rnnbow record: /dev/zero: corpus larger than --max-corpus 1M\$' '$T/z.err'"
+csize=$(wc -c <"$T/c.txt")
+bad 1 "a corpus file larger than --max-corpus" "$T/c.txt" --max-corpus 1K -o "$T/o.h5" $R
+check "... named, with the limit" sh -c \
+	"'$BIN' record '$T/c.txt' --max-corpus 1k -o '$T/o.h5' $R 2>&1 | grep -q 'c.txt: corpus larger than --max-corpus 1K\$'"
+bad 1 "a stream larger than --max-corpus" - --max-corpus $((csize - 1)) -o "$T/o.h5" $R <"$T/c.txt"
+bad 1 "files larger than --max-corpus together" "$T/c.txt" "$T/c.txt" --max-corpus $((csize * 2 - 1)) -o "$T/o.h5" $R
+bad 2 "--max-corpus 0" "$T/c.txt" --max-corpus 0 -o "$T/o.h5" $R
+bad 2 "--max-corpus 1X" "$T/c.txt" --max-corpus 1X -o "$T/o.h5" $R
+head -c 1000 "$T/c.txt" >"$T/c1.txt"
+tail -c +1001 "$T/c.txt" >"$T/c2.txt"
+check "a corpus of exactly --max-corpus bytes: mapped file, stream, two files" sh -c \
+	"'$BIN' record '$T/c.txt' --max-corpus $csize -o '$T/mapped.h5' $R &&
+	 cat '$T/c.txt' | '$BIN' record - --max-corpus $csize -o '$T/stream.h5' $R &&
+	 '$BIN' record '$T/c1.txt' '$T/c2.txt' --max-corpus $csize -o '$T/copied.h5' $R"
+check "... train to the same run, bit for bit (mapped = stream)" same "$T/mapped.h5" "$T/stream.h5"
+check "... (mapped = two files copied into one)" same "$T/mapped.h5" "$T/copied.h5"
+check "... with the same corpus size and SHA-256" $PY -c "
+import h5py
+a = [h5py.File('$T/%s.h5' % n, 'r').attrs for n in ('mapped', 'stream', 'copied')]
+assert len({(x['corpus_bytes'], x['corpus_sha256']) for x in a}) == 1 and a[0]['corpus_bytes'] == $csize"
+
 finish

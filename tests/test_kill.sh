@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_kill.sh - SIGKILL at random moments: the run file must open at once
 # for SWMR reading (h5py swmr=True) and hold every record completed before
-# the kill, each one whole; after h5clear a plain open works, and so does
-# rnnbow info. Usage: sh tests/test_kill.sh ./rnnbow
+# the kill, each one whole, and rnnbow must read them all; after h5clear a
+# plain open works, and so does rnnbow info. Usage: sh tests/test_kill.sh ./rnnbow
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -45,7 +45,13 @@ t = f["train"]
 trows = min(t[n].shape[0] for n in ("batch", "loss", "grad_norm"))
 assert (t["batch"][:trows] == np.arange(trows)).all()
 print("# %d records, %d train rows" % (rows, trows))
+open(sys.argv[1] + ".rows", "w").write("%d %d\n" % (rows, trows))
 PYEOF
+	# rnnbow proves each row's bytes are in the file: an uncut killed run
+	# keeps them all
+	check "kill after ${delay}s: rnnbow reads every committed record and /train row" sh -c \
+		"'$BIN' info --format json '$f' | $PY -c 'import json, sys; j = json.load(sys.stdin);
+sys.exit(\"%d %d\" % (j[\"records\"], j[\"batches_trained\"]) != open(\"$f.rows\").read().strip())'"
 done
 
 # the last one again, as a user would: clear the flag, then plain tools work
