@@ -46,7 +46,9 @@ CORE_SRC = $(sort $(wildcard libcore/*.c))
 FORMATS_SRC = $(sort $(wildcard formats/*.c))
 PLOTS_SRC = $(sort $(wildcard plots/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
-CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o)
+# the plain reference itemizer is for tests only: not in the binary, not in librnnbow
+REF_OBJ = $(B)/libcore/itemize_ref.o
+CORE_OBJ = $(filter-out $(REF_OBJ),$(CORE_SRC:%.c=$(B)/%.o))
 LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o
 TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5
@@ -107,9 +109,9 @@ $(B)/default_corpus.c: $(B)/tools/embed $(CORPUS_FILES)
 $(B)/default_corpus.o: $(B)/default_corpus.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/%.c $(LIB_OBJ) $(wildcard */*.h)
+$(B)/tests/%: tests/%.c $(LIB_OBJ) $(REF_OBJ) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(REF_OBJ) $(ALL_LDFLAGS) $(LIBS)
 
 deps-build:
 	@scripts/deps.sh build
