@@ -15,6 +15,7 @@ LIBDIR = $(PREFIX)/lib
 INCLUDEDIR = $(PREFIX)/include
 PKGCONFIGDIR = $(LIBDIR)/pkgconfig
 CC ?= cc
+OBJCOPY ?= objcopy
 VERSION = 0.1.0
 # librnnbow's soname: the major number changes with the ABI (rnnbow.h)
 SOMAJOR = 0
@@ -95,9 +96,9 @@ $(B)/$(SONAME) $(B)/librnnbow.so: $(B)/$(SOFILE)
 # One relocatable object whose only globals are rnnbow_*: libcore's names
 # (model_init, error, ...) cannot collide with a client's.
 $(B)/librnnbow.a: $(LIBRNNBOW_OBJ)
-	$(QUIET_LINK)ld -r -o $(B)/pic/librnnbow.o $^ && \
-		objcopy --wildcard --keep-global-symbol='rnnbow_*' $(B)/pic/librnnbow.o && \
-		rm -f $@ && ar rcs $@ $(B)/pic/librnnbow.o
+	$(QUIET_LINK)$(LD) -r -o $(B)/pic/librnnbow.o $^ && \
+		$(OBJCOPY) --wildcard --keep-global-symbol='rnnbow_*' $(B)/pic/librnnbow.o && \
+		rm -f $@ && $(AR) rcs $@ $(B)/pic/librnnbow.o
 
 $(B)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
