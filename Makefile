@@ -1,6 +1,6 @@
 # rnnbow - see README.md.
 #
-#   make            build ./rnnbow
+#   make            build ./rnnbow and librnnbow (build/librnnbow.a, .so)
 #   make demo       record an RNN and an LSTM on the built-in corpus, compare them
 #   make test       build and run every test (installs missing packages)
 #   make bench      throughput and memory against a numpy baseline
@@ -11,8 +11,14 @@
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+LIBDIR = $(PREFIX)/lib
+INCLUDEDIR = $(PREFIX)/include
+PKGCONFIGDIR = $(LIBDIR)/pkgconfig
 CC ?= cc
+OBJCOPY ?= objcopy
 VERSION = 0.1.0
+# librnnbow's soname: the major number changes with the ABI (rnnbow.h)
+SOMAJOR = 0
 
 PKGS = hdf5 openblas
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,18 +47,33 @@ CORE_SRC = $(sort $(wildcard libcore/*.c))
 FORMATS_SRC = $(sort $(wildcard formats/*.c))
 PLOTS_SRC = $(sort $(wildcard plots/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c))
-CORE_OBJ = $(CORE_SRC:%.c=$(B)/%.o)
+# the plain reference itemizer is for tests only: not in the binary, not in librnnbow
+REF_OBJ = $(B)/libcore/itemize_ref.o
+CORE_OBJ = $(filter-out $(REF_OBJ),$(CORE_SRC:%.c=$(B)/%.o))
 LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o
 TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5
 
+# librnnbow: the public API (lib/) over libcore, without the test-only
+# reference, compiled once more as position-independent code with every
+# symbol hidden but the RNNBOW_API ones; the archive and the shared library
+# are made from the same objects. The network API needs no HDF5.
+LIBRNNBOW_SRC = $(sort $(wildcard lib/*.c)) $(filter-out libcore/itemize_ref.c,$(CORE_SRC))
+LIBRNNBOW_OBJ = $(LIBRNNBOW_SRC:%.c=$(B)/pic/%.o)
+LIBRNNBOW_LIBS = $(shell pkg-config --libs openblas 2>/dev/null) -lm -pthread
+SONAME = librnnbow.so.$(SOMAJOR)
+SOFILE = librnnbow.so.$(VERSION)
+LIBRNNBOW = $(B)/librnnbow.a $(B)/$(SOFILE) $(B)/$(SONAME) $(B)/librnnbow.so
+
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
 
-.PHONY: all demo test check test-slurm bench fuzz install uninstall clean deps-build deps-run deps-test
+.PHONY: all lib demo test check test-slurm bench fuzz install uninstall clean deps-build deps-run deps-test
 .DELETE_ON_ERROR:
 
-all: rnnbow
+all: rnnbow lib
+
+lib: $(LIBRNNBOW)
 
 rnnbow: $(CMD_OBJ) $(LIB_OBJ)
 	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDFLAGS) $(LIBS)
@@ -60,6 +81,24 @@ rnnbow: $(CMD_OBJ) $(LIB_OBJ)
 $(B)/%.o: %.c $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/pic/%.o: %.c $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(B)/$(SOFILE): $(LIBRNNBOW_OBJ)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,defs -o $@ $^ \
+		$(ALL_LDFLAGS) $(LIBRNNBOW_LIBS)
+
+$(B)/$(SONAME) $(B)/librnnbow.so: $(B)/$(SOFILE)
+	@ln -sf $(SOFILE) $@
+
+# One relocatable object whose only globals are rnnbow_*: libcore's names
+# (model_init, error, ...) cannot collide with a client's.
+$(B)/librnnbow.a: $(LIBRNNBOW_OBJ)
+	$(QUIET_LINK)$(LD) -r -o $(B)/pic/librnnbow.o $^ && \
+		$(OBJCOPY) --wildcard --keep-global-symbol='rnnbow_*' $(B)/pic/librnnbow.o && \
+		rm -f $@ && $(AR) rcs $@ $(B)/pic/librnnbow.o
 
 $(B)/tools/embed: tools/embed.c
 	@mkdir -p $(dir $@)
@@ -71,9 +110,9 @@ $(B)/default_corpus.c: $(B)/tools/embed $(CORPUS_FILES)
 $(B)/default_corpus.o: $(B)/default_corpus.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/%.c $(LIB_OBJ) $(wildcard */*.h)
+$(B)/tests/%: tests/%.c $(LIB_OBJ) $(REF_OBJ) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+	$(QUIET_LINK)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(REF_OBJ) $(ALL_LDFLAGS) $(LIBS)
 
 deps-build:
 	@scripts/deps.sh build
@@ -116,14 +155,27 @@ fuzz: deps-build
 	cd build-fuzz && ASAN_OPTIONS=detect_leaks=0 ./fuzz_runread -max_total_time=$(FUZZ_SECONDS) -timeout=10 -detect_leaks=0 \
 		-rss_limit_mb=4096 ../tests/fuzz/corpus
 
-install: rnnbow
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: rnnbow lib
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 755 rnnbow $(DESTDIR)$(BINDIR)/rnnbow
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 lib/rnnbow.h $(DESTDIR)$(INCLUDEDIR)/rnnbow.h
+	install -m 644 $(B)/librnnbow.a $(DESTDIR)$(LIBDIR)/librnnbow.a
+	install -m 755 $(B)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SOFILE)
+	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/librnnbow.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(VERSION)|' lib/rnnbow.pc.in > $(B)/rnnbow.pc
+	install -m 644 $(B)/rnnbow.pc $(DESTDIR)$(PKGCONFIGDIR)/rnnbow.pc
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/rnnbow
+	rm -f $(DESTDIR)$(BINDIR)/rnnbow $(DESTDIR)$(INCLUDEDIR)/rnnbow.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/rnnbow.pc $(DESTDIR)$(LIBDIR)/librnnbow.a \
+		$(DESTDIR)$(LIBDIR)/$(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/librnnbow.so
 	for f in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$${f#man/}; done
+	for f in man/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$${f#man/}; done
 
 clean:
 	rm -rf $(B) rnnbow

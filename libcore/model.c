@@ -25,6 +25,12 @@ static void set_param(struct param_info *p, const char *name, int layer, size_t 
 
 int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H, int V)
 {
+	return model_init_io(m, cell, act, L, H, V, V);
+}
+
+int model_init_io(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H,
+		  int In, int V)
+{
 	size_t h = (size_t)H, v = (size_t)V, off = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -32,6 +38,7 @@ int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, i
 	m->act = act;
 	m->H = H;
 	m->V = V;
+	m->In = In;
 	m->G = cell_gates(cell);
 	m->L = L;
 	m->ntab = L * LP_COUNT + 2;
@@ -41,7 +48,7 @@ int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, i
 		goto fail;
 	size_t gh = (size_t)m->G * h;
 	for (int l = 0; l < L; l++) {
-		size_t in = l == 0 ? v : h;
+		size_t in = l == 0 ? (size_t)In : h;
 		set_param(&m->tab[model_param(l, LP_WEIGHT_IH)], "weight_ih", l, gh, in, &off);
 		m->tab[model_param(l, LP_WEIGHT_IH)].transposed = l == 0;
 		set_param(&m->tab[model_param(l, LP_WEIGHT_HH)], "weight_hh", l, gh, h, &off);
@@ -56,7 +63,7 @@ int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, i
 		goto fail;
 	for (int l = 0; l < L; l++) {
 		struct layer_params *lp = &m->layer[l];
-		lp->in = l == 0 ? V : H;
+		lp->in = l == 0 ? In : H;
 		lp->W_ih = model_slot(m, m->params, model_param(l, LP_WEIGHT_IH));
 		lp->W_hh = model_slot(m, m->params, model_param(l, LP_WEIGHT_HH));
 		lp->b_ih = model_slot(m, m->params, model_param(l, LP_BIAS_IH));

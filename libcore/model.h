@@ -8,7 +8,9 @@
  * has the four PyTorch parameters weight_ih_l<l> (GH, In), weight_hh_l<l>
  * (GH, H), bias_ih_l<l> (GH), bias_hh_l<l> (GH), with G gates stacked in
  * PyTorch's order (LSTM i,f,g,o; GRU r,z,n; G = 1 for the vanilla cell)
- * and In = V for layer 0, H above. Then weight_out (V, H), bias_out (V).
+ * and In = the input size for layer 0 (V for the char model, whose inputs
+ * are one-hot tokens), H above. Then weight_out (V, H), bias_out (V): V is
+ * the output size, equal to the input size except for library clients.
  *
  * One exception inside the block: layer 0's W_ih is kept transposed,
  * (V, GH), so that the one-hot input x_t selects a contiguous row, and the
@@ -46,8 +48,8 @@ struct param_info {
 
 /* Views of one layer's parameters inside the block. */
 struct layer_params {
-	int in;       /* inputs: V for layer 0, H above */
-	float *W_ih;  /* (GH, in); layer 0: (V, GH), transposed */
+	int in;       /* inputs: In for layer 0, H above */
+	float *W_ih;  /* (GH, in); layer 0: (In, GH), transposed */
 	float *W_hh;  /* (GH, H) */
 	float *b_ih;  /* (GH) */
 	float *b_hh;  /* (GH) */
@@ -57,6 +59,7 @@ struct model {
 	enum cell_kind cell;
 	enum act_kind act;  /* vanilla cell only; gated cells are fixed */
 	int H, V, G, L;
+	int In;             /* layer 0's inputs: V for the char model */
 	int ntab;           /* 4 L + 2 */
 	struct param_info *tab;
 	size_t nparams;     /* floats in the block */
@@ -69,6 +72,9 @@ struct model {
 /* Fills m's table and allocates a zeroed block. Returns 0, or -1 when out
  * of memory (m is then freed). */
 int model_init(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H, int V);
+/* The same with In inputs to layer 0 and V outputs (model_init: In = V). */
+int model_init_io(struct model *m, enum cell_kind cell, enum act_kind act, int L, int H,
+		  int In, int V);
 void model_free(struct model *m);
 
 /* Table index of layer l's parameter p, and of the output layer's two. */

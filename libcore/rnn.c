@@ -11,6 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Layer 0's inputs of one batch: token ids (n) or dense rows x (n, In),
+ * exactly one of the two set. */
+struct rnn_input {
+	const int32_t *tok;
+	const float *x;
+};
+
 static void layer_cache_free(struct layer_cache *lc)
 {
 	free(lc->hs);
@@ -120,9 +127,10 @@ HOT_LOOPS static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 }
 
 /* One layer over the batch: the input projections of all steps first (a
- * column gather of W_ih for one-hot layer 0, one sgemm above it), then the
- * recurrence, one sgemv per step. */
-static void layer_forward(struct rnn_cache *c, int l, const int32_t *x, const struct model *m)
+ * column gather of W_ih for one-hot layer 0, one sgemm for dense layer 0
+ * and above it), then the recurrence, one sgemv per step. */
+static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in,
+			  const struct model *m)
 {
 	const int n = c->n, H = m->H, GH = m->G * m->H;
 	const struct layer_params *lp = &m->layer[l];
@@ -130,10 +138,13 @@ static void layer_forward(struct rnn_cache *c, int l, const int32_t *x, const st
 
 	for (int t = 0; t < n; t++)
 		memcpy(lc->gates + (size_t)t * GH, lp->b_ih, (size_t)GH * sizeof(float));
-	if (l == 0) { /* W_ih stored (V, GH): the one-hot x_t picks row x_t */
+	if (l == 0 && in->x) { /* (n, GH) += x (n, In) W_ih, stored (In, GH) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, GH, m->In, 1.0f,
+			    in->x, m->In, lp->W_ih, GH, 1.0f, lc->gates, GH);
+	} else if (l == 0) { /* W_ih stored (V, GH): the one-hot x_t picks row x_t */
 		for (int t = 0; t < n; t++) {
 			float *gt = lc->gates + (size_t)t * GH;
-			const float *w = lp->W_ih + (size_t)x[t] * GH;
+			const float *w = lp->W_ih + (size_t)in->tok[t] * GH;
 			for (int i = 0; i < GH; i++)
 				gt[i] += w[i];
 		}
@@ -149,8 +160,8 @@ static void layer_forward(struct rnn_cache *c, int l, const int32_t *x, const st
 	}
 }
 
-double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
-		   const float *h0, const float *c0, const struct model *m)
+static double forward(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
+		      const float *h0, const float *c0, const struct model *m)
 {
 	const int n = c->n, H = m->H, V = m->V;
 	const float *top = c->ly[m->L - 1].hs + H; /* h_0..h_{n-1} of the top layer */
@@ -160,7 +171,7 @@ double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
 		memcpy(c->ly[l].hs, h0 + (size_t)l * H, (size_t)H * sizeof(float));
 		if (m->cell == CELL_LSTM)
 			memcpy(c->ly[l].cs, c0 + (size_t)l * H, (size_t)H * sizeof(float));
-		layer_forward(c, l, x, m);
+		layer_forward(c, l, in, m);
 	}
 	/* logits for all steps at once: (n, V) = top (n, H) W_out^T */
 	for (int t = 0; t < n; t++)
@@ -185,8 +196,8 @@ static void add_colsums(float *out, const float *a, int rows, int cols)
 /* BPTT through layer l: the sequential part (one sgemv per step), then
  * its weight gradients and, above layer 0, dL/dh of the layer below, each
  * one sgemm over all steps. lc->dh must hold what arrives from above. */
-static void layer_backward(float *grads, struct rnn_cache *c, int l, const int32_t *x,
-			   const struct model *m)
+static void layer_backward(float *grads, struct rnn_cache *c, int l,
+			   const struct rnn_input *in, const struct model *m)
 {
 	const int n = c->n, H = m->H, GH = m->G * m->H;
 	const struct layer_params *lp = &m->layer[l];
@@ -221,10 +232,15 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l, const int32
 		    lc->dpre, GH, lc->hs, H, 1.0f, dW_hh, H);
 	add_colsums(db_hh, lc->dpre, n, GH);
 	add_colsums(db_ih, lc->dpre_ih, n, GH);
+	if (l == 0 && in->x) { /* dW_ih, stored (In, GH), += x^T (In, n) dpre_ih (n, GH) */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->In, GH, n, 1.0f,
+			    in->x, m->In, lc->dpre_ih, GH, 1.0f, dW_ih, GH);
+		return;
+	}
 	if (l == 0) { /* one-hot inputs: row x_t of dW_ih, stored (V, GH) */
 		for (int t = 0; t < n; t++) {
 			const float *d = lc->dpre_ih + (size_t)t * GH;
-			float *row = dW_ih + (size_t)x[t] * GH;
+			float *row = dW_ih + (size_t)in->tok[t] * GH;
 			for (int i = 0; i < GH; i++)
 				row[i] += d[i];
 		}
@@ -239,8 +255,8 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l, const int32
 		    lc->dpre_ih, GH, lp->W_ih, H, 0.0f, c->ly[l - 1].dh, H);
 }
 
-void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
-		  const int32_t *y, const struct model *m)
+static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *in,
+		     const int32_t *y, const struct model *m)
 {
 	const int n = c->n, H = m->H, V = m->V;
 	const struct layer_cache *top = &c->ly[m->L - 1];
@@ -258,5 +274,33 @@ void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, V, 1.0f,
 		    c->dlogits, V, m->W_out, H, 0.0f, top->dh, H);
 	for (int l = m->L - 1; l >= 0; l--)
-		layer_backward(grads, c, l, x, m);
+		layer_backward(grads, c, l, in, m);
+}
+
+double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
+		   const float *h0, const float *c0, const struct model *m)
+{
+	const struct rnn_input in = { .tok = x };
+	return forward(c, &in, y, h0, c0, m);
+}
+
+double rnn_forward_dense(struct rnn_cache *c, const float *x, const int32_t *y,
+			 const float *h0, const float *c0, const struct model *m)
+{
+	const struct rnn_input in = { .x = x };
+	return forward(c, &in, y, h0, c0, m);
+}
+
+void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
+		  const int32_t *y, const struct model *m)
+{
+	const struct rnn_input in = { .tok = x };
+	backward(grads, c, &in, y, m);
+}
+
+void rnn_backward_dense(float *grads, struct rnn_cache *c, const float *x,
+			const int32_t *y, const struct model *m)
+{
+	const struct rnn_input in = { .x = x };
+	backward(grads, c, &in, y, m);
 }

@@ -4,7 +4,7 @@
  * batch of n steps, keeping what backward and the itemizer need in a cache.
  *
  * Workload: called once per training batch with n ~ 25..256, H ~ 32..512,
- * V <= 256. Only the recurrences are sequential (one sgemv per step and
+ * V <= 256 (library clients: any In and V). Only the recurrences are sequential (one sgemv per step and
  * layer); input projections above layer 0, the output layer and every
  * weight gradient are one sgemm over all n steps.
  */
@@ -55,5 +55,14 @@ double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
  * rnn_forward on the same batch. */
 void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
 		  const int32_t *y, const struct model *m);
+
+/* The pair with dense inputs (SPEC 1 "Dense inputs"): x (n, In) rows of
+ * floats instead of token ids, read by layer 0 as one sgemm with its W_ih.
+ * Everything above layer 0 is shared with the token path, whose numbers do
+ * not change (one-hot rows give the same gates up to float rounding). */
+double rnn_forward_dense(struct rnn_cache *c, const float *x, const int32_t *y,
+			 const float *h0, const float *c0, const struct model *m);
+void rnn_backward_dense(float *grads, struct rnn_cache *c, const float *x,
+			const int32_t *y, const struct model *m);
 
 #endif

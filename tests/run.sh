@@ -49,6 +49,7 @@ suite "valgrind: no invalid access, no leak" sh tests/test_valgrind.sh "$BIN"
 suite "checkpoints and --resume after kills" sh tests/test_resume.sh "$BIN"
 suite "README examples" sh tests/test_readme.sh "$BIN"
 suite "examples/ scripts" sh tests/test_examples.sh "$BIN"
+suite "librnnbow: installed, pkg-config, only rnnbow_ symbols, g and E" sh tests/test_lib.sh "$BIN"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -247,6 +247,58 @@ static void test_finite_differences(struct arch a)
 	setup_free(&s);
 }
 
+/* Dense inputs (rnn_forward_dense / rnn_backward_dense): one-hot rows give
+ * the token path's losses and every gradient (dW_ih summed in another
+ * order: equal to rounding), and for random rows layer 0's dW_ih (stored
+ * (In, GH)) is x^T dpre_ih, summed here in double. */
+static void test_dense(struct arch a)
+{
+	struct setup s;
+	setup_init(&s, a, 6, 7, 11, 0.5f, 7 + a.cell + 10 * a.L);
+	setup_run(&s);
+	const int n = s.n, V = s.m.V, GH = s.m.G * s.m.H;
+	const size_t np = s.m.nparams;
+	float *tok_grads = malloc(np * sizeof(float)), *tok_losses = malloc(n * sizeof(float));
+	float *x = calloc((size_t)n * V, sizeof(float));
+	memcpy(tok_grads, s.grads, np * sizeof(float));
+	memcpy(tok_losses, s.c.losses, n * sizeof(float));
+	for (int t = 0; t < n; t++)
+		x[(size_t)t * V + s.x[t]] = 1.0f;
+	rnn_forward_dense(&s.c, x, s.y, s.h0, s.c0, &s.m);
+	memset(s.grads, 0, np * sizeof(float));
+	rnn_backward_dense(s.grads, &s.c, x, s.y, &s.m);
+	double *want = malloc(np * sizeof(double));
+	for (size_t i = 0; i < np; i++)
+		want[i] = tok_grads[i];
+	tap_check(!memcmp(tok_losses, s.c.losses, n * sizeof(float)) &&
+		  worst(s.grads, want, np, 1e-7, 1e-6) <= 1,
+		  "%s: one-hot dense inputs give the token path's losses and gradients", arch_name(a));
+
+	struct rng r;
+	rng_seed(&r, 99);
+	for (size_t i = 0; i < (size_t)n * V; i++)
+		x[i] = (float)rng_normal(&r);
+	rnn_forward_dense(&s.c, x, s.y, s.h0, s.c0, &s.m);
+	memset(s.grads, 0, np * sizeof(float));
+	rnn_backward_dense(s.grads, &s.c, x, s.y, &s.m);
+	const float *dpre = s.c.ly[0].dpre_ih;
+	for (int c = 0; c < V; c++)
+		for (int i = 0; i < GH; i++) {
+			double v = 0;
+			for (int t = 0; t < n; t++)
+				v += (double)x[(size_t)t * V + c] * dpre[(size_t)t * GH + i];
+			want[(size_t)c * GH + i] = v;
+		}
+	const float *dW = model_slot(&s.m, s.grads, model_param(0, LP_WEIGHT_IH));
+	tap_check(worst(dW, want, (size_t)V * GH, 1e-6, 1e-5) <= 1,
+		  "%s: dense inputs: dweight_ih_l0 = x^T dpre_ih", arch_name(a));
+	free(tok_grads);
+	free(tok_losses);
+	free(x);
+	free(want);
+	setup_free(&s);
+}
+
 /* The fast kernel's outputs for one setup, allocated to fit. */
 struct fast_out {
 	struct itemized it;
@@ -677,6 +729,8 @@ int main(void)
 		test_itemize_vs_reference(all[i], 6, 7, 11, 0.5f);
 	}
 	test_finite_differences(lstm3);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		test_dense(all[i]);
 	test_itemize_vs_reference(rnn_relu, 9, 5, 3, 0.6f);
 	test_itemize_vs_reference(rnn_sig, 4, 12, 7, 0.8f);
 	test_itemize_vs_reference(rnn_tanh, 25, 100, 65, 0.1f);

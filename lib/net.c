@@ -1,0 +1,261 @@
+/*
+ * net.c - librnnbow's network and itemization API (rnnbow.h): a libcore
+ * model behind an opaque handle, parameters set by their PyTorch names,
+ * and one sequence itemized by libcore's own forward, backward and
+ * itemizer, the code the rnnbow binary runs.
+ *
+ * Workload: a client itemizes a sequence every K-th training step, with
+ * n ~ 25..512; the cache and workspace are sized for the last n and kept,
+ * so a loop with a fixed n allocates once.
+ */
+#include "rnnbow.h"
+
+#include "../libcore/itemize.h"
+#include "../libcore/model.h"
+#include "../libcore/rnn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef RNNBOW_VERSION
+#define RNNBOW_VERSION "0"
+#endif
+
+/* Sizes beyond these overflow the int dimensions of libcore and BLAS. */
+#define MAX_SIZE (1 << 24)
+#define MAX_STEPS (1 << 16)
+
+struct rnnbow_net {
+	struct model m;
+	float *grads;         /* (nparams) rnn_backward's, not used here */
+	float *zeros;         /* (L, H) h0 and c0 when the caller gives none */
+	int n;                /* steps the buffers below are sized for, 0: none */
+	struct rnn_cache c;
+	struct itemize_ws w;
+	float *g, *E;         /* (L, n, n), (L, n) when the caller wants none */
+};
+
+static _Thread_local char errbuf[256];
+
+/* Records why the current call fails; returns -1. */
+__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof(errbuf), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+RNNBOW_API const char *rnnbow_version(void)
+{
+	return RNNBOW_VERSION;
+}
+
+RNNBOW_API const char *rnnbow_errmsg(void)
+{
+	return errbuf;
+}
+
+/* "rnn_tanh" etc. to the libcore kinds; -1 on an unknown name. */
+static int parse_cell(const char *s, enum cell_kind *cell, enum act_kind *act)
+{
+	*act = ACT_TANH;
+	if (!strncmp(s, "rnn_", 4) && act_parse(s + 4, act) == 0) {
+		*cell = CELL_RNN;
+		return 0;
+	}
+	if (!strcmp(s, "lstm") || !strcmp(s, "gru"))
+		return cell_parse(s, cell);
+	return -1;
+}
+
+static int size_ok(const char *what, int v, int max)
+{
+	if (v >= 1 && v <= max)
+		return 0;
+	return fail("rnnbow_net_new: %s %d: must be 1..%d", what, v, max);
+}
+
+RNNBOW_API rnnbow_net *rnnbow_net_new(const char *cell, int input_size, int hidden_size,
+				      int num_layers, int output_size)
+{
+	enum cell_kind ck;
+	enum act_kind ak;
+
+	if (!cell || parse_cell(cell, &ck, &ak) < 0) {
+		fail("rnnbow_net_new: cell %s%s%s: must be rnn_tanh, rnn_relu, rnn_sigmoid, "
+		     "lstm or gru", cell ? "'" : "", cell ? cell : "NULL", cell ? "'" : "");
+		return NULL;
+	}
+	if (size_ok("input_size", input_size, MAX_SIZE) < 0 ||
+	    size_ok("hidden_size", hidden_size, MAX_SIZE) < 0 ||
+	    size_ok("num_layers", num_layers, MAX_LAYERS) < 0 ||
+	    size_ok("output_size", output_size, MAX_SIZE) < 0)
+		return NULL;
+	rnnbow_net *net = calloc(1, sizeof(*net));
+	if (!net || model_init_io(&net->m, ck, ak, num_layers, hidden_size, input_size,
+				  output_size) < 0) {
+		free(net);
+		fail("rnnbow_net_new: out of memory");
+		return NULL;
+	}
+	net->grads = malloc(net->m.nparams * sizeof(float));
+	net->zeros = calloc((size_t)num_layers * hidden_size, sizeof(float));
+	if (!net->grads || !net->zeros) {
+		rnnbow_net_free(net);
+		fail("rnnbow_net_new: out of memory");
+		return NULL;
+	}
+	return net;
+}
+
+/* Drops the buffers sized for net->n. */
+static void net_unsize(rnnbow_net *net)
+{
+	if (net->n) {
+		rnn_cache_free(&net->c);
+		itemize_ws_free(&net->w);
+	}
+	free(net->g);
+	free(net->E);
+	net->g = net->E = NULL;
+	net->n = 0;
+}
+
+RNNBOW_API void rnnbow_net_free(rnnbow_net *net)
+{
+	if (!net)
+		return;
+	net_unsize(net);
+	free(net->grads);
+	free(net->zeros);
+	model_free(&net->m);
+	free(net);
+}
+
+RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *data,
+			      size_t count)
+{
+	if (!net || !name || !data)
+		return fail("rnnbow_net_set: %s is NULL", !net ? "net" : !name ? "name" : "data");
+	for (int i = 0; i < net->m.ntab; i++) {
+		const struct param_info *p = &net->m.tab[i];
+		if (strcmp(p->name, name))
+			continue;
+		if (count != p->size)
+			return fail("rnnbow_net_set: %s: %zu floats given, its shape (%zu, %zu) "
+				    "holds %zu", name, count, p->dims[0], p->dims[1], p->size);
+		float *dst = model_slot(&net->m, net->m.params, i);
+		if (!p->transposed) {
+			memcpy(dst, data, count * sizeof(float));
+			return 0;
+		}
+		/* layer 0's weight_ih: PyTorch's (GH, In) kept as (In, GH) */
+		const size_t rows = p->dims[0], cols = p->dims[1];
+		for (size_t r = 0; r < rows; r++)
+			for (size_t c = 0; c < cols; c++)
+				dst[c * rows + r] = data[r * cols + c];
+		return 0;
+	}
+	return fail("rnnbow_net_set: %s: no such parameter in this %d-layer %s network",
+		    name, net->m.L, cell_name(net->m.cell));
+}
+
+/* Sizes the cache and workspace for n steps (kept from the last call when
+ * n is the same). */
+static int net_size(rnnbow_net *net, int n)
+{
+	if (net->n == n)
+		return 0;
+	net_unsize(net);
+	if (rnn_cache_init(&net->c, n, &net->m) < 0)
+		return -1;
+	if (itemize_ws_init(&net->w, n, &net->m) < 0) {
+		rnn_cache_free(&net->c);
+		return -1;
+	}
+	net->n = n;
+	size_t L = (size_t)net->m.L, N = (size_t)n;
+	net->g = malloc(L * N * N * sizeof(float));
+	net->E = malloc(L * N * sizeof(float));
+	if (!net->g || !net->E) {
+		net_unsize(net);
+		return -1;
+	}
+	return 0;
+}
+
+/* The checks every itemize call makes; -1 with the message set. */
+static int check_sequence(const rnnbow_net *net, const char *fn, int n, const float *x,
+			  const int32_t *tokens, const int32_t *targets)
+{
+	if (!net)
+		return fail("%s: net is NULL", fn);
+	if (n < 1 || n > MAX_STEPS)
+		return fail("%s: n %d: must be 1..%d", fn, n, MAX_STEPS);
+	if (!x && !tokens)
+		return fail("%s: x and tokens are both NULL: give dense inputs or token ids", fn);
+	if (!targets)
+		return fail("%s: targets is NULL", fn);
+	for (int t = 0; !x && t < n; t++)
+		if (tokens[t] < 0 || tokens[t] >= net->m.In)
+			return fail("%s: tokens[%d] = %d: must be 0..%d (input_size - 1)", fn, t,
+				    (int)tokens[t], net->m.In - 1);
+	for (int t = 0; t < n; t++)
+		if (targets[t] < 0 || targets[t] >= net->m.V)
+			return fail("%s: targets[%d] = %d: must be 0..%d (output_size - 1)", fn, t,
+				    (int)targets[t], net->m.V - 1);
+	return 0;
+}
+
+/* One code path for both calls: forward, backward (which fills what the
+ * itemizer reads), itemize into out. */
+static int net_itemize(rnnbow_net *net, const char *fn, int n, const float *x,
+		       const int32_t *tokens, const int32_t *targets, const float *h0,
+		       const float *c0, struct itemized *out)
+{
+	if (check_sequence(net, fn, n, x, tokens, targets) < 0)
+		return -1;
+	if (net_size(net, n) < 0)
+		return fail("%s: out of memory for %d steps", fn, n);
+	if (!out->g)
+		out->g = net->g;
+	if (!out->E)
+		out->E = net->E;
+	h0 = h0 ? h0 : net->zeros;
+	c0 = c0 ? c0 : net->zeros;
+	memset(net->grads, 0, net->m.nparams * sizeof(float));
+	if (x) {
+		rnn_forward_dense(&net->c, x, targets, h0, c0, &net->m);
+		rnn_backward_dense(net->grads, &net->c, x, targets, &net->m);
+	} else {
+		rnn_forward(&net->c, tokens, targets, h0, c0, &net->m);
+		rnn_backward(net->grads, &net->c, tokens, targets, &net->m);
+	}
+	itemize(out, &net->w, &net->c, &net->m);
+	return 0;
+}
+
+RNNBOW_API int rnnbow_itemize(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+			      const int32_t *targets, const float *h0, const float *c0,
+			      float *g, float *E)
+{
+	if (!g || !E)
+		return fail("rnnbow_itemize: %s is NULL", !g ? "g" : "E");
+	struct itemized out = { .g = g, .E = E };
+	return net_itemize(net, "rnnbow_itemize", n, x, tokens, targets, h0, c0, &out);
+}
+
+RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
+				    const int32_t *tokens, const int32_t *targets,
+				    const float *h0, const float *c0, float *g, float *E,
+				    float *gq, float *Eq)
+{
+	if (!gq || !Eq)
+		return fail("rnnbow_itemize_gates: %s is NULL", !gq ? "gq" : "Eq");
+	struct itemized out = { .g = g, .E = E, .gq = gq, .Eq = Eq };
+	return net_itemize(net, "rnnbow_itemize_gates", n, x, tokens, targets, h0, c0, &out);
+}

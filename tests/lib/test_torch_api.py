@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""test_torch_api.py - librnnbow's dense inputs against PyTorch's autograd.
+
+    /usr/bin/python3 tests/lib/test_torch_api.py PATH/librnnbow.so.0
+
+A Python client through ctypes, as examples/torch will be: for nn.RNN (tanh,
+relu), nn.LSTM and nn.GRU at one and two layers with input_size != hidden
+size != output size, the module's state_dict() and an nn.Linear head go to
+rnnbow_net_set by their PyTorch names, a random dense sequence x (not one-hot)
+with random h0, c0 goes to rnnbow_itemize_gates, and g, E, g_q, E_q must equal
+autograd's itemization of the same float32-rounded tensors (the unrolled step
+of tests/test_torch.py: one torch.autograd.grad per loss gives every
+delta_{t,j} = dL_t/d(W_hh h_{j-1})). The inputs are what only the dense path
+reads; the token path is held against its reference by test_api.c. One case
+passes x with its columns reversed to prove the comparison can fail.
+"""
+import ctypes
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tap  # noqa: E402
+from tap import check  # noqa: E402
+from test_file import compare  # noqa: E402
+from test_torch import GATES, MODULES, e_of, unrolled  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+F = ctypes.POINTER(ctypes.c_float)
+I32 = ctypes.POINTER(ctypes.c_int32)
+
+
+def load(path):
+    lib = ctypes.CDLL(path)
+    lib.rnnbow_net_new.restype = ctypes.c_void_p
+    lib.rnnbow_net_new.argtypes = [ctypes.c_char_p] + [ctypes.c_int] * 4
+    lib.rnnbow_net_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
+    lib.rnnbow_itemize_gates.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F,
+                                         F, F, F, F]
+    lib.rnnbow_net_free.argtypes = [ctypes.c_void_p]
+    lib.rnnbow_errmsg.restype = ctypes.c_char_p
+    return lib
+
+
+def fptr(a):
+    return a.ctypes.data_as(F)
+
+
+def autograd_itemize(mod, out, cell, act, L, H, x, y, h0, c0):
+    """g (L,n,n), E (L,n), g_q (L,G,n,n), E_q (L,G,n) by autograd."""
+    n, G = x.shape[0], GATES[cell]
+    hs, _, rec = unrolled(mod, cell, act, L, H, x, h0, c0)
+    losses = torch.nn.functional.cross_entropy(out(hs[-1]), y, reduction="none")
+    g, gq = np.zeros((L, n, n)), np.zeros((L, G, n, n))
+    E, Eq = np.zeros((L, n)), np.zeros((L, G, n))
+    for l in range(L):
+        hprev = torch.cat([h0[l][None], hs[l][:-1].detach()])
+        S = np.zeros((n, G * H, H))
+        for t in range(n):
+            deltas = torch.autograd.grad(losses[t], rec[l][:t + 1], retain_graph=True)
+            for j, dl in enumerate(deltas):
+                Gtj = torch.outer(dl, hprev[j]).numpy()
+                g[l, t, j] = np.abs(Gtj).mean()
+                gq[l, :, t, j] = np.abs(Gtj).reshape(G, H, H).mean(axis=(1, 2))
+                S[t - j] += Gtj
+        E[l] = e_of(S, 0, G * H)
+        Eq[l] = np.stack([e_of(S, q * H, (q + 1) * H) for q in range(G)])
+    return g, E, gq, Eq
+
+
+def run_case(lib, cell, act, L, In, H, V, n, seed):
+    label = "%s%s L=%d In=%d H=%d V=%d n=%d" % (cell, " " + act if cell == "rnn" else "", L,
+                                                In, H, V, n)
+    torch.manual_seed(seed)
+    kw = {"nonlinearity": act} if cell == "rnn" else {}
+    mod = MODULES[cell](In, H, num_layers=L, **kw)
+    out = torch.nn.Linear(H, V)
+    with torch.no_grad():  # float32 values, so both sides see the same numbers
+        for p in list(mod.parameters()) + list(out.parameters()):
+            p.copy_((p * 2).float().double())
+    G = GATES[cell]
+    name = ("rnn_" + act if cell == "rnn" else cell).encode()
+    net = lib.rnnbow_net_new(name, In, H, L, V)
+    if not check(net, "%s: rnnbow_net_new" % label, lambda: lib.rnnbow_errmsg().decode()):
+        return
+    tensors = dict(mod.state_dict())
+    tensors["weight_out"], tensors["bias_out"] = out.weight, out.bias
+    bad = []
+    for k, v in tensors.items():
+        a = np.ascontiguousarray(v.detach().numpy().astype(np.float32))
+        if lib.rnnbow_net_set(net, k.encode(), fptr(a), a.size) != 0:
+            bad.append("%s: %s" % (k, lib.rnnbow_errmsg().decode()))
+    check(not bad, "%s: every state_dict() name set" % label, "; ".join(bad))
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, In)).astype(np.float32)
+    y = rng.integers(0, V, n).astype(np.int32)
+    h0 = (0.5 * rng.normal(size=(L, H))).astype(np.float32)
+    c0 = (0.5 * rng.normal(size=(L, H))).astype(np.float32)
+    g, E = np.zeros((L, n, n), np.float32), np.zeros((L, n), np.float32)
+    gq, Eq = np.zeros((L, G, n, n), np.float32), np.zeros((L, G, n), np.float32)
+
+    def lib_itemize(xs):
+        return lib.rnnbow_itemize_gates(net, n, fptr(xs), None, y.ctypes.data_as(I32), fptr(h0),
+                                        fptr(c0), fptr(g), fptr(E), fptr(gq), fptr(Eq))
+
+    rc = lib_itemize(x)
+    check(rc == 0, "%s: rnnbow_itemize_gates on dense x" % label,
+          lambda: lib.rnnbow_errmsg().decode())
+    t = [torch.from_numpy(a.astype(np.float64)) for a in (x, h0, c0)]
+    wg, wE, wgq, wEq = autograd_itemize(mod, out, cell, act, L, H, t[0],
+                                        torch.from_numpy(y.astype(np.int64)), t[1], t[2])
+    for what, got, want, rtol, atol in (("g", g, wg, 2e-4, 1e-6 * wg.max()),
+                                        ("E", E, wE, 1e-3, 1e-5),
+                                        ("g_q", gq, wgq, 2e-4, 1e-6 * wgq.max()),
+                                        ("E_q", Eq, wEq, 1e-3, 1e-5)):
+        ok, msg = compare(got, want, rtol, atol)
+        check(ok, "%s: dense x: %s = autograd's" % (label, what), msg)
+    if L == 2 and cell == "lstm":  # the comparison can fail
+        lib_itemize(np.ascontiguousarray(x[:, ::-1]))
+        ok, _ = compare(g, wg, 2e-4, 1e-6 * wg.max())
+        check(not ok, "%s: x with its columns reversed is told apart" % label)
+    lib.rnnbow_net_free(net)
+
+
+def main():
+    torch.set_default_dtype(torch.float64)
+    lib = load(sys.argv[1])
+    cases = [("rnn", "tanh", 1), ("rnn", "relu", 2), ("lstm", "tanh", 1), ("lstm", "tanh", 2),
+             ("gru", "tanh", 1), ("gru", "tanh", 2)]
+    for i, (cell, act, L) in enumerate(cases):
+        run_case(lib, cell, act, L, In=7, H=5, V=4, n=6, seed=10 + i)
+    sys.exit(tap.summary())
+
+
+if __name__ == "__main__":
+    main()
