@@ -544,15 +544,8 @@ int cmd_record(int argc, char **argv)
 	 * so that it can be extended (--resume with a larger --batches) */
 	if (!rc && (stop_signal || tr.batch >= o.batches))
 		saved = checkpoint(&tr, q, &o) == 0;
-	int write_failed = runqueue_finish(q) < 0;
-	if (write_failed) {
-		rc = 1;
-		/* the writer said why; say what is kept and how to go on */
-		if (checkpoint_exists(o.output) == 1)
-			error("%s: stopped at batch %lld; what was written stays readable, and the same "
-			      "command with --resume goes on from the last checkpoint once there is room",
-			      o.output, (long long)tr.batch);
-	}
+	if (runqueue_finish(q) < 0)
+		rc = 1; /* the writer said why, and how to go on */
 	if (stop_signal && !rc) {
 		if (saved) {
 			error("interrupted by signal %d at batch %lld of %lld; checkpoint written: go on "

@@ -689,6 +689,21 @@ void train_rows_add(struct train_rows *t, const struct batch_stats *st)
 	t->n++;
 }
 
+/* The one line a failed write prints: what could not be written and the
+ * system's reason, and, when it is room that is missing, how to go on. A
+ * second failure (the /train rows behind a record that failed) adds no
+ * line: the first said it. Returns -1. */
+static int write_failed(struct runfile *f, const char *what, const char *why, int no_room)
+{
+	int first = !f->failed;
+	f->failed = 1;
+	if (first)
+		error("%s: cannot write %s: %s%s", f->path, what, why,
+		      no_room ? "; what was written stays readable: make room, then the same "
+				"command with --resume goes on" : "");
+	return -1;
+}
+
 int runfile_write_train(struct runfile *f, const struct train_rows *t)
 {
 	if (!t->n)
@@ -696,14 +711,14 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 	hsize_t bytes = col_new_bytes(&f->t_batch, t->n) + col_new_bytes(&f->t_loss, t->n) +
 			col_new_bytes(&f->t_norm, t->n) + col_new_bytes(&f->t_nonfinite, t->n);
 	if (claim_room(f, bytes) < 0)
-		return f->failed = 1, error("%s: cannot write /train: %s", f->path, sys_reason(errno));
+		return write_failed(f, "/train", sys_reason(errno), 1);
 	if (col_append(&f->t_batch, t->n, t->batch) < 0 ||
 	    col_append(&f->t_loss, t->n, t->loss) < 0 ||
 	    col_append(&f->t_norm, t->n, t->grad_norm) < 0 ||
 	    col_append(&f->t_nonfinite, t->n, t->nonfinite) < 0 ||
 	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
 	    H5Dflush(f->t_nonfinite.dset) < 0 || H5Dflush(f->t_batch.dset) < 0)
-		return f->failed = 1, error("%s: cannot write /train: %s", f->path, h5_reason());
+		return write_failed(f, "/train", h5_reason(), 0);
 	maybe_fsync(f, now_seconds());
 	return 0;
 }
@@ -718,20 +733,17 @@ int runfile_add_record(struct runfile *f, const struct record *r)
 			f->t_norm.chunk_size + f->t_nonfinite.chunk_size;
 	for (i = 0; i < f->nrec; i++)
 		bytes += col_new_bytes(&f->rec[i], 1);
+	char what[64];
+	snprintf(what, sizeof(what), "record of batch %lld", (long long)r->batch);
 	if (claim_room(f, bytes) < 0)
-		return f->failed = 1, error("%s: cannot write record of batch %lld: %s", f->path,
-					    (long long)r->batch, sys_reason(errno));
+		return write_failed(f, what, sys_reason(errno), 1);
 	for (i = 0; i < f->nrec; i++)
 		if (col_append(&f->rec[i], 1, reccol_row(&f->cols[i], r)) < 0)
-			goto fail;
+			return write_failed(f, what, h5_reason(), 0);
 	for (i = 0; i < f->nrec; i++)
 		if (H5Dflush(f->rec[i].dset) < 0)
-			goto fail;
+			return write_failed(f, what, h5_reason(), 0);
 	return 0;
-fail:
-	f->failed = 1;
-	return error("%s: cannot write record of batch %lld: %s", f->path,
-		     (long long)r->batch, h5_reason());
 }
 
 /* Gives back the room claimed past the end of a closed run (claim_room):
