@@ -36,6 +36,11 @@ struct run_info {
 	double clip;
 	int64_t batches;            /* planned */
 	int64_t record_every;
+	/* librnnbow: what layer 0 reads, "tokens" or "dense", and how many
+	 * inputs; NULL writes neither attribute (a file of `rnnbow record`,
+	 * whose inputs are the vocabulary's token ids) */
+	const char *input;
+	int64_t input_size;
 };
 
 enum runfile_flags {

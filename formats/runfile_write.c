@@ -349,6 +349,10 @@ static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_in
 	bad |= h5_attr_put_i64(model, "vocab_size", m->V);
 	bad |= h5_attr_put_i64(model, "seq_len", n);
 	bad |= h5_attr_put_f64(model, "init_scale", in->init_scale);
+	if (in->input) {
+		bad |= h5_attr_put_str(model, "input", in->input);
+		bad |= h5_attr_put_i64(model, "input_size", in->input_size);
+	}
 
 	bad |= h5_attr_put_str(train, "optimizer", in->optimizer);
 	bad |= h5_attr_put_f64(train, "learning_rate", in->learning_rate);
