@@ -47,6 +47,7 @@ enum runfile_flags {
 	RUNFILE_FORCE = 1,       /* replace an existing run (the caller checked it is one) */
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
+	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
 };
 
 struct runfile;

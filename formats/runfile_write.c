@@ -703,8 +703,9 @@ static int write_failed(struct runfile *f, const char *what, const char *why, in
 	f->failed = 1;
 	if (first)
 		error("%s: cannot write %s: %s%s", f->path, what, why,
-		      no_room ? "; what was written stays readable: make room, then the same "
-				"command with --resume goes on" : "");
+		      !no_room ? "" : (f->flags & RUNFILE_LIBRARY) ? "; what was written stays readable"
+		      : "; what was written stays readable: make room, then the same command with "
+			"--resume goes on");
 	return -1;
 }
 

@@ -148,6 +148,8 @@ RNNBOW_API void rnnbow_run_options_free(rnnbow_run_options *opt);
  *   overwrite      "1": replace an existing run file (only a run file)
  *   params         "1": store every parameter with each record
  *                  (/record/params/NAME)
+ *   hidden         "1": store every layer's h_t (and LSTM c_t) with each
+ *                  record (/record/hidden, cell)
  *   corpus_name, corpus_sha256, corpus_bytes   what was trained on
  *   command_line   how the run was made (default "librnnbow")
  *   seed, init_scale, forget_bias              how the weights were drawn

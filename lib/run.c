@@ -41,7 +41,7 @@ enum opt_type { O_STR, O_I64, O_U64, O_F64, O_FLAG };
 
 struct rnnbow_run_options {
 	char *input, *corpus_name, *corpus_sha256, *command_line, *optimizer;
-	int64_t corpus_bytes, batches, record_every, overwrite, params;
+	int64_t corpus_bytes, batches, record_every, overwrite, params, hidden;
 	uint64_t seed;
 	double init_scale, forget_bias, learning_rate, clip;
 	uint8_t vocab[MAX_OUTPUTS];
@@ -57,6 +57,7 @@ static const struct {
 	{ "input", O_STR, OFF(input) },
 	{ "overwrite", O_FLAG, OFF(overwrite) },
 	{ "params", O_FLAG, OFF(params) },
+	{ "hidden", O_FLAG, OFF(hidden) },
 	{ "corpus_name", O_STR, OFF(corpus_name) },
 	{ "corpus_sha256", O_STR, OFF(corpus_sha256) },
 	{ "corpus_bytes", O_I64, OFF(corpus_bytes) },
@@ -240,14 +241,14 @@ static void run_free(rnnbow_run *run)
 
 /* The buffers of a run: a record shaped as the trainer's (record_alloc
  * reads only the sizes of a trainer) and the /train block. */
-static int run_alloc(rnnbow_run *run, int params)
+static int run_alloc(rnnbow_run *run, int params, int hidden)
 {
 	struct trainer sizes;
 	memset(&sizes, 0, sizeof(sizes));
 	sizes.cfg.n = run->n;
 	sizes.cfg.H = run->net->m.H;
 	sizes.m = run->net->m;
-	if (record_alloc(&run->rec, &sizes, params, 0) < 0)
+	if (record_alloc(&run->rec, &sizes, params, hidden) < 0)
 		return -1;
 	if (train_rows_alloc(&run->train, TRAIN_BLOCK) < 0)
 		return -1;
@@ -281,7 +282,7 @@ static rnnbow_run *run_create(const char *path, rnnbow_net *net, int n,
 	run->n = n;
 	run->dense = dense;
 	run->lock.fd = -1;
-	if (run_alloc(run, (int)o->params) < 0) {
+	if (run_alloc(run, (int)o->params, (int)o->hidden) < 0) {
 		run_free(run);
 		lib_fail("rnnbow_run_create: out of memory");
 		return NULL;
@@ -313,7 +314,8 @@ static rnnbow_run *run_create(const char *path, rnnbow_net *net, int n,
 		run_free(run);
 		return NULL;
 	}
-	int flags = (o->overwrite ? RUNFILE_FORCE : 0) | (o->params ? RUNFILE_PARAMS : 0);
+	int flags = RUNFILE_LIBRARY | (o->overwrite ? RUNFILE_FORCE : 0) | (o->params ? RUNFILE_PARAMS : 0) |
+		    (o->hidden ? RUNFILE_HIDDEN : 0);
 	run->f = runfile_create(path, &info, &net->m, n, flags);
 	if (!run->f) {
 		runlock_release(&run->lock);
@@ -351,6 +353,10 @@ static void fill_record(rnnbow_run *run, int64_t batch, const int32_t *tokens,
 		memcpy(r->h0 + l * H, c->ly[l].hs, H * sizeof(float));
 		if (r->c0)
 			memcpy(r->c0 + l * H, c->ly[l].cs, H * sizeof(float));
+		if (r->hidden) /* rows 1..n of the cache: h_0 .. h_{n-1} */
+			memcpy(r->hidden + l * n * H, c->ly[l].hs + H, n * H * sizeof(float));
+		if (r->cell)
+			memcpy(r->cell + l * n * H, c->ly[l].cs + H, n * H * sizeof(float));
 	}
 	if (r->params) /* PyTorch's layout, as `rnnbow record` stores them */
 		model_export(m, r->params, m->params);

@@ -104,6 +104,18 @@ for kind in tokens dense; do
 	check "examples/c: $kind: rnnbow plot overview" sh -c \
 		"'$BIN' plot overview '$R' -o '$T/$kind.svg' && [ -s '$T/$kind.svg' ]"
 done
+# a full disk (ulimit -f; SIGXFSZ ignored, as a client should): one line naming
+# the call, the batch and the system's reason, no command-line advice; the
+# run closes as after its last row and the lock file goes
+# (dash counts 512-byte blocks: 3 MB, most of the run)
+(trap '' XFSZ; ulimit -f 6000; cd "$T" && LD_LIBRARY_PATH="$D/usr/lib" exec ./example full.h5) \
+	>"$T/full.out" 2>"$T/full.err"
+rc=$?
+check "examples/c: a full disk: exit $rc, one line: $(cat "$T/full.err")" sh -c \
+	"[ $rc -eq 1 ] && [ \$(wc -l <'$T/full.err') -eq 1 ] &&
+	 grep -q '^example: rnnbow_run_record: full.h5: cannot write record of batch [0-9]*: file too large; what was written stays readable\$' '$T/full.err'"
+check "examples/c: a full disk: rnnbow info reads what was written, no lock file left" sh -c \
+	"'$BIN' info '$T/full.h5' | grep -q 'record: .*every 10 batches' && [ ! -e '$T/full.h5.lock' ]"
 LD_LIBRARY_PATH="$D/usr/lib" $PY "$ROOT/tests/lib/check_run.py" "$D/usr/lib/librnnbow.so.0" \
 	"$T/tokens.h5" "$T/dense.h5" || notok "check_run.py exits non-zero"
 finish

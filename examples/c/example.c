@@ -25,9 +25,9 @@
 static const char text[] = "the quick brown fox jumps over the lazy dog; "
 			   "pack my box with five dozen liquor jugs. ";
 
-static int die(const char *what)
+static int die(void) /* the message names the call and the reason */
 {
-	fprintf(stderr, "example: %s: %s\n", what, rnnbow_errmsg());
+	fprintf(stderr, "example: %s\n", rnnbow_errmsg());
 	return 1;
 }
 
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	rnnbow_net *net = rnnbow_net_new("lstm", V, H, L, V);
 	if (!net)
-		return die("rnnbow_net_new");
+		return die();
 	for (int l = 0; l < L; l++) {
 		const char *p[4] = { "weight_ih_l%d", "weight_hh_l%d", "bias_ih_l%d", "bias_hh_l%d" };
 		size_t n[4] = { 4 * H * (l ? H : V), 4 * H * H, 4 * H, 4 * H };
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	strcpy(names[4 * L + 1], "bias_out"), sizes[4 * L + 1] = V;
 	for (int i = 0; i < 4 * L + 2; i++)
 		if (update(net, names[i], sizes[i], 1) < 0)
-			return die(names[i]);
+			return die();
 
 	rnnbow_run_options *o = rnnbow_run_options_new();
 	char every[16], batches[16];
@@ -91,49 +91,52 @@ int main(int argc, char **argv)
 	if (rnnbow_run_options_set(o, "input", dense ? "dense" : "tokens") < 0 ||
 	    rnnbow_run_options_set(o, "overwrite", "1") < 0 ||
 	    rnnbow_run_options_set(o, "params", "1") < 0 ||
+	    rnnbow_run_options_set(o, "hidden", "1") < 0 ||
 	    rnnbow_run_options_set(o, "corpus_name", "example.c's pangrams") < 0 ||
 	    rnnbow_run_options_set(o, "record_every", every) < 0 ||
 	    rnnbow_run_options_set(o, "batches", batches) < 0 ||
 	    rnnbow_run_options_set(o, "optimizer", "sgd") < 0 ||
 	    rnnbow_run_options_set(o, "learning_rate", "0.5") < 0 ||
 	    rnnbow_run_options_set_vocab(o, vocab, V) < 0)
-		return die("rnnbow_run_options_set");
+		return die();
 	rnnbow_run *run = rnnbow_run_create(argv[1], net, N, o);
 	rnnbow_run_options_free(o);
 	if (!run)
-		return die("rnnbow_run_create");
+		return die();
 
 	float h[L * H] = { 0 }, c[L * H] = { 0 }, loss[N], x[N * 256];
 	size_t pos = 0;
 	double mean = 0, first = 0;
-	for (int w = 0; w < WINDOWS; w++, pos += N) {
+	int failed = 0;
+	for (int w = 0; w < WINDOWS && !failed; w++, pos += N) {
 		if (pos + N + 1 > sizeof(text) - 1) /* wrap: start over from zero states */
 			pos = 0, memset(h, 0, sizeof(h)), memset(c, 0, sizeof(c));
 		const int32_t *in = ids + pos, *target = ids + pos + 1;
 		memset(x, 0, sizeof(x)); /* dense: the one-hot rows, as an embedding would */
 		for (int t = 0; t < N; t++)
 			x[t * V + in[t]] = 1;
-		if (w % K == 0 &&
-		    rnnbow_run_record(run, w, dense ? x : NULL, dense ? NULL : in, target, h, c) < 0)
-			return die("rnnbow_run_record");
-		if (rnnbow_gradient(net, N, dense ? x : NULL, in, target, h, c, loss, h, c) < 0)
-			return die("rnnbow_gradient");
-		double norm2 = 0;
+		/* record before the update, from the weights that make this gradient */
+		if ((w % K == 0 &&
+		     rnnbow_run_record(run, w, dense ? x : NULL, dense ? NULL : in, target, h, c) < 0) ||
+		    rnnbow_gradient(net, N, dense ? x : NULL, in, target, h, c, loss, h, c) < 0) {
+			failed = die();
+			break;
+		}
+		double norm2 = 0, g2 = 0;
 		mean = 0;
 		for (int t = 0; t < N; t++)
 			mean += loss[t] / N;
 		first = w ? first : mean;
-		for (int i = 0; i < 4 * L + 2; i++) {
-			double g2 = update(net, names[i], sizes[i], 0);
-			if (g2 < 0)
-				return die(names[i]);
-			norm2 += g2;
-		}
-		if (rnnbow_run_train(run, w, (float)mean, (float)sqrt(norm2)) < 0)
-			return die("rnnbow_run_train");
+		for (int i = 0; i < 4 * L + 2 && g2 >= 0; i++)
+			norm2 += g2 = update(net, names[i], sizes[i], 0);
+		if (g2 < 0 || rnnbow_run_train(run, w, (float)mean, (float)sqrt(norm2)) < 0)
+			failed = die();
 	}
-	if (rnnbow_run_close(run) < 0)
-		return die("rnnbow_run_close");
+	/* after a failure too: what was written stays readable */
+	if (rnnbow_run_close(run) < 0 && !failed)
+		failed = die();
+	if (failed)
+		return 1;
 	rnnbow_net_free(net);
 	printf("%s: %d windows, %d recorded, vocabulary %d bytes, loss %.2f -> %.2f nats\n",
 	       argv[1], WINDOWS, (WINDOWS + K - 1) / K, V, first, mean);

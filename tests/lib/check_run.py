@@ -7,7 +7,7 @@ with h5py and held against the library itself.
 The two files come from the same training (example.c with tokens, then with
 one-hot dense rows). Checked: the attributes and shapes of SPEC 2 and
 docs/FORMAT.md (a 2-layer LSTM: per layer and per gate datasets, c0,
-params), the dense marks (/model input, input_size, /record/input -1), the
+params, hidden and cell), the dense marks (/model input, input_size, /record/input -1), the
 /train rows; then every record is rebuilt from what the file says (its
 params, input, target, h0 and c0 per layer) and itemized again by
 rnnbow_itemize_gates: g, E, g_q and E_q of both layers, predicted and loss
@@ -89,7 +89,7 @@ def check_records(lib, f, label, dense, inputs):
     L, H, n, V, G = (int(m[k]) for k in ("layers", "hidden_size", "seq_len", "vocab_size",
                                           "gates"))
     net = lib.rnnbow_net_new(b"lstm", V, H, L, V)
-    worst = {"g": 0.0, "E": 0.0, "g_q": 0.0, "E_q": 0.0, "loss": 0.0}
+    worst = {"g": 0.0, "E": 0.0, "g_q": 0.0, "E_q": 0.0, "loss": 0.0, "states": 0.0}
     pred_ok, rc_ok = True, True
     for i in range(r["batch"].shape[0]):
         for name in r["params"]:
@@ -109,8 +109,21 @@ def check_records(lib, f, label, dense, inputs):
                                           y.ctypes.data_as(I32), fptr(h0), fptr(c0),
                                           fptr(g), fptr(E), fptr(gq), fptr(Eq)) == 0
         losses = np.zeros(n, np.float32)
+        hn, cn = np.zeros((L, H), np.float32), np.zeros((L, H), np.float32)
         rc_ok &= lib.rnnbow_forward(net, n, None, tok.ctypes.data_as(I32), y.ctypes.data_as(I32),
-                                    fptr(h0), fptr(c0), fptr(losses), None, None) == 0
+                                    fptr(h0), fptr(c0), fptr(losses), fptr(hn), fptr(cn)) == 0
+        for l in range(L):  # the last step's states are the final ones
+            worst["states"] = max(worst["states"],
+                                  np.abs(r[sfx("hidden", l)][i][n - 1] - hn[l]).max(),
+                                  np.abs(r[sfx("cell", l)][i][n - 1] - cn[l]).max())
+        if i == 0:  # and the one-step forward gives the first
+            rc_ok &= lib.rnnbow_forward(net, 1, None, tok.ctypes.data_as(I32),
+                                        y.ctypes.data_as(I32), fptr(h0), fptr(c0), None,
+                                        fptr(hn), fptr(cn)) == 0
+            for l in range(L):
+                worst["states"] = max(worst["states"],
+                                      np.abs(r[sfx("hidden", l)][i][0] - hn[l]).max(),
+                                      np.abs(r[sfx("cell", l)][i][0] - cn[l]).max())
         for l in range(L):
             for what, got, key in (("g", g[l], "itemized"), ("E", E[l], "truncation_error"),
                                    ("g_q", gq[l], "itemized_gates"),
@@ -125,6 +138,8 @@ def check_records(lib, f, label, dense, inputs):
     for what in ("g", "E", "g_q", "E_q"):
         check(worst[what] <= 1e-5, "%s: %s of both layers = rnnbow_itemize_gates on the file's "
               "params, input, target, h0, c0 (worst %.2g of the max)" % (label, what, worst[what]))
+    check(worst["states"] == 0, "%s: hidden and cell of both layers: steps 0 and n-1 = "
+          "rnnbow_forward's states (worst %.2g)" % (label, worst["states"]))
     check(worst["loss"] <= 1e-5 and pred_ok, "%s: loss = rnnbow_forward's (worst %.2g), "
           "predicted are ids" % (label, worst["loss"]))
 
