@@ -80,7 +80,13 @@ struct rnnbow_run {
 	struct record rec;
 	struct train_rows train;
 	int32_t *no_tokens; /* (n) -1: a dense run's /record/input */
+	rnnbow_run *next;   /* the process's open runs */
 };
+
+/* The runs this process has open: its POSIX lock keeps other processes
+ * off a run, not this one (and closing a second descriptor of the lock
+ * file would drop the first run's lock), so a path is checked here too. */
+static rnnbow_run *open_runs;
 
 /* The API call being made, for the formats/ messages msg_sink gets. */
 static _Thread_local const char *cur_fn = "librnnbow";
@@ -202,6 +208,21 @@ static int is_run(const char *path)
 	return ok;
 }
 
+/* 1 when a run of this process holds the lock file of path. */
+static int written_here(const char *path)
+{
+	char lock[4096];
+	struct stat a, b;
+	snprintf(lock, sizeof(lock), "%s.lock", path);
+	if (stat(lock, &a) < 0)
+		return 0;
+	for (const rnnbow_run *r = open_runs; r; r = r->next)
+		if (r->lock.fd >= 0 && fstat(r->lock.fd, &b) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return 1;
+	return 0;
+}
+
 /* Refuses what the options cannot make for this network. */
 static int check_create(const char *path, const rnnbow_net *net, int n,
 			const rnnbow_run_options *o, int dense)
@@ -220,6 +241,9 @@ static int check_create(const char *path, const rnnbow_net *net, int n,
 	if (!dense && net->m.In > MAX_OUTPUTS)
 		return lib_fail("rnnbow_run_create: input_size %d: token inputs are ids < %d; "
 				"give dense inputs (option input=dense)", net->m.In, MAX_OUTPUTS);
+	if (written_here(path))
+		return lib_fail("rnnbow_run_create: %s: is being written by another run of this "
+				"process (close it first)", path);
 	if (stat(path, &st) == 0) {
 		if (!o->overwrite)
 			return lib_fail("rnnbow_run_create: %s: already exists (option overwrite=1 "
@@ -322,6 +346,8 @@ static rnnbow_run *run_create(const char *path, rnnbow_net *net, int n,
 		run_free(run);
 		return NULL;
 	}
+	run->next = open_runs;
+	open_runs = run;
 	return run;
 }
 
@@ -419,6 +445,11 @@ RNNBOW_API int rnnbow_run_train(rnnbow_run *run, int64_t batch, float loss, floa
 
 static int run_close(rnnbow_run *run)
 {
+	for (rnnbow_run **p = &open_runs; *p; p = &(*p)->next)
+		if (*p == run) {
+			*p = run->next;
+			break;
+		}
 	int rc = flush_train(run);
 	if (runfile_close(run->f) < 0)
 		rc = -1;

@@ -464,6 +464,8 @@ static void check_run_errors(const char *dir)
 	run = rnnbow_run_create(path, net, 4, o);
 	tap_check(run != NULL, "create: overwrite=1 replaces the run (%s)",
 		  run ? "" : rnnbow_errmsg());
+	tap_check(!rnnbow_run_create(path, net, 4, o) && says("another run of this process"),
+		  "create: a path this process is writing: NULL (%s)", rnnbow_errmsg());
 	tap_check(rnnbow_run_record(run, 0, NULL, tok, y, NULL, NULL) == -1 && says("dense"),
 		  "record: tokens on a dense run: -1 (%s)", rnnbow_errmsg());
 	y[1] = 7;
