@@ -338,8 +338,8 @@ static rnnbow_run *run_create(const char *path, rnnbow_net *net, int n,
 		run_free(run);
 		return NULL;
 	}
-	int flags = RUNFILE_LIBRARY | (o->overwrite ? RUNFILE_FORCE : 0) | (o->params ? RUNFILE_PARAMS : 0) |
-		    (o->hidden ? RUNFILE_HIDDEN : 0);
+	int flags = RUNFILE_LIBRARY | (o->overwrite ? RUNFILE_FORCE : 0) |
+		    (o->params ? RUNFILE_PARAMS : 0) | (o->hidden ? RUNFILE_HIDDEN : 0);
 	run->f = runfile_create(path, &info, &net->m, n, flags);
 	if (!run->f) {
 		runlock_release(&run->lock);
