@@ -57,10 +57,12 @@ TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5
 # librnnbow: the public API (lib/) over libcore, without the test-only
 # reference, compiled once more as position-independent code with every
 # symbol hidden but the RNNBOW_API ones; the archive and the shared library
-# are made from the same objects. The network API needs no HDF5.
-LIBRNNBOW_SRC = $(sort $(wildcard lib/*.c)) $(filter-out libcore/itemize_ref.c,$(CORE_SRC))
+# are made from the same objects. The run-file writer (lib/run.c) is the
+# binary's own (formats/runfile_write.c and what it needs): HDF5 comes in.
+LIBRNNBOW_SRC = $(sort $(wildcard lib/*.c)) $(filter-out libcore/itemize_ref.c,$(CORE_SRC)) \
+	$(addprefix formats/,runfile_write.c reccols.c h5util.c msg.c runlock.c)
 LIBRNNBOW_OBJ = $(LIBRNNBOW_SRC:%.c=$(B)/pic/%.o)
-LIBRNNBOW_LIBS = $(shell pkg-config --libs openblas 2>/dev/null) -lm -pthread
+LIBRNNBOW_LIBS = $(DEP_LIBS) -lm -pthread
 SONAME = librnnbow.so.$(SOMAJOR)
 SOFILE = librnnbow.so.$(VERSION)
 LIBRNNBOW = $(B)/librnnbow.a $(B)/$(SOFILE) $(B)/$(SONAME) $(B)/librnnbow.so

@@ -13,9 +13,16 @@
 
 const char *msg_prog = "rnnbow";
 int msg_silent;
+void (*msg_sink)(const char *msg);
 
 static void vreport(const char *fmt, va_list ap)
 {
+	if (msg_sink) {
+		char buf[512];
+		vsnprintf(buf, sizeof(buf), fmt, ap);
+		msg_sink(buf);
+		return;
+	}
 	if (msg_silent)
 		return;
 	fflush(stdout);
@@ -36,7 +43,7 @@ int error(const char *fmt, ...)
 void warning(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_silent)
+	if (msg_silent || msg_sink)
 		return;
 	fprintf(stderr, "%s: warning: ", msg_prog);
 	va_start(ap, fmt);

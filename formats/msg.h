@@ -10,6 +10,9 @@
 extern const char *msg_prog;
 /* Set by the fuzzer: error() and warning() print nothing. */
 extern int msg_silent;
+/* Set by librnnbow, which prints nothing: error() hands its message
+ * ("subject: why") to msg_sink instead, and warning() is dropped. */
+extern void (*msg_sink)(const char *msg);
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

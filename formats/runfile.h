@@ -36,12 +36,18 @@ struct run_info {
 	double clip;
 	int64_t batches;            /* planned */
 	int64_t record_every;
+	/* librnnbow: what layer 0 reads, "tokens" or "dense", and how many
+	 * inputs; NULL writes neither attribute (a file of `rnnbow record`,
+	 * whose inputs are the vocabulary's token ids) */
+	const char *input;
+	int64_t input_size;
 };
 
 enum runfile_flags {
 	RUNFILE_FORCE = 1,       /* replace an existing run (the caller checked it is one) */
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
+	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
 };
 
 struct runfile;

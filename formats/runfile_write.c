@@ -349,6 +349,10 @@ static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_in
 	bad |= h5_attr_put_i64(model, "vocab_size", m->V);
 	bad |= h5_attr_put_i64(model, "seq_len", n);
 	bad |= h5_attr_put_f64(model, "init_scale", in->init_scale);
+	if (in->input) {
+		bad |= h5_attr_put_str(model, "input", in->input);
+		bad |= h5_attr_put_i64(model, "input_size", in->input_size);
+	}
 
 	bad |= h5_attr_put_str(train, "optimizer", in->optimizer);
 	bad |= h5_attr_put_f64(train, "learning_rate", in->learning_rate);
@@ -699,8 +703,9 @@ static int write_failed(struct runfile *f, const char *what, const char *why, in
 	f->failed = 1;
 	if (first)
 		error("%s: cannot write %s: %s%s", f->path, what, why,
-		      no_room ? "; what was written stays readable: make room, then the same "
-				"command with --resume goes on" : "");
+		      !no_room ? "" : (f->flags & RUNFILE_LIBRARY) ? "; what was written stays readable"
+		      : "; what was written stays readable: make room, then the same command with "
+			"--resume goes on");
 	return -1;
 }
 

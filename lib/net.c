@@ -8,11 +8,7 @@
  * n ~ 25..512; the cache and workspace are sized for the last n and kept,
  * so a loop with a fixed n allocates once.
  */
-#include "rnnbow.h"
-
-#include "../libcore/itemize.h"
-#include "../libcore/model.h"
-#include "../libcore/rnn.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,24 +19,10 @@
 #define RNNBOW_VERSION "0"
 #endif
 
-/* Sizes beyond these overflow the int dimensions of libcore and BLAS. */
-#define MAX_SIZE (1 << 24)
-#define MAX_STEPS (1 << 16)
-
-struct rnnbow_net {
-	struct model m;
-	float *grads;         /* (nparams) rnn_backward's, not used here */
-	float *zeros;         /* (L, H) h0 and c0 when the caller gives none */
-	int n;                /* steps the buffers below are sized for, 0: none */
-	struct rnn_cache c;
-	struct itemize_ws w;
-	float *g, *E;         /* (L, n, n), (L, n) when the caller wants none */
-};
-
 static _Thread_local char errbuf[256];
 
 /* Records why the current call fails; returns -1. */
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
+int lib_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -76,7 +58,7 @@ static int size_ok(const char *what, int v, int max)
 {
 	if (v >= 1 && v <= max)
 		return 0;
-	return fail("rnnbow_net_new: %s %d: must be 1..%d", what, v, max);
+	return lib_fail("rnnbow_net_new: %s %d: must be 1..%d", what, v, max);
 }
 
 RNNBOW_API rnnbow_net *rnnbow_net_new(const char *cell, int input_size, int hidden_size,
@@ -86,27 +68,27 @@ RNNBOW_API rnnbow_net *rnnbow_net_new(const char *cell, int input_size, int hidd
 	enum act_kind ak;
 
 	if (!cell || parse_cell(cell, &ck, &ak) < 0) {
-		fail("rnnbow_net_new: cell %s%s%s: must be rnn_tanh, rnn_relu, rnn_sigmoid, "
+		lib_fail("rnnbow_net_new: cell %s%s%s: must be rnn_tanh, rnn_relu, rnn_sigmoid, "
 		     "lstm or gru", cell ? "'" : "", cell ? cell : "NULL", cell ? "'" : "");
 		return NULL;
 	}
-	if (size_ok("input_size", input_size, MAX_SIZE) < 0 ||
-	    size_ok("hidden_size", hidden_size, MAX_SIZE) < 0 ||
+	if (size_ok("input_size", input_size, LIB_MAX_SIZE) < 0 ||
+	    size_ok("hidden_size", hidden_size, LIB_MAX_SIZE) < 0 ||
 	    size_ok("num_layers", num_layers, MAX_LAYERS) < 0 ||
-	    size_ok("output_size", output_size, MAX_SIZE) < 0)
+	    size_ok("output_size", output_size, LIB_MAX_SIZE) < 0)
 		return NULL;
 	rnnbow_net *net = calloc(1, sizeof(*net));
 	if (!net || model_init_io(&net->m, ck, ak, num_layers, hidden_size, input_size,
 				  output_size) < 0) {
 		free(net);
-		fail("rnnbow_net_new: out of memory");
+		lib_fail("rnnbow_net_new: out of memory");
 		return NULL;
 	}
 	net->grads = malloc(net->m.nparams * sizeof(float));
 	net->zeros = calloc((size_t)num_layers * hidden_size, sizeof(float));
 	if (!net->grads || !net->zeros) {
 		rnnbow_net_free(net);
-		fail("rnnbow_net_new: out of memory");
+		lib_fail("rnnbow_net_new: out of memory");
 		return NULL;
 	}
 	return net;
@@ -140,13 +122,13 @@ RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *da
 			      size_t count)
 {
 	if (!net || !name || !data)
-		return fail("rnnbow_net_set: %s is NULL", !net ? "net" : !name ? "name" : "data");
+		return lib_fail("rnnbow_net_set: %s is NULL", !net ? "net" : !name ? "name" : "data");
 	for (int i = 0; i < net->m.ntab; i++) {
 		const struct param_info *p = &net->m.tab[i];
 		if (strcmp(p->name, name))
 			continue;
 		if (count != p->size)
-			return fail("rnnbow_net_set: %s: %zu floats given, its shape (%zu, %zu) "
+			return lib_fail("rnnbow_net_set: %s: %zu floats given, its shape (%zu, %zu) "
 				    "holds %zu", name, count, p->dims[0], p->dims[1], p->size);
 		float *dst = model_slot(&net->m, net->m.params, i);
 		if (!p->transposed) {
@@ -160,7 +142,7 @@ RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *da
 				dst[c * rows + r] = data[r * cols + c];
 		return 0;
 	}
-	return fail("rnnbow_net_set: %s: no such parameter in this %d-layer %s network",
+	return lib_fail("rnnbow_net_set: %s: no such parameter in this %d-layer %s network",
 		    name, net->m.L, cell_name(net->m.cell));
 }
 
@@ -193,34 +175,34 @@ static int check_sequence(const rnnbow_net *net, const char *fn, int n, const fl
 			  const int32_t *tokens, const int32_t *targets)
 {
 	if (!net)
-		return fail("%s: net is NULL", fn);
-	if (n < 1 || n > MAX_STEPS)
-		return fail("%s: n %d: must be 1..%d", fn, n, MAX_STEPS);
+		return lib_fail("%s: net is NULL", fn);
+	if (n < 1 || n > LIB_MAX_STEPS)
+		return lib_fail("%s: n %d: must be 1..%d", fn, n, LIB_MAX_STEPS);
 	if (!x && !tokens)
-		return fail("%s: x and tokens are both NULL: give dense inputs or token ids", fn);
+		return lib_fail("%s: x and tokens are both NULL: give dense inputs or token ids", fn);
 	if (!targets)
-		return fail("%s: targets is NULL", fn);
+		return lib_fail("%s: targets is NULL", fn);
 	for (int t = 0; !x && t < n; t++)
 		if (tokens[t] < 0 || tokens[t] >= net->m.In)
-			return fail("%s: tokens[%d] = %d: must be 0..%d (input_size - 1)", fn, t,
+			return lib_fail("%s: tokens[%d] = %d: must be 0..%d (input_size - 1)", fn, t,
 				    (int)tokens[t], net->m.In - 1);
 	for (int t = 0; t < n; t++)
 		if (targets[t] < 0 || targets[t] >= net->m.V)
-			return fail("%s: targets[%d] = %d: must be 0..%d (output_size - 1)", fn, t,
+			return lib_fail("%s: targets[%d] = %d: must be 0..%d (output_size - 1)", fn, t,
 				    (int)targets[t], net->m.V - 1);
 	return 0;
 }
 
 /* One code path for both calls: forward, backward (which fills what the
  * itemizer reads), itemize into out. */
-static int net_itemize(rnnbow_net *net, const char *fn, int n, const float *x,
-		       const int32_t *tokens, const int32_t *targets, const float *h0,
-		       const float *c0, struct itemized *out)
+int lib_net_itemize(rnnbow_net *net, const char *fn, int n, const float *x,
+		    const int32_t *tokens, const int32_t *targets, const float *h0,
+		    const float *c0, struct itemized *out)
 {
 	if (check_sequence(net, fn, n, x, tokens, targets) < 0)
 		return -1;
 	if (net_size(net, n) < 0)
-		return fail("%s: out of memory for %d steps", fn, n);
+		return lib_fail("%s: out of memory for %d steps", fn, n);
 	if (!out->g)
 		out->g = net->g;
 	if (!out->E)
@@ -244,9 +226,9 @@ RNNBOW_API int rnnbow_itemize(rnnbow_net *net, int n, const float *x, const int3
 			      float *g, float *E)
 {
 	if (!g || !E)
-		return fail("rnnbow_itemize: %s is NULL", !g ? "g" : "E");
+		return lib_fail("rnnbow_itemize: %s is NULL", !g ? "g" : "E");
 	struct itemized out = { .g = g, .E = E };
-	return net_itemize(net, "rnnbow_itemize", n, x, tokens, targets, h0, c0, &out);
+	return lib_net_itemize(net, "rnnbow_itemize", n, x, tokens, targets, h0, c0, &out);
 }
 
 RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
@@ -255,7 +237,99 @@ RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
 				    float *gq, float *Eq)
 {
 	if (!gq || !Eq)
-		return fail("rnnbow_itemize_gates: %s is NULL", !gq ? "gq" : "Eq");
+		return lib_fail("rnnbow_itemize_gates: %s is NULL", !gq ? "gq" : "Eq");
 	struct itemized out = { .g = g, .E = E, .gq = gq, .Eq = Eq };
-	return net_itemize(net, "rnnbow_itemize_gates", n, x, tokens, targets, h0, c0, &out);
+	return lib_net_itemize(net, "rnnbow_itemize_gates", n, x, tokens, targets, h0, c0, &out);
+}
+
+/* The forward pass (and with grads the backward one into net->grads)
+ * and what the caller asked of it. */
+static int forward(rnnbow_net *net, const char *fn, int n, const float *x,
+		   const int32_t *tokens, const int32_t *targets, const float *h0,
+		   const float *c0, float *losses, float *hn, float *cn, int grads)
+{
+	if (check_sequence(net, fn, n, x, tokens, targets) < 0)
+		return -1;
+	if (net_size(net, n) < 0)
+		return lib_fail("%s: out of memory for %d steps", fn, n);
+	h0 = h0 ? h0 : net->zeros;
+	c0 = c0 ? c0 : net->zeros;
+	if (x)
+		rnn_forward_dense(&net->c, x, targets, h0, c0, &net->m);
+	else
+		rnn_forward(&net->c, tokens, targets, h0, c0, &net->m);
+	if (grads) {
+		memset(net->grads, 0, net->m.nparams * sizeof(float));
+		if (x)
+			rnn_backward_dense(net->grads, &net->c, x, targets, &net->m);
+		else
+			rnn_backward(net->grads, &net->c, tokens, targets, &net->m);
+	}
+	const size_t H = (size_t)net->m.H;
+	if (losses)
+		memcpy(losses, net->c.losses, (size_t)n * sizeof(float));
+	for (int l = 0; l < net->m.L; l++) {
+		const struct layer_cache *lc = &net->c.ly[l];
+		if (hn)
+			memcpy(hn + l * H, lc->hs + (size_t)n * H, H * sizeof(float));
+		if (cn && lc->cs)
+			memcpy(cn + l * H, lc->cs + (size_t)n * H, H * sizeof(float));
+	}
+	return 0;
+}
+
+RNNBOW_API int rnnbow_forward(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+			      const int32_t *targets, const float *h0, const float *c0,
+			      float *losses, float *hn, float *cn)
+{
+	return forward(net, "rnnbow_forward", n, x, tokens, targets, h0, c0, losses, hn, cn, 0);
+}
+
+RNNBOW_API int rnnbow_gradient(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+			       const int32_t *targets, const float *h0, const float *c0,
+			       float *losses, float *hn, float *cn)
+{
+	return forward(net, "rnnbow_gradient", n, x, tokens, targets, h0, c0, losses, hn, cn,
+		       1);
+}
+
+/* Copies parameter `name` of src (net->m.params or net->grads) out in
+ * PyTorch's layout. */
+static int get_param(const rnnbow_net *net, const char *fn, const float *src,
+		     const char *name, float *data, size_t count)
+{
+	if (!net || !name || !data)
+		return lib_fail("%s: %s is NULL", fn, !net ? "net" : !name ? "name" : "data");
+	for (int i = 0; i < net->m.ntab; i++) {
+		const struct param_info *p = &net->m.tab[i];
+		if (strcmp(p->name, name))
+			continue;
+		if (count != p->size)
+			return lib_fail("%s: %s: room for %zu floats given, it holds %zu", fn, name,
+					count, p->size);
+		const float *a = src + p->offset;
+		if (!p->transposed) {
+			memcpy(data, a, count * sizeof(float));
+			return 0;
+		}
+		const size_t rows = p->dims[0], cols = p->dims[1]; /* kept (cols, rows) */
+		for (size_t r = 0; r < rows; r++)
+			for (size_t c = 0; c < cols; c++)
+				data[r * cols + c] = a[c * rows + r];
+		return 0;
+	}
+	return lib_fail("%s: %s: no such parameter in this %d-layer %s network", fn, name,
+			net->m.L, cell_name(net->m.cell));
+}
+
+RNNBOW_API int rnnbow_net_get(const rnnbow_net *net, const char *name, float *data,
+			      size_t count)
+{
+	return get_param(net, "rnnbow_net_get", net ? net->m.params : NULL, name, data, count);
+}
+
+RNNBOW_API int rnnbow_net_grad(const rnnbow_net *net, const char *name, float *data,
+			       size_t count)
+{
+	return get_param(net, "rnnbow_net_grad", net ? net->grads : NULL, name, data, count);
 }

@@ -89,6 +89,110 @@ RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
 				    const float *h0, const float *c0, float *g, float *E,
 				    float *gq, float *Eq);
 
+
+/* The forward pass alone, inputs as rnnbow_itemize's: losses (n) L_t (the
+ * per-step cross-entropy, nats), hn and cn (num_layers, H) the states
+ * after the last step, to carry into the next sequence (cn: LSTM); any of
+ * them may be NULL. 0 or -1. */
+RNNBOW_API int rnnbow_forward(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+			      const int32_t *targets, const float *h0, const float *c0,
+			      float *losses, float *hn, float *cn);
+
+/* The same and the backward pass: the gradient of sum_t L_t with respect
+ * to every parameter, kept in the network until its next call (read with
+ * rnnbow_net_grad). 0 or -1. */
+RNNBOW_API int rnnbow_gradient(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+			       const int32_t *targets, const float *h0, const float *c0,
+			       float *losses, float *hn, float *cn);
+
+/* Copy one parameter (rnnbow_net_get) or its gradient from the last
+ * rnnbow_gradient, rnnbow_itemize or rnnbow_run_record call
+ * (rnnbow_net_grad) out by its PyTorch name, in PyTorch's layout; count
+ * as rnnbow_net_set's. 0 or -1. */
+RNNBOW_API int rnnbow_net_get(const rnnbow_net *net, const char *name, float *data,
+			      size_t count);
+RNNBOW_API int rnnbow_net_grad(const rnnbow_net *net, const char *name, float *data,
+			       size_t count);
+
+/*
+ * Run files: what `rnnbow record` writes (docs/FORMAT.md),
+ * from a client's own training loop, read by every rnnbow reader (info,
+ * summarize, horizon, plot, report):
+ *
+ *   rnnbow_run_options *o = rnnbow_run_options_new();
+ *   rnnbow_run_options_set(o, "optimizer", "adam");
+ *   rnnbow_run *run = rnnbow_run_create("run.h5", net, n, o);
+ *   for (batch = 0; ...; batch++) {
+ *       ... the client's forward, backward, update, then rnnbow_net_set ...
+ *       if (batch % K == 0)
+ *           rnnbow_run_record(run, batch, x, tokens, targets, h0, c0);
+ *       rnnbow_run_train(run, batch, loss, grad_norm);
+ *   }
+ *   rnnbow_run_close(run);
+ *
+ * A run uses its network at every record (its weights as they are then;
+ * the network must outlive the run). HDF5 is not thread-safe: make every
+ * rnnbow_run_* call of the process from one thread at a time.
+ */
+typedef struct rnnbow_run rnnbow_run;
+typedef struct rnnbow_run_options rnnbow_run_options;
+
+/* Options with their defaults; NULL when out of memory. */
+RNNBOW_API rnnbow_run_options *rnnbow_run_options_new(void);
+RNNBOW_API void rnnbow_run_options_free(rnnbow_run_options *opt);
+
+/* Sets one option by name from its text; 0, or -1 on an unknown name or
+ * a value that does not parse (the option is then unchanged).
+ *   input          "tokens" (default): records take token ids;
+ *                  "dense": records take x (n, input_size)
+ *   overwrite      "1": replace an existing run file (only a run file)
+ *   params         "1": store every parameter with each record
+ *                  (/record/params/NAME)
+ *   hidden         "1": store every layer's h_t (and LSTM c_t) with each
+ *                  record (/record/hidden, cell)
+ *   corpus_name, corpus_sha256, corpus_bytes   what was trained on
+ *   command_line   how the run was made (default "librnnbow")
+ *   seed, init_scale, forget_bias              how the weights were drawn
+ *   optimizer, learning_rate, clip             /train's attributes
+ *   batches, record_every                      the plan (default 0: unknown)
+ */
+RNNBOW_API int rnnbow_run_options_set(rnnbow_run_options *opt, const char *name,
+				      const char *value);
+
+/* The byte each output id (target) stands for, count = output_size;
+ * readers print target and predicted steps as these bytes. Without it
+ * id i is byte i. 0, or -1 when count is not output_size. */
+RNNBOW_API int rnnbow_run_options_set_vocab(rnnbow_run_options *opt, const uint8_t *vocab,
+					    size_t count);
+
+/* Creates the run file at path for records of seq_len steps of net
+ * (output_size <= 256, what the readers hold); opt may be NULL. Takes the
+ * run's lock (PATH.lock) until rnnbow_run_close. NULL on failure: an
+ * existing file without the overwrite option, no room, bad arguments. */
+RNNBOW_API rnnbow_run *rnnbow_run_create(const char *path, rnnbow_net *net, int seq_len,
+					 const rnnbow_run_options *opt);
+
+/* Itemizes one sequence of seq_len steps with the network's current
+ * weights (arguments as rnnbow_itemize's: x for a dense run, tokens for
+ * a token run) and appends it to /record as training batch `batch`:
+ * inputs, targets, predictions, losses, g and E of every layer (and per
+ * gate), h0 (and c0). The row is on disk when this returns 0; -1 on
+ * failure. */
+RNNBOW_API int rnnbow_run_record(rnnbow_run *run, int64_t batch, const float *x,
+				 const int32_t *tokens, const int32_t *targets,
+				 const float *h0, const float *c0);
+
+/* Appends one /train row: a training batch's mean loss (nats per step)
+ * and gradient norm before clipping (a NaN or infinite value marks the
+ * row nonfinite). Rows are buffered and written in blocks, at each
+ * record and at close. 0 or -1. */
+RNNBOW_API int rnnbow_run_train(rnnbow_run *run, int64_t batch, float loss, float grad_norm);
+
+/* Writes what is buffered, closes the file and releases its lock; run is
+ * freed either way. NULL is a no-op. 0, or -1 when something could not be
+ * written. */
+RNNBOW_API int rnnbow_run_close(rnnbow_run *run);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,8 +3,10 @@
 # DESTDIR, then tests/lib/test_api.c built through pkg-config against the
 # installed shared library and against the static one, its g and E held
 # against libcore's reference (see test_api.c); the exported symbols; and
-# tests/lib/test_torch_api.py, dense inputs through ctypes against
-# PyTorch's autograd.
+# tests/lib/test_torch_api.py, dense inputs and gradients through ctypes
+# against PyTorch's autograd; then examples/c built the same way, run with
+# token and with dense inputs, its run files read by every reader and held
+# against the library by tests/lib/check_run.py.
 # Usage: sh tests/test_lib.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,16 +26,17 @@ check "installed: librnnbow.so -> librnnbow.so.0 -> librnnbow.so.0.1.0" sh -c \
 	 [ \"\$(readlink '$D/usr/lib/librnnbow.so.0')\" = librnnbow.so.0.1.0 ]"
 check "the soname is librnnbow.so.0" sh -c \
 	"readelf -d '$D/usr/lib/librnnbow.so.0.1.0' | grep -q 'SONAME.*\[librnnbow.so.0\]'"
-check "the shared library needs no HDF5" sh -c \
-	"! readelf -d '$D/usr/lib/librnnbow.so.0.1.0' | grep NEEDED | grep -qi hdf5"
+check "the shared library needs HDF5 (the run-file writer) and OpenBLAS" sh -c \
+	"readelf -d '$D/usr/lib/librnnbow.so.0.1.0' | grep NEEDED | grep -qi hdf5 &&
+	 readelf -d '$D/usr/lib/librnnbow.so.0.1.0' | grep NEEDED | grep -qi openblas"
 
 # every exported symbol starts with rnnbow_; the archive's globals too
 nm -D --defined-only "$D/usr/lib/librnnbow.so" | awk '{print $3}' >"$T/dyn"
 check "nm -D: only rnnbow_ symbols ($(wc -l <"$T/dyn") of them)" sh -c \
 	"[ -s '$T/dyn' ] && ! grep -v '^rnnbow_' '$T/dyn'"
-check "nm -D: the seven functions of rnnbow.h" sh -c \
-	"for f in rnnbow_version rnnbow_errmsg rnnbow_net_new rnnbow_net_free rnnbow_net_set \
-	    rnnbow_itemize rnnbow_itemize_gates; do grep -qx \$f '$T/dyn' || exit 1; done"
+API=$(sed -n 's/^RNNBOW_API [^(]*[ *]\(rnnbow_[a-z_]*\)(.*/\1/p' "$ROOT/lib/rnnbow.h")
+check "nm -D: the $(echo "$API" | wc -l) functions of rnnbow.h, and no other" sh -c \
+	"[ \"\$(echo '$API' | sort)\" = \"\$(sort '$T/dyn')\" ]"
 nm -g --defined-only "$D/usr/lib/librnnbow.a" | awk 'NF == 3 {print $3}' >"$T/sta"
 check "librnnbow.a: only rnnbow_ globals ($(wc -l <"$T/sta") of them)" sh -c \
 	"[ -s '$T/sta' ] && ! grep -v '^rnnbow_' '$T/sta'"
@@ -47,7 +50,8 @@ VERSION=$(pkg-config --modversion rnnbow)
 check "pkg-config --modversion rnnbow: $VERSION" [ -n "$VERSION" ]
 # the reference: the tree's libcore objects, itemize_ref.o among them
 REF=$(ls "$ROOT"/build/libcore/*.o)
-BLAS=$(PKG_CONFIG_SYSROOT_DIR= pkg-config --libs openblas)
+# the system's libraries, outside the DESTDIR (pkg-config would put $D before them)
+BLAS=$(PKG_CONFIG_SYSROOT_DIR= pkg-config --libs openblas hdf5)
 build() { # OUT LIBS...
 	out=$1
 	shift
@@ -65,13 +69,53 @@ check "test_api.c builds against librnnbow.a (pkg-config --static)" \
 check "test_api built static needs no librnnbow.so" sh -c \
 	"! readelf -d '$T/api_static' | grep -q 'NEEDED.*librnnbow'"
 for kind in shared static; do
-	LD_LIBRARY_PATH="$D/usr/lib" "$T/api_$kind" >"$T/api.out" 2>&1
+	mkdir "$T/$kind"
+	LD_LIBRARY_PATH="$D/usr/lib" "$T/api_$kind" "$T/$kind" >"$T/api.out" 2>"$T/api.err"
 	rc=$?
 	sed "s/^\(not \)*ok - /&$kind: /" "$T/api.out" | grep -v '^# [0-9]* passed'
 	[ "$rc" -eq 0 ] || notok "$kind: test_api exits $rc"
+	check "$kind: the library printed nothing, refusals and HDF5 failures included" \
+		sh -c "[ ! -s '$T/api.err' ] || { cat '$T/api.err'; exit 1; }"
 done
 
 # dense inputs against PyTorch's autograd, through ctypes
 LD_LIBRARY_PATH="$D/usr/lib" $PY "$ROOT/tests/lib/test_torch_api.py" "$D/usr/lib/librnnbow.so.0" \
 	|| notok "test_torch_api.py exits non-zero"
+
+# examples/c as its README builds it: through pkg-config, from the install
+check "examples/c builds with pkg-config --cflags --libs rnnbow" sh -c \
+	"$CC -std=c11 -Wall -Wextra -Werror -O2 '$ROOT/examples/c/example.c' \
+	 \$(pkg-config --cflags --libs rnnbow) -lm -o '$T/example' 2>'$T/cc.log' ||
+	 { cat '$T/cc.log'; exit 1; }"
+for kind in tokens dense; do
+	check "examples/c: $kind: runs" sh -c \
+		"cd '$T' && LD_LIBRARY_PATH='$D/usr/lib' ./example $kind.h5 $kind >'$T/ex.out' 2>&1 &&
+		 grep -q '^$kind.h5: 300 windows, 30 recorded' '$T/ex.out' || { cat '$T/ex.out'; exit 1; }"
+	check "examples/c: $kind: the loss falls: $(cat "$T/ex.out" | sed 's/.*loss //')" sh -c \
+		"awk '{ if (\$(NF-3) + 0 <= \$(NF-1) + 0.5) exit 1 }' '$T/ex.out'"
+	R=$T/$kind.h5
+	check "examples/c: $kind: rnnbow info" sh -c \
+		"'$BIN' info '$R' >'$T/info' && grep -q 'lstm.*2 layers' '$T/info' &&
+		 grep -q 'librnnbow' '$T/info' && grep -q '30 records' '$T/info'"
+	check "examples/c: $kind: rnnbow summarize: 30 rows" sh -c \
+		"[ \$('$BIN' summarize '$R' | wc -l) -eq 31 ]"
+	check "examples/c: $kind: rnnbow horizon --per-batch: 30 rows" sh -c \
+		"[ \$('$BIN' horizon --per-batch '$R' | wc -l) -eq 31 ]"
+	check "examples/c: $kind: rnnbow plot overview" sh -c \
+		"'$BIN' plot overview '$R' -o '$T/$kind.svg' && [ -s '$T/$kind.svg' ]"
+done
+# a full disk (ulimit -f; SIGXFSZ ignored, as a client should): one line naming
+# the call, the batch and the system's reason, no command-line advice; the
+# run closes as after its last row and the lock file goes
+# (dash counts 512-byte blocks: 3 MB, most of the run)
+(trap '' XFSZ; ulimit -f 6000; cd "$T" && LD_LIBRARY_PATH="$D/usr/lib" exec ./example full.h5) \
+	>"$T/full.out" 2>"$T/full.err"
+rc=$?
+check "examples/c: a full disk: exit $rc, one line: $(cat "$T/full.err")" sh -c \
+	"[ $rc -eq 1 ] && [ \$(wc -l <'$T/full.err') -eq 1 ] &&
+	 grep -q '^example: rnnbow_run_record: full.h5: cannot write record of batch [0-9]*: file too large; what was written stays readable\$' '$T/full.err'"
+check "examples/c: a full disk: rnnbow info reads what was written, no lock file left" sh -c \
+	"'$BIN' info '$T/full.h5' | grep -q 'record: .*every 10 batches' && [ ! -e '$T/full.h5.lock' ]"
+LD_LIBRARY_PATH="$D/usr/lib" $PY "$ROOT/tests/lib/check_run.py" "$D/usr/lib/librnnbow.so.0" \
+	"$T/tokens.h5" "$T/dense.h5" || notok "check_run.py exits non-zero"
 finish

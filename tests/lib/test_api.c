@@ -10,7 +10,10 @@
  * per-loss double-precision backward that stays out of the library, linked
  * here from the tree's objects: with only rnnbow_* visible in the library,
  * the two copies of libcore cannot collide). One-hot dense rows must give
- * the token results bit for bit. Then bad arguments, errmsg per thread.
+ * the token results bit for bit. Then bad arguments, errmsg per thread,
+ * and the run-file writer's refusals (in the directory given as argv[1]):
+ * an existing file, a file that is not a run, options that do not parse,
+ * inputs of the wrong kind; test_lib.sh checks that none prints a line.
  *
  * The reference model is filled from the same PyTorch-layout tensors by
  * its own transposing loop; one case gives the library layer 0's W_ih in
@@ -385,7 +388,100 @@ static void check_errors(void)
 	rnnbow_net_free(NULL);
 }
 
-int main(void)
+/* Bytes of the file at path, or -1. */
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	long n = -1;
+	if (f && fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void check_run_errors(const char *dir)
+{
+	char path[4096], other[4096], missing[4096];
+	snprintf(path, sizeof(path), "%s/api_run.h5", dir);
+	snprintf(other, sizeof(other), "%s/not_a_run.h5", dir);
+	snprintf(missing, sizeof(missing), "%s/no/such/dir/run.h5", dir);
+	FILE *f = fopen(other, "w");
+	if (f) {
+		fputs("some data of the user's\n", f);
+		fclose(f);
+	}
+	rnnbow_run_options *o = rnnbow_run_options_new();
+	tap_check(o && rnnbow_run_options_set(o, "colour", "1") == -1 &&
+		  says("colour: no such option"), "options: an unknown name: -1 (%s)",
+		  rnnbow_errmsg());
+	tap_check(rnnbow_run_options_set(o, "input", "sparse") == -1 && says("tokens or dense"),
+		  "options: input sparse: -1 (%s)", rnnbow_errmsg());
+	tap_check(rnnbow_run_options_set(o, "batches", "-3") == -1 && says("whole number") &&
+		  rnnbow_run_options_set(o, "learning_rate", "1e-3x") == -1 &&
+		  rnnbow_run_options_set(o, "overwrite", "yes") == -1 && says("0 or 1"),
+		  "options: values that do not parse: -1 (%s)", rnnbow_errmsg());
+	tap_check(rnnbow_run_options_set(o, "learning_rate", "1e-3") == 0 &&
+		  rnnbow_run_options_set(o, "optimizer", "adam") == 0 &&
+		  rnnbow_run_options_set(o, "batches", "12") == 0, "options: good values: 0");
+
+	rnnbow_net *net = rnnbow_net_new("lstm", 3, 2, 2, 5), *wide = rnnbow_net_new("gru", 3, 2,
+										      1, 300);
+	int32_t tok[4] = { 0, 1, 2, 0 }, y[4] = { 4, 3, 2, 1 };
+	float x[4 * 3] = { 0 };
+	uint8_t vocab[5] = { 'a', 'b', 'c', 'd', 'e' };
+	tap_check(!rnnbow_run_create(path, wide, 4, o) && says("output_size 300"),
+		  "create: output_size 300: NULL (%s)", rnnbow_errmsg());
+	tap_check(!rnnbow_run_create(path, net, 0, o) && says("seq_len 0"),
+		  "create: seq_len 0: NULL (%s)", rnnbow_errmsg());
+	tap_check(rnnbow_run_options_set_vocab(o, vocab, 3) == 0 &&
+		  !rnnbow_run_create(path, net, 4, o) && says("3 bytes, the network 5"),
+		  "create: a vocabulary of 3 bytes for 5 outputs: NULL (%s)", rnnbow_errmsg());
+	rnnbow_run_options_set_vocab(o, vocab, 5);
+	tap_check(!rnnbow_run_create(missing, net, 4, o) &&
+		  !strncmp(rnnbow_errmsg(), "rnnbow_run_create: ", 19) && says("no/such/dir"),
+		  "create: no such directory: NULL (%s)", rnnbow_errmsg());
+	rnnbow_run *run = rnnbow_run_create(path, net, 4, o);
+	tap_check(run != NULL, "create: a 2-layer LSTM run (%s)", run ? "" : rnnbow_errmsg());
+	tap_check(rnnbow_run_record(run, 0, x, NULL, y, NULL, NULL) == -1 && says("token ids"),
+		  "record: x on a token run: -1 (%s)", rnnbow_errmsg());
+	tap_check(rnnbow_run_record(run, 0, NULL, tok, y, NULL, NULL) == 0 &&
+		  rnnbow_run_train(run, 0, 1.5f, 0.25f) == 0 &&
+		  rnnbow_run_record(run, 1, NULL, tok, y, NULL, NULL) == 0 &&
+		  rnnbow_run_train(run, 1, NAN, 0.25f) == 0, "record, train: 0");
+	tap_check(rnnbow_run_close(run) == 0, "close: 0");
+	tap_check(rnnbow_run_close(NULL) == 0, "close NULL: 0");
+	long size = file_size(path);
+	tap_check(!rnnbow_run_create(path, net, 4, o) && says("already exists") &&
+		  file_size(path) == size, "create: an existing run without overwrite: NULL, "
+		  "the run unchanged (%s)", rnnbow_errmsg());
+	rnnbow_run_options_set(o, "overwrite", "1");
+	size = file_size(other);
+	tap_check(!rnnbow_run_create(other, net, 4, o) && says("not an rnnbow run") &&
+		  size > 0 && file_size(other) == size, "create: overwrite a file that is not a run: NULL, "
+		  "the file unchanged (%s)", rnnbow_errmsg());
+	rnnbow_run_options_set(o, "input", "dense");
+	run = rnnbow_run_create(path, net, 4, o);
+	tap_check(run != NULL, "create: overwrite=1 replaces the run (%s)",
+		  run ? "" : rnnbow_errmsg());
+	tap_check(!rnnbow_run_create(path, net, 4, o) && says("another run of this process"),
+		  "create: a path this process is writing: NULL (%s)", rnnbow_errmsg());
+	tap_check(rnnbow_run_record(run, 0, NULL, tok, y, NULL, NULL) == -1 && says("dense"),
+		  "record: tokens on a dense run: -1 (%s)", rnnbow_errmsg());
+	y[1] = 7;
+	tap_check(rnnbow_run_record(run, 0, x, NULL, y, NULL, NULL) == -1 &&
+		  says("rnnbow_run_record: targets[1] = 7"), "record: a bad target: -1 (%s)",
+		  rnnbow_errmsg());
+	y[1] = 3;
+	tap_check(rnnbow_run_record(run, 0, x, NULL, y, NULL, NULL) == 0 &&
+		  rnnbow_run_close(run) == 0, "record dense, close: 0");
+	rnnbow_run_options_free(o);
+	rnnbow_run_options_free(NULL);
+	rnnbow_net_free(net);
+	rnnbow_net_free(wide);
+}
+
+int main(int argc, char **argv)
 {
 	static const struct net_case cases[] = {
 		{ "rnn_tanh", 5, 4, 1, 5, 6 },
@@ -402,5 +498,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		check_case(&cases[i], 1000 + i);
 	check_errors();
+	if (argc > 1)
+		check_run_errors(argv[1]);
 	return tap_done();
 }

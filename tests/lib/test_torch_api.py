@@ -13,6 +13,10 @@ of tests/test_torch.py: one torch.autograd.grad per loss gives every
 delta_{t,j} = dL_t/d(W_hh h_{j-1})). The inputs are what only the dense path
 reads; the token path is held against its reference by test_api.c. One case
 passes x with its columns reversed to prove the comparison can fail.
+
+rnnbow_gradient's losses, final states and gradients (rnnbow_net_grad, by
+PyTorch name and layout) must equal the module's own forward and backward of
+sum_t L_t, and rnnbow_net_get must give back what rnnbow_net_set was given.
 """
 import ctypes
 import os
@@ -38,6 +42,9 @@ def load(path):
     lib.rnnbow_net_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
     lib.rnnbow_itemize_gates.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F,
                                          F, F, F, F]
+    lib.rnnbow_gradient.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F, F, F, F]
+    lib.rnnbow_net_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
+    lib.rnnbow_net_grad.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
     lib.rnnbow_net_free.argtypes = [ctypes.c_void_p]
     lib.rnnbow_errmsg.restype = ctypes.c_char_p
     return lib
@@ -117,11 +124,55 @@ def run_case(lib, cell, act, L, In, H, V, n, seed):
                                         ("E_q", Eq, wEq, 1e-3, 1e-5)):
         ok, msg = compare(got, want, rtol, atol)
         check(ok, "%s: dense x: %s = autograd's" % (label, what), msg)
+    check_gradient(lib, net, label, mod, out, cell, tensors, x, y, h0, c0)
     if L == 2 and cell == "lstm":  # the comparison can fail
         lib_itemize(np.ascontiguousarray(x[:, ::-1]))
         ok, _ = compare(g, wg, 2e-4, 1e-6 * wg.max())
         check(not ok, "%s: x with its columns reversed is told apart" % label)
     lib.rnnbow_net_free(net)
+
+
+def check_gradient(lib, net, label, mod, out, cell, tensors, x, y, h0, c0):
+    """rnnbow_gradient and rnnbow_net_grad against the module's backward."""
+    n, L, H = x.shape[0], h0.shape[0], h0.shape[1]
+    losses, hn, cn = np.zeros(n, np.float32), np.zeros((L, H), np.float32), np.zeros((L, H),
+                                                                                       np.float32)
+    rc = lib.rnnbow_gradient(net, n, fptr(x), None, y.ctypes.data_as(I32), fptr(h0), fptr(c0),
+                             fptr(losses), fptr(hn), fptr(cn))
+    check(rc == 0, "%s: rnnbow_gradient" % label, lambda: lib.rnnbow_errmsg().decode())
+    mod.zero_grad()
+    out.zero_grad()
+    t = [torch.from_numpy(a.astype(np.float64)) for a in (x, h0, c0)]
+    hs, state = mod(t[0], (t[1], t[2]) if cell == "lstm" else t[1])
+    want = torch.nn.functional.cross_entropy(out(hs), torch.from_numpy(y.astype(np.int64)),
+                                             reduction="none")
+    want.sum().backward()
+    ok, msg = compare(losses, want.detach().numpy(), 1e-5, 1e-6)
+    check(ok, "%s: rnnbow_gradient: losses = the module's" % label, msg)
+    hn_want = (state[0] if cell == "lstm" else state).detach().numpy()
+    ok, msg = compare(hn, hn_want, 1e-5, 1e-6)
+    if cell == "lstm":
+        ok2, msg2 = compare(cn, state[1].detach().numpy(), 1e-5, 1e-6)
+        ok, msg = ok and ok2, msg + " " + msg2
+    check(ok, "%s: rnnbow_gradient: final states = the module's" % label, msg)
+    bad, back = [], []
+    grads = dict(mod.named_parameters())
+    grads["weight_out"], grads["bias_out"] = out.weight, out.bias
+    for k, v in tensors.items():
+        a = np.zeros(v.shape, np.float32)
+        if lib.rnnbow_net_get(net, k.encode(), fptr(a), a.size) != 0 or \
+                not np.array_equal(a, v.detach().numpy().astype(np.float32)):
+            back.append(k)
+        if lib.rnnbow_net_grad(net, k.encode(), fptr(a), a.size) != 0:
+            bad.append("%s: %s" % (k, lib.rnnbow_errmsg().decode()))
+            continue
+        g = grads[k].grad.numpy()
+        ok, msg = compare(a, g, 1e-4, 1e-6 * max(1.0, np.abs(g).max()))
+        if not ok:
+            bad.append("%s: %s" % (k, msg))
+    check(not back, "%s: rnnbow_net_get gives back what was set" % label, " ".join(back))
+    check(not bad, "%s: rnnbow_net_grad = the module's backward, every name" % label,
+          "; ".join(bad))
 
 
 def main():
