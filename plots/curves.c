@@ -199,9 +199,19 @@ void view_loss(struct figure *f, const struct loss_series *l)
 		fig_printf(f, "set ytics %.9g\n", raw <= p ? p : raw <= 2 * p ? 2 * p :
 							  raw <= 5 * p ? 5 * p : 10 * p);
 	}
+	/* a panel with nothing to draw on its axis (no finite loss; no
+	 * positive gradient norm, as a run written by a trainer that does
+	 * not give one holds) gets a fixed range: gnuplot refuses to
+	 * autoscale an axis without a point */
+	int positive_norm = 0;
+	for (int64_t i = 0; i < l->n && !positive_norm; i++)
+		positive_norm = isfinite(l->grad_norm[i]) && l->grad_norm[i] > 0;
+	if (!(hi >= lo))
+		fig_printf(f, "set yrange [0:1]\n");
 	fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
 	fig_printf(f, "set format x \"%%g\"\nset xlabel \"training batch\"\n"
-		      "set ylabel \"%s\"\nset logscale y\nset ytics autofreq\n",
-		   narrow ? "gradient norm" : "gradient norm before clipping");
+		      "set ylabel \"%s\"\n%s\nset ytics autofreq\n",
+		   narrow ? "gradient norm" : "gradient norm before clipping",
+		   positive_norm ? "set logscale y\nset autoscale y" : "set yrange [0:1]");
 	fig_printf(f, "plot $T using 1:3 with lines lc rgb \"#a50f15\"\nunset multiplot\n");
 }

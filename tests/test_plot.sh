@@ -234,4 +234,15 @@ check "--size column: no title by default (a paper's caption is its title)" sh -
 	"'$BIN' plot k --size column '$T/run.h5' -o '$T/fig/nt.svg' && ! grep -q 'truncation horizon k' '$T/fig/nt.svg'"
 bad_plot 2 "--size 640x480: WxH is inches (1 to 50)" overview "$T/run.h5" -o "$T/bad.png" --size 640x480
 bad_plot 2 "--size 0.5x2: too small" overview "$T/run.h5" -o "$T/bad.png" --size 0.5x2
+# a trainer that gives no gradient norm writes zeros (librnnbow's default), and a
+# run whose every batch blew up holds no finite loss: loss figures still draw
+cp "$T/run.h5" "$T/zero.h5"
+cp "$T/run.h5" "$T/nan.h5"
+$PY -c "
+import h5py, numpy as np
+with h5py.File('$T/zero.h5', 'r+') as f: f['train/grad_norm'][:] = 0
+with h5py.File('$T/nan.h5', 'r+') as f: f['train/grad_norm'][:] = np.nan; f['train/loss'][:] = np.nan"
+check "plot loss of a run whose gradient norms are all 0" "$BIN" plot loss "$T/zero.h5" -o "$T/fig/zero.png"
+check "plot loss of a run with no finite loss or norm" "$BIN" plot loss "$T/nan.h5" -o "$T/fig/nan.png"
+check "report of a run whose gradient norms are all 0" sh -c "'$BIN' report '$T/zero.h5' -o '$T/rep-zero' --top 1 >/dev/null"
 finish
