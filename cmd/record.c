@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "progress.h"
 #include "../formats/checkpoint.h"
+#include "../formats/clock.h"
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
@@ -101,13 +102,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static double seconds_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* "N" batches or "Ns" seconds; returns 0 or -1. */
@@ -207,7 +201,7 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 	int rc = 0;
 
 	progress_start(&pg, o->quiet, o->batches, tr->batch, (int)o->seq_len);
-	last_ckpt = seconds_now();
+	last_ckpt = monotonic_seconds();
 	for (*done = 0; tr->batch < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
 		struct record *rec = want ? runqueue_slot(q) : NULL;
@@ -243,12 +237,12 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 		if (tr->batch < o->batches &&
 		    ((o->ckpt_batches && tr->batch % o->ckpt_batches == 0) ||
 		     (o->ckpt_seconds > 0 && ((*done) & 63) == 63 &&
-		      seconds_now() - last_ckpt >= o->ckpt_seconds))) {
+		      monotonic_seconds() - last_ckpt >= o->ckpt_seconds))) {
 			if (checkpoint(tr, q, o) < 0) {
 				rc = -1;
 				break;
 			}
-			last_ckpt = seconds_now();
+			last_ckpt = monotonic_seconds();
 		}
 	}
 	double secs = progress_end(&pg);
