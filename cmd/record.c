@@ -17,7 +17,6 @@
 #include "../formats/runlock.h"
 #include "../formats/runpath.h"
 #include "../formats/runread.h"
-#include "../formats/h5util.h"
 #include "../formats/sha256.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
@@ -287,11 +286,7 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 		int64_t rows = -1;
 		if (run_open(&run, o->output) == 0) {
 			rows = run_rows(&run, "train");
-			hid_t g = H5Gopen2(run.file, "train", H5P_DEFAULT);
-			if (g >= 0) {
-				h5_attr_get_i64(g, "batches", &planned);
-				H5Gclose(g);
-			}
+			run_attr_i64(&run, "train", "batches", &planned);
 			run_close(&run);
 		}
 		if (rows >= 0 && rows == planned && o->batches <= planned) {

@@ -279,5 +279,7 @@ assert len({(x['corpus_bytes'], x['corpus_sha256']) for x in a}) == 1 and a[0]['
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 check "one monotonic clock: clock_gettime only in formats/clock.c" sh -c \
 	"cd '$SRC' && [ \"\$(grep -rl clock_gettime cmd formats plots libcore lib)\" = formats/clock.c ]"
+check "cmd/ calls no HDF5 function: formats/ reads and writes runs" sh -c \
+	"cd '$SRC' && ! grep -n 'H5[A-Z]' cmd/*"
 
 finish
