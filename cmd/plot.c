@@ -12,6 +12,7 @@
 #include "../formats/runread.h"
 #include "../formats/recread.h"
 #include "../libcore/analysis.h"
+#include "../libcore/model.h"
 #include "../plots/views.h"
 
 #include <math.h>
@@ -420,7 +421,7 @@ static void run_label(char *buf, size_t len, const char *path, const struct recr
 		      const struct rec_source *src)
 {
 	char act[32] = "", size[48], source[96];
-	if (!strcmp(rr->cell, "rnn"))
+	if (!strcmp(rr->cell, cell_name(CELL_RNN)))
 		run_attr_str(rr->run, "model", "activation", act, sizeof(act));
 	if (rr->layers > 1)
 		snprintf(size, sizeof(size), "%dx%d", rr->layers, rr->H);

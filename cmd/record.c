@@ -335,7 +335,7 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {
-		.cell = "rnn", .activation = "tanh", .on_nonfinite = "stop",
+		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .clip = 5,
 		.checkpoint_every = "60s",
@@ -382,7 +382,7 @@ int cmd_record(int argc, char **argv)
 	struct runqueue *q = NULL;
 	struct runlock lock = { .fd = -1 };
 	int32_t *ids = NULL;
-	char sha[65], created[32];
+	char sha[65], created[32], choices[64];
 	int64_t done = 0, recorded = 0, nonfinite = 0;
 	int rc = 1, have_trainer = 0;
 
@@ -391,10 +391,11 @@ int cmd_record(int argc, char **argv)
 	if (!strcmp(o.output, "-"))
 		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
 	if (cell_parse(o.cell, &cfg.cell))
-		usage_error(usage, "--cell: expected rnn, lstm or gru, got '%s'", o.cell);
+		usage_error(usage, "--cell: expected %s, got '%s'",
+			    names_list(&cell_names, choices, sizeof(choices)), o.cell);
 	if (act_parse(o.activation, &cfg.act))
-		usage_error(usage, "--activation: expected tanh, relu or sigmoid, got '%s'",
-			    o.activation);
+		usage_error(usage, "--activation: expected %s, got '%s'",
+			    names_list(&act_names, choices, sizeof(choices)), o.activation);
 	if (cfg.cell != CELL_RNN && cfg.act != ACT_TANH)
 		usage_error(usage, "--activation %s: only --cell rnn takes one (%s's are fixed)",
 			    o.activation, o.cell);
@@ -406,8 +407,8 @@ int cmd_record(int argc, char **argv)
 	if (!o.init_scale_seen)
 		o.init_scale = init_default;
 	if (o.optimizer && optim_parse(o.optimizer, &cfg.optim))
-		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
-			    o.optimizer);
+		usage_error(usage, "--optimizer: expected %s, got '%s'",
+			    names_list(&optim_names, choices, sizeof(choices)), o.optimizer);
 	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
 		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
 	if (o.lr_seen && !(o.lr > 0))
