@@ -26,7 +26,12 @@ DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # the high-level library (file images) sits beside libhdf5
 HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
 
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize -fvect-cost-model=dynamic -fno-math-errno -fno-trapping-math -g \
+# GCC-only flags, kept when $(CC) takes them without a word (clang refuses
+# -fvect-cost-model; its vectorizer has its own cost model)
+cc_flag = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null 2>/dev/null && echo $(1))
+GCC_CFLAGS := $(call cc_flag,-fvect-cost-model=dynamic)
+
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize $(GCC_CFLAGS) -fno-math-errno -fno-trapping-math -g \
 	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -pthread -DRNNBOW_VERSION='"$(VERSION)"'
 ifdef SANITIZE
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer

@@ -3,10 +3,10 @@
  */
 #include "commands.h"
 #include "opts.h"
+#include "../formats/h5util.h"
 #include "../formats/msg.h"
 
 #include <cblas.h>
-#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,12 +76,7 @@ int main(int argc, char **argv)
 {
 	/* model-sized products are slower on two threads than on one */
 	openblas_set_num_threads(1);
-	/* We close every HDF5 handle ourselves. HDF5's own clean-up at exit
-	 * would try again to close a file whose close failed (a full disk)
-	 * and crash: leave it out. */
-	H5dont_atexit();
-	/* we report HDF5 failures in our own words (the writer thread too) */
-	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	h5_setup();
 
 	if (argc < 2) {
 		char names[256];

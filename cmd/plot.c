@@ -9,9 +9,10 @@
 #include "plot.h"
 #include "readers.h"
 #include "../formats/msg.h"
-#include "../formats/h5util.h"
+#include "../formats/runread.h"
 #include "../formats/recread.h"
 #include "../libcore/analysis.h"
+#include "../libcore/model.h"
 #include "../plots/views.h"
 
 #include <math.h>
@@ -420,14 +421,8 @@ static void run_label(char *buf, size_t len, const char *path, const struct recr
 		      const struct rec_source *src)
 {
 	char act[32] = "", size[48], source[96];
-	hid_t g = H5I_INVALID_HID;
-	if (!strcmp(rr->cell, "rnn")) {
-		H5E_BEGIN_TRY { g = H5Gopen2(rr->run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
-		if (g >= 0) {
-			h5_attr_get_str(g, "activation", act, sizeof(act));
-			H5Gclose(g);
-		}
-	}
+	if (!strcmp(rr->cell, cell_name(CELL_RNN)))
+		run_attr_str(rr->run, "model", "activation", act, sizeof(act));
 	if (rr->layers > 1)
 		snprintf(size, sizeof(size), "%dx%d", rr->layers, rr->H);
 	else

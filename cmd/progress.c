@@ -2,21 +2,14 @@
  * progress.c - the progress bar and log lines (see progress.h).
  */
 #include "progress.h"
+#include "../formats/clock.h"
 #include "../formats/msg.h"
 
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #define BAR_SECONDS 0.2
 #define LOG_SECONDS 5.0
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void progress_start(struct progress *p, int quiet, int64_t total, int64_t first,
 		    int chars_per_batch)
@@ -25,7 +18,7 @@ void progress_start(struct progress *p, int quiet, int64_t total, int64_t first,
 	p->mode = quiet ? 0 : isatty(STDERR_FILENO) ? 2 : 1;
 	p->total = total;
 	p->chars_per_batch = chars_per_batch;
-	p->start = p->last = now();
+	p->start = p->last = monotonic_seconds();
 }
 
 static void eta_text(char *buf, size_t len, double s)
@@ -41,7 +34,7 @@ void progress_update(struct progress *p, int64_t done, double loss)
 {
 	if (!p->mode)
 		return;
-	double t = now();
+	double t = monotonic_seconds();
 	if (t - p->last < (p->mode == 2 ? BAR_SECONDS : LOG_SECONDS))
 		return;
 	p->last = t;
@@ -71,5 +64,5 @@ double progress_end(struct progress *p)
 {
 	if (p->mode == 2)
 		fprintf(stderr, "\r\033[K");
-	return now() - p->start;
+	return monotonic_seconds() - p->start;
 }

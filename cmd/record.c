@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "progress.h"
 #include "../formats/checkpoint.h"
+#include "../formats/clock.h"
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
@@ -16,7 +17,6 @@
 #include "../formats/runlock.h"
 #include "../formats/runpath.h"
 #include "../formats/runread.h"
-#include "../formats/h5util.h"
 #include "../formats/sha256.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
@@ -101,13 +101,6 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
-}
-
-static double seconds_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* "N" batches or "Ns" seconds; returns 0 or -1. */
@@ -207,7 +200,7 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 	int rc = 0;
 
 	progress_start(&pg, o->quiet, o->batches, tr->batch, (int)o->seq_len);
-	last_ckpt = seconds_now();
+	last_ckpt = monotonic_seconds();
 	for (*done = 0; tr->batch < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
 		struct record *rec = want ? runqueue_slot(q) : NULL;
@@ -243,12 +236,12 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 		if (tr->batch < o->batches &&
 		    ((o->ckpt_batches && tr->batch % o->ckpt_batches == 0) ||
 		     (o->ckpt_seconds > 0 && ((*done) & 63) == 63 &&
-		      seconds_now() - last_ckpt >= o->ckpt_seconds))) {
+		      monotonic_seconds() - last_ckpt >= o->ckpt_seconds))) {
 			if (checkpoint(tr, q, o) < 0) {
 				rc = -1;
 				break;
 			}
-			last_ckpt = seconds_now();
+			last_ckpt = monotonic_seconds();
 		}
 	}
 	double secs = progress_end(&pg);
@@ -293,11 +286,7 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 		int64_t rows = -1;
 		if (run_open(&run, o->output) == 0) {
 			rows = run_rows(&run, "train");
-			hid_t g = H5Gopen2(run.file, "train", H5P_DEFAULT);
-			if (g >= 0) {
-				h5_attr_get_i64(g, "batches", &planned);
-				H5Gclose(g);
-			}
+			run_attr_i64(&run, "train", "batches", &planned);
 			run_close(&run);
 		}
 		if (rows >= 0 && rows == planned && o->batches <= planned) {
@@ -346,7 +335,7 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 int cmd_record(int argc, char **argv)
 {
 	struct record_opts o = {
-		.cell = "rnn", .activation = "tanh", .on_nonfinite = "stop",
+		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .clip = 5,
 		.checkpoint_every = "60s",
@@ -393,7 +382,7 @@ int cmd_record(int argc, char **argv)
 	struct runqueue *q = NULL;
 	struct runlock lock = { .fd = -1 };
 	int32_t *ids = NULL;
-	char sha[65], created[32];
+	char sha[65], created[32], choices[64];
 	int64_t done = 0, recorded = 0, nonfinite = 0;
 	int rc = 1, have_trainer = 0;
 
@@ -402,10 +391,11 @@ int cmd_record(int argc, char **argv)
 	if (!strcmp(o.output, "-"))
 		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
 	if (cell_parse(o.cell, &cfg.cell))
-		usage_error(usage, "--cell: expected rnn, lstm or gru, got '%s'", o.cell);
+		usage_error(usage, "--cell: expected %s, got '%s'",
+			    names_list(&cell_names, choices, sizeof(choices)), o.cell);
 	if (act_parse(o.activation, &cfg.act))
-		usage_error(usage, "--activation: expected tanh, relu or sigmoid, got '%s'",
-			    o.activation);
+		usage_error(usage, "--activation: expected %s, got '%s'",
+			    names_list(&act_names, choices, sizeof(choices)), o.activation);
 	if (cfg.cell != CELL_RNN && cfg.act != ACT_TANH)
 		usage_error(usage, "--activation %s: only --cell rnn takes one (%s's are fixed)",
 			    o.activation, o.cell);
@@ -417,8 +407,8 @@ int cmd_record(int argc, char **argv)
 	if (!o.init_scale_seen)
 		o.init_scale = init_default;
 	if (o.optimizer && optim_parse(o.optimizer, &cfg.optim))
-		usage_error(usage, "--optimizer: expected adagrad, sgd or adam, got '%s'",
-			    o.optimizer);
+		usage_error(usage, "--optimizer: expected %s, got '%s'",
+			    names_list(&optim_names, choices, sizeof(choices)), o.optimizer);
 	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
 		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
 	if (o.lr_seen && !(o.lr > 0))

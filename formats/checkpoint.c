@@ -262,23 +262,6 @@ void checkpoint_remove(const char *run_path)
 	free(path);
 }
 
-/* Names of the enums a fingerprint stores as integers; "?" for a value
- * no cell, activation or optimizer has (a damaged checkpoint). */
-static const char *cell_name_of(int32_t v)
-{
-	return v >= CELL_RNN && v <= CELL_GRU ? cell_name((enum cell_kind)v) : "?";
-}
-
-static const char *act_name_of(int32_t v)
-{
-	return v >= ACT_TANH && v <= ACT_SIGMOID ? act_name((enum act_kind)v) : "?";
-}
-
-static const char *optim_name_of(int32_t v)
-{
-	return v >= OPT_ADAGRAD && v <= OPT_ADAM ? optim_name((enum optim_kind)v) : "?";
-}
-
 int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerprint *b)
 {
 	int n = 0;
@@ -290,17 +273,18 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	if (a->field != b->field && ++n)                                                        \
 		error("%s: the run has %g, this command says %g", name, (double)a->field,         \
 		      (double)b->field);
-#define DIFF_NAME(field, name, to_name)                                                    \
+/* enums are stored as integers: a damaged checkpoint's is named "?" */
+#define DIFF_NAME(field, name, names)                                                      \
 	if (a->field != b->field && ++n)                                                        \
-		error("%s: the run has %s, this command says %s", name, to_name(a->field),        \
-		      to_name(b->field));
-	DIFF_NAME(cell, "--cell", cell_name_of);
+		error("%s: the run has %s, this command says %s", name,                         \
+		      names_get(names, a->field), names_get(names, b->field));
+	DIFF_NAME(cell, "--cell", &cell_names);
 	DIFF_INT(layers, "--layers");
 	DIFF_NUM(forget_bias, "--forget-bias");
 	DIFF_INT(H, "--hidden");
 	DIFF_INT(n, "--seq-len");
-	DIFF_NAME(act, "--activation", act_name_of);
-	DIFF_NAME(optim, "--optimizer", optim_name_of);
+	DIFF_NAME(act, "--activation", &act_names);
+	DIFF_NAME(optim, "--optimizer", &optim_names);
 	DIFF_NUM(lr, "--lr");
 	DIFF_NUM(clip, "--clip");
 	DIFF_NUM(init_scale, "--init-scale");

@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+void h5_setup(void)
+{
+	/* We close every HDF5 handle ourselves. HDF5's own clean-up at exit
+	 * would try again to close a file whose close failed (a full disk)
+	 * and crash: leave it out. */
+	H5dont_atexit();
+	/* we report HDF5 failures in our own words (the writer thread too) */
+	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
 static int put_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
 		      const void *value)
 {

@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* HDF5 as rnnbow uses it, once before any other HDF5 call: no clean-up
+ * at exit and no error stacks printed (see h5util.c). */
+void h5_setup(void);
+
 /* Scalar attributes. Strings are fixed-length, NUL-terminated ASCII: they
  * may be written before SWMR starts and read by any HDF5 tool. */
 int h5_attr_put_str(hid_t obj, const char *name, const char *value);

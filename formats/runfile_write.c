@@ -8,6 +8,7 @@
  * (SWMR never reuses freed space; see docs/FORMAT.md for the figures).
  */
 #include "runfile.h"
+#include "clock.h"
 #include "h5util.h"
 #include "reccols.h"
 #include "msg.h"
@@ -18,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define TRAIN_CHUNK_ROWS 4096
@@ -54,13 +54,6 @@ struct runfile {
 	const struct model *m;
 	int n, flags;
 };
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Creates an empty extendable column under group: rows x tail. */
 static int col_create(struct column *c, hid_t group, const char *name, hid_t ftype,
@@ -522,7 +515,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	H5Pclose(fapl);
 	H5Pclose(fcpl);
 	free(tmp);
-	f->last_fsync = now_seconds();
+	f->last_fsync = monotonic_seconds();
 	return f;
 fail:
 	error("%s: %s: %s", path, what, h5_reason());
@@ -621,7 +614,7 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	if (H5Fstart_swmr_write(f->file) < 0)
 		goto fail;
 	H5Pclose(fapl);
-	f->last_fsync = now_seconds();
+	f->last_fsync = monotonic_seconds();
 	return f;
 fail:
 	error("%s: %s: %s", path, what, h5_reason());
@@ -643,7 +636,7 @@ int runfile_sync(struct runfile *f)
 	if (H5Fget_vfd_handle(f->file, H5P_DEFAULT, &handle) >= 0 && handle &&
 	    fsync(*(int *)handle) < 0)
 		return error("%s: cannot sync: %s", f->path, strerror(errno));
-	f->last_fsync = now_seconds();
+	f->last_fsync = monotonic_seconds();
 	return 0;
 }
 
@@ -724,7 +717,7 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
 	    H5Dflush(f->t_nonfinite.dset) < 0 || H5Dflush(f->t_batch.dset) < 0)
 		return write_failed(f, "/train", h5_reason(), 0);
-	maybe_fsync(f, now_seconds());
+	maybe_fsync(f, monotonic_seconds());
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * ring and the slot states; the writer drops it while it writes.
  */
 #include "runqueue.h"
+#include "clock.h"
 #include "msg.h"
 
 #include <hdf5.h>
@@ -11,7 +12,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define TRAIN_BLOCK_ROWS 8192
 /* The writer computes E of the records (record_defer) when there is a
@@ -46,13 +46,6 @@ struct runqueue {
 	int train_queued[2];
 	double train_since;
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void *writer_main(void *arg)
 {
@@ -152,7 +145,7 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 		free_queue(q);
 		return NULL;
 	}
-	q->train_since = now();
+	q->train_since = monotonic_seconds();
 	/* signals go to the training thread, which decides when to stop */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -212,7 +205,7 @@ static int hand_over_train(struct runqueue *q)
 	pthread_mutex_unlock(&q->lock);
 	q->train[next].n = 0;
 	q->train_cur = next;
-	q->train_since = now();
+	q->train_since = monotonic_seconds();
 	return failed ? -1 : 0;
 }
 
@@ -221,7 +214,7 @@ int runqueue_push_train(struct runqueue *q, const struct batch_stats *st)
 	struct train_rows *t = &q->train[q->train_cur];
 	train_rows_add(t, st);
 	/* the clock is read every 64 rows only: it costs more than a row */
-	if (t->n == t->cap || ((t->n & 63) == 0 && now() - q->train_since >= TRAIN_BLOCK_SECONDS))
+	if (t->n == t->cap || ((t->n & 63) == 0 && monotonic_seconds() - q->train_since >= TRAIN_BLOCK_SECONDS))
 		return hand_over_train(q);
 	return 0;
 }

@@ -485,3 +485,33 @@ int64_t run_size(const struct run *r)
 		return (int64_t)r->image_size;
 	return stat(r->path, &st) == 0 ? (int64_t)st.st_size : -1;
 }
+
+/* A group of the run, or H5I_INVALID_HID (quietly) when it is missing. */
+static hid_t open_group(const struct run *r, const char *group)
+{
+	hid_t g;
+	H5E_BEGIN_TRY { g = H5Gopen2(r->file, group, H5P_DEFAULT); } H5E_END_TRY;
+	return g;
+}
+
+int run_attr_i64(const struct run *r, const char *group, const char *name, int64_t *value)
+{
+	hid_t g = open_group(r, group);
+	int rc = g >= 0 ? h5_attr_get_i64(g, name, value) : -1;
+	if (g >= 0)
+		H5Gclose(g);
+	return rc;
+}
+
+int run_attr_str(const struct run *r, const char *group, const char *name, char *buf,
+		 size_t len)
+{
+	hid_t g = open_group(r, group);
+	int rc = -1;
+	buf[0] = '\0';
+	if (g >= 0) {
+		rc = h5_attr_get_str(g, name, buf, len);
+		H5Gclose(g);
+	}
+	return rc;
+}

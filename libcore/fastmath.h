@@ -53,7 +53,8 @@ static inline float fast_tanhf(float x)
 	float a = x < 0 ? -x : x;
 	/* small |x|: x + x^3 (-1/3 + x^2 (2/15 + ...)) */
 	float z = a * a;
-	float s = 929569.0f / 638512875;
+	/* in double: 638512875 has no exact float (the rounded quotient is the same) */
+	float s = (float)(929569.0 / 638512875.0);
 	s = s * z - 21844.0f / 6081075;
 	s = s * z + 1382.0f / 155925;
 	s = s * z - 62.0f / 2835;

@@ -121,47 +121,40 @@ void model_init_params(struct model *m, float scale, float forget_bias, struct r
 				m->layer[l].b_ih[m->H + i] = forget_bias;
 }
 
+static const char *const act_name_tab[] = {
+	[ACT_TANH] = "tanh", [ACT_RELU] = "relu", [ACT_SIGMOID] = "sigmoid",
+};
+static const char *const cell_name_tab[] = {
+	[CELL_RNN] = "rnn", [CELL_LSTM] = "lstm", [CELL_GRU] = "gru",
+};
+const struct names act_names = NAMES(act_name_tab);
+const struct names cell_names = NAMES(cell_name_tab);
+
 const char *act_name(enum act_kind a)
 {
-	switch (a) {
-	case ACT_RELU: return "relu";
-	case ACT_SIGMOID: return "sigmoid";
-	default: return "tanh";
-	}
+	return names_get(&act_names, (int)a);
 }
 
 int act_parse(const char *s, enum act_kind *a)
 {
-	if (!strcmp(s, "tanh"))
-		*a = ACT_TANH;
-	else if (!strcmp(s, "relu"))
-		*a = ACT_RELU;
-	else if (!strcmp(s, "sigmoid"))
-		*a = ACT_SIGMOID;
-	else
+	int v = names_find(&act_names, s);
+	if (v < 0)
 		return -1;
+	*a = (enum act_kind)v;
 	return 0;
 }
 
 const char *cell_name(enum cell_kind c)
 {
-	switch (c) {
-	case CELL_LSTM: return "lstm";
-	case CELL_GRU: return "gru";
-	default: return "rnn";
-	}
+	return names_get(&cell_names, (int)c);
 }
 
 int cell_parse(const char *s, enum cell_kind *c)
 {
-	if (!strcmp(s, "rnn"))
-		*c = CELL_RNN;
-	else if (!strcmp(s, "lstm"))
-		*c = CELL_LSTM;
-	else if (!strcmp(s, "gru"))
-		*c = CELL_GRU;
-	else
+	int v = names_find(&cell_names, s);
+	if (v < 0)
 		return -1;
+	*c = (enum cell_kind)v;
 	return 0;
 }
 

@@ -26,6 +26,8 @@
 #ifndef RNNBOW_MODEL_H
 #define RNNBOW_MODEL_H
 
+#include "names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +103,10 @@ static inline float *model_slot(const struct model *m, float *block, int id)
 /* Copies a block laid out like m->params into dst in PyTorch's layout
  * (transposed slots transposed back): what files and clients see. */
 void model_export(const struct model *m, float *dst, const float *src);
+
+/* The names of the activations and cells, by enum value (names.h); the
+ * functions below are theirs. A name of a value out of range is "?". */
+extern const struct names act_names, cell_names;
 
 const char *act_name(enum act_kind a);
 /* Returns 0 and sets *a for "tanh", "relu", "sigmoid"; -1 otherwise. */

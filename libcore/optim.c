@@ -101,25 +101,22 @@ double optim_default_lr(enum optim_kind kind)
 	}
 }
 
+static const char *const optim_name_tab[] = {
+	[OPT_ADAGRAD] = "adagrad", [OPT_SGD] = "sgd", [OPT_ADAM] = "adam",
+};
+const struct names optim_names = NAMES(optim_name_tab);
+
 const char *optim_name(enum optim_kind kind)
 {
-	switch (kind) {
-	case OPT_SGD: return "sgd";
-	case OPT_ADAM: return "adam";
-	default: return "adagrad";
-	}
+	return names_get(&optim_names, (int)kind);
 }
 
 int optim_parse(const char *s, enum optim_kind *kind)
 {
-	if (!strcmp(s, "adagrad"))
-		*kind = OPT_ADAGRAD;
-	else if (!strcmp(s, "sgd"))
-		*kind = OPT_SGD;
-	else if (!strcmp(s, "adam"))
-		*kind = OPT_ADAM;
-	else
+	int v = names_find(&optim_names, s);
+	if (v < 0)
 		return -1;
+	*kind = (enum optim_kind)v;
 	return 0;
 }
 

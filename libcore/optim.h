@@ -5,6 +5,8 @@
 #ifndef RNNBOW_OPTIM_H
 #define RNNBOW_OPTIM_H
 
+#include "names.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +50,8 @@ void optim_step(struct optim *o, float *params, const float *grads, float clip,
 
 /* The default learning rate of each optimizer: 0.1, 0.01, 0.002. */
 double optim_default_lr(enum optim_kind kind);
+/* The optimizers' names by enum value (names.h): "adagrad", "sgd", "adam". */
+extern const struct names optim_names;
 const char *optim_name(enum optim_kind kind);
 int optim_parse(const char *s, enum optim_kind *kind);
 

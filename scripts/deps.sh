@@ -6,7 +6,8 @@
 #   scripts/deps.sh test    + python3-h5py, python3-numpy (interop tests),
 #                           poppler-utils (pdfinfo), chromium, chromium-driver
 #                           and python3-selenium (the report's browser test),
-#                           python3-torch (runs checked against PyTorch itself)
+#                           python3-torch (runs checked against PyTorch itself),
+#                           clang (the tree built by a second compiler)
 #
 # Says what it installs on stderr; exits 1 with a clear message when it
 # cannot (not root, no apt-get).
@@ -29,6 +30,7 @@ if [ "$level" = test ]; then
 	/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1 || need="$need python3-h5py"
 	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need="$need python3-numpy"
 	command -v valgrind >/dev/null 2>&1 || need="$need valgrind"
+	command -v clang >/dev/null 2>&1 || need="$need clang"
 	# the report's browser test: Debian's Chromium driven by Selenium
 	command -v chromium >/dev/null 2>&1 || need="$need chromium"
 	command -v chromedriver >/dev/null 2>&1 || need="$need chromium-driver"

@@ -275,4 +275,11 @@ import h5py
 a = [h5py.File('$T/%s.h5' % n, 'r').attrs for n in ('mapped', 'stream', 'copied')]
 assert len({(x['corpus_bytes'], x['corpus_sha256']) for x in a}) == 1 and a[0]['corpus_bytes'] == $csize"
 
+# --- the source tree keeps its layers (issue 11: one of each) ---
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+check "one monotonic clock: clock_gettime only in formats/clock.c" sh -c \
+	"cd '$SRC' && [ \"\$(grep -rl clock_gettime cmd formats plots libcore lib)\" = formats/clock.c ]"
+check "cmd/ calls no HDF5 function: formats/ reads and writes runs" sh -c \
+	"cd '$SRC' && ! grep -n 'H5[A-Z]' cmd/*"
+
 finish

@@ -713,6 +713,34 @@ static void test_fastmath(void)
 		  "fast math saturates cleanly far out");
 }
 
+/* Each enum's names in one table: name and parse agree for every kind,
+ * and a value no kind has (a damaged checkpoint's) is "?", not a kind. */
+static void test_names(void)
+{
+	const char *cells[] = { "rnn", "lstm", "gru" }, *acts[] = { "tanh", "relu", "sigmoid" };
+	const char *opts[] = { "adagrad", "sgd", "adam" };
+	int ok = 1;
+	for (int i = 0; i < 3; i++) {
+		enum cell_kind c;
+		enum act_kind a;
+		enum optim_kind o;
+		ok &= cell_parse(cells[i], &c) == 0 && !strcmp(cell_name(c), cells[i]);
+		ok &= act_parse(acts[i], &a) == 0 && !strcmp(act_name(a), acts[i]);
+		ok &= optim_parse(opts[i], &o) == 0 && !strcmp(optim_name(o), opts[i]);
+	}
+	enum cell_kind c = CELL_GRU;
+	ok &= cell_parse("gru2", &c) < 0 && cell_parse("", &c) < 0 && c == CELL_GRU;
+	tap_check(ok, "names: cell, activation and optimizer names parse back to themselves");
+	tap_check(!strcmp(cell_name((enum cell_kind)3), "?") && !strcmp(act_name((enum act_kind)-1), "?") &&
+		  !strcmp(optim_name((enum optim_kind)7), "?"),
+		  "names: a value no kind has is named '?' (was: the default kind's name)");
+	char buf[64];
+	tap_check(!strcmp(names_list(&cell_names, buf, sizeof(buf)), "rnn, lstm or gru") &&
+		  !strcmp(names_list(&optim_names, buf, sizeof(buf)), "adagrad, sgd or adam") &&
+		  !strcmp(names_list(&act_names, buf, 8), "tanh, r"),
+		  "names: the choices of a usage message, cut to the buffer");
+}
+
 int main(void)
 {
 	const struct arch rnn_tanh = { CELL_RNN, ACT_TANH, 1 }, rnn_relu = { CELL_RNN, ACT_RELU, 1 };
@@ -724,6 +752,7 @@ int main(void)
 	const struct arch all[] = { rnn_tanh, rnn_relu, rnn_sig, rnn2, lstm, lstm2, gru, gru2 };
 	openblas_set_num_threads(1);
 	test_fastmath();
+	test_names();
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		test_finite_differences(all[i]);
 		test_itemize_vs_reference(all[i], 6, 7, 11, 0.5f);

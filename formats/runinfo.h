@@ -1,0 +1,44 @@
+/*
+ * runinfo.h - what `rnnbow info` says about a run, read in one pass: the
+ * root, /model and /train attributes, row counts, the recent loss, and
+ * which per-layer datasets of /record are there.
+ */
+#ifndef RNNBOW_RUNINFO_H
+#define RNNBOW_RUNINFO_H
+
+#include "runread.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The per-layer datasets of /record that info lists, in this order (see
+ * runinfo_layer_dataset for their names). */
+#define RUNINFO_LAYER_DATASETS 8
+#define RUNINFO_MAX_LAYERS 64
+
+struct run_summary {
+	char software_version[64], created[64], command_line[4096];
+	char history[16384]; /* lines: resumes and extensions, oldest first */
+	char corpus_name[1024], corpus_sha256[80];
+	char cell[32], activation[32], optimizer[32], gate_names[64];
+	int64_t corpus_bytes, H, V, n, layers, gates, batches, record_every;
+	double forget_bias;
+	int has_forget_bias;
+	int listed_layers;                       /* min(layers, RUNINFO_MAX_LAYERS) */
+	unsigned layer_data[RUNINFO_MAX_LAYERS]; /* bit i: dataset i is there */
+	int64_t train_rows, record_rows, first_rec, last_rec, size, loss_window;
+	int64_t seed;
+	double init_scale, lr, clip, recent_loss;
+	int has_params, has_hidden, has_checkpoint;
+};
+
+/* Fills s from an open run. Missing attributes and datasets leave their
+ * fields zero or empty (layers and gates 1, recent_loss -1): info shows
+ * what there is. */
+void run_summarize(struct run_summary *s, const struct run *r);
+
+/* The name under /record of per-layer dataset i (0 ..
+ * RUNINFO_LAYER_DATASETS - 1) of layer l, e.g. "itemized_gates_l1". */
+void runinfo_layer_dataset(char *buf, size_t len, int i, int l);
+
+#endif

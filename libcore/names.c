@@ -1,0 +1,30 @@
+/*
+ * names.c - enum <-> name tables (see names.h).
+ */
+#include "names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *names_get(const struct names *t, int v)
+{
+	return v >= 0 && v < t->count ? t->name[v] : "?";
+}
+
+int names_find(const struct names *t, const char *s)
+{
+	for (int v = 0; v < t->count; v++)
+		if (!strcmp(s, t->name[v]))
+			return v;
+	return -1;
+}
+
+const char *names_list(const struct names *t, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int v = 0; v < t->count && used < len; v++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+					 v == 0 ? "" : v == t->count - 1 ? " or " : ", ", t->name[v]);
+	return buf;
+}

@@ -1,0 +1,27 @@
+/*
+ * names.h - enum <-> name tables: each enum of names (cells, activations,
+ * optimizers) has one array of names indexed by its values, and its
+ * name, parse and choices ("rnn, lstm or gru") all come from it; adding a
+ * kind is one entry.
+ */
+#ifndef RNNBOW_NAMES_H
+#define RNNBOW_NAMES_H
+
+#include <stddef.h>
+
+struct names {
+	const char *const *name; /* name[v] for v = 0 .. count - 1 */
+	int count;
+};
+/* A struct names over a static array of names. */
+#define NAMES(tab) { (tab), (int)(sizeof(tab) / sizeof((tab)[0])) }
+
+/* The name of v; "?" for a value the enum does not have (a damaged
+ * checkpoint's integer). */
+const char *names_get(const struct names *t, int v);
+/* The value named s; -1 when there is none. */
+int names_find(const struct names *t, const char *s);
+/* "a, b or c" into buf, for messages; returns buf. */
+const char *names_list(const struct names *t, char *buf, size_t len);
+
+#endif
