@@ -75,10 +75,10 @@ static const char usage[] =
 	"  -h, --help            show this help\n"
 	"\n"
 	"Defaults by depth: one layer (any cell) trains with adagrad (lr 0.1) from weights\n"
-	"of std 0.01 (min-char-rnn's recipe); stacked layers with adam (lr 0.002) from\n"
-	"std 1/sqrt(3H), PyTorch's init (adagrad blows them up or stalls them: see\n"
-	"rnnbow-record(1)). An option given always wins; --optimizer alone brings its\n"
-	"own --lr.\n"
+	"of std 0.01 (min-char-rnn's recipe); stacked layers with adam (lr 0.002, the\n"
+	"vanilla cell 0.001) from std 1/sqrt(3H), PyTorch's init (adagrad blows them up\n"
+	"or stalls them: see rnnbow-record(1)). An option given always wins; --optimizer\n"
+	"alone brings its own --lr.\n"
 	"\n"	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
 	"and exit with status 75: run the same command with --resume to go on.\n";
 
@@ -402,13 +402,15 @@ int cmd_record(int argc, char **argv)
 	if (cfg.cell != CELL_LSTM && o.forget_bias_seen)
 		usage_error(usage, "--forget-bias: only --cell lstm has a forget gate");
 	/* what is not given follows the model (train_defaults); lr follows cfg.optim */
-	double init_default;
-	train_defaults((int)o.layers, (int)o.hidden, &cfg.optim, &init_default);
+	double init_default, lr_default;
+	train_defaults(cfg.cell, (int)o.layers, (int)o.hidden, &cfg.optim, &lr_default, &init_default);
 	if (!o.init_scale_seen)
 		o.init_scale = init_default;
 	if (o.optimizer && optim_parse(o.optimizer, &cfg.optim))
 		usage_error(usage, "--optimizer: expected %s, got '%s'",
 			    names_list(&optim_names, choices, sizeof(choices)), o.optimizer);
+	if (o.optimizer) /* named alone, it brings its own rate */
+		lr_default = optim_default_lr(cfg.optim);
 	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
 		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
 	if (o.lr_seen && !(o.lr > 0))
@@ -462,7 +464,7 @@ int cmd_record(int argc, char **argv)
 	cfg.H = (int)o.hidden;
 	cfg.V = vocab.size;
 	cfg.n = (int)o.seq_len;
-	cfg.lr = (float)(o.lr_seen ? o.lr : optim_default_lr(cfg.optim));
+	cfg.lr = (float)(o.lr_seen ? o.lr : lr_default);
 	cfg.clip = (float)o.clip;
 	cfg.init_scale = (float)o.init_scale;
 	cfg.seed = (uint64_t)o.seed;
@@ -492,7 +494,7 @@ int cmd_record(int argc, char **argv)
 		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha,
 		.activation = act_name(cfg.act), .forget_bias = o.forget_bias, .vocab = vocab.bytes,
 		.init_scale = o.init_scale, .optimizer = optim_name(cfg.optim),
-		.learning_rate = o.lr_seen ? o.lr : optim_default_lr(cfg.optim), .clip = o.clip, .batches = o.batches,
+		.learning_rate = o.lr_seen ? o.lr : lr_default, .clip = o.clip, .batches = o.batches,
 		.record_every = o.record_every,
 	};
 	int resumed = o.resume && kind == RUNPATH_RUN;

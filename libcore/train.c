@@ -51,15 +51,19 @@ void trainer_free(struct trainer *tr)
 	tr->grads = tr->h = tr->cstate = NULL;
 }
 
-void train_defaults(int layers, int H, enum optim_kind *optim, double *init_scale)
+void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *optim, double *lr,
+		    double *init_scale)
 {
 	if (layers <= 1) {
 		*optim = OPT_ADAGRAD;
 		*init_scale = 0.01;
-		return;
+	} else {
+		*optim = OPT_ADAM;
+		*init_scale = 1.0 / sqrt(3.0 * (H > 0 ? H : 1));
 	}
-	*optim = OPT_ADAM;
-	*init_scale = 1.0 / sqrt(3.0 * (H > 0 ? H : 1));
+	*lr = optim_default_lr(*optim);
+	if (layers > 1 && cell == CELL_RNN)
+		*lr = 0.001; /* 0.002 left one seed in three above the entropy */
 }
 
 int record_alloc(struct record *r, const struct trainer *tr, int with_params,

@@ -27,17 +27,20 @@ struct train_config {
 	uint64_t seed;
 };
 
-/* The optimizer and initial weight std a model trains with when the user
- * names neither (the learning rate is then optim_default_lr's); the depth
- * decides, not the cell:
+/* The optimizer, learning rate and initial weight std a model trains with
+ * when the user names none of them (an --optimizer given alone brings
+ * optim_default_lr's rate); the depth decides, and for stacked layers the
+ * cell the rate:
  *   one layer, any cell: adagrad (lr 0.1), std 0.01, min-char-rnn's recipe;
- *   stacked layers: adam (lr 0.002), std 1/sqrt(3H), the std of PyTorch's
- *     uniform(-1/sqrt(H), 1/sqrt(H)) init.
+ *   stacked layers: adam, std 1/sqrt(3H), the std of PyTorch's
+ *     uniform(-1/sqrt(H), 1/sqrt(H)) init; lr 0.002 for LSTM and GRU, 0.001
+ *     for the vanilla cell (at 0.002, 1 seed in 3 blew up past the entropy).
  * Measured (README, rnnbow-record(1)): with the first recipe a 2-layer LSTM's
  * cell state runs into the thousands and a 2-layer RNN stays at the unigram
  * entropy; with the second a one-layer LSTM or GRU learns slower than with
  * the first, which never failed it. Adam from std 0.01 leaves GRUs stuck. */
-void train_defaults(int layers, int H, enum optim_kind *optim, double *init_scale);
+void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *optim, double *lr,
+		    double *init_scale);
 
 /* What one recorded batch leaves behind (SPEC 2, /record). */
 struct record {

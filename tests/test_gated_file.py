@@ -638,15 +638,17 @@ def attrs_of(tmp, out):
 def default_attrs(binary, tmp, cname):
     """Known answer: what record trains with when an option is not given
     (train_defaults): min-char-rnn's recipe for one layer of any cell,
-    Adam 0.002 from weights of std 1/sqrt(3H) for stacked layers; an option
-    given always wins, and --optimizer alone brings its own lr."""
+    Adam from weights of std 1/sqrt(3H) for stacked layers, at 0.002 (LSTM,
+    GRU) or 0.001 (the vanilla cell); an option given always wins, and
+    --optimizer alone brings its own lr."""
     H = 12
     pt = 1.0 / np.sqrt(3.0 * H)
     cases = [
         ("rnn", 1, [], ("adagrad", 0.1, 0.01)),
         ("lstm", 1, [], ("adagrad", 0.1, 0.01)),
         ("gru", 1, [], ("adagrad", 0.1, 0.01)),
-        ("rnn", 2, [], ("adam", 0.002, pt)),
+        ("rnn", 2, [], ("adam", 0.001, pt)),
+        ("rnn", 2, ["--optimizer", "adam"], ("adam", 0.002, pt)),
         ("lstm", 2, [], ("adam", 0.002, pt)),
         ("gru", 3, [], ("adam", 0.002, pt)),
         ("lstm", 2, ["--optimizer", "adagrad"], ("adagrad", 0.1, pt)),
