@@ -65,6 +65,9 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	       s->layers == 1 ? "" : "s", (long long)s->V, (long long)s->n, s->init_scale);
 	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
+	if (!strcmp(s->input, "dense"))
+		fprintf(out, "input:   dense, %lld features per step (no token ids)\n",
+			(long long)s->input_size);
 	fprintf(out, "train:   %s, lr %g, clip %g, seed %lld: %lld of %lld batches%s\n",
 		s->optimizer, s->lr, s->clip, (long long)s->seed, (long long)s->train_rows,
 		(long long)s->batches,
@@ -160,6 +163,9 @@ static void print_json(const struct run_summary *s, const char *path)
 	JS("corpus_sha256", s->corpus_sha256);
 	JI("seed", s->seed);
 	JS("cell", s->cell);
+	JS("input", s->input);
+	if (!strcmp(s->input, "dense"))
+		JI("input_size", s->input_size);
 	JS("activation", s->activation);
 	JI("hidden_size", s->H);
 	JI("layers", s->layers);

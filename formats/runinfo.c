@@ -89,6 +89,9 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	H5E_BEGIN_TRY {
 		if ((g = H5Gopen2(f, "model", H5P_DEFAULT)) >= 0) {
 			h5_attr_get_str(g, "cell", s->cell, sizeof(s->cell));
+			if (h5_attr_get_str(g, "input", s->input, sizeof(s->input)) < 0)
+				snprintf(s->input, sizeof(s->input), "tokens"); /* record's */
+			h5_attr_get_i64(g, "input_size", &s->input_size);
 			h5_attr_get_str(g, "activation", s->activation, sizeof(s->activation));
 			h5_attr_get_i64(g, "hidden_size", &s->H);
 			h5_attr_get_i64(g, "vocab_size", &s->V);

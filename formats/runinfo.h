@@ -21,6 +21,8 @@ struct run_summary {
 	char history[16384]; /* lines: resumes and extensions, oldest first */
 	char corpus_name[1024], corpus_sha256[80];
 	char cell[32], activation[32], optimizer[32], gate_names[64];
+	char input[16];     /* "dense" for a library run of dense inputs; else "tokens" */
+	int64_t input_size; /* dense: features per step */
 	int64_t corpus_bytes, H, V, n, layers, gates, batches, record_every;
 	double forget_bias;
 	int has_forget_bias;

@@ -97,6 +97,9 @@ for kind in tokens dense; do
 	check "examples/c: $kind: rnnbow info" sh -c \
 		"'$BIN' info '$R' >'$T/info' && grep -q 'lstm.*2 layers' '$T/info' &&
 		 grep -q 'librnnbow' '$T/info' && grep -q '30 records' '$T/info'"
+	if [ "$kind" = dense ]; then want='^input:   dense, [0-9]* features'; else want='^input:'; fi
+	check "examples/c: $kind: info says the input ($kind)" sh -c \
+		"[ $kind = dense ] && grep -q '$want' '$T/info' || { [ $kind = tokens ] && ! grep -q '$want' '$T/info'; }"
 	check "examples/c: $kind: rnnbow summarize: 30 rows" sh -c \
 		"[ \$('$BIN' summarize '$R' | wc -l) -eq 31 ]"
 	check "examples/c: $kind: rnnbow horizon --per-batch: 30 rows" sh -c \
