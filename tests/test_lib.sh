@@ -6,7 +6,9 @@
 # tests/lib/test_torch_api.py, dense inputs and gradients through ctypes
 # against PyTorch's autograd; then examples/c built the same way, run with
 # token and with dense inputs, its run files read by every reader and held
-# against the library by tests/lib/check_run.py.
+# against the library by tests/lib/check_run.py; then examples/torch/train.py
+# (a PyTorch loop, through ctypes) for 300 steps, its file read by every
+# reader and held against autograd by tests/lib/check_torch_example.py.
 # Usage: sh tests/test_lib.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -121,4 +123,33 @@ check "examples/c: a full disk: rnnbow info reads what was written, no lock file
 	"'$BIN' info '$T/full.h5' | grep -q 'record: .*every 10 batches' && [ ! -e '$T/full.h5.lock' ]"
 LD_LIBRARY_PATH="$D/usr/lib" $PY "$ROOT/tests/lib/check_run.py" "$D/usr/lib/librnnbow.so.0" \
 	"$T/tokens.h5" "$T/dense.h5" || notok "check_run.py exits non-zero"
+# examples/torch as its README runs it: a PyTorch loop (embedding, 2-layer
+# LSTM, linear head, minibatches of 8 x 32, Adam) recording sequence 0 of
+# every 10th batch through the installed library by ctypes; every reader
+# opens the file, and tests/lib/check_torch_example.py holds three records
+# against autograd's itemization of the tensors train.py --dump saved
+TX=$T/torch
+mkdir "$TX"
+check "examples/torch: train.py: 300 steps, 30 recorded" sh -c \
+	"cd '$TX' && RNNBOW_LIB='$D/usr/lib/librnnbow.so.0' $PY '$ROOT/examples/torch/train.py' \
+	 run.h5 --steps 300 --hidden 32 --threads 1 --dump dump.pt >out 2>&1 &&
+	 grep -q '^run.h5: 300 steps of 8 x 32 bytes, 30 recorded' out || { cat out; exit 1; }"
+check "examples/torch: the loss falls: $(sed 's/.*loss //; s/, [0-9.]* s$//' "$TX/out")" sh -c \
+	"awk '{ if (\$(NF-5) + 0 <= \$(NF-3) + 0.5) exit 1 }' '$TX/out'"
+R=$TX/run.h5
+check "examples/torch: rnnbow info: lstm, 2 layers, dense input of 16 features, 30 records" sh -c \
+	"'$BIN' info '$R' >'$TX/info' && grep -q 'lstm.*2 layers' '$TX/info' &&
+	 grep -q '^input:   dense, 16 features' '$TX/info' && grep -q '30 records' '$TX/info' ||
+	 { cat '$TX/info'; exit 1; }"
+check "examples/torch: rnnbow summarize: 30 rows" sh -c "[ \$('$BIN' summarize '$R' | wc -l) -eq 31 ]"
+check "examples/torch: rnnbow horizon --per-batch: 30 rows" sh -c \
+	"[ \$('$BIN' horizon --per-batch '$R' | wc -l) -eq 31 ]"
+check "examples/torch: rnnbow plot overview" sh -c \
+	"'$BIN' plot overview '$R' -o '$TX/overview.svg' && [ -s '$TX/overview.svg' ]"
+check "examples/torch: rnnbow report" sh -c \
+	"'$BIN' report '$R' -o '$TX/report' >/dev/null && [ -s '$TX/report/index.html' ]"
+$PY "$ROOT/tests/lib/check_torch_example.py" "$R" "$TX/dump.pt" 300 10 >"$TX/check.out" 2>&1
+rc=$?
+sed 's/^\(not \)*ok - /&examples\/torch: /' "$TX/check.out" | grep -v '^# [0-9]* checks'
+[ "$rc" -eq 0 ] || notok "examples/torch: check_torch_example.py exits $rc"
 finish
