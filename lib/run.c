@@ -1,7 +1,7 @@
 /*
  * run.c - librnnbow's run-file writer (rnnbow.h): the writer `rnnbow
  * record` uses (formats/runfile_write.c, its /record columns from
- * formats/reccols.c), fed from a client's training loop, so a client's
+ * formats/schema.c), fed from a client's training loop, so a client's
  * run has the same groups, datasets and attributes as the binary's.
  *
  * What differs from `rnnbow record`, all in docs/FORMAT.md: /model
