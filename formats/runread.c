@@ -502,16 +502,3 @@ int run_attr_i64(const struct run *r, const char *group, const char *name, int64
 		H5Gclose(g);
 	return rc;
 }
-
-int run_attr_str(const struct run *r, const char *group, const char *name, char *buf,
-		 size_t len)
-{
-	hid_t g = open_group(r, group);
-	int rc = -1;
-	buf[0] = '\0';
-	if (g >= 0) {
-		rc = h5_attr_get_str(g, name, buf, len);
-		H5Gclose(g);
-	}
-	return rc;
-}

@@ -142,6 +142,11 @@ const struct schema_train_col schema_train[TRAIN_COLS] = {
 	[TRAIN_NONFINITE] = { "nonfinite", ST_U8, 1 },
 };
 
+void schema_train_path(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "%s/%s", SCHEMA_TRAIN, schema_train[i].name);
+}
+
 /* ---- /record ---- */
 
 const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE] = {

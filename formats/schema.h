@@ -94,6 +94,9 @@ struct schema_train_col {
 
 extern const struct schema_train_col schema_train[TRAIN_COLS];
 
+/* "train/NAME" of column i. */
+void schema_train_path(char *buf, size_t len, int i);
+
 /* ---- /record: one row per recorded batch ---- */
 
 /* Where a record's row of a dataset comes from (struct record). */
