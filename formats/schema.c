@@ -3,6 +3,7 @@
  */
 #include "schema.h"
 #include "h5util.h"
+#include "runfile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +114,13 @@ int schema_get_i64(hid_t obj, enum schema_attr_id id, int64_t *value)
 int schema_get_f64(hid_t obj, enum schema_attr_id id, double *value)
 {
 	return h5_attr_get_f64(obj, schema_attrs[id].name, value);
+}
+
+int schema_is_run(hid_t file)
+{
+	char fmt[64];
+	return schema_get_str(file, A_FORMAT, fmt, sizeof(fmt)) == 0 &&
+	       !strcmp(fmt, RUNFILE_FORMAT);
 }
 
 void run_model_read(struct run_model *rm, hid_t g)

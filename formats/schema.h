@@ -67,6 +67,10 @@ int schema_get_str(hid_t obj, enum schema_attr_id id, char *buf, size_t len);
 int schema_get_i64(hid_t obj, enum schema_attr_id id, int64_t *value);
 int schema_get_f64(hid_t obj, enum schema_attr_id id, double *value);
 
+/* 1 when the open file's root says format = "rnnbow" (RUNFILE_FORMAT):
+ * a run of ours, of whatever version. */
+int schema_is_run(hid_t file);
+
 /* What /model says, read in one place. A missing attribute leaves its
  * field as run_model_read found it: strings "", numbers 0, layers and
  * gates 1 (what a file from before gated cells and layers means);
