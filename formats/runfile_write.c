@@ -324,41 +324,58 @@ out:
 	return rc;
 }
 
+/* The value of attribute id in a new run; 0: the run has none. This is
+ * the code that fills schema_attrs. */
+static int attr_value(struct schema_value *v, enum schema_attr_id id, const struct run_info *in,
+		      const struct model *m, int n)
+{
+	memset(v, 0, sizeof(*v));
+	switch (id) {
+	case A_FORMAT: v->s = RUNFILE_FORMAT; break;
+	case A_FORMAT_VERSION: v->i = RUNFILE_FORMAT_VERSION; break;
+	case A_SOFTWARE_VERSION: v->s = in->software_version; break;
+	case A_COMMAND_LINE: v->s = in->command_line; break;
+	case A_CREATED_UTC: v->s = in->created_utc; break;
+	case A_HISTORY: return 0; /* the first resume adds it */
+	case A_SEED: v->u = in->seed; break;
+	case A_CORPUS_NAME: v->s = in->corpus_name; break;
+	case A_CORPUS_BYTES: v->i = in->corpus_bytes; break;
+	case A_CORPUS_SHA256: v->s = in->corpus_sha256; break;
+	case A_CELL: v->s = cell_name(m->cell); break;
+	case A_ACTIVATION: v->s = in->activation; break;
+	case A_HIDDEN_SIZE: v->i = m->H; break;
+	case A_LAYERS: v->i = m->L; break;
+	case A_GATES: v->i = m->G; break;
+	case A_GATE_NAMES: v->s = cell_gate_names(m->cell); break;
+	case A_FORGET_BIAS: v->f = in->forget_bias; return m->cell == CELL_LSTM;
+	case A_VOCAB_SIZE: v->i = m->V; break;
+	case A_SEQ_LEN: v->i = n; break;
+	case A_INIT_SCALE: v->f = in->init_scale; break;
+	case A_INPUT: v->s = in->input; return in->input != NULL;
+	case A_INPUT_SIZE: v->i = in->input_size; return in->input != NULL;
+	case A_OPTIMIZER: v->s = in->optimizer; break;
+	case A_LEARNING_RATE: v->f = in->learning_rate; break;
+	case A_CLIP: v->f = in->clip; break;
+	case A_BATCHES: v->i = in->batches; break;
+	case A_RECORD_EVERY: v->i = in->record_every; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* Every attribute of a new run, in schema_attrs' order (the bytes of a
+ * run depend on it). */
 static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_info *in,
 		       const struct model *m, int n)
 {
+	struct schema_value v;
 	int bad = 0;
-	bad |= schema_put_str(file, A_FORMAT, RUNFILE_FORMAT);
-	bad |= schema_put_i64(file, A_FORMAT_VERSION, RUNFILE_FORMAT_VERSION);
-	bad |= schema_put_str(file, A_SOFTWARE_VERSION, in->software_version);
-	bad |= schema_put_str(file, A_COMMAND_LINE, in->command_line);
-	bad |= schema_put_str(file, A_CREATED_UTC, in->created_utc);
-	bad |= schema_put_u64(file, A_SEED, in->seed);
-	bad |= schema_put_str(file, A_CORPUS_NAME, in->corpus_name);
-	bad |= schema_put_i64(file, A_CORPUS_BYTES, in->corpus_bytes);
-	bad |= schema_put_str(file, A_CORPUS_SHA256, in->corpus_sha256);
-
-	bad |= schema_put_str(model, A_CELL, cell_name(m->cell));
-	bad |= schema_put_str(model, A_ACTIVATION, in->activation);
-	bad |= schema_put_i64(model, A_HIDDEN_SIZE, m->H);
-	bad |= schema_put_i64(model, A_LAYERS, m->L);
-	bad |= schema_put_i64(model, A_GATES, m->G);
-	bad |= schema_put_str(model, A_GATE_NAMES, cell_gate_names(m->cell));
-	if (m->cell == CELL_LSTM)
-		bad |= schema_put_f64(model, A_FORGET_BIAS, in->forget_bias);
-	bad |= schema_put_i64(model, A_VOCAB_SIZE, m->V);
-	bad |= schema_put_i64(model, A_SEQ_LEN, n);
-	bad |= schema_put_f64(model, A_INIT_SCALE, in->init_scale);
-	if (in->input) {
-		bad |= schema_put_str(model, A_INPUT, in->input);
-		bad |= schema_put_i64(model, A_INPUT_SIZE, in->input_size);
+	for (int id = 0; id < SCHEMA_ATTRS; id++) {
+		const char *g = schema_attrs[id].group;
+		hid_t obj = !*g ? file : !strcmp(g, SCHEMA_MODEL) ? model : train;
+		if (attr_value(&v, (enum schema_attr_id)id, in, m, n))
+			bad |= schema_put(obj, (enum schema_attr_id)id, &v);
 	}
-
-	bad |= schema_put_str(train, A_OPTIMIZER, in->optimizer);
-	bad |= schema_put_f64(train, A_LEARNING_RATE, in->learning_rate);
-	bad |= schema_put_f64(train, A_CLIP, in->clip);
-	bad |= schema_put_i64(train, A_BATCHES, in->batches);
-	bad |= schema_put_i64(train, A_RECORD_EVERY, in->record_every);
 	return bad ? -1 : 0;
 }
 

@@ -81,24 +81,15 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_RECORD_EVERY] = { SCHEMA_TRAIN, "record_every", ST_I64, NULL },
 };
 
-int schema_put_str(hid_t obj, enum schema_attr_id id, const char *value)
+int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)
 {
-	return h5_attr_put_str(obj, schema_attrs[id].name, value);
-}
-
-int schema_put_i64(hid_t obj, enum schema_attr_id id, int64_t value)
-{
-	return h5_attr_put_i64(obj, schema_attrs[id].name, value);
-}
-
-int schema_put_u64(hid_t obj, enum schema_attr_id id, uint64_t value)
-{
-	return h5_attr_put_u64(obj, schema_attrs[id].name, value);
-}
-
-int schema_put_f64(hid_t obj, enum schema_attr_id id, double value)
-{
-	return h5_attr_put_f64(obj, schema_attrs[id].name, value);
+	const char *name = schema_attrs[id].name;
+	switch (schema_attrs[id].type) {
+	case ST_STR: return h5_attr_put_str(obj, name, v->s);
+	case ST_U64: return h5_attr_put_u64(obj, name, v->u);
+	case ST_F64: return h5_attr_put_f64(obj, name, v->f);
+	default: return h5_attr_put_i64(obj, name, v->i);
+	}
 }
 
 int schema_get_str(hid_t obj, enum schema_attr_id id, char *buf, size_t len)

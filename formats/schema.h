@@ -57,12 +57,17 @@ struct schema_attr {
 
 extern const struct schema_attr schema_attrs[SCHEMA_ATTRS];
 
+/* An attribute's value; the field of its type counts. */
+struct schema_value {
+	const char *s;
+	int64_t i;
+	uint64_t u;
+	double f;
+};
+
 /* Write or read attribute id on obj (its group, opened by the caller).
  * Same returns as h5util.h's h5_attr_* (0 or -1, no message). */
-int schema_put_str(hid_t obj, enum schema_attr_id id, const char *value);
-int schema_put_i64(hid_t obj, enum schema_attr_id id, int64_t value);
-int schema_put_u64(hid_t obj, enum schema_attr_id id, uint64_t value);
-int schema_put_f64(hid_t obj, enum schema_attr_id id, double value);
+int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v);
 int schema_get_str(hid_t obj, enum schema_attr_id id, char *buf, size_t len);
 int schema_get_i64(hid_t obj, enum schema_attr_id id, int64_t *value);
 int schema_get_f64(hid_t obj, enum schema_attr_id id, double *value);
