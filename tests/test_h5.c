@@ -54,27 +54,31 @@ static int documented(const char *doc, const char *word)
 	return 0;
 }
 
+/* Name i of the schema's tables, one after the other; NULL past the end. */
+static const char *schema_name(int i)
+{
+	if (i < SCHEMA_ATTRS)
+		return schema_attrs[i].name;
+	if ((i -= SCHEMA_ATTRS) < TRAIN_COLS)
+		return schema_train[i].name;
+	if ((i -= TRAIN_COLS) < SCHEMA_RECORD_ONCE)
+		return schema_record_once[i].name;
+	i -= SCHEMA_RECORD_ONCE;
+	return i < SCHEMA_LAYER_DATASETS ? schema_layer[i].name : NULL;
+}
+
 static void check_documented(void)
 {
 	static char doc[1 << 16];
-	const char *missing = NULL;
+	const char *name, *missing = NULL;
 	FILE *in = fopen("docs/FORMAT.md", "r"); /* the tests run from the top */
 	size_t len = in ? fread(doc, 1, sizeof(doc) - 1, in) : 0;
 	if (in)
 		fclose(in);
 	doc[len] = '\0';
-	for (int i = 0; i < SCHEMA_ATTRS && !missing; i++)
-		if (!documented(doc, schema_attrs[i].name))
-			missing = schema_attrs[i].name;
-	for (int i = 0; i < TRAIN_COLS && !missing; i++)
-		if (!documented(doc, schema_train[i].name))
-			missing = schema_train[i].name;
-	for (int i = 0; i < SCHEMA_RECORD_ONCE && !missing; i++)
-		if (!documented(doc, schema_record_once[i].name))
-			missing = schema_record_once[i].name;
-	for (int i = 0; i < SCHEMA_LAYER_DATASETS && !missing; i++)
-		if (!documented(doc, schema_layer[i].name))
-			missing = schema_layer[i].name;
+	for (int i = 0; !missing && (name = schema_name(i)); i++)
+		if (!documented(doc, name))
+			missing = name;
 	tap_check(len > 0 && !missing, "docs/FORMAT.md names every name of formats/schema.c%s%s",
 		  missing ? ": not " : "", missing ? missing : "");
 }
