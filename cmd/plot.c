@@ -422,7 +422,7 @@ static void run_label(char *buf, size_t len, const char *path, const struct recr
 {
 	char act[32] = "", size[48], source[96];
 	if (!strcmp(rr->cell, cell_name(CELL_RNN)))
-		run_attr_str(rr->run, "model", "activation", act, sizeof(act));
+		snprintf(act, sizeof(act), "%s", rr->activation);
 	if (rr->layers > 1)
 		snprintf(size, sizeof(size), "%dx%d", rr->layers, rr->H);
 	else

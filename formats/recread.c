@@ -4,6 +4,7 @@
 #include "recread.h"
 #include "h5util.h"
 #include "msg.h"
+#include "schema.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,20 +13,30 @@
 #define BLOCK_BYTES (8 << 20)
 #define MAX_BLOCK_ROWS 4096
 
+/* The columns a reader can ask for, as schema.h's entries: a dataset
+ * written once per record, or g and E, whose dataset depends on the
+ * source read (the layer's, whole or per gate). */
 static const struct {
 	unsigned col;
-	const char *path;
-	int tail; /* 0: (R), 1: (R, n), 2: (R, n, n) */
-	int is_float, is_i64;
+	int once;          /* schema_record_once index, or -1: per source */
+	int whole, gated;  /* schema_layer indices of a per-source column */
 } record_cols[7] = {
-	{ RC_BATCH, "record/batch", 0, 0, 1 },
-	{ RC_POSITION, "record/position", 0, 0, 1 },
-	{ RC_TARGET, "record/target", 1, 0, 0 },
-	{ RC_PREDICTED, "record/predicted", 1, 0, 0 },
-	{ RC_LOSS, "record/loss", 1, 1, 0 },
-	{ RC_ITEMIZED, "record/itemized", 2, 1, 0 },
-	{ RC_TRUNC, "record/truncation_error", 1, 1, 0 },
+	{ RC_BATCH, R_BATCH, -1, -1 },
+	{ RC_POSITION, R_POSITION, -1, -1 },
+	{ RC_TARGET, R_TARGET, -1, -1 },
+	{ RC_PREDICTED, R_PREDICTED, -1, -1 },
+	{ RC_LOSS, R_LOSS, -1, -1 },
+	{ RC_ITEMIZED, -1, L_ITEMIZED, L_ITEMIZED_GATES },
+	{ RC_TRUNC, -1, L_TRUNC, L_TRUNC_GATES },
 };
+
+/* The schema entry column i reads; gated: one gate's block of it. */
+static const struct schema_rec *column_entry(int i, int gated)
+{
+	if (record_cols[i].once >= 0)
+		return &schema_record_once[record_cols[i].once];
+	return &schema_layer[gated ? record_cols[i].gated : record_cols[i].whole];
+}
 
 /* Reads rows [row0, row0 + count) of a dataset, as mtype, into buf. With
  * slice >= 0, only index `slice` of the second dimension (one gate of
@@ -88,46 +99,35 @@ static hid_t open_checked(const struct run *run, const char *path, int rank,
 	return d;
 }
 
-/* The architecture attributes of /model. Files from before gated cells
- * and stacked layers may lack `gates` and `gate_names` (and `cell`,
- * `layers` are optional to readers): absent means one vanilla layer. */
-static int read_arch(struct recread *rr, hid_t g, const char *path)
-{
-	int64_t layers = 1, G = 1;
-	snprintf(rr->cell, sizeof(rr->cell), "rnn");
-	h5_attr_get_str(g, "cell", rr->cell, sizeof(rr->cell));
-	h5_attr_get_str(g, "gate_names", rr->gate_names, sizeof(rr->gate_names));
-	h5_attr_get_i64(g, "layers", &layers);
-	h5_attr_get_i64(g, "gates", &G);
-	if (layers < 1 || layers > 1 << 10 || G < 1 || G > 16)
-		return error("%s: /model layers or gates are out of range", path);
-	rr->layers = (int)layers;
-	rr->G = (int)G;
-	return 0;
-}
-
+/* /model (schema.h's run_model_read). Files from before gated cells and
+ * stacked layers may lack `gates` and `gate_names` (and `cell`, `layers`
+ * are optional to readers): absent means one vanilla layer. */
 static int read_model(struct recread *rr, const struct run *run)
 {
-	int64_t n = 0, H = 0, V = 0;
+	struct run_model rm;
 	hid_t g = H5I_INVALID_HID, d = H5I_INVALID_HID;
-	H5E_BEGIN_TRY { g = H5Gopen2(run->file, "model", H5P_DEFAULT); } H5E_END_TRY;
+	H5E_BEGIN_TRY { g = H5Gopen2(run->file, SCHEMA_MODEL, H5P_DEFAULT); } H5E_END_TRY;
 	if (g < 0)
 		return error("%s: not a complete run: no /model", run->path);
-	int bad = h5_attr_get_i64(g, "seq_len", &n) | h5_attr_get_i64(g, "hidden_size", &H) |
-		  h5_attr_get_i64(g, "vocab_size", &V);
-	int arch = bad ? 0 : read_arch(rr, g, run->path);
+	run_model_read(&rm, g);
 	H5Gclose(g);
-	if (arch < 0)
-		return -1;
-	if (bad || n < 1 || n > 1 << 16 || H < 1 || H > 1 << 20 || V < 1 || V > 256)
+	if (!rm.bad && (rm.layers < 1 || rm.layers > 1 << 10 || rm.gates < 1 || rm.gates > 16))
+		return error("%s: /model layers or gates are out of range", run->path);
+	if (rm.bad || rm.n < 1 || rm.n > 1 << 16 || rm.H < 1 || rm.H > 1 << 20 || rm.V < 1 ||
+	    rm.V > 256)
 		return error("%s: /model attributes are missing or out of range", run->path);
-	rr->n = (int)n;
-	rr->H = (int)H;
-	rr->V = (int)V;
-	d = open_checked(run, "model/vocab", 1, NULL, V);
+	snprintf(rr->cell, sizeof(rr->cell), "%.*s", (int)sizeof(rr->cell) - 1, rm.cell);
+	snprintf(rr->activation, sizeof(rr->activation), "%s", rm.activation);
+	snprintf(rr->gate_names, sizeof(rr->gate_names), "%s", rm.gate_names);
+	rr->layers = (int)rm.layers;
+	rr->G = (int)rm.gates;
+	rr->n = (int)rm.n;
+	rr->H = (int)rm.H;
+	rr->V = (int)rm.V;
+	d = open_checked(run, SCHEMA_MODEL "/" SCHEMA_VOCAB, 1, NULL, rm.V);
 	if (d < 0)
 		return -1;
-	int rc = read_rows(d, 0, V, -1, H5T_NATIVE_UINT8, rr->vocab);
+	int rc = read_rows(d, 0, rm.V, -1, H5T_NATIVE_UINT8, rr->vocab);
 	H5Dclose(d);
 	return rc < 0 ? error("%s: cannot read /model/vocab", run->path) : 0;
 }
@@ -192,37 +192,31 @@ static int pick_source(struct recread *rr, const struct rec_source *src, const c
 	return 0;
 }
 
-/* Dataset of column i for the chosen source: g and E carry the gate and
- * layer suffixes of docs/FORMAT.md (itemized_gates_l1). */
-static void column_path(struct recread *rr, int i)
-{
-	char *p = rr->path[i];
-	int per_source = record_cols[i].col & (RC_ITEMIZED | RC_TRUNC);
-	snprintf(p, RECREAD_PATH, "%s", record_cols[i].path);
-	if (per_source && rr->gate >= 0)
-		snprintf(p + strlen(p), RECREAD_PATH - strlen(p), "_gates");
-	if (per_source && rr->layer > 0)
-		snprintf(p + strlen(p), RECREAD_PATH - strlen(p), "_l%d", rr->layer);
-}
-
 /* The gate's index in the second dimension of column i, or -1. */
 static int column_slice(const struct recread *rr, int i)
 {
-	return record_cols[i].col & (RC_ITEMIZED | RC_TRUNC) ? rr->gate : -1;
+	return record_cols[i].once < 0 ? rr->gate : -1;
 }
 
-/* Opens column i, checking its shape: (R), (R, n), (R, n, n), or with a
- * gate (R, G, n), (R, G, n, n). */
+/* Opens column i for the chosen source, checking the shape schema.h
+ * gives it: g and E of a layer above 0 and of a gate are other datasets
+ * (itemized_gates_l1), whose second dimension is the gate. */
 static hid_t open_column(struct recread *rr, int i)
 {
 	hsize_t tail[3];
-	int k = 0;
-	if (column_slice(rr, i) >= 0)
-		tail[k++] = (hsize_t)rr->G;
-	for (int j = 0; j < record_cols[i].tail; j++)
-		tail[k++] = (hsize_t)rr->n;
-	column_path(rr, i);
-	return open_checked(rr->run, rr->path[i], 1 + k, tail, rr->rows);
+	int slice = column_slice(rr, i);
+	const struct schema_rec *e = column_entry(i, slice >= 0);
+	int rank = schema_rec_tail(e, tail, rr->n, rr->H, rr->G);
+	schema_rec_path(rr->path[i], RECREAD_PATH, e, record_cols[i].once < 0 ? rr->layer : 0);
+	return open_checked(rr->run, rr->path[i], 1 + rank, tail, rr->rows);
+}
+
+/* Bytes a block reserves per row for column i: 4 per step, or per n^2. */
+static size_t column_row_bytes(const struct recread *rr, int i)
+{
+	hsize_t tail[3];
+	int rank = schema_rec_tail(column_entry(i, 0), tail, rr->n, rr->H, rr->G);
+	return 4 * (rank == 2 ? (size_t)rr->n * rr->n : (size_t)rr->n);
 }
 
 int recread_open(struct recread *rr, const struct run *run, unsigned cols)
@@ -240,7 +234,7 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 	rr->cols = cols | RC_BATCH;
 	if (read_model(rr, run) < 0 || pick_source(rr, src, run->path) < 0)
 		return -1;
-	rr->rows = run_rows(run, "record");
+	rr->rows = run_rows(run, SCHEMA_RECORD);
 
 	size_t row_bytes = 16;
 	for (int i = 0; i < 7; i++) {
@@ -251,7 +245,7 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 			recread_close(rr);
 			return -1;
 		}
-		row_bytes += 4 * (record_cols[i].tail == 2 ? (size_t)rr->n * rr->n : (size_t)rr->n);
+		row_bytes += column_row_bytes(rr, i);
 	}
 	rr->cap = BLOCK_BYTES / row_bytes;
 	rr->cap = rr->cap < 1 ? 1 : rr->cap > MAX_BLOCK_ROWS ? MAX_BLOCK_ROWS : rr->cap;
@@ -291,8 +285,7 @@ static void *column_buffer(struct recread *rr, int i)
 
 static hid_t column_type(int i)
 {
-	return record_cols[i].is_i64 ? H5T_NATIVE_INT64 :
-	       record_cols[i].is_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT32;
+	return schema_mtype(column_entry(i, 0)->type);
 }
 
 /* Reads rows [row0, row0 + count) of every open column into the block. */
@@ -354,25 +347,29 @@ void recread_close(struct recread *rr)
 		rr->dset[i] = H5I_INVALID_HID;
 }
 
-static const char *const train_paths[3] = { "train/batch", "train/loss", "train/grad_norm" };
+/* The block buffer of /train column i (schema_train's order). */
+static void *train_buffer(struct trainread *tr, int i)
+{
+	void *bufs[TRAIN_COLS] = { tr->batch, tr->loss, tr->grad_norm, tr->nonfinite };
+	return bufs[i];
+}
 
 int trainread_open(struct trainread *tr, const struct run *run)
 {
+	char path[64];
 	memset(tr, 0, sizeof(*tr));
 	tr->run = run;
-	tr->rows = run_rows(run, "train");
-	for (int i = 0; i < 3; i++)
+	tr->rows = run_rows(run, SCHEMA_TRAIN);
+	for (int i = 0; i < TRAIN_COLS; i++)
 		tr->dset[i] = H5I_INVALID_HID;
-	tr->dset[3] = H5I_INVALID_HID;
-	for (int i = 0; i < 3; i++)
-		if ((tr->dset[i] = open_checked(run, train_paths[i], 1, NULL, tr->rows)) < 0) {
+	for (int i = 0; i < TRAIN_COLS; i++) {
+		schema_train_path(path, sizeof(path), i);
+		if (schema_train[i].optional && H5Lexists(run->file, path, H5P_DEFAULT) <= 0)
+			continue;
+		if ((tr->dset[i] = open_checked(run, path, 1, NULL, tr->rows)) < 0) {
 			trainread_close(tr);
 			return -1;
 		}
-	htri_t has = H5Lexists(run->file, "train/nonfinite", H5P_DEFAULT);
-	if (has > 0 && (tr->dset[3] = open_checked(run, "train/nonfinite", 1, NULL, tr->rows)) < 0) {
-		trainread_close(tr);
-		return -1;
 	}
 	tr->cap = 1 << 16;
 	tr->batch = malloc(tr->cap * sizeof(int64_t));
@@ -393,13 +390,12 @@ int64_t trainread_next(struct trainread *tr)
 		return 0;
 	if (count > (int64_t)tr->cap)
 		count = (int64_t)tr->cap;
-	if (read_rows(tr->dset[0], tr->next, count, -1, H5T_NATIVE_INT64, tr->batch) < 0 ||
-	    read_rows(tr->dset[1], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->loss) < 0 ||
-	    read_rows(tr->dset[2], tr->next, count, -1, H5T_NATIVE_FLOAT, tr->grad_norm) < 0 ||
-	    (tr->dset[3] >= 0 &&
-	     read_rows(tr->dset[3], tr->next, count, -1, H5T_NATIVE_UINT8, tr->nonfinite) < 0))
-		return error("%s: cannot read /train: %s", tr->run->path, h5_reason());
-	if (tr->dset[3] < 0)
+	for (int i = 0; i < TRAIN_COLS; i++)
+		if (tr->dset[i] >= 0 &&
+		    read_rows(tr->dset[i], tr->next, count, -1, schema_mtype(schema_train[i].type),
+			      train_buffer(tr, i)) < 0)
+			return error("%s: cannot read /train: %s", tr->run->path, h5_reason());
+	if (tr->dset[TRAIN_NONFINITE] < 0) /* another writer's: the flag from the values */
 		for (int64_t i = 0; i < count; i++)
 			tr->nonfinite[i] = !isfinite(tr->loss[i]) || !isfinite(tr->grad_norm[i]);
 	tr->next += count;

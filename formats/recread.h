@@ -39,7 +39,8 @@ struct recread {
 	int n, H, V;
 	int layers, G;       /* /model layers and gates (1 when absent: vanilla) */
 	int layer, gate;     /* the source read; gate -1: the whole matrix */
-	char cell[16];       /* /model cell ("rnn" when absent) */
+	char cell[16];       /* /model cell ("" when absent: rnn) */
+	char activation[32]; /* /model activation, "" when absent */
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */
 	uint8_t vocab[256];
 	int64_t rows;        /* committed records */

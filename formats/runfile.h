@@ -77,12 +77,13 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 /* Flushes everything and fsyncs the file: what a checkpoint relies on. */
 int runfile_sync(struct runfile *f);
 
-/* A block of /train rows, buffered by the caller. */
+/* A block of /train rows, buffered by the caller: one (cap) array per
+ * column of schema.h's schema_train (batch int64, loss and grad_norm
+ * float, nonfinite uint8 1: NaN or Inf, no update), filled by
+ * train_rows_add. */
+#define RUNFILE_TRAIN_COLS 4
 struct train_rows {
-	int64_t *batch;   /* (cap) */
-	float *loss;      /* (cap) */
-	float *grad_norm; /* (cap) */
-	uint8_t *nonfinite; /* (cap) 1: NaN or Inf, no update */
+	void *col[RUNFILE_TRAIN_COLS];
 	size_t n, cap;
 };
 

@@ -10,8 +10,8 @@
 #include "runfile.h"
 #include "clock.h"
 #include "h5util.h"
-#include "reccols.h"
 #include "msg.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,10 +43,10 @@ struct column {
 struct runfile {
 	char *path;
 	hid_t file;
-	struct reccol *cols; /* (ncols) the /record datasets, see reccols.h */
+	struct reccol *cols; /* (ncols) the /record datasets, see schema.h */
 	struct column *rec;  /* (ncols) their handles; nrec opened so far */
 	int ncols, nrec;
-	struct column t_batch, t_loss, t_norm, t_nonfinite;
+	struct column train[TRAIN_COLS]; /* schema_train's */
 	double last_fsync;
 	int failed;     /* a write failed and was reported: closing may fail too */
 	hsize_t room_end;    /* the file is known to be at least this long */
@@ -233,10 +233,17 @@ static hsize_t col_new_bytes(struct column *c, hsize_t nrows)
 /* Asks the /train columns their chunk sizes, for claim_room. */
 static void train_chunk_sizes(struct runfile *f)
 {
-	col_new_bytes(&f->t_batch, 0);
-	col_new_bytes(&f->t_loss, 0);
-	col_new_bytes(&f->t_norm, 0);
-	col_new_bytes(&f->t_nonfinite, 0);
+	for (int i = 0; i < TRAIN_COLS; i++)
+		col_new_bytes(&f->train[i], 0);
+}
+
+/* Bytes of the chunks appending nrows rows to /train allocates. */
+static hsize_t train_new_bytes(struct runfile *f, hsize_t nrows)
+{
+	hsize_t bytes = 0;
+	for (int i = 0; i < TRAIN_COLS; i++)
+		bytes += col_new_bytes(&f->train[i], nrows);
+	return bytes;
 }
 
 static void col_close(struct column *c)
@@ -304,7 +311,7 @@ static int write_vocab(hid_t group, const uint8_t *vocab, hsize_t V)
 	if (space < 0 || dcpl < 0)
 		goto out;
 	H5Pset_obj_track_times(dcpl, 0);
-	d = H5Dcreate2(group, "vocab", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	d = H5Dcreate2(group, SCHEMA_VOCAB, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	if (d >= 0 && H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, vocab) >= 0)
 		rc = 0;
 out:
@@ -317,42 +324,70 @@ out:
 	return rc;
 }
 
+/* The value of attribute id in a new run; 0: the run has none. This is
+ * the code that fills schema_attrs. */
+static int attr_value(struct schema_value *v, enum schema_attr_id id, const struct run_info *in,
+		      const struct model *m, int n)
+{
+	memset(v, 0, sizeof(*v));
+	switch (id) {
+	case A_FORMAT: v->s = RUNFILE_FORMAT; break;
+	case A_FORMAT_VERSION: v->i = RUNFILE_FORMAT_VERSION; break;
+	case A_SOFTWARE_VERSION: v->s = in->software_version; break;
+	case A_COMMAND_LINE: v->s = in->command_line; break;
+	case A_CREATED_UTC: v->s = in->created_utc; break;
+	case A_HISTORY: return 0; /* the first resume adds it */
+	case A_SEED: v->u = in->seed; break;
+	case A_CORPUS_NAME: v->s = in->corpus_name; break;
+	case A_CORPUS_BYTES: v->i = in->corpus_bytes; break;
+	case A_CORPUS_SHA256: v->s = in->corpus_sha256; break;
+	case A_CELL: v->s = cell_name(m->cell); break;
+	case A_ACTIVATION: v->s = in->activation; break;
+	case A_HIDDEN_SIZE: v->i = m->H; break;
+	case A_LAYERS: v->i = m->L; break;
+	case A_GATES: v->i = m->G; break;
+	case A_GATE_NAMES: v->s = cell_gate_names(m->cell); break;
+	case A_FORGET_BIAS: v->f = in->forget_bias; return m->cell == CELL_LSTM;
+	case A_VOCAB_SIZE: v->i = m->V; break;
+	case A_SEQ_LEN: v->i = n; break;
+	case A_INIT_SCALE: v->f = in->init_scale; break;
+	case A_INPUT: v->s = in->input; return in->input != NULL;
+	case A_INPUT_SIZE: v->i = in->input_size; return in->input != NULL;
+	case A_OPTIMIZER: v->s = in->optimizer; break;
+	case A_LEARNING_RATE: v->f = in->learning_rate; break;
+	case A_CLIP: v->f = in->clip; break;
+	case A_BATCHES: v->i = in->batches; break;
+	case A_RECORD_EVERY: v->i = in->record_every; break;
+	default: return 0;
+	}
+	return 1;
+}
+
+/* Every attribute of a new run, in schema_attrs' order (the bytes of a
+ * run depend on it). */
 static int write_attrs(hid_t file, hid_t model, hid_t train, const struct run_info *in,
 		       const struct model *m, int n)
 {
+	struct schema_value v;
 	int bad = 0;
-	bad |= h5_attr_put_str(file, "format", RUNFILE_FORMAT);
-	bad |= h5_attr_put_i64(file, "format_version", RUNFILE_FORMAT_VERSION);
-	bad |= h5_attr_put_str(file, "software_version", in->software_version);
-	bad |= h5_attr_put_str(file, "command_line", in->command_line);
-	bad |= h5_attr_put_str(file, "created_utc", in->created_utc);
-	bad |= h5_attr_put_u64(file, "seed", in->seed);
-	bad |= h5_attr_put_str(file, "corpus_name", in->corpus_name);
-	bad |= h5_attr_put_i64(file, "corpus_bytes", in->corpus_bytes);
-	bad |= h5_attr_put_str(file, "corpus_sha256", in->corpus_sha256);
-
-	bad |= h5_attr_put_str(model, "cell", cell_name(m->cell));
-	bad |= h5_attr_put_str(model, "activation", in->activation);
-	bad |= h5_attr_put_i64(model, "hidden_size", m->H);
-	bad |= h5_attr_put_i64(model, "layers", m->L);
-	bad |= h5_attr_put_i64(model, "gates", m->G);
-	bad |= h5_attr_put_str(model, "gate_names", cell_gate_names(m->cell));
-	if (m->cell == CELL_LSTM)
-		bad |= h5_attr_put_f64(model, "forget_bias", in->forget_bias);
-	bad |= h5_attr_put_i64(model, "vocab_size", m->V);
-	bad |= h5_attr_put_i64(model, "seq_len", n);
-	bad |= h5_attr_put_f64(model, "init_scale", in->init_scale);
-	if (in->input) {
-		bad |= h5_attr_put_str(model, "input", in->input);
-		bad |= h5_attr_put_i64(model, "input_size", in->input_size);
+	for (int id = 0; id < SCHEMA_ATTRS; id++) {
+		const char *g = schema_attrs[id].group;
+		hid_t obj = !*g ? file : !strcmp(g, SCHEMA_MODEL) ? model : train;
+		if (attr_value(&v, (enum schema_attr_id)id, in, m, n))
+			bad |= schema_put(obj, (enum schema_attr_id)id, &v);
 	}
-
-	bad |= h5_attr_put_str(train, "optimizer", in->optimizer);
-	bad |= h5_attr_put_f64(train, "learning_rate", in->learning_rate);
-	bad |= h5_attr_put_f64(train, "clip", in->clip);
-	bad |= h5_attr_put_i64(train, "batches", in->batches);
-	bad |= h5_attr_put_i64(train, "record_every", in->record_every);
 	return bad ? -1 : 0;
+}
+
+static int create_train_columns(struct runfile *f, hid_t train)
+{
+	for (int i = 0; i < TRAIN_COLS; i++) {
+		const struct schema_train_col *c = &schema_train[i];
+		if (col_create(&f->train[i], train, c->name, schema_ftype(c->type),
+			       schema_mtype(c->type), 0, NULL, TRAIN_CHUNK_ROWS) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int create_record_columns(struct runfile *f, hid_t rec)
@@ -363,10 +398,10 @@ static int create_record_columns(struct runfile *f, hid_t rec)
 
 	for (f->nrec = 0; f->nrec < f->ncols && !bad; f->nrec++) {
 		const struct reccol *c = &f->cols[f->nrec];
-		if (c->in_params && pg < 0 && (pg = make_group(rec, "params")) < 0)
+		if (c->in_params && pg < 0 && (pg = make_group(rec, SCHEMA_PARAMS)) < 0)
 			return -1;
-		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name, c->ftype,
-				  c->mtype, c->tail_rank, c->tail,
+		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name,
+				  schema_ftype(c->type), schema_mtype(c->type), c->tail_rank, c->tail,
 				  rows_per_chunk(reccol_row_bytes(c), big));
 	}
 	if (pg >= 0)
@@ -378,10 +413,8 @@ static void free_runfile(struct runfile *f)
 {
 	for (int i = 0; i < f->nrec; i++)
 		col_close(&f->rec[i]);
-	col_close(&f->t_batch);
-	col_close(&f->t_loss);
-	col_close(&f->t_norm);
-	col_close(&f->t_nonfinite);
+	for (int i = 0; i < TRAIN_COLS; i++)
+		col_close(&f->train[i]);
 	free(f->cols);
 	free(f->rec);
 	free(f->path);
@@ -481,21 +514,14 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	if (f->file < 0)
 		goto fail;
 	what = "cannot lay out the run";
-	if ((model = make_group(f->file, "model")) < 0 ||
-	    (train = make_group(f->file, "train")) < 0 ||
-	    (rec = make_group(f->file, "record")) < 0)
+	if ((model = make_group(f->file, SCHEMA_MODEL)) < 0 ||
+	    (train = make_group(f->file, SCHEMA_TRAIN)) < 0 ||
+	    (rec = make_group(f->file, SCHEMA_RECORD)) < 0)
 		goto fail;
 	if (write_attrs(f->file, model, train, info, m, n) < 0 ||
 	    write_vocab(model, info->vocab, (hsize_t)m->V) < 0)
 		goto fail;
-	if (col_create(&f->t_batch, train, "batch", H5T_STD_I64LE, H5T_NATIVE_INT64, 0, NULL,
-		       TRAIN_CHUNK_ROWS) < 0 ||
-	    col_create(&f->t_loss, train, "loss", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 0, NULL,
-		       TRAIN_CHUNK_ROWS) < 0 ||
-	    col_create(&f->t_norm, train, "grad_norm", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, 0, NULL,
-		       TRAIN_CHUNK_ROWS) < 0 ||
-	    col_create(&f->t_nonfinite, train, "nonfinite", H5T_STD_U8LE, H5T_NATIVE_UINT8, 0,
-		       NULL, TRAIN_CHUNK_ROWS) < 0)
+	if (create_train_columns(f, train) < 0)
 		goto fail;
 	if (create_record_columns(f, rec) < 0)
 		goto fail;
@@ -556,21 +582,21 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	if (f->file < 0)
 		goto fail;
 	what = "the run does not match its checkpoint (fewer rows, or other datasets)";
-	if ((g = H5Gopen2(f->file, "train", H5P_DEFAULT)) < 0 ||
-	    col_reopen(&f->t_batch, g, "batch", H5T_NATIVE_INT64, train_rows) < 0 ||
-	    col_reopen(&f->t_loss, g, "loss", H5T_NATIVE_FLOAT, train_rows) < 0 ||
-	    col_reopen(&f->t_norm, g, "grad_norm", H5T_NATIVE_FLOAT, train_rows) < 0 ||
-	    col_reopen(&f->t_nonfinite, g, "nonfinite", H5T_NATIVE_UINT8, train_rows) < 0)
+	if ((g = H5Gopen2(f->file, SCHEMA_TRAIN, H5P_DEFAULT)) < 0)
 		goto fail;
+	for (int i = 0; i < TRAIN_COLS; i++)
+		if (col_reopen(&f->train[i], g, schema_train[i].name,
+			       schema_mtype(schema_train[i].type), train_rows) < 0)
+			goto fail;
 	H5Gclose(g);
-	if ((g = H5Gopen2(f->file, "record", H5P_DEFAULT)) < 0)
+	if ((g = H5Gopen2(f->file, SCHEMA_RECORD, H5P_DEFAULT)) < 0)
 		goto fail;
 	for (f->nrec = 0; f->nrec < f->ncols; f->nrec++) {
 		const struct reccol *c = &f->cols[f->nrec];
-		if (c->in_params && pg < 0 && (pg = H5Gopen2(g, "params", H5P_DEFAULT)) < 0)
+		if (c->in_params && pg < 0 && (pg = H5Gopen2(g, SCHEMA_PARAMS, H5P_DEFAULT)) < 0)
 			goto fail;
-		if (col_reopen(&f->rec[f->nrec], c->in_params ? pg : g, c->name, c->mtype,
-			       record_rows) < 0)
+		if (col_reopen(&f->rec[f->nrec], c->in_params ? pg : g, c->name,
+			       schema_mtype(c->type), record_rows) < 0)
 			goto fail;
 	}
 	if (pg >= 0)
@@ -586,16 +612,15 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	train_chunk_sizes(f);
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
-	struct column *train_cols[4] = { &f->t_batch, &f->t_loss, &f->t_norm, &f->t_nonfinite };
-	for (int i = 0; i < 4; i++)
-		margin += chunk_bytes(train_cols[i]);
+	for (int i = 0; i < TRAIN_COLS; i++)
+		margin += chunk_bytes(&f->train[i]);
 	for (int i = 0; i < f->nrec; i++)
 		margin += chunk_bytes(&f->rec[i]);
 	if (H5Fincrement_filesize(f->file, margin) < 0)
 		goto fail;
 	what = "cannot cut the run back to its checkpoint";
-	for (int i = 0; i < 4; i++)
-		if (col_cut(train_cols[i], train_rows) < 0)
+	for (int i = 0; i < TRAIN_COLS; i++)
+		if (col_cut(&f->train[i], train_rows) < 0)
 			goto fail;
 	for (int i = 0; i < f->nrec; i++)
 		if (col_cut(&f->rec[i], record_rows) < 0)
@@ -604,9 +629,9 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * before SWMR writing may attributes change, and only once the run
 	 * is known to fit, so a refused resume changes nothing */
 	what = "cannot record the resume in the run's attributes";
-	if (h5_attr_append_line(f->file, "history", history) < 0 ||
-	    (g = H5Gopen2(f->file, "train", H5P_DEFAULT)) < 0 ||
-	    h5_attr_set_i64(g, "batches", planned) < 0)
+	if (h5_attr_append_line(f->file, schema_attrs[A_HISTORY].name, history) < 0 ||
+	    (g = H5Gopen2(f->file, SCHEMA_TRAIN, H5P_DEFAULT)) < 0 ||
+	    h5_attr_set_i64(g, schema_attrs[A_BATCHES].name, planned) < 0)
 		goto fail;
 	H5Gclose(g);
 	g = H5I_INVALID_HID;
@@ -650,15 +675,16 @@ static void maybe_fsync(struct runfile *f, double now)
 		fsync(*(int *)handle);
 }
 
+_Static_assert(TRAIN_COLS == RUNFILE_TRAIN_COLS, "runfile.h counts the /train columns");
+
 int train_rows_alloc(struct train_rows *t, size_t cap)
 {
-	t->batch = malloc(cap * sizeof(int64_t));
-	t->loss = malloc(cap * sizeof(float));
-	t->grad_norm = malloc(cap * sizeof(float));
-	t->nonfinite = malloc(cap);
+	int bad = 0;
+	for (int i = 0; i < TRAIN_COLS; i++)
+		bad |= !(t->col[i] = malloc(cap * schema_elem(schema_train[i].type)));
 	t->n = 0;
 	t->cap = cap;
-	if (!t->batch || !t->loss || !t->grad_norm || !t->nonfinite) {
+	if (bad) {
 		train_rows_free(t);
 		return -1;
 	}
@@ -667,22 +693,20 @@ int train_rows_alloc(struct train_rows *t, size_t cap)
 
 void train_rows_free(struct train_rows *t)
 {
-	free(t->batch);
-	free(t->loss);
-	free(t->grad_norm);
-	free(t->nonfinite);
-	t->nonfinite = NULL;
-	t->batch = NULL;
-	t->loss = t->grad_norm = NULL;
+	for (int i = 0; i < TRAIN_COLS; i++) {
+		free(t->col[i]);
+		t->col[i] = NULL;
+	}
 	t->n = t->cap = 0;
 }
 
+/* What fills each /train column (schema_train's types). */
 void train_rows_add(struct train_rows *t, const struct batch_stats *st)
 {
-	t->batch[t->n] = st->batch;
-	t->loss[t->n] = st->loss;
-	t->grad_norm[t->n] = st->grad_norm;
-	t->nonfinite[t->n] = (uint8_t)(st->nonfinite != 0);
+	((int64_t *)t->col[TRAIN_BATCH])[t->n] = st->batch;
+	((float *)t->col[TRAIN_LOSS])[t->n] = st->loss;
+	((float *)t->col[TRAIN_GRAD_NORM])[t->n] = st->grad_norm;
+	((uint8_t *)t->col[TRAIN_NONFINITE])[t->n] = (uint8_t)(st->nonfinite != 0);
 	t->n++;
 }
 
@@ -706,17 +730,16 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t)
 {
 	if (!t->n)
 		return 0;
-	hsize_t bytes = col_new_bytes(&f->t_batch, t->n) + col_new_bytes(&f->t_loss, t->n) +
-			col_new_bytes(&f->t_norm, t->n) + col_new_bytes(&f->t_nonfinite, t->n);
-	if (claim_room(f, bytes) < 0)
+	if (claim_room(f, train_new_bytes(f, t->n)) < 0)
 		return write_failed(f, "/train", sys_reason(errno), 1);
-	if (col_append(&f->t_batch, t->n, t->batch) < 0 ||
-	    col_append(&f->t_loss, t->n, t->loss) < 0 ||
-	    col_append(&f->t_norm, t->n, t->grad_norm) < 0 ||
-	    col_append(&f->t_nonfinite, t->n, t->nonfinite) < 0 ||
-	    H5Dflush(f->t_loss.dset) < 0 || H5Dflush(f->t_norm.dset) < 0 ||
-	    H5Dflush(f->t_nonfinite.dset) < 0 || H5Dflush(f->t_batch.dset) < 0)
-		return write_failed(f, "/train", h5_reason(), 0);
+	for (int i = 0; i < TRAIN_COLS; i++)
+		if (col_append(&f->train[i], t->n, t->col[i]) < 0)
+			return write_failed(f, "/train", h5_reason(), 0);
+	/* the batch numbers last: the values are flushed before the rows
+	 * that name them */
+	for (int i = 1; i <= TRAIN_COLS; i++)
+		if (H5Dflush(f->train[i % TRAIN_COLS].dset) < 0)
+			return write_failed(f, "/train", h5_reason(), 0);
 	maybe_fsync(f, monotonic_seconds());
 	return 0;
 }
@@ -727,8 +750,9 @@ int runfile_add_record(struct runfile *f, const struct record *r)
 	/* and room for a new chunk of every /train column besides: when a
 	 * record no longer fits, the /train rows queued behind it still do,
 	 * so the run tells how far training went */
-	hsize_t bytes = ROOM_SLACK + f->t_batch.chunk_size + f->t_loss.chunk_size +
-			f->t_norm.chunk_size + f->t_nonfinite.chunk_size;
+	hsize_t bytes = ROOM_SLACK;
+	for (i = 0; i < TRAIN_COLS; i++)
+		bytes += f->train[i].chunk_size;
 	for (i = 0; i < f->nrec; i++)
 		bytes += col_new_bytes(&f->rec[i], 1);
 	char what[64];

@@ -7,13 +7,14 @@
 #define RNNBOW_RUNINFO_H
 
 #include "runread.h"
+#include "schema.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* The per-layer datasets of /record that info lists, in this order (see
- * runinfo_layer_dataset for their names). */
-#define RUNINFO_LAYER_DATASETS 8
+/* The per-layer datasets of /record that info lists: schema.h's
+ * schema_layer, in its order (see runinfo_layer_dataset for their names). */
+#define RUNINFO_LAYER_DATASETS SCHEMA_LAYER_DATASETS
 #define RUNINFO_MAX_LAYERS 64
 
 struct run_summary {

@@ -2,9 +2,9 @@
  * runpath.c - what record may do to its output path (see runpath.h).
  */
 #include "runpath.h"
-#include "h5util.h"
 #include "msg.h"
 #include "runfile.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +41,6 @@ static int is_run(const char *path)
 {
 	hid_t f = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
 	hbool_t ignore_flags = 1;
-	char fmt[16] = "";
 	if (!has_hdf5_signature(path))
 		return 0;
 	H5E_BEGIN_TRY {
@@ -56,7 +55,7 @@ static int is_run(const char *path)
 		H5Pclose(fapl);
 	if (f < 0)
 		return 0;
-	int rc = h5_attr_get_str(f, "format", fmt, sizeof(fmt)) == 0 && !strcmp(fmt, RUNFILE_FORMAT);
+	int rc = schema_is_run(f);
 	H5Fclose(f);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include "h5util.h"
 #include "msg.h"
 #include "runfile.h"
+#include "schema.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -244,12 +245,10 @@ static int open_checked_path(struct run *r, const char *path, int64_t size)
 
 static int check_run(struct run *r)
 {
-	char fmt[64];
-	if (h5_attr_get_str(r->file, "format", fmt, sizeof(fmt)) < 0 ||
-	    strcmp(fmt, RUNFILE_FORMAT))
+	if (!schema_is_run(r->file))
 		return error("%s: an HDF5 file, but not an rnnbow run (no format=\"rnnbow\")",
 			     r->path);
-	if (h5_attr_get_i64(r->file, "format_version", &r->format_version) < 0)
+	if (schema_get_i64(r->file, A_FORMAT_VERSION, &r->format_version) < 0)
 		return error("%s: run without a format_version", r->path);
 	if (r->format_version != RUNFILE_FORMAT_VERSION)
 		return error("%s: run format version %lld is not one this rnnbow reads (%d); "
@@ -500,18 +499,5 @@ int run_attr_i64(const struct run *r, const char *group, const char *name, int64
 	int rc = g >= 0 ? h5_attr_get_i64(g, name, value) : -1;
 	if (g >= 0)
 		H5Gclose(g);
-	return rc;
-}
-
-int run_attr_str(const struct run *r, const char *group, const char *name, char *buf,
-		 size_t len)
-{
-	hid_t g = open_group(r, group);
-	int rc = -1;
-	buf[0] = '\0';
-	if (g >= 0) {
-		rc = h5_attr_get_str(g, name, buf, len);
-		H5Gclose(g);
-	}
 	return rc;
 }

@@ -47,9 +47,7 @@ int64_t run_size(const struct run *r);
 
 /* An attribute of a group of the run ("model", "train"). Returns 0, or -1
  * without a message when the group or the attribute is missing or of
- * another type; *value is then left as it was, buf is "". */
+ * another type; *value is then left as it was. */
 int run_attr_i64(const struct run *r, const char *group, const char *name, int64_t *value);
-int run_attr_str(const struct run *r, const char *group, const char *name, char *buf,
-		 size_t len);
 
 #endif

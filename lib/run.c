@@ -1,7 +1,7 @@
 /*
  * run.c - librnnbow's run-file writer (rnnbow.h): the writer `rnnbow
  * record` uses (formats/runfile_write.c, its /record columns from
- * formats/reccols.c), fed from a client's training loop, so a client's
+ * formats/schema.c), fed from a client's training loop, so a client's
  * run has the same groups, datasets and attributes as the binary's.
  *
  * What differs from `rnnbow record`, all in docs/FORMAT.md: /model
@@ -14,10 +14,10 @@
  */
 #include "internal.h"
 
-#include "../formats/h5util.h"
 #include "../formats/msg.h"
 #include "../formats/runfile.h"
 #include "../formats/runlock.h"
+#include "../formats/schema.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -198,12 +198,10 @@ RNNBOW_API int rnnbow_run_options_set_vocab(rnnbow_run_options *o, const uint8_t
 /* 1 when path holds a run of ours (root attribute format = "rnnbow"). */
 static int is_run(const char *path)
 {
-	char fmt[16] = "";
 	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	if (f < 0)
 		return 0;
-	int ok = h5_attr_get_str(f, "format", fmt, sizeof(fmt)) == 0 &&
-		 !strcmp(fmt, RUNFILE_FORMAT);
+	int ok = schema_is_run(f);
 	H5Fclose(f);
 	return ok;
 }

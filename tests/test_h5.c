@@ -3,14 +3,17 @@
  * again: H5Fget_obj_count over all files is 0 after create/append/close,
  * reopen (as --resume does)/append/close, and the readers' open/read/close,
  * on the success paths and on refused files. Rows read back equal rows
- * written.
+ * written. The schema's file order, and that docs/FORMAT.md names every
+ * name of it.
  */
 #include "../formats/msg.h"
 #include "../formats/recread.h"
 #include "../formats/runfile.h"
+#include "../formats/schema.h"
 #include "tap.h"
 
 #include <hdf5.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +21,66 @@
 static ssize_t open_objects(void)
 {
 	return H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_ALL);
+}
+
+/* The /record datasets of a 2-layer LSTM with hidden states, in the order
+ * the writer creates them (the bytes of a run depend on it). */
+static void check_file_order(const struct model *m, int n)
+{
+	static const char *const want =
+		"batch position input target predicted loss itemized truncation_error h0 "
+		"itemized_gates truncation_error_gates c0 itemized_l1 truncation_error_l1 h0_l1 "
+		"itemized_gates_l1 truncation_error_gates_l1 c0_l1 hidden cell hidden_l1 cell_l1 ";
+	char got[1024] = "";
+	struct reccol cols[64];
+	int k = reccols_build(cols, 64, m, n, 0, 1);
+	for (int i = 0; i < k; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.39s ", cols[i].name);
+	tap_check(!strcmp(got, want), "schema: /record in the writer's order (%s)", got);
+}
+
+static int word_char(char c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* Whether doc names word as a whole word. */
+static int documented(const char *doc, const char *word)
+{
+	size_t len = strlen(word);
+	for (const char *p = strstr(doc, word); p; p = strstr(p + 1, word))
+		if ((p == doc || !word_char(p[-1])) && !word_char(p[len]))
+			return 1;
+	return 0;
+}
+
+/* Name i of the schema's tables, one after the other; NULL past the end. */
+static const char *schema_name(int i)
+{
+	if (i < SCHEMA_ATTRS)
+		return schema_attrs[i].name;
+	if ((i -= SCHEMA_ATTRS) < TRAIN_COLS)
+		return schema_train[i].name;
+	if ((i -= TRAIN_COLS) < SCHEMA_RECORD_ONCE)
+		return schema_record_once[i].name;
+	i -= SCHEMA_RECORD_ONCE;
+	return i < SCHEMA_LAYER_DATASETS ? schema_layer[i].name : NULL;
+}
+
+static void check_documented(void)
+{
+	static char doc[1 << 16];
+	const char *name, *missing = NULL;
+	FILE *in = fopen("docs/FORMAT.md", "r"); /* the tests run from the top */
+	size_t len = in ? fread(doc, 1, sizeof(doc) - 1, in) : 0;
+	if (in)
+		fclose(in);
+	doc[len] = '\0';
+	for (int i = 0; !missing && (name = schema_name(i)); i++)
+		if (!documented(doc, name))
+			missing = name;
+	tap_check(len > 0 && !missing, "docs/FORMAT.md names every name of formats/schema.c%s%s",
+		  missing ? ": not " : "", missing ? missing : "");
 }
 
 int main(void)
@@ -132,6 +195,9 @@ int main(void)
 		run_close(&run);
 	}
 	tap_check(open_objects() == 0, "a truncated run: nothing left open (%zd)", open_objects());
+
+	check_file_order(&tr.m, cfg.n);
+	check_documented();
 
 	record_free(&rec);
 	train_rows_free(&rows);

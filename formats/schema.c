@@ -1,0 +1,290 @@
+/*
+ * schema.c - the names, types and shapes of a run file (see schema.h).
+ */
+#include "schema.h"
+#include "h5util.h"
+#include "runfile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+hid_t schema_ftype(enum schema_type t)
+{
+	switch (t) {
+	case ST_I64: return H5T_STD_I64LE;
+	case ST_U64: return H5T_STD_U64LE;
+	case ST_I32: return H5T_STD_I32LE;
+	case ST_F32: return H5T_IEEE_F32LE;
+	case ST_F64: return H5T_IEEE_F64LE;
+	case ST_U8: return H5T_STD_U8LE;
+	default: return H5T_C_S1;
+	}
+}
+
+hid_t schema_mtype(enum schema_type t)
+{
+	switch (t) {
+	case ST_I64: return H5T_NATIVE_INT64;
+	case ST_U64: return H5T_NATIVE_UINT64;
+	case ST_I32: return H5T_NATIVE_INT32;
+	case ST_F32: return H5T_NATIVE_FLOAT;
+	case ST_F64: return H5T_NATIVE_DOUBLE;
+	case ST_U8: return H5T_NATIVE_UINT8;
+	default: return H5T_C_S1;
+	}
+}
+
+size_t schema_elem(enum schema_type t)
+{
+	static const size_t bytes[] = { [ST_I64] = 8, [ST_U64] = 8, [ST_I32] = 4, [ST_F32] = 4,
+					[ST_F64] = 8, [ST_U8] = 1, [ST_STR] = 1 };
+	return bytes[t];
+}
+
+void schema_layer_name(char *buf, size_t len, const char *base, int layer)
+{
+	if (layer > 0)
+		snprintf(buf, len, "%s_l%d", base, layer);
+	else
+		snprintf(buf, len, "%s", base);
+}
+
+/* ---- attributes ---- */
+
+const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
+	[A_FORMAT] = { "", "format", ST_STR, NULL },
+	[A_FORMAT_VERSION] = { "", "format_version", ST_I64, NULL },
+	[A_SOFTWARE_VERSION] = { "", "software_version", ST_STR, NULL },
+	[A_COMMAND_LINE] = { "", "command_line", ST_STR, NULL },
+	[A_CREATED_UTC] = { "", "created_utc", ST_STR, NULL },
+	[A_HISTORY] = { "", "history", ST_STR, "after a resume or an extension" },
+	[A_SEED] = { "", "seed", ST_U64, NULL },
+	[A_CORPUS_NAME] = { "", "corpus_name", ST_STR, NULL },
+	[A_CORPUS_BYTES] = { "", "corpus_bytes", ST_I64, NULL },
+	[A_CORPUS_SHA256] = { "", "corpus_sha256", ST_STR, NULL },
+	[A_CELL] = { SCHEMA_MODEL, "cell", ST_STR, NULL },
+	[A_ACTIVATION] = { SCHEMA_MODEL, "activation", ST_STR, NULL },
+	[A_HIDDEN_SIZE] = { SCHEMA_MODEL, "hidden_size", ST_I64, NULL },
+	[A_LAYERS] = { SCHEMA_MODEL, "layers", ST_I64, NULL },
+	[A_GATES] = { SCHEMA_MODEL, "gates", ST_I64, NULL },
+	[A_GATE_NAMES] = { SCHEMA_MODEL, "gate_names", ST_STR, NULL },
+	[A_FORGET_BIAS] = { SCHEMA_MODEL, "forget_bias", ST_F64, "lstm" },
+	[A_VOCAB_SIZE] = { SCHEMA_MODEL, "vocab_size", ST_I64, NULL },
+	[A_SEQ_LEN] = { SCHEMA_MODEL, "seq_len", ST_I64, NULL },
+	[A_INIT_SCALE] = { SCHEMA_MODEL, "init_scale", ST_F64, NULL },
+	[A_INPUT] = { SCHEMA_MODEL, "input", ST_STR, "librnnbow" },
+	[A_INPUT_SIZE] = { SCHEMA_MODEL, "input_size", ST_I64, "librnnbow" },
+	[A_OPTIMIZER] = { SCHEMA_TRAIN, "optimizer", ST_STR, NULL },
+	[A_LEARNING_RATE] = { SCHEMA_TRAIN, "learning_rate", ST_F64, NULL },
+	[A_CLIP] = { SCHEMA_TRAIN, "clip", ST_F64, NULL },
+	[A_BATCHES] = { SCHEMA_TRAIN, "batches", ST_I64, NULL },
+	[A_RECORD_EVERY] = { SCHEMA_TRAIN, "record_every", ST_I64, NULL },
+};
+
+int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)
+{
+	const char *name = schema_attrs[id].name;
+	switch (schema_attrs[id].type) {
+	case ST_STR: return h5_attr_put_str(obj, name, v->s);
+	case ST_U64: return h5_attr_put_u64(obj, name, v->u);
+	case ST_F64: return h5_attr_put_f64(obj, name, v->f);
+	default: return h5_attr_put_i64(obj, name, v->i);
+	}
+}
+
+int schema_get_str(hid_t obj, enum schema_attr_id id, char *buf, size_t len)
+{
+	return h5_attr_get_str(obj, schema_attrs[id].name, buf, len);
+}
+
+int schema_get_i64(hid_t obj, enum schema_attr_id id, int64_t *value)
+{
+	return h5_attr_get_i64(obj, schema_attrs[id].name, value);
+}
+
+int schema_get_f64(hid_t obj, enum schema_attr_id id, double *value)
+{
+	return h5_attr_get_f64(obj, schema_attrs[id].name, value);
+}
+
+int schema_is_run(hid_t file)
+{
+	char fmt[64];
+	return schema_get_str(file, A_FORMAT, fmt, sizeof(fmt)) == 0 &&
+	       !strcmp(fmt, RUNFILE_FORMAT);
+}
+
+void run_model_read(struct run_model *rm, hid_t g)
+{
+	memset(rm, 0, sizeof(*rm));
+	rm->layers = 1;
+	rm->gates = 1;
+	rm->has_cell = schema_get_str(g, A_CELL, rm->cell, sizeof(rm->cell)) == 0;
+	rm->has_input = schema_get_str(g, A_INPUT, rm->input, sizeof(rm->input)) == 0;
+	schema_get_i64(g, A_INPUT_SIZE, &rm->input_size);
+	schema_get_str(g, A_ACTIVATION, rm->activation, sizeof(rm->activation));
+	rm->bad = schema_get_i64(g, A_SEQ_LEN, &rm->n) | schema_get_i64(g, A_HIDDEN_SIZE, &rm->H) |
+		  schema_get_i64(g, A_VOCAB_SIZE, &rm->V);
+	schema_get_i64(g, A_LAYERS, &rm->layers);
+	schema_get_i64(g, A_GATES, &rm->gates);
+	schema_get_str(g, A_GATE_NAMES, rm->gate_names, sizeof(rm->gate_names));
+	rm->has_forget_bias = schema_get_f64(g, A_FORGET_BIAS, &rm->forget_bias) == 0;
+	schema_get_f64(g, A_INIT_SCALE, &rm->init_scale);
+}
+
+/* ---- /train ---- */
+
+const struct schema_train_col schema_train[TRAIN_COLS] = {
+	[TRAIN_BATCH] = { "batch", ST_I64, 0 },
+	[TRAIN_LOSS] = { "loss", ST_F32, 0 },
+	[TRAIN_GRAD_NORM] = { "grad_norm", ST_F32, 0 },
+	[TRAIN_NONFINITE] = { "nonfinite", ST_U8, 1 },
+};
+
+void schema_train_path(char *buf, size_t len, int i)
+{
+	snprintf(buf, len, "%s/%s", SCHEMA_TRAIN, schema_train[i].name);
+}
+
+/* ---- /record ---- */
+
+const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE] = {
+	[R_BATCH] = { "batch", ST_I64, { DIM_END }, W_ALWAYS, 0, 0, SRC_BATCH },
+	[R_POSITION] = { "position", ST_I64, { DIM_END }, W_ALWAYS, 0, 1, SRC_POSITION },
+	[R_INPUT] = { "input", ST_I32, { DIM_N }, W_ALWAYS, 0, 2, SRC_INPUT },
+	[R_TARGET] = { "target", ST_I32, { DIM_N }, W_ALWAYS, 0, 3, SRC_TARGET },
+	[R_PREDICTED] = { "predicted", ST_I32, { DIM_N }, W_ALWAYS, 0, 4, SRC_PREDICTED },
+	[R_LOSS] = { "loss", ST_F32, { DIM_N }, W_ALWAYS, 0, 5, SRC_LOSS },
+};
+
+/* Pass 1 is layer 0's itemized, truncation_error and h0 in SPEC 2's order
+ * and place, then what gated cells add, then each further layer; pass 2
+ * the hidden states of every layer. */
+const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
+	[L_ITEMIZED] = { "itemized", ST_F32, { DIM_N, DIM_N }, W_ALWAYS, 1, 0, SRC_G },
+	[L_TRUNC] = { "truncation_error", ST_F32, { DIM_N }, W_ALWAYS, 1, 1, SRC_E },
+	[L_ITEMIZED_GATES] = { "itemized_gates", ST_F32, { DIM_G, DIM_N, DIM_N }, W_GATED, 1, 3,
+			       SRC_GQ },
+	[L_TRUNC_GATES] = { "truncation_error_gates", ST_F32, { DIM_G, DIM_N }, W_GATED, 1, 4,
+			    SRC_EQ },
+	[L_H0] = { "h0", ST_F32, { DIM_H }, W_ALWAYS, 1, 2, SRC_H0 },
+	[L_C0] = { "c0", ST_F32, { DIM_H }, W_LSTM, 1, 5, SRC_C0 },
+	[L_HIDDEN] = { "hidden", ST_F32, { DIM_N, DIM_H }, W_HIDDEN, 2, 0, SRC_HIDDEN },
+	[L_CELL] = { "cell", ST_F32, { DIM_N, DIM_H }, W_HIDDEN_LSTM, 2, 1, SRC_CELL },
+};
+
+int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G)
+{
+	int k = 0;
+	for (; k < 3 && e->dim[k] != DIM_END; k++)
+		tail[k] = (hsize_t)(e->dim[k] == DIM_N ? n : e->dim[k] == DIM_H ? H : G);
+	return k;
+}
+
+void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int layer)
+{
+	char name[64];
+	schema_layer_name(name, sizeof(name), e->name, layer);
+	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
+}
+
+static int present(enum rec_when w, const struct model *m, int with_hidden)
+{
+	switch (w) {
+	case W_GATED: return m->G > 1;
+	case W_LSTM: return m->cell == CELL_LSTM;
+	case W_HIDDEN: return with_hidden;
+	case W_HIDDEN_LSTM: return with_hidden && m->cell == CELL_LSTM;
+	default: return 1;
+	}
+}
+
+int reccols_max(const struct model *m)
+{
+	return SCHEMA_RECORD_ONCE + SCHEMA_LAYER_DATASETS * m->L + m->ntab;
+}
+
+size_t reccol_row_bytes(const struct reccol *c)
+{
+	size_t b = schema_elem(c->type);
+	for (int i = 0; i < c->tail_rank; i++)
+		b *= c->tail[i];
+	return b;
+}
+
+/* Appends the column of entry e for layer l; its row of a record lies
+ * l rows into the record's array for the source (layer after layer). */
+static void add(struct reccol *cols, int *k, const struct schema_rec *e, const struct model *m,
+		int n, int l)
+{
+	struct reccol *c = &cols[(*k)++];
+	memset(c, 0, sizeof(*c));
+	schema_layer_name(c->name, sizeof(c->name), e->name, l);
+	c->type = e->type;
+	c->tail_rank = schema_rec_tail(e, c->tail, n, m->H, m->G);
+	c->src = e->src;
+	size_t row = 1;
+	for (int i = 0; i < c->tail_rank; i++)
+		row *= (size_t)c->tail[i];
+	c->offset = (size_t)l * row;
+}
+
+/* The per-layer entries of pass p, slot by slot, for layer l. */
+static void add_layer(struct reccol *cols, int *k, const struct model *m, int n, int p, int l,
+		      int with_hidden)
+{
+	for (int slot = 0; slot < SCHEMA_LAYER_DATASETS; slot++)
+		for (int i = 0; i < SCHEMA_LAYER_DATASETS; i++) {
+			const struct schema_rec *e = &schema_layer[i];
+			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden))
+				add(cols, k, e, m, n, l);
+		}
+}
+
+int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
+		  int with_params, int with_hidden)
+{
+	int k = 0;
+	if (cap < reccols_max(m))
+		return -1;
+	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
+		add(cols, &k, &schema_record_once[i], m, n, 0);
+	for (int p = 1; p <= 2; p++)
+		for (int l = 0; l < m->L; l++)
+			add_layer(cols, &k, m, n, p, l, with_hidden);
+	for (int i = 0; with_params && i < m->ntab; i++) {
+		const struct param_info *p = &m->tab[i];
+		struct reccol *c = &cols[k++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", p->name);
+		c->in_params = 1;
+		c->type = ST_F32;
+		c->tail_rank = p->rank;
+		c->tail[0] = p->dims[0];
+		c->tail[1] = p->dims[1];
+		c->src = SRC_PARAM;
+		c->offset = p->offset;
+	}
+	return k;
+}
+
+const void *reccol_row(const struct reccol *c, const struct record *r)
+{
+	switch (c->src) {
+	case SRC_BATCH: return &r->batch;
+	case SRC_POSITION: return &r->position;
+	case SRC_INPUT: return r->input;
+	case SRC_TARGET: return r->target;
+	case SRC_PREDICTED: return r->predicted;
+	case SRC_LOSS: return r->loss;
+	case SRC_G: return r->it.g + c->offset;
+	case SRC_E: return r->it.E + c->offset;
+	case SRC_GQ: return r->it.gq + c->offset;
+	case SRC_EQ: return r->it.Eq + c->offset;
+	case SRC_H0: return r->h0 + c->offset;
+	case SRC_C0: return r->c0 + c->offset;
+	case SRC_HIDDEN: return r->hidden + c->offset;
+	case SRC_CELL: return r->cell + c->offset;
+	default: return r->params + c->offset;
+	}
+}

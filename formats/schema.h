@@ -1,0 +1,175 @@
+/*
+ * schema.h - every name of a run file in one place (docs/FORMAT.md, "Where
+ * names live"): its groups, the /model, /train and root attributes, the
+ * /train columns and the /record datasets, each with its element type,
+ * its row shape and what makes it present. The writer (runfile_write.c),
+ * resume (runfile_reopen), the readers (recread.c, runinfo.c) and the plot
+ * legends walk these tables; adding a dataset is one entry here plus the
+ * code that fills it. Layer l >= 1 of a per-layer dataset carries the
+ * suffix _l<l>: schema_layer_name is the one place that rule lives.
+ */
+#ifndef RNNBOW_SCHEMA_H
+#define RNNBOW_SCHEMA_H
+
+#include "../libcore/train.h"
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Groups, from the root; params and vocab lie under record and model. */
+#define SCHEMA_MODEL "model"
+#define SCHEMA_TRAIN "train"
+#define SCHEMA_RECORD "record"
+#define SCHEMA_PARAMS "params"
+#define SCHEMA_VOCAB "vocab"
+
+/* Element types: little-endian in the file, native in memory. */
+enum schema_type { ST_I64, ST_U64, ST_I32, ST_F32, ST_F64, ST_U8, ST_STR };
+
+hid_t schema_ftype(enum schema_type t);
+hid_t schema_mtype(enum schema_type t);
+size_t schema_elem(enum schema_type t);
+
+/* base for layer 0, base_l<l> above: "itemized_gates_l1". */
+void schema_layer_name(char *buf, size_t len, const char *base, int layer);
+
+/* ---- attributes ---- */
+
+enum schema_attr_id {
+	/* root */
+	A_FORMAT, A_FORMAT_VERSION, A_SOFTWARE_VERSION, A_COMMAND_LINE, A_CREATED_UTC,
+	A_HISTORY, A_SEED, A_CORPUS_NAME, A_CORPUS_BYTES, A_CORPUS_SHA256,
+	/* /model */
+	A_CELL, A_ACTIVATION, A_HIDDEN_SIZE, A_LAYERS, A_GATES, A_GATE_NAMES, A_FORGET_BIAS,
+	A_VOCAB_SIZE, A_SEQ_LEN, A_INIT_SCALE, A_INPUT, A_INPUT_SIZE,
+	/* /train */
+	A_OPTIMIZER, A_LEARNING_RATE, A_CLIP, A_BATCHES, A_RECORD_EVERY,
+	SCHEMA_ATTRS
+};
+
+struct schema_attr {
+	const char *group; /* "" for the root */
+	const char *name;
+	enum schema_type type;
+	const char *when;  /* NULL: always written; else when (for docs and readers) */
+};
+
+extern const struct schema_attr schema_attrs[SCHEMA_ATTRS];
+
+/* An attribute's value; the field of its type counts. */
+struct schema_value {
+	const char *s;
+	int64_t i;
+	uint64_t u;
+	double f;
+};
+
+/* Write or read attribute id on obj (its group, opened by the caller).
+ * Same returns as h5util.h's h5_attr_* (0 or -1, no message). */
+int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v);
+int schema_get_str(hid_t obj, enum schema_attr_id id, char *buf, size_t len);
+int schema_get_i64(hid_t obj, enum schema_attr_id id, int64_t *value);
+int schema_get_f64(hid_t obj, enum schema_attr_id id, double *value);
+
+/* 1 when the open file's root says format = "rnnbow" (RUNFILE_FORMAT):
+ * a run of ours, of whatever version. */
+int schema_is_run(hid_t file);
+
+/* What /model says, read in one place. A missing attribute leaves its
+ * field as run_model_read found it: strings "", numbers 0, layers and
+ * gates 1 (what a file from before gated cells and layers means);
+ * has_* say which optional ones were there. */
+struct run_model {
+	char cell[32], activation[32], gate_names[64], input[16];
+	int64_t H, V, n, layers, gates, input_size;
+	double forget_bias, init_scale;
+	int has_cell, has_forget_bias, has_input;
+	int bad; /* seq_len, hidden_size or vocab_size missing */
+};
+
+/* Reads the attributes of the open /model group g. */
+void run_model_read(struct run_model *rm, hid_t g);
+
+/* ---- /train: one row per training batch ---- */
+
+enum { TRAIN_BATCH, TRAIN_LOSS, TRAIN_GRAD_NORM, TRAIN_NONFINITE, TRAIN_COLS };
+
+struct schema_train_col {
+	const char *name;
+	enum schema_type type;
+	int optional; /* readers do without it (SPEC 2 lacks it) */
+};
+
+extern const struct schema_train_col schema_train[TRAIN_COLS];
+
+/* "train/NAME" of column i. */
+void schema_train_path(char *buf, size_t len, int i);
+
+/* ---- /record: one row per recorded batch ---- */
+
+/* Where a record's row of a dataset comes from (struct record). */
+enum rec_src {
+	SRC_BATCH, SRC_POSITION, SRC_INPUT, SRC_TARGET, SRC_PREDICTED, SRC_LOSS,
+	SRC_G, SRC_E, SRC_GQ, SRC_EQ, SRC_H0, SRC_C0, SRC_HIDDEN, SRC_CELL, SRC_PARAM,
+};
+
+/* A row's dimensions, by symbol: n (seq_len), H (hidden_size), G (gates). */
+enum rec_dim { DIM_END, DIM_N, DIM_H, DIM_G };
+
+/* What makes a dataset present: its cell, the writer's flags. */
+enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM };
+
+struct schema_rec {
+	const char *name;   /* layer 0's; _l<l> above */
+	enum schema_type type;
+	unsigned char dim[3]; /* the row's shape, DIM_END-terminated */
+	enum rec_when when;
+	int pass;           /* writing order: pass by pass, layer by layer, */
+	int slot;           /* slot by slot within a layer */
+	enum rec_src src;
+};
+
+/* The datasets written once per record, in file order. */
+enum { R_BATCH, R_POSITION, R_INPUT, R_TARGET, R_PREDICTED, R_LOSS, SCHEMA_RECORD_ONCE };
+extern const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE];
+
+/* The datasets every layer has, in the order docs/FORMAT.md and `info`
+ * list them (the file's order is pass, layer, slot). */
+enum { L_ITEMIZED, L_TRUNC, L_ITEMIZED_GATES, L_TRUNC_GATES, L_H0, L_C0, L_HIDDEN, L_CELL,
+       SCHEMA_LAYER_DATASETS };
+extern const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS];
+
+/* The row shape of e for a run of these sizes, into tail; returns its rank. */
+int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G);
+
+/* "record/NAME" or "record/NAME_l<l>" (layer 0 for the once datasets). */
+void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int layer);
+
+/* One /record dataset of one run, as the writer makes it. */
+struct reccol {
+	char name[40];      /* under /record, or under /record/params */
+	int in_params;
+	enum schema_type type;
+	int tail_rank;      /* row shape */
+	hsize_t tail[3];
+	enum rec_src src;
+	size_t offset;      /* elements into the record's array for src */
+};
+
+/* The /record datasets of a run of model m and length n, in file order:
+ * fills cols (cap entries) and returns how many, or -1 when cap is too
+ * small. with_params/with_hidden: the optional datasets. */
+int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
+		  int with_params, int with_hidden);
+
+/* How many entries reccols_build can need at most. */
+int reccols_max(const struct model *m);
+
+/* Bytes of one row. */
+size_t reccol_row_bytes(const struct reccol *c);
+
+/* The row of record r that column c holds. */
+const void *reccol_row(const struct reccol *c, const struct record *r);
+
+#endif
