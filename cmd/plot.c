@@ -30,32 +30,8 @@ static const char usage[] =
 	"  heatmap    g[t,j] of one batch (--batch B or --top 1), log colour scale\n"
 	"  loss       training loss and gradient norm over all batches\n"
 	"\n"
-	"options:\n"
-	"  -o, --output FIG      the figure; its extension picks the format (required)\n"
-	"  --batch B             the recorded batch to show (batch, heatmap)\n"
-	"  --top 1               the recorded batch with the largest max_grad\n"
-	"  --loss t              batch: highlight loss t and draw its horizon\n"
-	"  --lags K              batch: lag layers before the \"rest\" layer (default 4)\n"
-	"  --mark B              overview: highlight training batch B\n"
-	"  --eps X               k: tolerated relative error (default 0.1)\n"
-	"  --from B, --to B      horizon, k: only records of batches in [B, B]\n"
-	"  --layer L             g and E of layer L (0-based, default 0)\n"
-	"  --gate NAME           g and E of one gate's block of the recurrent matrix\n"
-	"                        (lstm: i f g o; gru: r z n; default: the whole matrix);\n"
-	"                        horizon: --gate all draws one curve per gate\n"
-	"  --yscale S            overview: auto (default: log when the bars span more\n"
-	"                        than 3 decades), log or linear\n"
-	"  --size S              column (3.3 in wide, 8 pt text), page (7 in wide,\n"
-	"                        9 pt), WxH in inches (e.g. 3.3x2.5) or W,H in pixels\n"
-	"                        (96 per inch); default: page for PDF, 1200 pixels\n"
-	"                        wide for PNG and SVG; height from the kind when not\n"
-	"                        given; PNG of inch sizes at 300 dpi\n"
-	"  --font F              font name and size in points at the figure's size\n"
-	"                        (default \"DejaVu Sans\", 10 pt; see --size)\n"
-	"  --title T, --no-title the title (default: kind and run; none for sizes in\n"
-	"                        inches, where a paper's caption is the title)\n"
-	"  --keep-script DIR     also write DIR/FIG.gp, which re-renders the figure\n"
-	"  -h, --help            show this help\n";
+	"options:\n";
+
 
 const char *const plot_kind_names[6] = { "overview", "batch", "horizon", "k", "heatmap", "loss" };
 
@@ -133,22 +109,43 @@ static int size_of(const char *s, enum fig_format fmt, struct fig_size *z)
 static int parse_options(int argc, char **argv, struct plot_opts *o)
 {
 	const struct opt opts[] = {
-		{ "output", 'o', OPT_STRING, &o->output },
-		{ "batch", 0, OPT_INT, &o->batch, 0, 9.2e18 },
-		{ "top", 0, OPT_INT, &o->top, 1, 1 },
-		{ "loss", 0, OPT_INT, &o->loss, 0, 1e9 },
-		{ "lags", 0, OPT_INT, &o->lags, 1, 32 },
-		{ "mark", 0, OPT_INT, &o->mark, 0, 9.2e18 },
-		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30 },
-		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18 },
-		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18 },
-		READ_SOURCE_OPTS(o->r),
-		{ "size", 0, OPT_STRING, &o->size },
-		{ "yscale", 0, OPT_STRING, &o->yscale },
-		{ "font", 0, OPT_STRING, &o->font },
-		{ "title", 0, OPT_STRING, &o->title },
-		{ "no-title", 0, OPT_FLAG, &o->no_title },
-		{ "keep-script", 0, OPT_STRING, &o->keep },
+		{ "output", 'o', OPT_STRING, &o->output, .arg = "FIG",
+		  .help = "the figure; its extension picks the format (required)" },
+		{ "batch", 0, OPT_INT, &o->batch, 0, 9.2e18, .arg = "B",
+		  .help = "the recorded batch to show (batch, heatmap)" },
+		{ "top", 0, OPT_INT, &o->top, 1, 1, .arg = "1",
+		  .help = "the recorded batch with the largest max_grad" },
+		{ "loss", 0, OPT_INT, &o->loss, 0, 1e9, .arg = "t",
+		  .help = "batch: highlight loss t and draw its horizon" },
+		{ "lags", 0, OPT_INT, &o->lags, 1, 32, .arg = "K",
+		  .help = "batch: lag layers before the \"rest\" layer (default 4)" },
+		{ "mark", 0, OPT_INT, &o->mark, 0, 9.2e18, .arg = "B",
+		  .help = "overview: highlight training batch B" },
+		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
+		  .help = "k: tolerated relative error (default 0.1)" },
+		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
+		  .help = "horizon, k: only records of training batch B or later" },
+		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
+		  .help = "horizon, k: only records of training batch B or earlier" },
+		READ_SOURCE_OPTS(o->r, GATE_HELP ";\nhorizon: --gate all draws one curve per gate"),
+		{ "size", 0, OPT_STRING, &o->size, .arg = "S",
+		  .help = "column (3.3 in wide, 8 pt text), page (7 in wide,\n"
+			  "9 pt), WxH in inches (e.g. 3.3x2.5) or W,H in pixels\n"
+			  "(96 per inch); default: page for PDF, 1200 pixels\n"
+			  "wide for PNG and SVG; height from the kind when not\n"
+			  "given; PNG of inch sizes at 300 dpi" },
+		{ "yscale", 0, OPT_STRING, &o->yscale, .arg = "S",
+		  .help = "overview: auto (default: log when the bars span more\n"
+			  "than 3 decades), log or linear" },
+		{ "font", 0, OPT_STRING, &o->font, .arg = "F",
+		  .help = "font name and size in points at the figure's size\n"
+			  "(default \"DejaVu Sans\", 10 pt; see --size)" },
+		{ "title", 0, OPT_STRING, &o->title, .arg = "T",
+		  .help = "the title (default: kind and run; none for sizes in\n"
+			  "inches, where a paper's caption is the title)" },
+		{ "no-title", 0, OPT_FLAG, &o->no_title, .help = "no title" },
+		{ "keep-script", 0, OPT_STRING, &o->keep, .arg = "DIR",
+		  .help = "also write DIR/FIG.gp, which re-renders the figure" },
 		OPT_END,
 	};
 	return opts_parse(argc, argv, opts, usage);

@@ -40,46 +40,18 @@ static const char usage[] =
 	"Train a character-level RNN on CORPUS (files concatenated, '-' for stdin,\n"
 	"or rnnbow's own C source when none is given) and write the itemized BPTT\n"
 	"gradients g[t,j] of every K-th batch to RUN.h5 (see rnnbow-record(1)).\n"
-	"\n"
-	"model:\n"
-	"  --cell C              rnn (default), lstm or gru (PyTorch's equations)\n"
-	"  --activation A        rnn cell: tanh (default), relu or sigmoid\n"
-	"  --forget-bias X       lstm: initial forget gate bias (default 1)\n"
-	"  --hidden H            hidden units per layer (default 100)\n"
-	"  --layers L            stacked layers (default 1)\n"
-	"  --seq-len n           steps per batch (default 25)\n"
-	"  --init-scale X        std of the Gaussian weight init (default: see below)\n"
-	"training:\n"
-	"  --batches N           batches to train (default 10000)\n"
-	"  --optimizer O         adagrad, sgd or adam (default: see below)\n"
-	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
-	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
-	"  --seed S              random seed of the initial weights (default 1)\n"
-	"  --max-corpus SIZE     refuse a corpus larger than SIZE (K, M, G; default 4G)\n"
-	"  --on-nonfinite A      a NaN or infinite loss or gradient: stop (default) the run,\n"
-	"                        or skip that batch's update and go on\n"
-	"recording:\n"
-	"  --record-every K      itemize batches 0, K, 2K, ... (default 100, 0: none)\n"
-	"  --save-params         store every parameter with each record\n"
-	"  --save-hidden         store h_t (and the lstm's c_t) of each recorded batch\n"
-	"output:\n"
-	"  -o, --output RUN.h5   the run file (required)\n"
-	"  --force               replace RUN.h5 if it is an rnnbow run (nothing else)\n"
-	"  --resume              go on with RUN.h5 from its checkpoint (same command\n"
-	"                        and options); start it if it does not exist yet; a\n"
-	"                        larger --batches extends a complete run\n"
-	"  --checkpoint-every N  checkpoint every N batches, or every N seconds with\n"
-	"                        an 's' (default 60s; 0: only on a signal, and at the\n"
-	"                        start and the end)\n"
-	"  --quiet               no progress on stderr\n"
-	"  -h, --help            show this help\n"
+	"\n";
+
+/* After the options in --help. */
+static const char notes[] =
 	"\n"
 	"Defaults by depth: one layer (any cell) trains with adagrad (lr 0.1) from weights\n"
 	"of std 0.01 (min-char-rnn's recipe); stacked layers with adam (lr 0.002, the\n"
 	"vanilla cell 0.001) from std 1/sqrt(3H), PyTorch's init (adagrad blows them up\n"
 	"or stalls them: see rnnbow-record(1)). An option given always wins; --optimizer\n"
 	"alone brings its own --lr.\n"
-	"\n"	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
 	"and exit with status 75: run the same command with --resume to go on.\n";
 
 /* Exit status of a run interrupted by a signal and checkpointed: it can be
@@ -338,28 +310,59 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 static int parse_options(int argc, char **argv, struct record_opts *o)
 {
 	const struct opt opts[] = {
-		{ "cell", 0, OPT_STRING, &o->cell },
-		{ "activation", 0, OPT_STRING, &o->activation },
-		{ "forget-bias", 0, OPT_FLOAT, &o->forget_bias, -1e6, 1e6, &o->forget_bias_seen },
-		{ "hidden", 0, OPT_INT, &o->hidden, 1, 8192 },
-		{ "layers", 0, OPT_INT, &o->layers, 1, MAX_LAYERS },
-		{ "seq-len", 0, OPT_INT, &o->seq_len, 1, 4096 },
-		{ "init-scale", 0, OPT_FLOAT, &o->init_scale, 0, 1e6, &o->init_scale_seen },
-		{ "batches", 0, OPT_INT, &o->batches, 1, 1e15 },
-		{ "optimizer", 0, OPT_STRING, &o->optimizer },
-		{ "lr", 0, OPT_FLOAT, &o->lr, 0, 1e6, &o->lr_seen },
-		{ "clip", 0, OPT_FLOAT, &o->clip, 0, 1e30 },
-		{ "seed", 0, OPT_INT, &o->seed, 0, 9.2e18 },
-		{ "max-corpus", 0, OPT_STRING, &o->max_corpus },
-		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite },
-		{ "record-every", 0, OPT_INT, &o->record_every, 0, 1e15 },
-		{ "save-params", 0, OPT_FLAG, &o->save_params },
-		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden },
-		{ "output", 'o', OPT_STRING, &o->output },
-		{ "force", 0, OPT_FLAG, &o->force },
-		{ "resume", 0, OPT_FLAG, &o->resume },
-		{ "checkpoint-every", 0, OPT_STRING, &o->checkpoint_every },
-		{ "quiet", 0, OPT_FLAG, &o->quiet },
+		OPT_GROUP("model:"),
+		{ "cell", 0, OPT_STRING, &o->cell, .arg = "C",
+		  .help = "rnn (default), lstm or gru (PyTorch's equations)" },
+		{ "activation", 0, OPT_STRING, &o->activation, .arg = "A",
+		  .help = "rnn cell: tanh (default), relu or sigmoid" },
+		{ "forget-bias", 0, OPT_FLOAT, &o->forget_bias, -1e6, 1e6, &o->forget_bias_seen,
+		  .arg = "X", .help = "lstm: initial forget gate bias (default 1)" },
+		{ "hidden", 0, OPT_INT, &o->hidden, 1, 8192, .arg = "H",
+		  .help = "hidden units per layer (default 100)" },
+		{ "layers", 0, OPT_INT, &o->layers, 1, MAX_LAYERS, .arg = "L",
+		  .help = "stacked layers (default 1)" },
+		{ "seq-len", 0, OPT_INT, &o->seq_len, 1, 4096, .arg = "n",
+		  .help = "steps per batch (default 25)" },
+		{ "init-scale", 0, OPT_FLOAT, &o->init_scale, 0, 1e6, &o->init_scale_seen,
+		  .arg = "X", .help = "std of the Gaussian weight init (default: see below)" },
+		OPT_GROUP("training:"),
+		{ "batches", 0, OPT_INT, &o->batches, 1, 1e15, .arg = "N",
+		  .help = "batches to train (default 10000)" },
+		{ "optimizer", 0, OPT_STRING, &o->optimizer, .arg = "O",
+		  .help = "adagrad, sgd or adam (default: see below)" },
+		{ "lr", 0, OPT_FLOAT, &o->lr, 0, 1e6, &o->lr_seen, .arg = "X",
+		  .help = "learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)" },
+		{ "clip", 0, OPT_FLOAT, &o->clip, 0, 1e30, .arg = "X",
+		  .help = "clip each gradient element to [-X, X] (default 5, 0: off)" },
+		{ "seed", 0, OPT_INT, &o->seed, 0, 9.2e18, .arg = "S",
+		  .help = "random seed of the initial weights (default 1)" },
+		{ "max-corpus", 0, OPT_STRING, &o->max_corpus, .arg = "SIZE",
+		  .help = "refuse a corpus larger than SIZE (K, M, G; default 4G)" },
+		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite, .arg = "A",
+		  .help = "a NaN or infinite loss or gradient: stop (default) the run,\n"
+			  "or skip that batch's update and go on" },
+		OPT_GROUP("recording:"),
+		{ "record-every", 0, OPT_INT, &o->record_every, 0, 1e15, .arg = "K",
+		  .help = "itemize batches 0, K, 2K, ... (default 100, 0: none)" },
+		{ "save-params", 0, OPT_FLAG, &o->save_params,
+		  .help = "store every parameter with each record" },
+		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden,
+		  .help = "store h_t (and the lstm's c_t) of each recorded batch" },
+		OPT_GROUP("output:"),
+		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
+		  .help = "the run file (required)" },
+		{ "force", 0, OPT_FLAG, &o->force,
+		  .help = "replace RUN.h5 if it is an rnnbow run (nothing else)" },
+		{ "resume", 0, OPT_FLAG, &o->resume,
+		  .help = "go on with RUN.h5 from its checkpoint (same command\n"
+			  "and options); start it if it does not exist yet; a\n"
+			  "larger --batches extends a complete run" },
+		{ "checkpoint-every", 0, OPT_STRING, &o->checkpoint_every, .arg = "N",
+		  .help = "checkpoint every N batches, or every N seconds with\n"
+			  "an 's' (default 60s; 0: only on a signal, and at the\n"
+			  "start and the end)" },
+		{ "quiet", 0, OPT_FLAG, &o->quiet, .help = "no progress on stderr" },
+		OPT_NOTES(notes),
 		OPT_END,
 	};
 	return opts_parse(argc, argv, opts, usage);
