@@ -22,20 +22,7 @@ static const char usage[] =
 	"decay curve, one row per lag: lag count median p10 p90 mean of\n"
 	"g[t,t-d] / g[t,t], with a log-linear fit (decay_factor half_life fit_from\n"
 	"fit_to). '-' or no file reads a run from stdin. See rnnbow-horizon(1).\n"
-	"\n"
-	"  --per-batch       k over training: batch k_exact k_bound E0 E1 E2 E4 E8\n"
-	"  --overall         one k per run, met by a share of the records\n"
-	"  --batch B --step t  the horizon of loss t of recorded batch B\n"
-	"  --eps X           tolerated relative error for k (default 0.1)\n"
-	"  --share X         --overall: share of records that must meet k (default 0.95)\n"
-	"  --loss-share X    share of losses k_bound must cover (default 1)\n"
-	"  --floor X         the fit stops where the median falls to X (default 1e-3)\n"
-	"  --layer L         g and E of layer L (0-based, default 0)\n"
-	"  --gate NAME       g and E of one gate's block of the recurrent matrix\n"
-	"                    (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
-	"  --from B, --to B  only records of training batches from B to B (inclusive)\n"
-	"  --format F        tsv (default), csv or json (one object per line)\n"
-	"  -h, --help        show this help\n";
+	"\n";
 
 static const char *const decay_cols[] = {
 	"run", "lag", "count", "median", "p10", "p90", "mean",
@@ -223,12 +210,18 @@ int cmd_horizon(int argc, char **argv)
 	read_opts_init(&o.r);
 	const struct opt opts[] = {
 		READ_OPTS(o.r),
-		{ "per-batch", 0, OPT_FLAG, &per_batch },
-		{ "overall", 0, OPT_FLAG, &overall },
-		{ "batch", 0, OPT_INT, &o.batch, 0, 9.2e18 },
-		{ "step", 0, OPT_INT, &o.step, 0, 1e9 },
-		{ "share", 0, OPT_FLOAT, &o.share, 1e-9, 1 },
-		{ "floor", 0, OPT_FLOAT, &o.floor, 0, 1e30 },
+		{ "per-batch", 0, OPT_FLAG, &per_batch,
+		  .help = "k over training: batch k_exact k_bound E0 E1 E2 E4 E8" },
+		{ "overall", 0, OPT_FLAG, &overall,
+		  .help = "one k per run, met by a share of the records" },
+		{ "batch", 0, OPT_INT, &o.batch, 0, 9.2e18, .arg = "B",
+		  .help = "with --step t: the horizon of loss t of recorded batch B" },
+		{ "step", 0, OPT_INT, &o.step, 0, 1e9, .arg = "t",
+		  .help = "with --batch B: the loss whose horizon is shown" },
+		{ "share", 0, OPT_FLOAT, &o.share, 1e-9, 1, .arg = "X",
+		  .help = "--overall: share of records that must meet k (default 0.95)" },
+		{ "floor", 0, OPT_FLOAT, &o.floor, 0, 1e30, .arg = "X",
+		  .help = "the fit stops where the median falls to X (default 1e-3)" },
 		OPT_END,
 	};
 	char *stdin_only[] = { "-" };

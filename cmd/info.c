@@ -17,9 +17,7 @@ static const char usage[] =
 	"Say what a run file holds: model (cell, layers, gates), corpus, training,\n"
 	"records and the datasets of each layer, size.\n"
 	"A run still being written is read as it stands (committed rows).\n"
-	"\n"
-	"  --format F   text (default) or json (one object, for scripts)\n"
-	"  -h, --help   show this help\n";
+	"\n";
 
 /* What follows the cell's name: "tanh" for a vanilla cell, "gates
  * i,f,g,o; forget bias 1" for LSTM, "gates r,z,n" for GRU. */
@@ -206,7 +204,8 @@ int cmd_info(int argc, char **argv)
 {
 	const char *format = "text";
 	const struct opt opts[] = {
-		{ "format", 0, OPT_STRING, &format },
+		{ "format", 0, OPT_STRING, &format, .arg = "F",
+		  .help = "text (default) or json (one object, for scripts)" },
 		OPT_END,
 	};
 	int nargs = opts_parse(argc, argv, opts, usage);

@@ -100,6 +100,75 @@ const char *suggest_text(const struct suggest *s, const char *dashes, char *buf,
 	return buf;
 }
 
+/* The end of a table: OPT_END (text entries have no name either). */
+static int opt_end(const struct opt *o)
+{
+	return !o->name && o->type != OPT_GROUP_TEXT && o->type != OPT_NOTES_TEXT;
+}
+
+/* "-o, --output RUN.h5" into buf; returns its length. */
+static int option_label(const struct opt *o, char *buf, size_t size)
+{
+	char shorts[8] = "";
+	if (o->short_name)
+		snprintf(shorts, sizeof(shorts), "-%c, ", o->short_name);
+	return snprintf(buf, size, "%s--%s%s%s", shorts, o->name, o->arg ? " " : "",
+			o->arg ? o->arg : "");
+}
+
+/* One option of --help: its label, then its help from column col, each
+ * further line of help indented to col. */
+static void print_option(FILE *out, const char *label, const char *help, int col)
+{
+	fprintf(out, "  %-*s", col - 2, label);
+	for (; *help; help++) {
+		fputc(*help, out);
+		if (*help == '\n')
+			fprintf(out, "%*s", col, "");
+	}
+	fputc('\n', out);
+}
+
+/* --help: usage, the options of the table with their headings, -h, then
+ * the notes. The help column is two spaces after the longest label. */
+static void print_help(FILE *out, const struct opt *opts, const char *usage)
+{
+	static const char help_label[] = "-h, --help";
+	char label[160];
+	int col = (int)strlen(help_label);
+	for (const struct opt *o = opts; !opt_end(o); o++)
+		if (o->name && o->help) {
+			int len = option_label(o, label, sizeof(label));
+			col = len > col ? len : col;
+		}
+	col += 4;
+	fputs(usage, out);
+	for (const struct opt *o = opts; !opt_end(o); o++) {
+		if (o->type == OPT_GROUP_TEXT)
+			fprintf(out, "%s\n", o->help);
+		if (!o->name || !o->help) /* hidden: test_cli.sh says so */
+			continue;
+		option_label(o, label, sizeof(label));
+		print_option(out, label, o->help, col);
+	}
+	print_option(out, help_label, "show this help", col);
+	for (const struct opt *o = opts; !opt_end(o); o++)
+		if (o->type == OPT_NOTES_TEXT)
+			fputs(o->help, out);
+}
+
+/* --completion-helper: the options, one a line. */
+static void print_names(FILE *out, const struct opt *opts)
+{
+	for (const struct opt *o = opts; !opt_end(o); o++) {
+		if (!o->name)
+			continue;
+		if (o->short_name)
+			fprintf(out, "-%c\n", o->short_name);
+		fprintf(out, "--%s\n", o->name);
+	}
+}
+
 /* An unknown option: one line, with the nearest options if any are close. */
 static _Noreturn void unknown_option(const struct opt *opts, const char *usage, const char *shown,
 				     const char *name, size_t len)
@@ -107,23 +176,24 @@ static _Noreturn void unknown_option(const struct opt *opts, const char *usage, 
 	struct suggest s;
 	char hint[256];
 	suggest_init(&s, name, len);
-	for (; opts->name; opts++)
-		suggest_add(&s, opts->name);
+	for (; !opt_end(opts); opts++)
+		if (opts->name)
+			suggest_add(&s, opts->name);
 	usage_error(usage, "unknown option '%s'%s", shown, suggest_text(&s, "--", hint, sizeof(hint)));
 }
 
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len)
 {
-	for (; opts->name; opts++)
-		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
+	for (; !opt_end(opts); opts++)
+		if (opts->name && strlen(opts->name) == len && !strncmp(opts->name, name, len))
 			return opts;
 	return NULL;
 }
 
 static const struct opt *find_short(const struct opt *opts, char c)
 {
-	for (; opts->name; opts++)
-		if (opts->short_name && opts->short_name == c)
+	for (; !opt_end(opts); opts++)
+		if (opts->name && opts->short_name && opts->short_name == c)
 			return opts;
 	return NULL;
 }
@@ -155,6 +225,9 @@ static void set_value(const struct opt *o, const char *arg, const char *usage)
 	case OPT_FLAG:
 		*(int *)o->value = 1;
 		break;
+	case OPT_GROUP_TEXT: /* not options: never found by name */
+	case OPT_NOTES_TEXT:
+		break;
 	}
 	if (o->seen)
 		*o->seen = 1;
@@ -176,7 +249,11 @@ int opts_parse(int argc, char **argv, const struct opt *opts, const char *usage)
 			continue;
 		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			fputs(usage, stdout);
+			print_help(stdout, opts, usage);
+			exit(finish_stdout());
+		}
+		if (!strcmp(a, "--completion-helper")) {
+			print_names(stdout, opts);
 			exit(finish_stdout());
 		}
 		if (a[1] == '-') {

@@ -26,6 +26,9 @@ struct plot_opts {
 	struct read_opts r;
 };
 
+/* The KIND names, in enum kind's order. */
+extern const char *const plot_kind_names[6];
+
 /* --gate all (plot horizon): one curve per gate of each run. */
 static inline int gate_all(const struct rec_source *src)
 {
@@ -38,6 +41,11 @@ void plot_opts_init(struct plot_opts *o);
 /* Draws o->kind of files into o->output. Returns 0, or -1 after one
  * message; a failed figure leaves nothing behind. */
 int plot_make(struct plot_opts *o, char **files, int nfiles);
+
+/* Reads files (runs; "-" stdin: a run, or for horizon rnnbow horizon's
+ * TSV) and draws o->kind of them into f (plot_data.c). Returns 0, or -1
+ * after one message. */
+int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o);
 
 /* The height of value v in an overview's frame, as a fraction of the
  * plot area (0 at its bottom, 1 at its top), on its linear or log axis. */

@@ -39,18 +39,28 @@ static inline int in_window(const struct read_opts *o, int64_t batch)
 }
 
 /* The option table entries every reader takes, to splice into its own. */
-#define READ_OPTS(o)                                                        \
-	{ "format", 0, OPT_STRING, &(o).format },                           \
-	{ "from", 0, OPT_INT, &(o).from, 0, 9.2e18 },                       \
-	{ "to", 0, OPT_INT, &(o).to, 0, 9.2e18 },                           \
-	{ "eps", 0, OPT_FLOAT, &(o).eps, 0, 1e30 },                         \
-	{ "loss-share", 0, OPT_FLOAT, &(o).loss_share, 1e-9, 1 },             \
-	READ_SOURCE_OPTS(o)
+#define READ_OPTS(o)                                                              \
+	{ "format", 0, OPT_STRING, &(o).format, .arg = "F",                       \
+	  .help = "tsv (default), csv or json (one object per line)" },           \
+	{ "from", 0, OPT_INT, &(o).from, 0, 9.2e18, .arg = "B",                   \
+	  .help = "only records of training batch B or later" },                  \
+	{ "to", 0, OPT_INT, &(o).to, 0, 9.2e18, .arg = "B",                       \
+	  .help = "only records of training batch B or earlier" },                \
+	{ "eps", 0, OPT_FLOAT, &(o).eps, 0, 1e30, .arg = "X",                     \
+	  .help = "tolerated relative error for k_exact, k_bound (default 0.1)" }, \
+	{ "loss-share", 0, OPT_FLOAT, &(o).loss_share, 1e-9, 1, .arg = "X",       \
+	  .help = "share of losses k_bound must cover (default 1)" },             \
+	READ_SOURCE_OPTS(o, GATE_HELP)
 
-/* --layer L and --gate NAME, also taken by plot. */
-#define READ_SOURCE_OPTS(o)                                                 \
-	{ "layer", 0, OPT_INT, &(o).src.layer, 0, 1023, &(o).src.layer_given }, \
-	{ "gate", 0, OPT_STRING, &(o).src.gate }
+/* --layer L and --gate NAME, also taken by plot (whose --gate says more:
+ * gate_help). */
+#define GATE_HELP                                                 \
+	"g and E of one gate's block of the recurrent matrix\n"    \
+	"(lstm: i f g o; gru: r z n; default: the whole matrix)"
+#define READ_SOURCE_OPTS(o, gate_help)                                          \
+	{ "layer", 0, OPT_INT, &(o).src.layer, 0, 1023, &(o).src.layer_given,   \
+	  .arg = "L", .help = "g and E of layer L (0-based, default 0)" },        \
+	{ "gate", 0, OPT_STRING, &(o).src.gate, .arg = "NAME", .help = gate_help }
 
 /* Column names with "run" in front when it is shown (several runs, or
  * summarize --run-column): returns names or names + 1 (names[0] must be

@@ -17,6 +17,7 @@
 #include "../formats/runlock.h"
 #include "../formats/runpath.h"
 #include "../formats/runread.h"
+#include "../formats/schema.h"
 #include "../formats/sha256.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
@@ -40,46 +41,18 @@ static const char usage[] =
 	"Train a character-level RNN on CORPUS (files concatenated, '-' for stdin,\n"
 	"or rnnbow's own C source when none is given) and write the itemized BPTT\n"
 	"gradients g[t,j] of every K-th batch to RUN.h5 (see rnnbow-record(1)).\n"
-	"\n"
-	"model:\n"
-	"  --cell C              rnn (default), lstm or gru (PyTorch's equations)\n"
-	"  --activation A        rnn cell: tanh (default), relu or sigmoid\n"
-	"  --forget-bias X       lstm: initial forget gate bias (default 1)\n"
-	"  --hidden H            hidden units per layer (default 100)\n"
-	"  --layers L            stacked layers (default 1)\n"
-	"  --seq-len n           steps per batch (default 25)\n"
-	"  --init-scale X        std of the Gaussian weight init (default: see below)\n"
-	"training:\n"
-	"  --batches N           batches to train (default 10000)\n"
-	"  --optimizer O         adagrad, sgd or adam (default: see below)\n"
-	"  --lr X                learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)\n"
-	"  --clip X              clip each gradient element to [-X, X] (default 5, 0: off)\n"
-	"  --seed S              random seed of the initial weights (default 1)\n"
-	"  --max-corpus SIZE     refuse a corpus larger than SIZE (K, M, G; default 4G)\n"
-	"  --on-nonfinite A      a NaN or infinite loss or gradient: stop (default) the run,\n"
-	"                        or skip that batch's update and go on\n"
-	"recording:\n"
-	"  --record-every K      itemize batches 0, K, 2K, ... (default 100, 0: none)\n"
-	"  --save-params         store every parameter with each record\n"
-	"  --save-hidden         store h_t (and the lstm's c_t) of each recorded batch\n"
-	"output:\n"
-	"  -o, --output RUN.h5   the run file (required)\n"
-	"  --force               replace RUN.h5 if it is an rnnbow run (nothing else)\n"
-	"  --resume              go on with RUN.h5 from its checkpoint (same command\n"
-	"                        and options); start it if it does not exist yet; a\n"
-	"                        larger --batches extends a complete run\n"
-	"  --checkpoint-every N  checkpoint every N batches, or every N seconds with\n"
-	"                        an 's' (default 60s; 0: only on a signal, and at the\n"
-	"                        start and the end)\n"
-	"  --quiet               no progress on stderr\n"
-	"  -h, --help            show this help\n"
+	"\n";
+
+/* After the options in --help. */
+static const char notes[] =
 	"\n"
 	"Defaults by depth: one layer (any cell) trains with adagrad (lr 0.1) from weights\n"
 	"of std 0.01 (min-char-rnn's recipe); stacked layers with adam (lr 0.002, the\n"
 	"vanilla cell 0.001) from std 1/sqrt(3H), PyTorch's init (adagrad blows them up\n"
 	"or stalls them: see rnnbow-record(1)). An option given always wins; --optimizer\n"
 	"alone brings its own --lr.\n"
-	"\n"	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGUSR1 finish the batch, write a checkpoint, close RUN.h5\n"
 	"and exit with status 75: run the same command with --resume to go on.\n";
 
 /* Exit status of a run interrupted by a signal and checkpointed: it can be
@@ -88,8 +61,10 @@ static const char usage[] =
 
 struct record_opts {
 	const char *cell, *activation, *optimizer, *output, *on_nonfinite, *checkpoint_every;
+	const char *max_corpus;   /* --max-corpus as given, and */
+	size_t max_corpus_bytes;  /* in bytes */
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
-	double init_scale, lr, clip, forget_bias;
+	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
@@ -285,8 +260,8 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 		struct run run;
 		int64_t rows = -1;
 		if (run_open(&run, o->output) == 0) {
-			rows = run_rows(&run, "train");
-			run_attr_i64(&run, "train", "batches", &planned);
+			rows = run_rows(&run, SCHEMA_TRAIN);
+			run_attr_i64(&run, SCHEMA_TRAIN, schema_attrs[A_BATCHES].name, &planned);
 			run_close(&run);
 		}
 		if (rows >= 0 && rows == planned && o->batches <= planned) {
@@ -332,194 +307,262 @@ static struct runfile *resume_run(struct trainer *tr, struct record_opts *o, int
 	return rf;
 }
 
-int cmd_record(int argc, char **argv)
+/* The option table: fills o, leaves the corpus paths in argv[0..return). */
+static int parse_options(int argc, char **argv, struct record_opts *o)
 {
-	struct record_opts o = {
-		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
-		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
-		.record_every = 100, .seed = 1, .clip = 5,
-		.checkpoint_every = "60s",
-	};
-	const char *max_corpus = "4G";
-	size_t max_corpus_bytes = CORPUS_MAX_DEFAULT;
 	const struct opt opts[] = {
-		{ "cell", 0, OPT_STRING, &o.cell },
-		{ "activation", 0, OPT_STRING, &o.activation },
-		{ "forget-bias", 0, OPT_FLOAT, &o.forget_bias, -1e6, 1e6, &o.forget_bias_seen },
-		{ "hidden", 0, OPT_INT, &o.hidden, 1, 8192 },
-		{ "layers", 0, OPT_INT, &o.layers, 1, MAX_LAYERS },
-		{ "seq-len", 0, OPT_INT, &o.seq_len, 1, 4096 },
-		{ "init-scale", 0, OPT_FLOAT, &o.init_scale, 0, 1e6, &o.init_scale_seen },
-		{ "batches", 0, OPT_INT, &o.batches, 1, 1e15 },
-		{ "optimizer", 0, OPT_STRING, &o.optimizer },
-		{ "lr", 0, OPT_FLOAT, &o.lr, 0, 1e6, &o.lr_seen },
-		{ "clip", 0, OPT_FLOAT, &o.clip, 0, 1e30 },
-		{ "seed", 0, OPT_INT, &o.seed, 0, 9.2e18 },
-		{ "max-corpus", 0, OPT_STRING, &max_corpus },
-		{ "on-nonfinite", 0, OPT_STRING, &o.on_nonfinite },
-		{ "record-every", 0, OPT_INT, &o.record_every, 0, 1e15 },
-		{ "save-params", 0, OPT_FLAG, &o.save_params },
-		{ "save-hidden", 0, OPT_FLAG, &o.save_hidden },
-		{ "output", 'o', OPT_STRING, &o.output },
-		{ "force", 0, OPT_FLAG, &o.force },
-		{ "resume", 0, OPT_FLAG, &o.resume },
-		{ "checkpoint-every", 0, OPT_STRING, &o.checkpoint_every },
-		{ "quiet", 0, OPT_FLAG, &o.quiet },
+		OPT_GROUP("model:"),
+		{ "cell", 0, OPT_STRING, &o->cell, .arg = "C",
+		  .help = "rnn (default), lstm or gru (PyTorch's equations)" },
+		{ "activation", 0, OPT_STRING, &o->activation, .arg = "A",
+		  .help = "rnn cell: tanh (default), relu or sigmoid" },
+		{ "forget-bias", 0, OPT_FLOAT, &o->forget_bias, -1e6, 1e6, &o->forget_bias_seen,
+		  .arg = "X", .help = "lstm: initial forget gate bias (default 1)" },
+		{ "hidden", 0, OPT_INT, &o->hidden, 1, 8192, .arg = "H",
+		  .help = "hidden units per layer (default 100)" },
+		{ "layers", 0, OPT_INT, &o->layers, 1, MAX_LAYERS, .arg = "L",
+		  .help = "stacked layers (default 1)" },
+		{ "seq-len", 0, OPT_INT, &o->seq_len, 1, 4096, .arg = "n",
+		  .help = "steps per batch (default 25)" },
+		{ "init-scale", 0, OPT_FLOAT, &o->init_scale, 0, 1e6, &o->init_scale_seen,
+		  .arg = "X", .help = "std of the Gaussian weight init (default: see below)" },
+		OPT_GROUP("training:"),
+		{ "batches", 0, OPT_INT, &o->batches, 1, 1e15, .arg = "N",
+		  .help = "batches to train (default 10000)" },
+		{ "optimizer", 0, OPT_STRING, &o->optimizer, .arg = "O",
+		  .help = "adagrad, sgd or adam (default: see below)" },
+		{ "lr", 0, OPT_FLOAT, &o->lr, 0, 1e6, &o->lr_seen, .arg = "X",
+		  .help = "learning rate (default: adagrad 0.1, sgd 0.01, adam 0.002)" },
+		{ "clip", 0, OPT_FLOAT, &o->clip, 0, 1e30, .arg = "X",
+		  .help = "clip each gradient element to [-X, X] (default 5, 0: off)" },
+		{ "seed", 0, OPT_INT, &o->seed, 0, 9.2e18, .arg = "S",
+		  .help = "random seed of the initial weights (default 1)" },
+		{ "max-corpus", 0, OPT_STRING, &o->max_corpus, .arg = "SIZE",
+		  .help = "refuse a corpus larger than SIZE (K, M, G; default 4G)" },
+		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite, .arg = "A",
+		  .help = "a NaN or infinite loss or gradient: stop (default) the run,\n"
+			  "or skip that batch's update and go on" },
+		OPT_GROUP("recording:"),
+		{ "record-every", 0, OPT_INT, &o->record_every, 0, 1e15, .arg = "K",
+		  .help = "itemize batches 0, K, 2K, ... (default 100, 0: none)" },
+		{ "save-params", 0, OPT_FLAG, &o->save_params,
+		  .help = "store every parameter with each record" },
+		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden,
+		  .help = "store h_t (and the lstm's c_t) of each recorded batch" },
+		OPT_GROUP("output:"),
+		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
+		  .help = "the run file (required)" },
+		{ "force", 0, OPT_FLAG, &o->force,
+		  .help = "replace RUN.h5 if it is an rnnbow run (nothing else)" },
+		{ "resume", 0, OPT_FLAG, &o->resume,
+		  .help = "go on with RUN.h5 from its checkpoint (same command\n"
+			  "and options); start it if it does not exist yet; a\n"
+			  "larger --batches extends a complete run" },
+		{ "checkpoint-every", 0, OPT_STRING, &o->checkpoint_every, .arg = "N",
+		  .help = "checkpoint every N batches, or every N seconds with\n"
+			  "an 's' (default 60s; 0: only on a signal, and at the\n"
+			  "start and the end)" },
+		{ "quiet", 0, OPT_FLAG, &o->quiet, .help = "no progress on stderr" },
+		OPT_NOTES(notes),
 		OPT_END,
 	};
-	/* a file size limit (ulimit -f) fails the write, reported, instead of
-	 * killing the process half way through a row */
-	signal(SIGXFSZ, SIG_IGN);
-	/* before parsing: opts_parse reorders argv */
-	char *cmdline = command_line(argc, argv);
-	char **paths = argv;
-	int npaths = opts_parse(argc, argv, opts, usage);
-	struct train_config cfg = { 0 };
-	struct corpus corpus = { 0 };
-	struct vocab vocab;
-	struct trainer tr;
-	struct runfile *rf = NULL;
-	struct runqueue *q = NULL;
-	struct runlock lock = { .fd = -1 };
-	int32_t *ids = NULL;
-	char sha[65], created[32], choices[64];
-	int64_t done = 0, recorded = 0, nonfinite = 0;
-	int rc = 1, have_trainer = 0;
+	return opts_parse(argc, argv, opts, usage);
+}
 
-	if (!o.output)
+/* Refuses what cannot run (usage error, exit 2) before anything is touched,
+ * and settles what the options leave open: cfg's cell, activation and
+ * optimizer, o's init scale, learning rate, checkpoint interval and corpus
+ * size limit. */
+static void check_options(struct record_opts *o, struct train_config *cfg, char **paths,
+			  int npaths)
+{
+	char choices[64];
+	if (!o->output)
 		usage_error(usage, "no output file: give -o RUN.h5");
-	if (!strcmp(o.output, "-"))
+	if (!strcmp(o->output, "-"))
 		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
-	if (cell_parse(o.cell, &cfg.cell))
+	if (cell_parse(o->cell, &cfg->cell))
 		usage_error(usage, "--cell: expected %s, got '%s'",
-			    names_list(&cell_names, choices, sizeof(choices)), o.cell);
-	if (act_parse(o.activation, &cfg.act))
+			    names_list(&cell_names, choices, sizeof(choices)), o->cell);
+	if (act_parse(o->activation, &cfg->act))
 		usage_error(usage, "--activation: expected %s, got '%s'",
-			    names_list(&act_names, choices, sizeof(choices)), o.activation);
-	if (cfg.cell != CELL_RNN && cfg.act != ACT_TANH)
+			    names_list(&act_names, choices, sizeof(choices)), o->activation);
+	if (cfg->cell != CELL_RNN && cfg->act != ACT_TANH)
 		usage_error(usage, "--activation %s: only --cell rnn takes one (%s's are fixed)",
-			    o.activation, o.cell);
-	if (cfg.cell != CELL_LSTM && o.forget_bias_seen)
+			    o->activation, o->cell);
+	if (cfg->cell != CELL_LSTM && o->forget_bias_seen)
 		usage_error(usage, "--forget-bias: only --cell lstm has a forget gate");
 	/* what is not given follows the model (train_defaults); lr follows cfg.optim */
 	double init_default, lr_default;
-	train_defaults(cfg.cell, (int)o.layers, (int)o.hidden, &cfg.optim, &lr_default, &init_default);
-	if (!o.init_scale_seen)
-		o.init_scale = init_default;
-	if (o.optimizer && optim_parse(o.optimizer, &cfg.optim))
+	train_defaults(cfg->cell, (int)o->layers, (int)o->hidden, &cfg->optim, &lr_default,
+		       &init_default);
+	if (!o->init_scale_seen)
+		o->init_scale = init_default;
+	if (o->optimizer && optim_parse(o->optimizer, &cfg->optim))
 		usage_error(usage, "--optimizer: expected %s, got '%s'",
-			    names_list(&optim_names, choices, sizeof(choices)), o.optimizer);
-	if (o.optimizer) /* named alone, it brings its own rate */
-		lr_default = optim_default_lr(cfg.optim);
-	if (strcmp(o.on_nonfinite, "stop") && strcmp(o.on_nonfinite, "skip"))
-		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o.on_nonfinite);
-	if (o.lr_seen && !(o.lr > 0))
+			    names_list(&optim_names, choices, sizeof(choices)), o->optimizer);
+	if (o->optimizer) /* named alone, it brings its own rate */
+		lr_default = optim_default_lr(cfg->optim);
+	if (strcmp(o->on_nonfinite, "stop") && strcmp(o->on_nonfinite, "skip"))
+		usage_error(usage, "--on-nonfinite: expected stop or skip, got '%s'", o->on_nonfinite);
+	if (o->lr_seen && !(o->lr > 0))
 		usage_error(usage, "--lr: must be above 0");
-	if (parse_every(o.checkpoint_every, &o.ckpt_batches, &o.ckpt_seconds) < 0)
+	if (!o->lr_seen)
+		o->lr = lr_default;
+	if (parse_every(o->checkpoint_every, &o->ckpt_batches, &o->ckpt_seconds) < 0)
 		usage_error(usage, "--checkpoint-every: expected N batches or Ns seconds, got '%s'",
-			    o.checkpoint_every);
-	if (o.resume && o.force)
+			    o->checkpoint_every);
+	if (o->resume && o->force)
 		usage_error(usage, "--resume and --force contradict each other");
-	if (corpus_parse_size(max_corpus, &max_corpus_bytes) < 0)
+	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
-			    max_corpus);
+			    o->max_corpus);
 	for (int i = 0; i < npaths; i++)
 		if (!strcmp(paths[i], "-") && npaths > 1)
 			usage_error(usage, "'-' (stdin) must be the only corpus");
+}
 
-	/* Nothing is touched before the run is ours: its lock first, then
-	 * what is at -o (never anything but a run or an empty file). */
-	if (runpath_check_type(o.output) < 0 || runlock_take(&lock, o.output) < 0)
-		goto out;
-	int kind = runpath_check(o.output, paths, npaths);
+/* Nothing is touched before the run is ours: its lock first, then what is
+ * at -o (never anything but a run or an empty file). Returns the RUNPATH_
+ * kind of what is there, or -1 (said why; the lock may be held: release
+ * it). */
+static int open_output(struct runlock *lock, const struct record_opts *o, char **paths,
+		       int npaths)
+{
+	if (runpath_check_type(o->output) < 0 || runlock_take(lock, o->output) < 0)
+		return -1;
+	int kind = runpath_check(o->output, paths, npaths);
 	if (kind < 0)
-		goto out;
-	if (kind != RUNPATH_ABSENT && !o.force && !o.resume) {
+		return -1;
+	if (kind != RUNPATH_ABSENT && !o->force && !o->resume) {
 		error("%s: already exists (use --force to overwrite it, or --resume to go on with it)",
-		      o.output);
-		goto out;
+		      o->output);
+		return -1;
 	}
-	if (load_corpus(&corpus, paths, npaths, o.quiet, max_corpus_bytes) < 0)
-		goto out;
-	if (corpus.len == 0) {
-		error("%s: corpus is empty", corpus.name);
-		goto out;
-	}
-	if (corpus.len < (size_t)o.seq_len + 1) {
-		error("%s: corpus has %zu bytes; --seq-len %lld needs at least %lld", corpus.name,
-		      corpus.len, (long long)o.seq_len, (long long)o.seq_len + 1);
-		goto out;
-	}
-	vocab_build(&vocab, corpus.data, corpus.len);
-	ids = malloc(corpus.len * sizeof(int32_t));
-	if (!ids) {
-		error("out of memory for a corpus of %zu bytes", corpus.len);
-		goto out;
-	}
-	vocab_encode(&vocab, ids, corpus.data, corpus.len);
-	sha256_hex(sha, corpus.data, corpus.len);
+	return kind;
+}
 
-	cfg.layers = (int)o.layers;
-	cfg.forget_bias = cfg.cell == CELL_LSTM ? (float)o.forget_bias : 0.0f;
-	cfg.H = (int)o.hidden;
-	cfg.V = vocab.size;
-	cfg.n = (int)o.seq_len;
-	cfg.lr = (float)(o.lr_seen ? o.lr : lr_default);
-	cfg.clip = (float)o.clip;
-	cfg.init_scale = (float)o.init_scale;
-	cfg.seed = (uint64_t)o.seed;
-	if (trainer_init(&tr, &cfg, ids, corpus.len) < 0) {
+/* The corpus, read and encoded: c, v, *ids (to free) and its digest sha.
+ * Returns 0, or -1 when it cannot be read or is too short for --seq-len
+ * (said why). */
+static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char sha[65],
+			  const struct record_opts *o, char **paths, int npaths)
+{
+	if (load_corpus(c, paths, npaths, o->quiet, o->max_corpus_bytes) < 0)
+		return -1;
+	if (c->len == 0) {
+		error("%s: corpus is empty", c->name);
+		return -1;
+	}
+	if (c->len < (size_t)o->seq_len + 1) {
+		error("%s: corpus has %zu bytes; --seq-len %lld needs at least %lld", c->name, c->len,
+		      (long long)o->seq_len, (long long)o->seq_len + 1);
+		return -1;
+	}
+	vocab_build(v, c->data, c->len);
+	*ids = malloc(c->len * sizeof(int32_t));
+	if (!*ids) {
+		error("out of memory for a corpus of %zu bytes", c->len);
+		return -1;
+	}
+	vocab_encode(v, *ids, c->data, c->len);
+	sha256_hex(sha, c->data, c->len);
+	return 0;
+}
+
+/* Completes cfg from o and the vocabulary, builds the trainer and the run's
+ * fingerprint (o->fp). Returns 0, or -1 out of memory (said why; nothing to
+ * free). */
+static int start_trainer(struct trainer *tr, struct train_config *cfg, struct record_opts *o,
+			 int vocab_size, const int32_t *ids, size_t len, const char sha[65])
+{
+	cfg->layers = (int)o->layers;
+	cfg->forget_bias = cfg->cell == CELL_LSTM ? (float)o->forget_bias : 0.0f;
+	cfg->H = (int)o->hidden;
+	cfg->V = vocab_size;
+	cfg->n = (int)o->seq_len;
+	cfg->lr = (float)o->lr;
+	cfg->clip = (float)o->clip;
+	cfg->init_scale = (float)o->init_scale;
+	cfg->seed = (uint64_t)o->seed;
+	if (trainer_init(tr, cfg, ids, len) < 0) {
 		error("out of memory for the model (--hidden %lld, --layers %lld, --seq-len %lld)",
-		      (long long)o.hidden, (long long)o.layers, (long long)o.seq_len);
-		goto out;
+		      (long long)o->hidden, (long long)o->layers, (long long)o->seq_len);
+		return -1;
 	}
-	have_trainer = 1;
-
-	memset(&o.fp, 0, sizeof(o.fp)); /* padding too: the checkpoint is checksummed */
-	o.fp = (struct run_fingerprint){
-		.cell = cfg.cell, .layers = cfg.layers, .forget_bias = cfg.forget_bias,
-		.H = cfg.H, .V = cfg.V, .n = cfg.n, .act = cfg.act, .optim = cfg.optim,
-		.save_params = o.save_params, .save_hidden = o.save_hidden, .lr = cfg.lr,
-		.clip = cfg.clip, .init_scale = cfg.init_scale, .seed = cfg.seed,
-		.batches = o.batches, .record_every = o.record_every,
+	memset(&o->fp, 0, sizeof(o->fp)); /* padding too: the checkpoint is checksummed */
+	o->fp = (struct run_fingerprint){
+		.cell = cfg->cell, .layers = cfg->layers, .forget_bias = cfg->forget_bias,
+		.H = cfg->H, .V = cfg->V, .n = cfg->n, .act = cfg->act, .optim = cfg->optim,
+		.save_params = o->save_params, .save_hidden = o->save_hidden, .lr = cfg->lr,
+		.clip = cfg->clip, .init_scale = cfg->init_scale, .seed = cfg->seed,
+		.batches = o->batches, .record_every = o->record_every,
 	};
-	memcpy(o.fp.corpus_sha256, sha, sizeof(sha));
-	int flags = (o.force ? RUNFILE_FORCE : 0) | (o.save_params ? RUNFILE_PARAMS : 0) |
-		    (o.save_hidden ? RUNFILE_HIDDEN : 0);
+	memcpy(o->fp.corpus_sha256, sha, 65);
+	return 0;
+}
 
+/* The run file to write into: a new one (kind says what -o holds now), or
+ * with --resume the existing run reopened. Returns it, or NULL with *rc set
+ * (1: said why; 0: a resumed run is complete already). */
+static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int kind,
+				const struct corpus *c, const struct vocab *v, const char *sha,
+				const char *cmdline, int *rc)
+{
+	char created[32];
+	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
+		    (o->save_hidden ? RUNFILE_HIDDEN : 0);
+	*rc = 1;
+	if (o->resume && kind == RUNPATH_RUN)
+		return resume_run(tr, o, flags, cmdline, rc);
 	created_utc(created);
 	struct run_info info = {
-		.software_version = RNNBOW_VERSION, .command_line = cmdline ? cmdline : "",
-		.created_utc = created, .seed = cfg.seed, .corpus_name = corpus.name,
-		.corpus_bytes = (int64_t)corpus.len, .corpus_sha256 = sha,
-		.activation = act_name(cfg.act), .forget_bias = o.forget_bias, .vocab = vocab.bytes,
-		.init_scale = o.init_scale, .optimizer = optim_name(cfg.optim),
-		.learning_rate = o.lr_seen ? o.lr : lr_default, .clip = o.clip, .batches = o.batches,
-		.record_every = o.record_every,
+		.software_version = RNNBOW_VERSION, .command_line = cmdline, .created_utc = created,
+		.seed = tr->cfg.seed, .corpus_name = c->name, .corpus_bytes = (int64_t)c->len,
+		.corpus_sha256 = sha, .activation = act_name(tr->cfg.act),
+		.forget_bias = o->forget_bias, .vocab = v->bytes, .init_scale = o->init_scale,
+		.optimizer = optim_name(tr->cfg.optim), .learning_rate = o->lr, .clip = o->clip,
+		.batches = o->batches, .record_every = o->record_every,
 	};
-	int resumed = o.resume && kind == RUNPATH_RUN;
-	if (resumed) {
-		rf = resume_run(&tr, &o, flags, cmdline ? cmdline : "", &rc);
-	} else {
-		if (kind != RUNPATH_ABSENT)
-			flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
-		rf = runfile_create(o.output, &info, &tr.m, cfg.n, flags);
-		if (rf && kind == RUNPATH_RUN)
-			checkpoint_remove(o.output); /* the old run's: not this one's */
+	if (kind != RUNPATH_ABSENT)
+		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
+	struct runfile *rf = runfile_create(o->output, &info, &tr->m, tr->cfg.n, flags);
+	if (rf && kind == RUNPATH_RUN)
+		checkpoint_remove(o->output); /* the old run's: not this one's */
+	return rf;
+}
+
+/* The exit status of a run that was stopped by a signal (saved: whether
+ * its checkpoint was written), said on stderr. */
+static int interrupted(const struct trainer *tr, const struct record_opts *o, int saved)
+{
+	if (saved) {
+		error("interrupted by signal %d at batch %lld of %lld; checkpoint written: go on "
+		      "with the same command and --resume", (int)stop_signal, (long long)tr->batch,
+		      (long long)o->batches);
+		return EXIT_RESUMABLE;
 	}
-	if (!rf)
-		goto out;
-	rc = 1;
-	q = runqueue_start(rf, &tr, o.save_params, o.save_hidden);
+	error("interrupted by signal %d at batch %lld of %lld; %s holds them", (int)stop_signal,
+	      (long long)tr->batch, (long long)o->batches, o->output);
+	return 1;
+}
+
+/* Trains into rf (closed on return, whatever happens) and returns the exit
+ * status: 0, 1 (said why) or EXIT_RESUMABLE after a signal. */
+static int run_training(struct trainer *tr, struct runfile *rf, const struct record_opts *o,
+			int resumed)
+{
+	int64_t done = 0, recorded = 0, nonfinite = 0;
+	struct runqueue *q = runqueue_start(rf, tr, o->save_params, o->save_hidden);
 	if (!q) {
 		runfile_close(rf);
-		goto out;
+		return 1;
 	}
 	/* a new run has a checkpoint from its first batch on, so a run that
 	 * fails early (a full disk) can still be resumed */
-	if (!resumed && checkpoint(&tr, q, &o) < 0) {
+	if (!resumed && checkpoint(tr, q, o) < 0) {
 		runqueue_finish(q);
-		goto out;
+		return 1;
 	}
 
 	/* SIGINT, SIGTERM, SIGUSR1 (SLURM's warning before a time limit):
@@ -527,29 +570,57 @@ int cmd_record(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_signal);
-	rc = train_loop(&tr, q, &o, &done, &recorded, &nonfinite) < 0;
-	if (nonfinite && !strcmp(o.on_nonfinite, "skip") && !o.quiet)
+	int rc = train_loop(tr, q, o, &done, &recorded, &nonfinite) < 0;
+	if (nonfinite && !strcmp(o->on_nonfinite, "skip") && !o->quiet)
 		warning("%lld batches had a non-finite loss or gradient and were not applied "
 			"(see /train/nonfinite)", (long long)nonfinite);
 	int saved = 0;
 	/* on a signal, and at the end: a complete run keeps its checkpoint,
 	 * so that it can be extended (--resume with a larger --batches) */
-	if (!rc && (stop_signal || tr.batch >= o.batches))
-		saved = checkpoint(&tr, q, &o) == 0;
+	if (!rc && (stop_signal || tr->batch >= o->batches))
+		saved = checkpoint(tr, q, o) == 0;
 	if (runqueue_finish(q) < 0)
 		rc = 1; /* the writer said why, and how to go on */
-	if (stop_signal && !rc) {
-		if (saved) {
-			error("interrupted by signal %d at batch %lld of %lld; checkpoint written: go on "
-			      "with the same command and --resume", (int)stop_signal, (long long)tr.batch,
-			      (long long)o.batches);
-			rc = EXIT_RESUMABLE;
-		} else {
-			error("interrupted by signal %d at batch %lld of %lld; %s holds them",
-			      (int)stop_signal, (long long)tr.batch, (long long)o.batches, o.output);
-			rc = 1;
-		}
-	}
+	if (stop_signal && !rc)
+		rc = interrupted(tr, o, saved);
+	return rc;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = {
+		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
+		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
+		.record_every = 100, .seed = 1, .clip = 5,
+		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
+	};
+	/* a file size limit (ulimit -f) fails the write, reported, instead of
+	 * killing the process half way through a row */
+	signal(SIGXFSZ, SIG_IGN);
+	/* before parsing: opts_parse reorders argv */
+	char *cmdline = command_line(argc, argv);
+	char **paths = argv;
+	int npaths = parse_options(argc, argv, &o);
+	struct train_config cfg = { 0 };
+	struct corpus corpus = { 0 };
+	struct vocab vocab;
+	struct trainer tr;
+	struct runfile *rf = NULL;
+	struct runlock lock = { .fd = -1 };
+	int32_t *ids = NULL;
+	char sha[65];
+	int rc = 1, have_trainer = 0;
+
+	check_options(&o, &cfg, paths, npaths);
+	int kind = open_output(&lock, &o, paths, npaths);
+	if (kind < 0 || prepare_corpus(&corpus, &vocab, &ids, sha, &o, paths, npaths) < 0)
+		goto out;
+	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, corpus.len, sha) < 0)
+		goto out;
+	have_trainer = 1;
+	rf = open_run(&tr, &o, kind, &corpus, &vocab, sha, cmdline ? cmdline : "", &rc);
+	if (rf)
+		rc = run_training(&tr, rf, &o, o.resume && kind == RUNPATH_RUN);
 out:
 	runlock_release(&lock);
 	free(cmdline);

@@ -26,11 +26,7 @@ static const char usage[] =
 	"Write a static HTML report of a run into DIR (created if missing): open\n"
 	"DIR/index.html in a browser. The bars of the top N batches by max gradient\n"
 	"link to a page per batch. See rnnbow-report(1).\n"
-	"\n"
-	"  -o, --output DIR   where the report goes (required)\n"
-	"  --top N            batches that get a page (default 10)\n"
-	"  --force            replace a report already in DIR\n"
-	"  -h, --help         show this help\n";
+	"\n";
 
 struct top_batch {
 	int64_t batch;
@@ -292,9 +288,11 @@ int cmd_report(int argc, char **argv)
 	int64_t ntop = 10;
 	int force = 0;
 	const struct opt opts[] = {
-		{ "output", 'o', OPT_STRING, &dir },
-		{ "top", 0, OPT_INT, &ntop, 1, 1000 },
-		{ "force", 0, OPT_FLAG, &force },
+		{ "output", 'o', OPT_STRING, &dir, .arg = "DIR",
+		  .help = "where the report goes (required)" },
+		{ "top", 0, OPT_INT, &ntop, 1, 1000, .arg = "N",
+		  .help = "batches that get a page (default 10)" },
+		{ "force", 0, OPT_FLAG, &force, .help = "replace a report already in DIR" },
 		OPT_END,
 	};
 	int nargs = opts_parse(argc, argv, opts, usage);

@@ -22,24 +22,7 @@ static const char usage[] =
 	"predicted loss accuracy k_exact k_bound (and run first when several files\n"
 	"are read, or with --run-column). '-' or no file reads a run from stdin.\n"
 	"rnnbow-summarize(1) defines every column.\n"
-	"\n"
-	"  --top N          the N rows with the largest max_grad of all runs together,\n"
-	"                   largest first\n"
-	"  --top-per-run N  the N rows with the largest max_grad of each run, largest\n"
-	"                   first, runs in the order given\n"
-	"  --run-column     the run column first even for one file, so that scripts\n"
-	"                   find every column at the same place for one run or many\n"
-	"  --from B         only records of training batch B or later\n"
-	"  --to B           only records of training batch B or earlier\n"
-	"  --eps X          tolerated relative error for k_exact, k_bound (default 0.1)\n"
-	"  --loss-share X   share of losses k_bound must cover (default 1)\n"
-	"  --layer L        g and E of layer L (0-based, default 0)\n"
-	"  --gate NAME      g and E of one gate's block of the recurrent matrix\n"
-	"                   (lstm: i f g o; gru: r z n; default: the whole matrix)\n"
-	"  --train          one row per training batch instead: batch loss grad_norm\n"
-	"                   nonfinite (loss and grad_norm nan where nonfinite is 1)\n"
-	"  --format F       tsv (default), csv or json (one object per line)\n"
-	"  -h, --help       show this help\n";
+	"\n";
 
 static const char *const summary_cols[] = {
 	"run", "batch", "position", "max_grad", "max_step", "target", "predicted",
@@ -226,10 +209,18 @@ int cmd_summarize(int argc, char **argv)
 	read_opts_init(&o);
 	const struct opt opts[] = {
 		READ_OPTS(o),
-		{ "top", 0, OPT_INT, &top_n, 1, 1e9 },
-		{ "top-per-run", 0, OPT_INT, &top_per_run, 1, 1e9 },
-		{ "train", 0, OPT_FLAG, &train },
-		{ "run-column", 0, OPT_FLAG, &run_column },
+		{ "top", 0, OPT_INT, &top_n, 1, 1e9, .arg = "N",
+		  .help = "the N rows with the largest max_grad of all runs together,\n"
+			  "largest first" },
+		{ "top-per-run", 0, OPT_INT, &top_per_run, 1, 1e9, .arg = "N",
+		  .help = "the N rows with the largest max_grad of each run, largest\n"
+			  "first, runs in the order given" },
+		{ "train", 0, OPT_FLAG, &train,
+		  .help = "one row per training batch instead: batch loss grad_norm\n"
+			  "nonfinite (loss and grad_norm nan where nonfinite is 1)" },
+		{ "run-column", 0, OPT_FLAG, &run_column,
+		  .help = "the run column first even for one file, so that scripts\n"
+			  "find every column at the same place for one run or many" },
 		OPT_END,
 	};
 	char *stdin_only[] = { "-" };

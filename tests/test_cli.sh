@@ -23,6 +23,28 @@ check "rnnbow record --help exits 0" sh -c "'$BIN' record --help >/dev/null"
 check "rnnbow info --help exits 0" sh -c "'$BIN' info --help | grep -q '^usage: rnnbow info'"
 check "--version" sh -c "'$BIN' --version | grep -q '^rnnbow [0-9]'"
 
+# documented CMD: every option of CMD's table (--completion-helper lists
+# them) is in `rnnbow CMD --help` (an option without help text is left out
+# of it) and in man/rnnbow-CMD.1 (roff's \- and \fB read as plain text)
+MAN=$(cd "$(dirname "$0")/../man" && pwd)
+documented() {
+	"$BIN" "$1" --completion-helper >"$T/opts" && [ -s "$T/opts" ] || return 1
+	"$BIN" "$1" --help >"$T/help" || return 1
+	sed -e 's/\\f[BIRP]//g' -e 's/\\-/-/g' "$MAN/rnnbow-$1.1" >"$T/man" || return 1
+	missing=""
+	while read -r opt; do
+		for doc in help man; do
+			grep -q -e "\(^\|[^a-z0-9-]\)$opt\([^a-z0-9-]\|\$\)" "$T/$doc" ||
+				missing="$missing $doc:$opt"
+		done
+	done <"$T/opts"
+	[ -z "$missing" ] || echo "# rnnbow $1: not documented:$missing"
+	[ -z "$missing" ]
+}
+for c in record summarize horizon plot report info; do
+	check "rnnbow $c: every option of its table in --help and rnnbow-$c(1)" documented "$c"
+done
+
 # --- usage errors: one line that says where help is, and the nearest name ---
 one_line() { # one_line CODE "what" TEXT COMMAND...: exit CODE, stderr one line holding TEXT
 	code=$1 what=$2 text=$3

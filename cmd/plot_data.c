@@ -1,0 +1,559 @@
+/*
+ * plot_data.c - what each figure of `rnnbow plot` shows, read from runs (or
+ * rnnbow horizon's TSV on stdin) and reduced to the figure's size: records
+ * binned to about one per 2 pixels where they outnumber them, decay curves
+ * as quantiles per lag. Each reducer hands its series to plots/views.h.
+ * Workload: one pass over the records of a run, a chunk at a time
+ * (recread_next), keeping only the bins.
+ */
+#include "plot.h"
+#include "readers.h"
+#include "../formats/msg.h"
+#include "../formats/runread.h"
+#include "../formats/recread.h"
+#include "../formats/tsvread.h"
+#include "../libcore/analysis.h"
+#include "../libcore/model.h"
+#include "../plots/views.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bins of about the figure's width: one per 2 pixels (CSS pixels for SVG
+ * and PDF). */
+static int64_t max_bins(const struct plot_opts *o)
+{
+	int64_t px = (int64_t)(o->width_in * (o->fmt == FIG_PNG ? o->dpi : 96.0));
+	return px / 2 > 10 ? px / 2 : 10;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* --- overview --------------------------------------------------------- */
+
+/* --yscale: log when asked, or (auto) when the bars span more than 3
+ * decades: the largest bar over the 10th percentile of the positive ones,
+ * so one tiny first batch does not turn a run's figure to log, while a
+ * run whose gradient falls away for good does. y: (n) bar heights. */
+static int use_log(const char *yscale, const double *y, int64_t n, double top)
+{
+	if (yscale && strcmp(yscale, "auto"))
+		return !strcmp(yscale, "log");
+	double *pos = malloc((size_t)n * sizeof(double));
+	int64_t m = 0;
+	if (!pos)
+		return 0;
+	for (int64_t i = 0; i < n; i++)
+		if (y[i] > 0)
+			pos[m++] = y[i];
+	int log = 0;
+	if (m > 0) {
+		qsort(pos, (size_t)m, sizeof(double), cmp_double);
+		log = top / pos[m / 10] > 1e3;
+	}
+	free(pos);
+	return log;
+}
+
+double plot_frame_height(const struct plot_opts *o, double v)
+{
+	if (!o->frame_log)
+		return v / o->frame_ymax;
+	return v > o->frame_ymin ? log(v / o->frame_ymin) / log(o->frame_ymax / o->frame_ymin) : 0;
+}
+
+static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts *o)
+{
+	const int n = rr->n;
+	int64_t bins = max_bins(o), R = rr->rows, per = 1, got, k = 0, nb = 0;
+	int binned = R > bins;
+	if (binned)
+		per = (R + bins - 1) / bins;
+	int64_t cap = binned ? (R + per - 1) / per : R;
+	double *x = calloc((size_t)cap + 1, sizeof(double)), *y = calloc((size_t)cap + 1, sizeof(double));
+	double *lo = calloc((size_t)cap + 1, sizeof(double)), *hi = calloc((size_t)cap + 1, sizeof(double));
+	double *vals = malloc((size_t)per * sizeof(double)), xsum = 0;
+	int *step = calloc((size_t)cap + 1, sizeof(int)), rc = -1;
+	struct overview ov = { .binned = binned, .records = R };
+	if (!x || !y || !lo || !hi || !vals || !step) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			int at;
+			double best = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
+			if (rr->batch[i] == o->mark) {
+				ov.has_mark = 1;
+				ov.mark_x = (double)rr->batch[i];
+				ov.mark_y = best;
+			}
+			if (isnan(best)) /* a batch that was not finite: nothing to draw */
+				continue;
+			if (!binned) {
+				x[nb] = (double)rr->batch[i];
+				y[nb] = best;
+				step[nb++] = at;
+				continue;
+			}
+			vals[k++] = best;
+			xsum += (double)rr->batch[i];
+			if (k == per || rr->first + i == R - 1) { /* close the bin */
+				qsort(vals, (size_t)k, sizeof(double), cmp_double);
+				x[nb] = xsum / (double)k;
+				lo[nb] = vals[0];
+				hi[nb] = vals[k - 1];
+				y[nb++] = k % 2 ? vals[k / 2] : 0.5 * (vals[k / 2 - 1] + vals[k / 2]);
+				k = 0;
+				xsum = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	if (nb == 0) {
+		error("%s: no records to plot", rr->run->path);
+		goto out;
+	}
+	if (o->mark >= 0 && !ov.has_mark) {
+		error("%s: --mark %lld: that batch was not recorded", rr->run->path,
+		      (long long)o->mark);
+		goto out;
+	}
+	ov.n = nb;
+	ov.framed = o->framed;
+	{ /* the frame: x from the first to the last bar, y from 0 (log: from
+	   * below the smallest bar) */
+		double w = nb > 1 ? (x[nb - 1] - x[0]) / (double)(nb - 1) : 1.0, top = 0;
+		double low = INFINITY;
+		for (int64_t i = 0; i < nb; i++) {
+			top = fmax(top, binned ? hi[i] : y[i]);
+			if ((binned ? lo[i] : y[i]) > 0)
+				low = fmin(low, binned ? lo[i] : y[i]);
+		}
+		ov.log = use_log(o->yscale, y, nb, top);
+		ov.xmin = x[0] - w;
+		ov.xmax = x[nb - 1] + w;
+		ov.ymin = ov.log ? low / 1.5 : 0;
+		ov.ymax = ov.log ? top * 1.5 : top > 0 ? top * 1.08 : 1.0;
+		o->frame_xmin = ov.xmin;
+		o->frame_xmax = ov.xmax;
+		o->frame_ymin = ov.ymin;
+		o->frame_ymax = ov.ymax;
+		o->frame_log = ov.log;
+	}
+	ov.x = x;
+	ov.y = y;
+	ov.lo = lo;
+	ov.hi = hi;
+	ov.step = step;
+	view_overview(f, &ov);
+	rc = 0;
+out:
+	free(x);
+	free(y);
+	free(lo);
+	free(hi);
+	free(vals);
+	free(step);
+	return rc;
+}
+
+/* --- batch and heatmap ------------------------------------------------ */
+
+/* Loads the record to show (--batch B, or --top 1) into row 0 of rr. */
+static int pick_record(struct recread *rr, const struct plot_opts *o)
+{
+	int64_t want = o->batch;
+	if (o->top) { /* the record with the largest max_grad */
+		double best = -1;
+		int64_t got;
+		const int n = rr->n;
+		while ((got = recread_next(rr)) > 0)
+			for (int64_t i = 0; i < got; i++) {
+				int at;
+				double m = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
+				if (m > best) { /* NaN never wins */
+					best = m;
+					want = rr->batch[i];
+				}
+			}
+		if (got < 0)
+			return -1;
+		if (best < 0)
+			return error("%s: no records to choose from", rr->run->path);
+	}
+	int found = recread_find(rr, want);
+	if (found > 0)
+		return error("%s: batch %lld was not recorded (see rnnbow summarize %s)",
+			     rr->run->path, (long long)want, rr->run->path);
+	return found;
+}
+
+static int plot_batch(struct figure *f, struct recread *rr, const struct plot_opts *o)
+{
+	const int n = rr->n;
+	if (pick_record(rr, o) < 0)
+		return -1;
+	if (o->loss >= n)
+		return error("%s: --loss %lld is outside this run's steps 0..%d", rr->run->path,
+			     (long long)o->loss, n - 1);
+	uint8_t *tb = malloc((size_t)n), *pb = malloc((size_t)n);
+	if (!tb || !pb) {
+		free(tb);
+		free(pb);
+		return error("out of memory");
+	}
+	for (int j = 0; j < n; j++) {
+		int32_t ty = rr->target[j], py = rr->predicted[j];
+		tb[j] = ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?';
+		pb[j] = py >= 0 && py < rr->V ? rr->vocab[py] : '?';
+	}
+	int lags = o->lags < n ? (int)o->lags : (n > 1 ? n - 1 : 1);
+	struct batch_view b = { .n = n, .lags = lags, .batch = rr->batch[0],
+				.position = rr->position[0], .g = rr->itemized, .target = tb,
+				.predicted = pb, .loss = (int)o->loss };
+	if (o->kind == K_BATCH)
+		view_batch(f, &b);
+	else
+		view_heatmap(f, rr->itemized, n, rr->batch[0]);
+	free(tb);
+	free(pb);
+	return 0;
+}
+
+/* --- k over training -------------------------------------------------- */
+
+static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *o)
+{
+	const int n = rr->n;
+	int64_t bins = max_bins(o), R = rr->rows, per = R > bins ? (R + bins - 1) / bins : 1;
+	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got;
+	double *x = calloc((size_t)cap, sizeof(double)), *ke = calloc((size_t)cap, sizeof(double));
+	double *kb = calloc((size_t)cap, sizeof(double)), sx = 0, se = 0, sb = 0;
+	int *counts = malloc((size_t)n * sizeof(int)), rc = -1;
+	if (!x || !ke || !kb || !counts) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = recread_next(rr)) > 0)
+		for (int64_t i = 0; i < got; i++) {
+			int last = rr->first + i == R - 1;
+			int k_e = k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
+			int k_b = k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
+			if (in_window(&o->r, rr->batch[i]) && k_e >= 0 && k_b >= 0) {
+				sx += (double)rr->batch[i];
+				se += k_e;
+				sb += k_b;
+				k++;
+			}
+			if (k && (k == per || last)) {
+				x[nb] = sx / (double)k;
+				ke[nb] = se / (double)k;
+				kb[nb++] = sb / (double)k;
+				k = 0;
+				sx = se = sb = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	if (nb == 0) {
+		error("%s: no records to plot%s", rr->run->path,
+		      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
+		goto out;
+	}
+	struct k_series ks = { .n = nb, .x = x, .k_exact = ke, .k_bound = kb, .eps = o->r.eps,
+			       .binned = per > 1 };
+	view_k(f, &ks);
+	rc = 0;
+out:
+	free(x);
+	free(ke);
+	free(kb);
+	free(counts);
+	return rc;
+}
+
+/* --- loss over training ----------------------------------------------- */
+
+static int plot_loss(struct figure *f, const struct run *run, const struct plot_opts *o)
+{
+	struct trainread tr;
+	if (trainread_open(&tr, run) < 0)
+		return -1;
+	int64_t bins = max_bins(o), R = tr.rows, per = R > bins ? (R + bins - 1) / bins : 1;
+	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got, seen = 0;
+	double *x = calloc((size_t)cap, sizeof(double)), *l = calloc((size_t)cap, sizeof(double));
+	double *g = calloc((size_t)cap, sizeof(double)), sx = 0, sl = 0, sg = 0;
+	int rc = -1;
+	if (!x || !l || !g) {
+		error("out of memory");
+		goto out;
+	}
+	while ((got = trainread_next(&tr)) > 0)
+		for (int64_t i = 0; i < got; i++, seen++) {
+			sx += (double)tr.batch[i];
+			sl += tr.loss[i];
+			sg += tr.grad_norm[i];
+			if (++k == per || seen == R - 1) {
+				x[nb] = sx / (double)k;
+				l[nb] = sl / (double)k;
+				g[nb++] = sg / (double)k;
+				k = 0;
+				sx = sl = sg = 0;
+			}
+		}
+	if (got < 0)
+		goto out;
+	if (nb == 0) {
+		error("%s: no training rows to plot", run->path);
+		goto out;
+	}
+	struct loss_series ls = { .n = nb, .x = x, .loss = l, .grad_norm = g, .binned = per > 1 };
+	view_loss(f, &ls);
+	rc = 0;
+out:
+	free(x);
+	free(l);
+	free(g);
+	trainread_close(&tr);
+	return rc;
+}
+
+/* --- horizon: runs, or rnnbow horizon's TSV --------------------------- */
+
+struct curves {
+	struct decay_curve *c;
+	double **bufs;
+	char **labels;
+	int count;
+};
+
+static int add_curve(struct curves *cs, const char *label, int n)
+{
+	struct decay_curve *c = realloc(cs->c, (size_t)(cs->count + 1) * sizeof(*c));
+	char **labels = realloc(cs->labels, (size_t)(cs->count + 1) * sizeof(char *));
+	double **bufs = realloc(cs->bufs, (size_t)(cs->count + 1) * sizeof(double *));
+	if (c)
+		cs->c = c;
+	if (labels)
+		cs->labels = labels;
+	if (bufs)
+		cs->bufs = bufs;
+	double *buf = calloc(3 * (size_t)n, sizeof(double));
+	char *copy = strdup(label);
+	if (!c || !labels || !bufs || !buf || !copy) {
+		free(buf);
+		free(copy);
+		return error("out of memory");
+	}
+	for (int d = 0; d < 3 * n; d++)
+		buf[d] = NAN;
+	cs->bufs[cs->count] = buf;
+	cs->labels[cs->count] = copy;
+	cs->c[cs->count] = (struct decay_curve){ copy, n, buf, buf + n, buf + 2 * n };
+	cs->count++;
+	return 0;
+}
+
+static void free_curves(struct curves *cs)
+{
+	for (int i = 0; i < cs->count; i++) {
+		free(cs->bufs[i]);
+		free(cs->labels[i]);
+	}
+	free(cs->c);
+	free(cs->bufs);
+	free(cs->labels);
+}
+
+/* A run's legend: its name, architecture and the source read, e.g.
+ * "a.h5 (lstm, 2x100, n=25, layer 1, gate f)", "b.h5 (rnn tanh, H=100,
+ * n=25)". Gated cells have no activation to name (always tanh). */
+static void run_label(char *buf, size_t len, const char *path, const struct recread *rr,
+		      const struct rec_source *src)
+{
+	char act[32] = "", size[48], source[96];
+	if (!strcmp(rr->cell, cell_name(CELL_RNN)))
+		snprintf(act, sizeof(act), "%s", rr->activation);
+	if (rr->layers > 1)
+		snprintf(size, sizeof(size), "%dx%d", rr->layers, rr->H);
+	else
+		snprintf(size, sizeof(size), "H=%d", rr->H);
+	rec_source_name(source, sizeof(source), src);
+	snprintf(buf, len, "%s (%s%s%s, %s, n=%d%s%s)", path, rr->cell, act[0] ? " " : "", act,
+		 size, rr->n, source[0] ? ", " : "", source);
+}
+
+static int curve_from_run(struct curves *cs, struct run *run, const struct plot_opts *o)
+{
+	struct recread rr;
+	struct decay d;
+	char label[512];
+	if (recread_open_source(&rr, run, RC_ITEMIZED, &o->r.src) < 0)
+		return -1;
+	int rc = read_decay(&d, &rr, &o->r);
+	if (rc == 0) {
+		run_label(label, sizeof(label), run->path, &rr, &o->r.src);
+		rc = add_curve(cs, label, rr.n);
+		if (rc == 0) {
+			struct decay_curve *c = &cs->c[cs->count - 1];
+			for (int lag = 0; lag < rr.n; lag++) {
+				((double *)c->median)[lag] = decay_quantile(&d, lag, 0.5);
+				((double *)c->p10)[lag] = decay_quantile(&d, lag, 0.1);
+				((double *)c->p90)[lag] = decay_quantile(&d, lag, 0.9);
+			}
+		}
+		decay_free(&d);
+	}
+	recread_close(&rr);
+	return rc;
+}
+
+/* --gate all: one curve per gate of the run's cell, in PyTorch's order. */
+static int gate_curves(struct curves *cs, struct run *run, const struct plot_opts *o)
+{
+	struct recread rr;
+	struct plot_opts each = *o;
+	char names[sizeof(rr.gate_names)], cell[sizeof(rr.cell)];
+	each.r.src.gate = NULL; /* the whole matrix, to learn the gate names */
+	if (recread_open_source(&rr, run, RC_ITEMIZED, &each.r.src) < 0)
+		return -1;
+	int G = rr.G;
+	memcpy(names, rr.gate_names, sizeof(names));
+	memcpy(cell, rr.cell, sizeof(cell));
+	recread_close(&rr);
+	if (G < 2)
+		return error("%s: --gate all: cell %s has no gates", run->path, cell);
+	char *save = NULL;
+	for (char *g = strtok_r(names, ",", &save); g; g = strtok_r(NULL, ",", &save)) {
+		each.r.src.gate = g;
+		if (curve_from_run(cs, run, &each) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Reads `rnnbow horizon` TSV (text, written into): columns lag median p10
+ * p90, and run when several runs are in it; one curve per run. */
+static int curves_from_tsv(struct curves *cs, char *text)
+{
+	enum { C_RUN, C_LAG, C_MED, C_P10, C_P90, NCOLS };
+	static const char *const names[NCOLS] = { "run", "lag", "median", "p10", "p90" };
+	struct tsvread t;
+	int col[NCOLS];
+	if (tsvread_header(&t, text, names, col, NCOLS) < 0)
+		return error("-: empty input: expected a run file or rnnbow horizon's table");
+	if (col[C_LAG] < 0 || col[C_MED] < 0 || col[C_P10] < 0 || col[C_P90] < 0)
+		return error("-: not a run file, nor a table with columns lag median p10 p90 "
+			     "(rnnbow horizon's output)");
+	char current[512] = "";
+	const int maxlag = 1 << 16;
+	while (tsvread_row(&t)) {
+		if (t.nc < t.ncol)
+			return error("-: line %d has %d of %d columns", t.lineno, t.nc, t.ncol);
+		const char *run = col[C_RUN] >= 0 ? t.cells[col[C_RUN]] : "rnnbow horizon table";
+		if (!cs->count || strcmp(run, current)) {
+			snprintf(current, sizeof(current), "%s", run);
+			if (add_curve(cs, run, maxlag) < 0)
+				return -1;
+		}
+		char *end;
+		const char *lagtext = t.cells[col[C_LAG]];
+		long lag = strtol(lagtext, &end, 10);
+		if (*end || lag < 0 || lag >= maxlag)
+			return error("-: line %d: lag '%s' is not a lag", t.lineno, lagtext);
+		struct decay_curve *c = &cs->c[cs->count - 1];
+		((double *)c->median)[lag] = strtod(t.cells[col[C_MED]], NULL);
+		((double *)c->p10)[lag] = strtod(t.cells[col[C_P10]], NULL);
+		((double *)c->p90)[lag] = strtod(t.cells[col[C_P90]], NULL);
+		if (lag + 1 > c->n || c->n == maxlag)
+			c->n = (int)lag + 1;
+	}
+	return 0;
+}
+
+int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
+{
+	struct curves cs = { 0 };
+	int rc = -1;
+	for (int i = 0; i < nfiles; i++) {
+		struct run run;
+		if (!strcmp(files[i], "-")) {
+			void *buf;
+			size_t len;
+			if (read_all_stdin(&buf, &len) < 0)
+				goto out;
+			if (o->kind == K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+				char *text = realloc(buf, len + 1);
+				if (!text) {
+					free(buf);
+					error("out of memory");
+					goto out;
+				}
+				text[len] = '\0';
+				int r = curves_from_tsv(&cs, text);
+				free(text);
+				if (r < 0)
+					goto out;
+				continue;
+			}
+			if (o->kind != K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+				free(buf); /* a table, most likely: say what reads one */
+				error("-: %splot %s needs a run file, not a table (only plot horizon "
+				      "reads a table: rnnbow horizon's output)",
+				      len ? "" : "empty input: ", plot_kind_names[o->kind]);
+				goto out;
+			}
+			if (run_open_image(&run, buf, len, "-") < 0)
+				goto out;
+		} else if (run_open(&run, files[i]) < 0) {
+			goto out;
+		}
+		int r = 0;
+		if (o->kind == K_HORIZON) {
+			r = gate_all(&o->r.src) ? gate_curves(&cs, &run, o) : curve_from_run(&cs, &run, o);
+		} else if (o->kind == K_LOSS) {
+			r = plot_loss(f, &run, o);
+		} else {
+			struct recread rr;
+			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
+					(o->kind == K_K ? RC_TRUNC : 0);
+			r = recread_open_source(&rr, &run, cols, &o->r.src);
+			if (r == 0) {
+				if (o->kind == K_OVERVIEW)
+					r = plot_overview(f, &rr, o);
+				else if (o->kind == K_K)
+					r = plot_k(f, &rr, o);
+				else
+					r = plot_batch(f, &rr, o);
+				recread_close(&rr);
+			}
+		}
+		run_close(&run);
+		if (r < 0)
+			goto out;
+	}
+	if (o->kind == K_HORIZON) {
+		int any = 0;
+		for (int i = 0; i < cs.count; i++)
+			for (int d = 0; d < cs.c[i].n; d++)
+				any |= cs.c[i].median[d] > 0;
+		if (!any) {
+			error("no decay to plot: no records%s", o->r.from > 0 || o->r.to < INT64_MAX ?
+			      " in --from/--to" : "");
+			goto out;
+		}
+		view_horizon(f, cs.c, cs.count);
+	}
+	rc = 0;
+out:
+	free_curves(&cs);
+	return rc;
+}
+
