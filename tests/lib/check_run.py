@@ -14,7 +14,6 @@ rnnbow_itemize_gates: g, E, g_q and E_q of both layers, predicted and loss
 must be the file's. The dense file must hold the token file's numbers (its
 first record bit for bit; training then drifts by float rounding).
 """
-import ctypes
 import os
 import sys
 
@@ -25,22 +24,7 @@ from tap import check  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-F = ctypes.POINTER(ctypes.c_float)
-I32 = ctypes.POINTER(ctypes.c_int32)
-
-
-def load(path):
-    lib = ctypes.CDLL(path)
-    lib.rnnbow_net_new.restype = ctypes.c_void_p
-    lib.rnnbow_net_new.argtypes = [ctypes.c_char_p] + [ctypes.c_int] * 4
-    lib.rnnbow_net_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
-    lib.rnnbow_itemize_gates.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F,
-                                         F, F, F, F]
-    lib.rnnbow_itemize.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F, F, F]
-    lib.rnnbow_forward.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F, F, F, F]
-    lib.rnnbow_net_free.argtypes = [ctypes.c_void_p]
-    lib.rnnbow_errmsg.restype = ctypes.c_char_p
-    return lib
+from rnnbow_lib import F, I32, load  # noqa: E402
 
 
 def fptr(a):

@@ -18,7 +18,6 @@ rnnbow_gradient's losses, final states and gradients (rnnbow_net_grad, by
 PyTorch name and layout) must equal the module's own forward and backward of
 sum_t L_t, and rnnbow_net_get must give back what rnnbow_net_set was given.
 """
-import ctypes
 import os
 import sys
 
@@ -31,23 +30,7 @@ from test_torch import GATES, MODULES, e_of, unrolled  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-F = ctypes.POINTER(ctypes.c_float)
-I32 = ctypes.POINTER(ctypes.c_int32)
-
-
-def load(path):
-    lib = ctypes.CDLL(path)
-    lib.rnnbow_net_new.restype = ctypes.c_void_p
-    lib.rnnbow_net_new.argtypes = [ctypes.c_char_p] + [ctypes.c_int] * 4
-    lib.rnnbow_net_set.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
-    lib.rnnbow_itemize_gates.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F,
-                                         F, F, F, F]
-    lib.rnnbow_gradient.argtypes = [ctypes.c_void_p, ctypes.c_int, F, I32, I32, F, F, F, F, F]
-    lib.rnnbow_net_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
-    lib.rnnbow_net_grad.argtypes = [ctypes.c_void_p, ctypes.c_char_p, F, ctypes.c_size_t]
-    lib.rnnbow_net_free.argtypes = [ctypes.c_void_p]
-    lib.rnnbow_errmsg.restype = ctypes.c_char_p
-    return lib
+from rnnbow_lib import F, I32, load  # noqa: E402
 
 
 def fptr(a):
