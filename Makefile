@@ -30,8 +30,11 @@ HDF5_HL := $(patsubst -lhdf5,-lhdf5_hl -lhdf5,$(filter -lhdf5,$(DEP_LIBS)))
 # -fvect-cost-model; its vectorizer has its own cost model)
 cc_flag = $(shell $(CC) -Werror $(1) -x c -c -o /dev/null /dev/null 2>/dev/null && echo $(1))
 GCC_CFLAGS := $(call cc_flag,-fvect-cost-model=dynamic)
+# debug information valgrind 3.19 reads: DWARF 4 (it gives up on the DWARF 5
+# that clang writes; gcc's code is the same either way)
+DEBUG_CFLAGS := $(or $(call cc_flag,-gdwarf-4),-g)
 
-BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize $(GCC_CFLAGS) -fno-math-errno -fno-trapping-math -g \
+BASE_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -ftree-vectorize $(GCC_CFLAGS) -fno-math-errno -fno-trapping-math $(DEBUG_CFLAGS) \
 	-Wall -Wextra -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers -pthread -DRNNBOW_VERSION='"$(VERSION)"'
 ifdef SANITIZE
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
