@@ -705,8 +705,13 @@ def stacked_trains(binary, tmp, cell):
     diag("%s: loss %.3f (last 200 batches), unigram entropy %s, peak mean |c| per layer %s"
          % (label, loss, "%.3f" % ent if ent else "?", ["%.3g" % c for c in peak]))
     check(ent is not None, label + ": the built-in corpus is this tree's libcore/*.[ch]")
+    # the RNN's margin is what tells the old defaults (3.5 nats, 0.1 below)
+    # from the new (2.7-2.8); the LSTM's old defaults passed this too (2.8)
+    # and are told by |c| below, so its loss only has to be well under the
+    # entropy (3.16-3.22 at 1000 batches on seeds 1-3, entropy 3.6)
+    margin = 0.3 if cell == "rnn" else 0.2
     if ent is not None:
-        check(loss < ent - 0.3, label + ": loss at least 0.3 nats below the unigram entropy",
+        check(loss < ent - margin, label + ": loss at least %.1f nats below the unigram entropy" % margin,
               "loss %.3f, entropy %.3f" % (loss, ent))
     if cell == "lstm":
         check(max(peak) < 25, label + ": mean |c| of every record and layer stays below 25",
