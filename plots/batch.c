@@ -108,8 +108,12 @@ void view_batch(struct figure *f, const struct batch_view *b)
 	 * the key's entries are bare lags and may wrap to two rows */
 	const int narrow = f->width_in < 5;
 	char note[128];
-	snprintf(note, sizeof(note), "batch %lld, corpus offset %lld%s", (long long)b->batch,
+	/* narrow: the short form, from the figure's left edge (the long one ran
+	 * past the right edge of a column-wide figure) */
+	snprintf(note, sizeof(note), narrow ? "batch %lld, offset %lld%s" :
+		 "batch %lld, corpus offset %lld%s", (long long)b->batch,
 		 (long long)b->position, narrow ? "" : "; lag = t - j");
+	const double note_x = narrow ? em_x : left;
 	const int apart = narrow || (strlen(note) + 11.0 * layers) * 0.6 * f->font_pt / 72 >
 					    (right - left) * f->width_in;
 	const double info = y - line * 0.5, key = apart ? info - line * 1.1 : info;
@@ -120,7 +124,7 @@ void view_batch(struct figure *f, const struct batch_view *b)
 	const double bars_bottom = b->loss >= 0 ? bottom + (bars_top - bottom) * 0.42 : bottom;
 	fig_printf(f, "set multiplot\n");
 	fig_printf(f, "set label 990 \"%s\" at screen %.4f, screen %.4f left noenhanced\n", note,
-		   left, info);
+		   note_x, info);
 	if (narrow) /* the key's entries are bare lags: say what they are */
 		fig_printf(f, "set label 989 \"lag t - j:\" at screen %.4f, screen %.4f left\n",
 			   left, key);

@@ -234,6 +234,16 @@ check "--size column: no title by default (a paper's caption is its title)" sh -
 	"'$BIN' plot k --size column '$T/run.h5' -o '$T/fig/nt.svg' && ! grep -q 'truncation horizon k' '$T/fig/nt.svg'"
 bad_plot 2 "--size 640x480: WxH is inches (1 to 50)" overview "$T/run.h5" -o "$T/bad.png" --size 640x480
 bad_plot 2 "--size 0.5x2: too small" overview "$T/run.h5" -o "$T/bad.png" --size 0.5x2
+# a column-wide batch figure: its note (batch, offset) fits the width: the
+# short form, from the left edge (DejaVu Sans: about 0.7 em a character;
+# measured, "batch 18500, corpus offset 86800" ran past a 3.3 in figure)
+"$BIN" plot batch --top 1 --size column "$T/run.h5" -o "$T/fig/bcol.pdf" --keep-script "$T/fig"
+check "plot batch --size column: the batch note fits the figure's width" $PY -c "
+import re, sys
+gp = open('$T/fig/bcol.pdf.gp').read()
+m = re.search(r'set label 990 \"([^\"]*)\" at screen ([0-9.]+)', gp)
+sys.exit(not (m and 'corpus offset' not in m.group(1) and
+              float(m.group(2)) + (len(m.group(1)) + 2) * 0.7 * 8 / 72 / 3.3 <= 1.0))"
 # a trainer that gives no gradient norm writes zeros (librnnbow's default), and a
 # run whose every batch blew up holds no finite loss: loss figures still draw
 cp "$T/run.h5" "$T/zero.h5"
