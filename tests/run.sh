@@ -34,6 +34,7 @@ suite() {
 suite "libcore: gradients, itemizer, optimizers" build/tests/test_core
 suite "analysis: quantiles, k, fit" build/tests/test_stats
 suite "HDF5 handles all closed, reopen cuts back" build/tests/test_h5
+suite "diagnostics: saturation, spectrum of W_hh, dead units" build/tests/test_diag
 suite "clang: its own build directory, no warning, the C tests" sh tests/test_clang.sh "$BIN"
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
