@@ -16,14 +16,14 @@ fi
 sum() { cksum <"$BIN" 2>/dev/null; }
 before=$(sum)
 make -s -C "$ROOT" B="$CB" CC="$CLANG" lib "$CB/tests/test_core" "$CB/tests/test_stats" \
-	"$CB/tests/test_h5" >"$T/make.log" 2>&1
+	"$CB/tests/test_h5" "$CB/tests/test_diag" >"$T/make.log" 2>&1
 rc=$?
 check "make B=... CC=clang builds librnnbow and the C tests (exit $rc)" [ "$rc" -eq 0 ]
 check "clang warns about nothing" sh -c "! grep -B2 -A4 -i 'warning\|error' '$T/make.log'"
 check "./rnnbow is not rebuilt by a build elsewhere" [ "$(sum)" = "$before" ]
 check "librnnbow.so and .a are in the clang build directory" \
 	test -f "$CB/librnnbow.so.0.1.0" -a -f "$CB/librnnbow.a"
-for t in test_core test_stats test_h5; do
+for t in test_core test_stats test_h5 test_diag; do
 	(cd "$ROOT" && "$CB/tests/$t") >"$T/$t.out" 2>&1
 	rc=$?
 	check "clang's $t: exit $rc, $(grep -c '^ok' "$T/$t.out") ok, $(grep -c '^not ok' "$T/$t.out") not ok" \
