@@ -72,6 +72,14 @@ static herr_t take_innermost(unsigned n, const H5E_error2_t *e, void *data)
 	return 0;
 }
 
+/* Our messages are lowercase: "file too large", not "File too large". */
+static const char *lowercase_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z')
+		s[0] = (char)(s[0] + 'a' - 'A');
+	return s;
+}
+
 const char *h5_reason(void)
 {
 	int e = errno; /* what the failed call left, before walking changes it */
@@ -92,6 +100,12 @@ const char *h5_reason(void)
 		snprintf(reason, sizeof(reason), "%s", strerror(e));
 	if (!reason[0])
 		return "HDF5 error";
-	reason[0] = (char)((reason[0] >= 'A' && reason[0] <= 'Z') ? reason[0] + 32 : reason[0]);
-	return reason;
+	return lowercase_first(reason);
+}
+
+const char *sys_reason(int e)
+{
+	static char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	return lowercase_first(buf);
 }

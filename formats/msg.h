@@ -22,4 +22,8 @@ _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error when there was one, e.g. "No space left on device"). */
 const char *h5_reason(void);
 
+/* strerror(e) as our messages put it (lowercase first letter); the buffer
+ * is reused by the next call. */
+const char *sys_reason(int e);
+
 #endif

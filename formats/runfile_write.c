@@ -37,7 +37,7 @@ struct column {
 	hid_t mspace1;    /* memory dataspace of one row (the common append) */
 	int rank;
 	hsize_t dims[4];  /* dims[0] = rows written */
-	hsize_t chunk_rows, chunk_size; /* rows and bytes of a chunk; 0: not asked yet */
+	hsize_t chunk_rows, chunk_size; /* rows and bytes of a chunk (col_chunk_info) */
 };
 
 struct runfile {
@@ -54,6 +54,26 @@ struct runfile {
 	const struct model *m;
 	int n, flags;
 };
+
+/* Reads the column's chunk shape once, when it is created or reopened:
+ * claim_room and the reopen margin reckon in chunks. */
+static void col_chunk_info(struct column *c)
+{
+	hsize_t dims[4] = { 0 };
+	hid_t dcpl = H5Dget_create_plist(c->dset), type = H5Dget_type(c->dset);
+	c->chunk_rows = 1; /* cannot tell: a row's worth, of no bytes */
+	c->chunk_size = 0;
+	if (dcpl >= 0 && type >= 0 && H5Pget_chunk(dcpl, c->rank, dims) == c->rank && dims[0]) {
+		c->chunk_rows = dims[0];
+		c->chunk_size = H5Tget_size(type);
+		for (int i = 0; i < c->rank; i++)
+			c->chunk_size *= dims[i];
+	}
+	if (type >= 0)
+		H5Tclose(type);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+}
 
 /* Creates an empty extendable column under group: rows x tail. */
 static int col_create(struct column *c, hid_t group, const char *name, hid_t ftype,
@@ -84,6 +104,7 @@ static int col_create(struct column *c, hid_t group, const char *name, hid_t fty
 	c->dset = H5Dcreate2(group, name, ftype, space, H5P_DEFAULT, dcpl, dapl);
 	if (c->dset < 0)
 		goto out;
+	col_chunk_info(c);
 	c->fspace = space;
 	space = H5I_INVALID_HID;
 	hsize_t one[4] = { 1 };
@@ -138,33 +159,6 @@ static int col_append(struct column *c, hsize_t nrows, const void *buf)
 	return rc;
 }
 
-/* Bytes in one chunk of a column. */
-static hsize_t chunk_bytes(const struct column *c)
-{
-	hsize_t dims[4] = { 0 }, bytes = 0;
-	hid_t dcpl = H5Dget_create_plist(c->dset), type = H5Dget_type(c->dset);
-	if (dcpl >= 0 && type >= 0 && H5Pget_chunk(dcpl, c->rank, dims) == c->rank) {
-		bytes = H5Tget_size(type);
-		for (int i = 0; i < c->rank; i++)
-			bytes *= dims[i];
-	}
-	if (type >= 0)
-		H5Tclose(type);
-	if (dcpl >= 0)
-		H5Pclose(dcpl);
-	return bytes;
-}
-
-/* The system's reason, as our messages put it: lowercase. */
-static const char *sys_reason(int e)
-{
-	static char buf[128];
-	snprintf(buf, sizeof(buf), "%s", strerror(e));
-	if (buf[0] >= 'A' && buf[0] <= 'Z')
-		buf[0] = (char)(buf[0] + 32);
-	return buf;
-}
-
 /* HDF5 hears of a full disk or a file size limit (ulimit -f) only half
  * way through a write, after it has moved its end of allocation past the
  * end of the file: the run is then "truncated" to every HDF5 tool, and
@@ -212,29 +206,11 @@ static int claim_room(struct runfile *f, hsize_t bytes)
 }
 
 /* Bytes of the chunks HDF5 allocates to append nrows rows to c. */
-static hsize_t col_new_bytes(struct column *c, hsize_t nrows)
+static hsize_t col_new_bytes(const struct column *c, hsize_t nrows)
 {
-	if (!c->chunk_size) {
-		hsize_t dims[4] = { 0 };
-		hid_t dcpl = H5Dget_create_plist(c->dset);
-		if (dcpl >= 0 && H5Pget_chunk(dcpl, c->rank, dims) == c->rank)
-			c->chunk_rows = dims[0];
-		if (dcpl >= 0)
-			H5Pclose(dcpl);
-		c->chunk_size = chunk_bytes(c);
-		if (!c->chunk_rows || !c->chunk_size) /* cannot tell: a row's worth */
-			c->chunk_rows = 1;
-	}
 	hsize_t before = (c->dims[0] + c->chunk_rows - 1) / c->chunk_rows;
 	hsize_t after = (c->dims[0] + nrows + c->chunk_rows - 1) / c->chunk_rows;
 	return (after - before) * c->chunk_size;
-}
-
-/* Asks the /train columns their chunk sizes, for claim_room. */
-static void train_chunk_sizes(struct runfile *f)
-{
-	for (int i = 0; i < TRAIN_COLS; i++)
-		col_new_bytes(&f->train[i], 0);
 }
 
 /* Bytes of the chunks appending nrows rows to /train allocates. */
@@ -271,6 +247,7 @@ static int col_reopen(struct column *c, hid_t group, const char *name, hid_t mty
 	c->rank = H5Sget_simple_extent_dims(c->fspace, c->dims, NULL);
 	if (c->rank < 1 || (int64_t)c->dims[0] < rows)
 		goto fail;
+	col_chunk_info(c);
 	for (int i = 1; i < c->rank; i++)
 		one[i] = c->dims[i];
 	if ((c->mspace1 = H5Screate_simple(c->rank, one, NULL)) < 0)
@@ -525,7 +502,6 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 		goto fail;
 	if (create_record_columns(f, rec) < 0)
 		goto fail;
-	train_chunk_sizes(f);
 	H5Gclose(rec);
 	H5Gclose(train);
 	H5Gclose(model);
@@ -609,13 +585,12 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * the end of allocation must go past the file's end by every chunk,
 	 * or new data lands outside it ("addr overflow"). This is what
 	 * h5clear --increment is for. */
-	train_chunk_sizes(f);
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
 	for (int i = 0; i < TRAIN_COLS; i++)
-		margin += chunk_bytes(&f->train[i]);
+		margin += f->train[i].chunk_size;
 	for (int i = 0; i < f->nrec; i++)
-		margin += chunk_bytes(&f->rec[i]);
+		margin += f->rec[i].chunk_size;
 	if (H5Fincrement_filesize(f->file, margin) < 0)
 		goto fail;
 	what = "cannot cut the run back to its checkpoint";
