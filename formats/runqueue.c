@@ -72,7 +72,7 @@ static void *writer_main(void *arg)
 		if (j.rec && !q->failed)
 			rc = runfile_add_record(q->file, j.rec);
 		else if (j.train && !q->train_failed)
-			q->train_failed = rc = runfile_write_train(q->file, j.train);
+			q->train_failed = (rc = runfile_write_train(q->file, j.train)) < 0;
 		else if (!j.rec && !j.train && !q->failed)
 			rc = runfile_sync(q->file);
 
