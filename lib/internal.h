@@ -19,10 +19,13 @@
 
 struct rnnbow_net {
 	struct model m;
-	float *grads;         /* (nparams) rnn_backward's, not used here */
+	float *grads;         /* (nparams) the last backward's: rnnbow_net_grad reads it */
 	float *zeros;         /* (L, H) h0 and c0 when the caller gives none */
-	int n;                /* steps the buffers below are sized for, 0: none */
+	int n;                /* steps the cache is sized for, 0: none */
 	struct rnn_cache c;   /* the last sequence's forward pass: pred, losses, hs */
+	int wn;               /* steps the itemizer's buffers are sized for, 0: none;
+				 apart from n, so forward and gradient calls never
+				 hold the itemizer's n(n+1)/2 GH deltas */
 	struct itemize_ws w;
 	float *g, *E;         /* (L, n, n), (L, n) when the caller wants none */
 };

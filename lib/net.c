@@ -94,17 +94,24 @@ RNNBOW_API rnnbow_net *rnnbow_net_new(const char *cell, int input_size, int hidd
 	return net;
 }
 
-/* Drops the buffers sized for net->n. */
-static void net_unsize(rnnbow_net *net)
+/* Drops the itemizer's buffers (sized for net->wn). */
+static void net_unsize_itemizer(rnnbow_net *net)
 {
-	if (net->n) {
-		rnn_cache_free(&net->c);
+	if (net->wn)
 		itemize_ws_free(&net->w);
-	}
 	free(net->g);
 	free(net->E);
 	net->g = net->E = NULL;
+	net->wn = 0;
+}
+
+/* Drops every buffer sized for a number of steps. */
+static void net_unsize(rnnbow_net *net)
+{
+	if (net->n)
+		rnn_cache_free(&net->c);
 	net->n = 0;
+	net_unsize_itemizer(net);
 }
 
 RNNBOW_API void rnnbow_net_free(rnnbow_net *net)
@@ -146,25 +153,36 @@ RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *da
 		    name, net->m.L, cell_name(net->m.cell));
 }
 
-/* Sizes the cache and workspace for n steps (kept from the last call when
- * n is the same). */
+/* Sizes the forward cache for n steps (kept from the last call when n is
+ * the same). */
 static int net_size(rnnbow_net *net, int n)
 {
 	if (net->n == n)
 		return 0;
-	net_unsize(net);
+	if (net->n)
+		rnn_cache_free(&net->c);
+	net->n = 0;
 	if (rnn_cache_init(&net->c, n, &net->m) < 0)
 		return -1;
-	if (itemize_ws_init(&net->w, n, &net->m) < 0) {
-		rnn_cache_free(&net->c);
-		return -1;
-	}
 	net->n = n;
+	return 0;
+}
+
+/* Sizes the itemizer's workspace and default outputs for n steps: only
+ * itemizing needs them (n(n+1)/2 x GH deltas per layer). */
+static int net_size_itemizer(rnnbow_net *net, int n)
+{
+	if (net->wn == n)
+		return 0;
+	net_unsize_itemizer(net);
+	if (itemize_ws_init(&net->w, n, &net->m) < 0)
+		return -1;
+	net->wn = n;
 	size_t L = (size_t)net->m.L, N = (size_t)n;
 	net->g = malloc(L * N * N * sizeof(float));
 	net->E = malloc(L * N * sizeof(float));
 	if (!net->g || !net->E) {
-		net_unsize(net);
+		net_unsize_itemizer(net);
 		return -1;
 	}
 	return 0;
@@ -193,30 +211,24 @@ static int check_sequence(const rnnbow_net *net, const char *fn, int n, const fl
 	return 0;
 }
 
-/* One code path for both calls: forward, backward (which fills what the
- * itemizer reads), itemize into out. */
+static int forward(rnnbow_net *net, const char *fn, int n, const float *x,
+		   const int32_t *tokens, const int32_t *targets, const float *h0,
+		   const float *c0, float *losses, float *hn, float *cn, int grads);
+
+/* One code path for both calls: forward and backward (which fills what the
+ * itemizer reads), then itemize into out. */
 int lib_net_itemize(rnnbow_net *net, const char *fn, int n, const float *x,
 		    const int32_t *tokens, const int32_t *targets, const float *h0,
 		    const float *c0, struct itemized *out)
 {
-	if (check_sequence(net, fn, n, x, tokens, targets) < 0)
+	if (forward(net, fn, n, x, tokens, targets, h0, c0, NULL, NULL, NULL, 1) < 0)
 		return -1;
-	if (net_size(net, n) < 0)
+	if (net_size_itemizer(net, n) < 0)
 		return lib_fail("%s: out of memory for %d steps", fn, n);
 	if (!out->g)
 		out->g = net->g;
 	if (!out->E)
 		out->E = net->E;
-	h0 = h0 ? h0 : net->zeros;
-	c0 = c0 ? c0 : net->zeros;
-	memset(net->grads, 0, net->m.nparams * sizeof(float));
-	if (x) {
-		rnn_forward_dense(&net->c, x, targets, h0, c0, &net->m);
-		rnn_backward_dense(net->grads, &net->c, x, targets, &net->m);
-	} else {
-		rnn_forward(&net->c, tokens, targets, h0, c0, &net->m);
-		rnn_backward(net->grads, &net->c, tokens, targets, &net->m);
-	}
 	itemize(out, &net->w, &net->c, &net->m);
 	return 0;
 }
