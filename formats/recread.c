@@ -116,7 +116,9 @@ static int read_model(struct recread *rr, const struct run *run)
 	if (rm.bad || rm.n < 1 || rm.n > 1 << 16 || rm.H < 1 || rm.H > 1 << 20 || rm.V < 1 ||
 	    rm.V > 256)
 		return error("%s: /model attributes are missing or out of range", run->path);
-	snprintf(rr->cell, sizeof(rr->cell), "%.*s", (int)sizeof(rr->cell) - 1, rm.cell);
+	/* a run without the attribute (written before gated cells) is vanilla */
+	snprintf(rr->cell, sizeof(rr->cell), "%.*s", (int)sizeof(rr->cell) - 1,
+		 rm.has_cell ? rm.cell : "rnn");
 	snprintf(rr->activation, sizeof(rr->activation), "%s", rm.activation);
 	snprintf(rr->gate_names, sizeof(rr->gate_names), "%s", rm.gate_names);
 	rr->layers = (int)rm.layers;

@@ -254,5 +254,13 @@ with h5py.File('$T/zero.h5', 'r+') as f: f['train/grad_norm'][:] = 0
 with h5py.File('$T/nan.h5', 'r+') as f: f['train/grad_norm'][:] = np.nan; f['train/loss'][:] = np.nan"
 check "plot loss of a run whose gradient norms are all 0" "$BIN" plot loss "$T/zero.h5" -o "$T/fig/zero.png"
 check "plot loss of a run with no finite loss or norm" "$BIN" plot loss "$T/nan.h5" -o "$T/fig/nan.png"
+# a run written before gated cells has no /model cell attribute: it is vanilla
+cp "$T/run.h5" "$T/nocell.h5"
+$PY -c "
+import h5py
+with h5py.File('$T/nocell.h5', 'r+') as f: del f['model'].attrs['cell']"
+check "plot horizon: a run without a cell attribute is named 'rnn tanh' in the legend" sh -c \
+	"'$BIN' plot horizon '$T/nocell.h5' -o '$T/fig/nocell.svg' --keep-script '$T/fig' &&
+	 grep -q 'nocell.h5 (rnn tanh, ' '$T/fig/nocell.svg.gp'"
 check "report of a run whose gradient norms are all 0" sh -c "'$BIN' report '$T/zero.h5' -o '$T/rep-zero' --top 1 >/dev/null"
 finish
