@@ -99,8 +99,9 @@ RNNBOW_API int rnnbow_forward(rnnbow_net *net, int n, const float *x, const int3
 			      float *losses, float *hn, float *cn);
 
 /* The same and the backward pass: the gradient of sum_t L_t with respect
- * to every parameter, kept in the network until its next call (read with
- * rnnbow_net_grad). 0 or -1. */
+ * to every parameter, kept in the network until the next gradient,
+ * itemize or run_record call on it (read with rnnbow_net_grad; a forward
+ * call leaves it). 0 or -1. */
 RNNBOW_API int rnnbow_gradient(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
 			       const int32_t *targets, const float *h0, const float *c0,
 			       float *losses, float *hn, float *cn);
@@ -143,7 +144,8 @@ RNNBOW_API void rnnbow_run_options_free(rnnbow_run_options *opt);
 
 /* Sets one option by name from its text; 0, or -1 on an unknown name or
  * a value that does not parse (the option is then unchanged).
- *   input          "tokens" (default): records take token ids;
+ *   input          "tokens" (default): records take token ids (input_size
+ *                  <= 256: the run's vocabulary holds a byte per id);
  *                  "dense": records take x (n, input_size)
  *   overwrite      "1": replace an existing run file (only a run file)
  *   params         "1": store every parameter with each record

@@ -19,6 +19,7 @@
 #include "../formats/runlock.h"
 #include "../formats/schema.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <math.h>
@@ -144,7 +145,7 @@ static int parse_value(enum opt_type type, const char *value, void *slot)
 	}
 	case O_U64: {
 		unsigned long long v = strtoull(value, &end, 10);
-		if (errno || end == value || *end || value[0] == '-')
+		if (errno || end == value || *end || !isdigit((unsigned char)value[0]))
 			return -1;
 		*(uint64_t *)slot = v;
 		return 0;

@@ -22,6 +22,8 @@ int names_find(const struct names *t, const char *s)
 const char *names_list(const struct names *t, char *buf, size_t len)
 {
 	size_t used = 0;
+	if (!len)
+		return buf;
 	buf[0] = '\0';
 	for (int v = 0; v < t->count && used < len; v++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s",

@@ -141,7 +141,7 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 	if (l == 0 && in->x) { /* (n, GH) += x (n, In) W_ih, stored (In, GH) */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, GH, m->In, 1.0f,
 			    in->x, m->In, lp->W_ih, GH, 1.0f, lc->gates, GH);
-	} else if (l == 0) { /* W_ih stored (V, GH): the one-hot x_t picks row x_t */
+	} else if (l == 0) { /* W_ih stored (In, GH): the one-hot x_t picks row x_t */
 		for (int t = 0; t < n; t++) {
 			float *gt = lc->gates + (size_t)t * GH;
 			const float *w = lp->W_ih + (size_t)in->tok[t] * GH;
@@ -237,7 +237,7 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 			    in->x, m->In, lc->dpre_ih, GH, 1.0f, dW_ih, GH);
 		return;
 	}
-	if (l == 0) { /* one-hot inputs: row x_t of dW_ih, stored (V, GH) */
+	if (l == 0) { /* one-hot inputs: row x_t of dW_ih, stored (In, GH) */
 		for (int t = 0; t < n; t++) {
 			const float *d = lc->dpre_ih + (size_t)t * GH;
 			float *row = dW_ih + (size_t)in->tok[t] * GH;

@@ -421,6 +421,11 @@ static void check_run_errors(const char *dir)
 		  rnnbow_run_options_set(o, "learning_rate", "1e-3x") == -1 &&
 		  rnnbow_run_options_set(o, "overwrite", "yes") == -1 && says("0 or 1"),
 		  "options: values that do not parse: -1 (%s)", rnnbow_errmsg());
+	/* strtoull would take " -1" and wrap it to 2^64 - 1 */
+	tap_check(rnnbow_run_options_set(o, "seed", " -1") == -1 &&
+		  rnnbow_run_options_set(o, "seed", "-1") == -1 &&
+		  rnnbow_run_options_set(o, "seed", "7") == 0,
+		  "options: a seed is digits only (' -1' and '-1' refused, '7' taken)");
 	tap_check(rnnbow_run_options_set(o, "learning_rate", "1e-3") == 0 &&
 		  rnnbow_run_options_set(o, "optimizer", "adam") == 0 &&
 		  rnnbow_run_options_set(o, "batches", "12") == 0, "options: good values: 0");
