@@ -454,8 +454,10 @@ static int curves_from_tsv(struct curves *cs, char *text)
 			     "(rnnbow horizon's output)");
 	char current[512] = "";
 	const int maxlag = 1 << 16;
+	if (t.ncol > TSV_MAX_CELLS)
+		return error("-: %d columns: a table of at most %d is read", t.ncol, TSV_MAX_CELLS);
 	while (tsvread_row(&t)) {
-		if (t.nc < t.ncol)
+		if (t.nc != t.ncol)
 			return error("-: line %d has %d of %d columns", t.lineno, t.nc, t.ncol);
 		const char *run = col[C_RUN] >= 0 ? t.cells[col[C_RUN]] : "rnnbow horizon table";
 		if (!cs->count || strcmp(run, current)) {
@@ -469,9 +471,14 @@ static int curves_from_tsv(struct curves *cs, char *text)
 		if (*end || lag < 0 || lag >= maxlag)
 			return error("-: line %d: lag '%s' is not a lag", t.lineno, lagtext);
 		struct decay_curve *c = &cs->c[cs->count - 1];
-		((double *)c->median)[lag] = strtod(t.cells[col[C_MED]], NULL);
-		((double *)c->p10)[lag] = strtod(t.cells[col[C_P10]], NULL);
-		((double *)c->p90)[lag] = strtod(t.cells[col[C_P90]], NULL);
+		double *dst[3] = { (double *)c->median, (double *)c->p10, (double *)c->p90 };
+		for (int q = 0; q < 3; q++) {
+			const char *cell = t.cells[col[C_MED + q]];
+			dst[q][lag] = strtod(cell, &end);
+			if (end == cell || *end)
+				return error("-: line %d: %s '%s' is not a number", t.lineno,
+					     names[C_MED + q], cell);
+		}
 		if (lag + 1 > c->n || c->n == maxlag)
 			c->n = (int)lag + 1;
 	}

@@ -2,20 +2,21 @@
  * tsvread.h - reading back a TSV table of ours (table.h writes them): a
  * header line of column names, then one row per line, cells split at tabs.
  * The text is held in memory whole (a table piped in is small: rnnbow
- * horizon's is one line per lag and run) and parsed in place, like
- * strtok_r: empty lines and empty cells are skipped, not counted.
+ * horizon's is one line per lag and run) and parsed in place. Blank lines
+ * are skipped (but counted in lineno), a CR before a newline is dropped,
+ * and an empty cell is a cell, so a row's columns never shift.
  */
 #ifndef RNNBOW_TSVREAD_H
 #define RNNBOW_TSVREAD_H
 
-#define TSV_MAX_CELLS 64 /* cells kept of a row; more are dropped */
+#define TSV_MAX_CELLS 64 /* cells kept of a row; more are counted in nc only */
 
 struct tsvread {
-	char *save;                       /* strtok_r's place in the text */
+	char *next;                       /* the text after the last line read */
 	int ncol;                         /* names in the header line */
-	int lineno;                       /* line of the row last read; 1: the header */
-	int nc;                           /* cells in that row (at most TSV_MAX_CELLS) */
-	char *cells[TSV_MAX_CELLS];       /* (nc) that row's cells, in the text */
+	int lineno;                       /* line of the row last read, from 1 */
+	int nc;                           /* cells in that row, all counted */
+	char *cells[TSV_MAX_CELLS];       /* the first TSV_MAX_CELLS of them, in the text */
 };
 
 /* Reads the header line of text (NUL-terminated, written into) and, for

@@ -105,6 +105,17 @@ bad_plot 1 "--loss outside the steps" batch --batch 10 --loss 99 "$T/run.h5" -o 
 bad_plot 1 "--mark of a batch not recorded" overview --mark 3 "$T/run.h5" -o "$T/bad.png"
 bad_plot 1 "not a run" overview "$T/c.txt" -o "$T/bad.png"
 bad_plot 1 "horizon from a table without its columns" horizon - -o "$T/bad.png" <"$T/c.txt"
+# tables: an empty cell is a cell (columns never shift), numbers are numbers,
+# a CR before each newline (a table saved elsewhere) changes nothing
+"$BIN" horizon "$T/run.h5" >"$T/h.tsv"
+awk -F'\t' 'NR == 3 { $3 = "" } 1' OFS='\t' "$T/h.tsv" >"$T/empty-cell.tsv"
+awk -F'\t' 'NR == 3 { $3 = "abc" } 1' OFS='\t' "$T/h.tsv" >"$T/word.tsv"
+sed 's/$/\r/' "$T/h.tsv" >"$T/crlf.tsv"
+bad_plot 1 "horizon from a table with an empty cell" horizon - -o "$T/bad.png" <"$T/empty-cell.tsv"
+bad_plot 1 "horizon from a table with a word for a median" horizon - -o "$T/bad.png" <"$T/word.tsv"
+check "horizon from a table with CRLF line ends: the same figure" sh -c \
+	"'$BIN' plot horizon - -o '$T/lf.svg' <'$T/h.tsv' && '$BIN' plot horizon - -o '$T/crlf.svg' <'$T/crlf.tsv' &&
+	 cmp -s '$T/lf.svg' '$T/crlf.svg'"
 mkdir "$T/nognu" # a PATH without gnuplot
 rm -f "$T/bad.png"
 expect_fail 1 "gnuplot missing" env PATH="$T/nognu" "$BIN" plot k "$T/run.h5" -o "$T/bad.png"
