@@ -183,3 +183,35 @@ int64_t h5_rows(hid_t dset)
 	H5Sclose(space);
 	return rank >= 1 ? (int64_t)dims[0] : -1;
 }
+
+/* Reads rows [row0, row0 + count) of a dataset, as mtype, into buf. With
+ * slice >= 0, only index `slice` of the second dimension (one gate of
+ * itemized_gates): buf then holds (count, remaining dims), as if that
+ * dimension were not there. */
+int h5_read_rows(hid_t d, int64_t row0, int64_t count, int slice, hid_t mtype, void *buf)
+{
+	hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = { 0 };
+	hid_t fs = H5Dget_space(d), ms = H5I_INVALID_HID;
+	int rc = -1, rank;
+	if (fs < 0)
+		return -1;
+	rank = H5Sget_simple_extent_dims(fs, dims, NULL);
+	if (rank < 1 || (slice >= 0 && (rank < 2 || (hsize_t)slice >= dims[1])))
+		goto out;
+	start[0] = (hsize_t)row0;
+	dims[0] = (hsize_t)count;
+	if (slice >= 0) {
+		start[1] = (hsize_t)slice;
+		dims[1] = 1;
+	}
+	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, dims, NULL) < 0 ||
+	    (ms = H5Screate_simple(rank, dims, NULL)) < 0)
+		goto out;
+	if (H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
+		rc = 0;
+out:
+	if (ms >= 0)
+		H5Sclose(ms);
+	H5Sclose(fs);
+	return rc;
+}

@@ -33,6 +33,12 @@ int h5_attr_get_str(hid_t obj, const char *name, char *buf, size_t len);
 int h5_attr_get_i64(hid_t obj, const char *name, int64_t *value);
 int h5_attr_get_f64(hid_t obj, const char *name, double *value);
 
+/* Reads rows [row0, row0 + count) of dataset d, as mtype, into buf. With
+ * slice >= 0, only index `slice` of the second dimension (one gate of
+ * itemized_gates): buf then holds (count, remaining dims), as if that
+ * dimension were not there. Returns 0 or -1. */
+int h5_read_rows(hid_t d, int64_t row0, int64_t count, int slice, hid_t mtype, void *buf);
+
 /* First dimension of a dataset; -1 on failure. */
 int64_t h5_rows(hid_t dset);
 

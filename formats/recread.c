@@ -38,38 +38,6 @@ static const struct schema_rec *column_entry(int i, int gated)
 	return &schema_layer[gated ? record_cols[i].gated : record_cols[i].whole];
 }
 
-/* Reads rows [row0, row0 + count) of a dataset, as mtype, into buf. With
- * slice >= 0, only index `slice` of the second dimension (one gate of
- * itemized_gates): buf then holds (count, remaining dims), as if that
- * dimension were not there. */
-static int read_rows(hid_t d, int64_t row0, int64_t count, int slice, hid_t mtype, void *buf)
-{
-	hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = { 0 };
-	hid_t fs = H5Dget_space(d), ms = H5I_INVALID_HID;
-	int rc = -1, rank;
-	if (fs < 0)
-		return -1;
-	rank = H5Sget_simple_extent_dims(fs, dims, NULL);
-	if (rank < 1 || (slice >= 0 && (rank < 2 || (hsize_t)slice >= dims[1])))
-		goto out;
-	start[0] = (hsize_t)row0;
-	dims[0] = (hsize_t)count;
-	if (slice >= 0) {
-		start[1] = (hsize_t)slice;
-		dims[1] = 1;
-	}
-	if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, dims, NULL) < 0 ||
-	    (ms = H5Screate_simple(rank, dims, NULL)) < 0)
-		goto out;
-	if (H5Dread(d, mtype, ms, fs, H5P_DEFAULT, buf) >= 0)
-		rc = 0;
-out:
-	if (ms >= 0)
-		H5Sclose(ms);
-	H5Sclose(fs);
-	return rc;
-}
-
 /* Opens path and checks rank and trailing dimensions. */
 static hid_t open_checked(const struct run *run, const char *path, int rank,
 			  const hsize_t *tail, int64_t rows)
@@ -129,7 +97,7 @@ static int read_model(struct recread *rr, const struct run *run)
 	d = open_checked(run, SCHEMA_MODEL "/" SCHEMA_VOCAB, 1, NULL, rm.V);
 	if (d < 0)
 		return -1;
-	int rc = read_rows(d, 0, rm.V, -1, H5T_NATIVE_UINT8, rr->vocab);
+	int rc = h5_read_rows(d, 0, rm.V, -1, H5T_NATIVE_UINT8, rr->vocab);
 	H5Dclose(d);
 	return rc < 0 ? error("%s: cannot read /model/vocab", run->path) : 0;
 }
@@ -295,7 +263,7 @@ static int read_block(struct recread *rr, int64_t row0, int64_t count)
 {
 	for (int i = 0; i < 7; i++)
 		if (rr->dset[i] >= 0 &&
-		    read_rows(rr->dset[i], row0, count, column_slice(rr, i), column_type(i),
+		    h5_read_rows(rr->dset[i], row0, count, column_slice(rr, i), column_type(i),
 			      column_buffer(rr, i)) < 0)
 			return error("%s: cannot read /%s rows %lld..%lld: %s", rr->run->path,
 				     rr->path[i], (long long)row0,
@@ -323,7 +291,7 @@ int recread_find(struct recread *rr, int64_t batch)
 		int64_t count = rr->rows - row0;
 		if (count > (int64_t)rr->cap)
 			count = (int64_t)rr->cap;
-		if (read_rows(rr->dset[0], row0, count, -1, H5T_NATIVE_INT64, rr->batch) < 0)
+		if (h5_read_rows(rr->dset[0], row0, count, -1, H5T_NATIVE_INT64, rr->batch) < 0)
 			return error("%s: cannot read /record/batch", rr->run->path);
 		for (int64_t i = 0; i < count; i++)
 			if (rr->batch[i] == batch)
@@ -394,7 +362,7 @@ int64_t trainread_next(struct trainread *tr)
 		count = (int64_t)tr->cap;
 	for (int i = 0; i < TRAIN_COLS; i++)
 		if (tr->dset[i] >= 0 &&
-		    read_rows(tr->dset[i], tr->next, count, -1, schema_mtype(schema_train[i].type),
+		    h5_read_rows(tr->dset[i], tr->next, count, -1, schema_mtype(schema_train[i].type),
 			      train_buffer(tr, i)) < 0)
 			return error("%s: cannot read /train: %s", tr->run->path, h5_reason());
 	if (tr->dset[TRAIN_NONFINITE] < 0) /* another writer's: the flag from the values */

@@ -4,30 +4,24 @@
 #include "runinfo.h"
 #include "h5util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Rows [row, row + count) of a 1-D dataset, as mtype. */
-static int read_rows(hid_t file, const char *path, int64_t row, hsize_t count, hid_t mtype,
+/* Rows [row, row + count) of the dataset at path, as mtype; quiet: info
+ * shows what there is. */
+static int read_rows(hid_t file, const char *path, int64_t row, int64_t count, hid_t mtype,
 		     void *out)
 {
-	hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID;
-	hsize_t start = (hsize_t)row;
+	hid_t d = H5I_INVALID_HID;
 	int rc = -1;
 	H5E_BEGIN_TRY {
 		d = H5Dopen2(file, path, H5P_DEFAULT);
-		if (d >= 0 && (fs = H5Dget_space(d)) >= 0 &&
-		    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
-		    (ms = H5Screate_simple(1, &count, NULL)) >= 0 &&
-		    H5Dread(d, mtype, ms, fs, H5P_DEFAULT, out) >= 0)
-			rc = 0;
-		if (ms >= 0)
-			H5Sclose(ms);
-		if (fs >= 0)
-			H5Sclose(fs);
-		if (d >= 0)
+		if (d >= 0) {
+			rc = h5_read_rows(d, row, count, -1, mtype, out);
 			H5Dclose(d);
+		}
 	} H5E_END_TRY;
 	return rc;
 }
@@ -115,13 +109,21 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	schema_train_path(path, sizeof(path), TRAIN_LOSS);
 	if (s->train_rows > 0) { /* mean of the last (up to) 1000 batches */
 		float l[1000];
-		hsize_t k = s->train_rows < 1000 ? (hsize_t)s->train_rows : 1000;
-		if (read_rows(f, path, s->train_rows - (int64_t)k, k, H5T_NATIVE_FLOAT, l) == 0) {
+		int64_t k = s->train_rows < 1000 ? s->train_rows : 1000, finite = 0;
+		if (read_rows(f, path, s->train_rows - k, k, H5T_NATIVE_FLOAT, l) == 0) {
+			/* a batch whose loss is NaN or inf (it blew up, and was
+			 * skipped) says nothing of the loss: one would make the
+			 * mean NaN */
 			double sum = 0;
-			for (hsize_t i = 0; i < k; i++)
-				sum += l[i];
-			s->recent_loss = sum / (double)k;
-			s->loss_window = (int64_t)k;
+			for (int64_t i = 0; i < k; i++)
+				if (isfinite(l[i])) {
+					sum += l[i];
+					finite++;
+				}
+			if (finite) {
+				s->recent_loss = sum / (double)finite;
+				s->loss_window = finite;
+			}
 		}
 	}
 	if (s->record_rows > 0) {

@@ -233,6 +233,8 @@ assert n.dtype.name == 'uint8' and n.shape == (200,) and n.sum() > 0, (n.dtype, 
 check "readers print nan for the batches that were not finite" sh -c \
 	"'$BIN' summarize '$T/skip.h5' | awk -F'\t' 'NR > 1 && \$3 == \"nan\" && \$9 == \"nan\" { n++ } END { exit !(n > 0) }' &&
 	 '$BIN' horizon --per-batch '$T/skip.h5' | grep -q 'nan' && '$BIN' horizon '$T/skip.h5' >/dev/null"
+check "info's recent loss is the mean of the finite batches, not nan" sh -c \
+	"'$BIN' info '$T/skip.h5' | grep -q '^         loss [0-9][0-9.]* nats per step'"
 check "plots and a report cope with them" sh -c \
 	"'$BIN' plot k '$T/skip.h5' -o '$T/skip.png' && '$BIN' report '$T/skip.h5' -o '$T/skiprep' --top 2 >/dev/null"
 # --- plot's messages name the file, and what a kind reads ---
