@@ -227,39 +227,66 @@ static int plot_batch(struct figure *f, struct recread *rr, const struct plot_op
 	return 0;
 }
 
+/* Means of three series over bins of `per` rows, for plot k and plot
+ * loss (plot overview bins to an envelope instead). A value that is not
+ * finite is left out of its series' mean (a batch that blew up says
+ * nothing of the loss); a bin with none left is NaN, which gnuplot skips. */
+struct mean_bins {
+	int64_t per, rows, nb; /* rows in the bin being filled; bins done */
+	double sum[3];
+	int64_t count[3];
+	double *out[3];        /* (bins) the means */
+};
+
+static void mean_bins_close(struct mean_bins *b)
+{
+	if (!b->rows)
+		return;
+	for (int s = 0; s < 3; s++) {
+		b->out[s][b->nb] = b->count[s] ? b->sum[s] / (double)b->count[s] : NAN;
+		b->sum[s] = 0;
+		b->count[s] = 0;
+	}
+	b->nb++;
+	b->rows = 0;
+}
+
+static void mean_bins_add(struct mean_bins *b, double v0, double v1, double v2)
+{
+	const double v[3] = { v0, v1, v2 };
+	for (int s = 0; s < 3; s++)
+		if (isfinite(v[s])) {
+			b->sum[s] += v[s];
+			b->count[s]++;
+		}
+	if (++b->rows == b->per)
+		mean_bins_close(b);
+}
+
 /* --- k over training -------------------------------------------------- */
 
 static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *o)
 {
 	const int n = rr->n;
 	int64_t bins = max_bins(o), R = rr->rows, per = R > bins ? (R + bins - 1) / bins : 1;
-	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got;
+	int64_t cap = (R + per - 1) / per + 1, got;
 	double *x = calloc((size_t)cap, sizeof(double)), *ke = calloc((size_t)cap, sizeof(double));
-	double *kb = calloc((size_t)cap, sizeof(double)), sx = 0, se = 0, sb = 0;
+	double *kb = calloc((size_t)cap, sizeof(double));
 	int *counts = malloc((size_t)n * sizeof(int)), rc = -1;
+	struct mean_bins mb = { .per = per, .out = { x, ke, kb } };
 	if (!x || !ke || !kb || !counts) {
 		error("out of memory");
 		goto out;
 	}
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
-			int last = rr->first + i == R - 1;
 			int k_e = k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
 			int k_b = k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
-			if (in_window(&o->r, rr->batch[i]) && k_e >= 0 && k_b >= 0) {
-				sx += (double)rr->batch[i];
-				se += k_e;
-				sb += k_b;
-				k++;
-			}
-			if (k && (k == per || last)) {
-				x[nb] = sx / (double)k;
-				ke[nb] = se / (double)k;
-				kb[nb++] = sb / (double)k;
-				k = 0;
-				sx = se = sb = 0;
-			}
+			if (in_window(&o->r, rr->batch[i]) && k_e >= 0 && k_b >= 0)
+				mean_bins_add(&mb, (double)rr->batch[i], k_e, k_b);
 		}
+	mean_bins_close(&mb);
+	int64_t nb = mb.nb;
 	if (got < 0)
 		goto out;
 	if (nb == 0) {
@@ -287,27 +314,21 @@ static int plot_loss(struct figure *f, const struct run *run, const struct plot_
 	if (trainread_open(&tr, run) < 0)
 		return -1;
 	int64_t bins = max_bins(o), R = tr.rows, per = R > bins ? (R + bins - 1) / bins : 1;
-	int64_t cap = (R + per - 1) / per + 1, nb = 0, k = 0, got, seen = 0;
+	int64_t cap = (R + per - 1) / per + 1, got;
 	double *x = calloc((size_t)cap, sizeof(double)), *l = calloc((size_t)cap, sizeof(double));
-	double *g = calloc((size_t)cap, sizeof(double)), sx = 0, sl = 0, sg = 0;
+	double *g = calloc((size_t)cap, sizeof(double));
+	struct mean_bins mb = { .per = per, .out = { x, l, g } };
 	int rc = -1;
 	if (!x || !l || !g) {
 		error("out of memory");
 		goto out;
 	}
 	while ((got = trainread_next(&tr)) > 0)
-		for (int64_t i = 0; i < got; i++, seen++) {
-			sx += (double)tr.batch[i];
-			sl += tr.loss[i];
-			sg += tr.grad_norm[i];
-			if (++k == per || seen == R - 1) {
-				x[nb] = sx / (double)k;
-				l[nb] = sl / (double)k;
-				g[nb++] = sg / (double)k;
-				k = 0;
-				sx = sl = sg = 0;
-			}
-		}
+		for (int64_t i = 0; i < got; i++) /* a flagged batch's numbers are overflow */
+			mean_bins_add(&mb, (double)tr.batch[i], tr.nonfinite[i] ? NAN : tr.loss[i],
+				      tr.nonfinite[i] ? NAN : tr.grad_norm[i]);
+	mean_bins_close(&mb);
+	int64_t nb = mb.nb;
 	if (got < 0)
 		goto out;
 	if (nb == 0) {

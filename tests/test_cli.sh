@@ -235,6 +235,10 @@ check "readers print nan for the batches that were not finite" sh -c \
 	 '$BIN' horizon --per-batch '$T/skip.h5' | grep -q 'nan' && '$BIN' horizon '$T/skip.h5' >/dev/null"
 check "info's recent loss is the mean of the finite batches, not nan" sh -c \
 	"'$BIN' info '$T/skip.h5' | grep -q '^         loss [0-9][0-9.]* nats per step'"
+check "plot loss leaves the flagged batches out of its bins (nan), not their overflow" sh -c \
+	"'$BIN' plot loss '$T/skip.h5' -o '$T/skiploss.png' --keep-script '$T' &&
+	 awk '/^\\\$T << EOD/ { on = 1; next } /^EOD/ { on = 0 } on && (\$2 + 0 > 1e9 || \$3 + 0 > 1e12) { bad++ }
+	      on && \$2 == \"nan\" { nan++ } END { exit !(bad == 0 && nan > 0) }' '$T/skiploss.png.gp'"
 check "plots and a report cope with them" sh -c \
 	"'$BIN' plot k '$T/skip.h5' -o '$T/skip.png' && '$BIN' report '$T/skip.h5' -o '$T/skiprep' --top 2 >/dev/null"
 # --- plot's messages name the file, and what a kind reads ---
