@@ -369,41 +369,55 @@ static hsize_t chunk_rows_present(hid_t d, const hsize_t *origin, hsize_t rows, 
 	return have < rows ? have : rows;
 }
 
+/* Leading rows of the band of chunks starting at row r0 (want rows) all
+ * of whose bytes lie before end: the least over the band's chunks across
+ * the trailing dimensions; see chunk_rows_present. */
+static hsize_t band_rows_present(hid_t d, int rank, const hsize_t *dims, const hsize_t *cdims,
+				 hsize_t r0, hsize_t want, hsize_t rowb, int whole_rows,
+				 int filtered, haddr_t end)
+{
+	hsize_t origin[H5S_MAX_RANK] = { r0 }, least = want;
+	for (;;) {
+		hsize_t have = chunk_rows_present(d, origin, want, rowb, whole_rows, filtered, end);
+		least = have < least ? have : least;
+		int i = rank - 1;
+		for (; i >= 1; i--) {
+			origin[i] += cdims[i];
+			if (origin[i] < dims[i])
+				break;
+			origin[i] = 0;
+		}
+		if (i < 1 || least == 0)
+			return least;
+	}
+}
+
 /* Leading rows of a chunked dataset (rank, dims, chunk dims cdims) all of
- * whose bytes lie before end; see chunk_rows_present. */
+ * whose bytes lie before end. Only a run's tail can be missing: its writer
+ * appends row by row and HDF5 allocates each new chunk past the last (SWMR
+ * never reuses space), so the bands are asked from the last one back and
+ * the first whole band ends the search: a killed run of 10^5 one-row
+ * chunks costs a few lookups, not 10^5 per dataset. */
 static int64_t chunked_rows_present(hid_t d, hid_t dcpl, int rank, const hsize_t *dims,
 				    haddr_t end)
 {
-	hsize_t cdims[H5S_MAX_RANK], origin[H5S_MAX_RANK] = { 0 };
+	hsize_t cdims[H5S_MAX_RANK];
 	if (H5Pget_chunk(dcpl, rank, cdims) != rank || cdims[0] == 0)
 		return 0;
 	int whole_rows = 1, filtered = H5Pget_nfilters(dcpl) != 0;
 	for (int i = 1; i < rank; i++)
 		whole_rows &= cdims[i] >= dims[i];
-	hsize_t rowb = row_bytes(d, rank, dims);
-	for (hsize_t r0 = 0; r0 < dims[0]; r0 += cdims[0]) {
-		hsize_t want = dims[0] - r0 < cdims[0] ? dims[0] - r0 : cdims[0], least = want;
-		/* every chunk of this band of rows, across the trailing dimensions */
-		memset(origin, 0, sizeof(origin));
-		origin[0] = r0;
-		for (;;) {
-			hsize_t have = chunk_rows_present(d, origin, want, rowb, whole_rows,
-							  filtered, end);
-			least = have < least ? have : least;
-			int i = rank - 1;
-			for (; i >= 1; i--) {
-				origin[i] += cdims[i];
-				if (origin[i] < dims[i])
-					break;
-				origin[i] = 0;
-			}
-			if (i < 1 || least == 0)
-				break;
-		}
-		if (least < want)
-			return (int64_t)(r0 + least);
+	hsize_t rowb = row_bytes(d, rank, dims), after = 0; /* rows present of the band after */
+	for (hsize_t band = (dims[0] + cdims[0] - 1) / cdims[0]; band-- > 0;) {
+		hsize_t r0 = band * cdims[0];
+		hsize_t want = dims[0] - r0 < cdims[0] ? dims[0] - r0 : cdims[0];
+		hsize_t have = band_rows_present(d, rank, dims, cdims, r0, want, rowb, whole_rows,
+						 filtered, end);
+		if (have == want)
+			return (int64_t)(r0 + want + after);
+		after = have;
 	}
-	return (int64_t)dims[0];
+	return (int64_t)after; /* the first band's leading rows */
 }
 
 /* Leading rows of d whose bytes all lie before end. Compact data sits in
