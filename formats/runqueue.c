@@ -134,7 +134,7 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	q->defer = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1 &&
 		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES;
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
-		bad |= record_alloc(&q->slots[i], tr, with_params, with_hidden) ||
+		bad |= record_alloc(&q->slots[i], &tr->m, tr->cfg.n, with_params, with_hidden) ||
 		       (q->defer && record_defer(&q->slots[i], tr));
 	if (q->defer)
 		bad |= itemize_errors_ws_init(&q->iw, tr->cfg.n, &tr->m);

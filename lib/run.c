@@ -262,16 +262,11 @@ static void run_free(rnnbow_run *run)
 	free(run);
 }
 
-/* The buffers of a run: a record shaped as the trainer's (record_alloc
- * reads only the sizes of a trainer) and the /train block. */
+/* The buffers of a run: a record shaped as the trainer's and the /train
+ * block. */
 static int run_alloc(rnnbow_run *run, int params, int hidden)
 {
-	struct trainer sizes;
-	memset(&sizes, 0, sizeof(sizes));
-	sizes.cfg.n = run->n;
-	sizes.cfg.H = run->net->m.H;
-	sizes.m = run->net->m;
-	if (record_alloc(&run->rec, &sizes, params, hidden) < 0)
+	if (record_alloc(&run->rec, &run->net->m, run->n, params, hidden) < 0)
 		return -1;
 	if (train_rows_alloc(&run->train, TRAIN_BLOCK) < 0)
 		return -1;
@@ -364,27 +359,10 @@ RNNBOW_API rnnbow_run *rnnbow_run_create(const char *path, rnnbow_net *net, int 
 static void fill_record(rnnbow_run *run, int64_t batch, const int32_t *tokens,
 			const int32_t *targets)
 {
-	const struct model *m = &run->net->m;
-	const struct rnn_cache *c = &run->net->c;
-	const size_t n = (size_t)run->n, H = (size_t)m->H;
-	struct record *r = &run->rec;
-	r->batch = batch;
-	r->position = -1;
-	memcpy(r->input, run->dense ? run->no_tokens : tokens, n * sizeof(int32_t));
-	memcpy(r->target, targets, n * sizeof(int32_t));
-	memcpy(r->predicted, c->pred, n * sizeof(int32_t));
-	memcpy(r->loss, c->losses, n * sizeof(float));
-	for (int l = 0; l < m->L; l++) {
-		memcpy(r->h0 + l * H, c->ly[l].hs, H * sizeof(float));
-		if (r->c0)
-			memcpy(r->c0 + l * H, c->ly[l].cs, H * sizeof(float));
-		if (r->hidden) /* rows 1..n of the cache: h_0 .. h_{n-1} */
-			memcpy(r->hidden + l * n * H, c->ly[l].hs + H, n * H * sizeof(float));
-		if (r->cell)
-			memcpy(r->cell + l * n * H, c->ly[l].cs + H, n * H * sizeof(float));
-	}
-	if (r->params) /* PyTorch's layout, as `rnnbow record` stores them */
-		model_export(m, r->params, m->params);
+	run->rec.batch = batch;
+	run->rec.position = -1;
+	record_fill(&run->rec, &run->net->c, &run->net->m, run->dense ? run->no_tokens : tokens,
+		    targets);
 }
 
 /* The buffered /train rows to the file. */

@@ -66,11 +66,11 @@ void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *opt
 		*lr = 0.001; /* 0.002 left one seed in three above the entropy */
 }
 
-int record_alloc(struct record *r, const struct trainer *tr, int with_params,
+int record_alloc(struct record *r, const struct model *m, int steps, int with_params,
 		 int with_hidden)
 {
-	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->cfg.H, L = (size_t)tr->m.L;
-	const size_t G = (size_t)tr->m.G, lstm = tr->m.cell == CELL_LSTM;
+	const size_t n = (size_t)steps, H = (size_t)m->H, L = (size_t)m->L;
+	const size_t G = (size_t)m->G, lstm = m->cell == CELL_LSTM;
 	memset(r, 0, sizeof(*r));
 	r->input = malloc(n * sizeof(int32_t));
 	r->target = malloc(n * sizeof(int32_t));
@@ -86,7 +86,7 @@ int record_alloc(struct record *r, const struct trainer *tr, int with_params,
 	if (lstm)
 		r->c0 = malloc(L * H * sizeof(float));
 	if (with_params)
-		r->params = malloc(tr->m.nparams * sizeof(float));
+		r->params = malloc(m->nparams * sizeof(float));
 	if (with_hidden)
 		r->hidden = malloc(L * n * H * sizeof(float));
 	if (with_hidden && lstm)
@@ -144,28 +144,34 @@ void record_finish(struct record *r, struct itemize_ws *w)
 	r->pending = 0;
 }
 
-static void fill_record(struct record *rec, struct trainer *tr,
-			const int32_t *x, const int32_t *y)
+void record_fill(struct record *rec, const struct rnn_cache *c, const struct model *m,
+		 const int32_t *x, const int32_t *y)
 {
-	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->cfg.H;
-	rec->batch = tr->batch;
-	rec->position = (int64_t)tr->pos;
+	const size_t n = (size_t)c->n, H = (size_t)m->H;
 	memcpy(rec->input, x, n * sizeof(int32_t));
 	memcpy(rec->target, y, n * sizeof(int32_t));
-	memcpy(rec->predicted, tr->c.pred, n * sizeof(int32_t));
-	memcpy(rec->loss, tr->c.losses, n * sizeof(float));
-	for (int l = 0; l < tr->m.L; l++) {
-		const struct layer_cache *lc = &tr->c.ly[l];
+	memcpy(rec->predicted, c->pred, n * sizeof(int32_t));
+	memcpy(rec->loss, c->losses, n * sizeof(float));
+	for (int l = 0; l < m->L; l++) {
+		const struct layer_cache *lc = &c->ly[l];
 		memcpy(rec->h0 + l * H, lc->hs, H * sizeof(float));
 		if (rec->c0)
 			memcpy(rec->c0 + l * H, lc->cs, H * sizeof(float));
-		if (rec->hidden)
+		if (rec->hidden) /* rows 1..n of the cache: h_0 .. h_{n-1} */
 			memcpy(rec->hidden + l * n * H, lc->hs + H, n * H * sizeof(float));
 		if (rec->cell)
 			memcpy(rec->cell + l * n * H, lc->cs + H, n * H * sizeof(float));
 	}
-	if (rec->params)
-		model_export(&tr->m, rec->params, tr->m.params);
+	if (rec->params) /* PyTorch's layout */
+		model_export(m, rec->params, m->params);
+}
+
+static void fill_record(struct record *rec, struct trainer *tr,
+			const int32_t *x, const int32_t *y)
+{
+	rec->batch = tr->batch;
+	rec->position = (int64_t)tr->pos;
+	record_fill(rec, &tr->c, &tr->m, x, y);
 	if (rec->defer) { /* E later, by record_finish */
 		itemize_split(&rec->it, &tr->iw, &tr->c, &tr->m, rec->defer);
 		rec->pending = 1;

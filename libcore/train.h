@@ -90,10 +90,17 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 		 const int32_t *ids, size_t len);
 void trainer_free(struct trainer *tr);
 
-/* Allocates the arrays of a record for this trainer; params and hidden
- * only when asked. Returns 0 or -1 when out of memory. */
-int record_alloc(struct record *r, const struct trainer *tr, int with_params,
+/* Allocates the arrays of a record of model m over n steps; params and
+ * hidden only when asked. Returns 0 or -1 when out of memory. */
+int record_alloc(struct record *r, const struct model *m, int n, int with_params,
 		 int with_hidden);
+
+/* Copies what a forward pass over c left (x, y, predictions, losses, the
+ * carried states, and as r asks the hidden states and the parameters in
+ * PyTorch's layout) into r; batch, position and the itemized arrays are
+ * the caller's. */
+void record_fill(struct record *r, const struct rnn_cache *c, const struct model *m,
+		 const int32_t *x, const int32_t *y);
 void record_free(struct record *r);
 
 /* Makes r a deferred record: trainer_step then fills g and copies what E

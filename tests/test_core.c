@@ -662,8 +662,8 @@ static void test_carried_state(struct arch a)
 	struct record r[2];
 	struct batch_stats st;
 	trainer_init(&tr, &cfg, ids, 200);
-	record_alloc(&r[0], &tr, 0, 1);
-	record_alloc(&r[1], &tr, 0, 1);
+	record_alloc(&r[0], &tr.m, tr.cfg.n, 0, 1);
+	record_alloc(&r[1], &tr.m, tr.cfg.n, 0, 1);
 	trainer_step(&tr, &st, &r[0]);
 	trainer_step(&tr, &st, &r[1]);
 	const size_t n = 8, H = 5;

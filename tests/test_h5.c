@@ -109,7 +109,7 @@ int main(void)
 	struct record rec;
 	struct batch_stats st;
 	struct train_rows rows;
-	record_alloc(&rec, &tr, 1, 1);
+	record_alloc(&rec, &tr.m, tr.cfg.n, 1, 1);
 	train_rows_alloc(&rows, 64);
 	struct runfile *f = runfile_create(path, &info, &tr.m, cfg.n,
 					   RUNFILE_PARAMS | RUNFILE_HIDDEN);
