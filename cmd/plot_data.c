@@ -517,7 +517,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			size_t len;
 			if (read_all_stdin(&buf, &len) < 0)
 				goto out;
-			if (o->kind == K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+			const int is_run = run_image_is_hdf5(buf, len);
+			if (o->kind == K_HORIZON && !is_run) {
 				char *text = realloc(buf, len + 1);
 				if (!text) {
 					free(buf);
@@ -531,7 +532,7 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 					goto out;
 				continue;
 			}
-			if (o->kind != K_HORIZON && (len < 8 || memcmp(buf, "\211HDF", 4))) {
+			if (!is_run) {
 				free(buf); /* a table, most likely: say what reads one */
 				error("-: %splot %s needs a run file, not a table (only plot horizon "
 				      "reads a table: rnnbow horizon's output)",

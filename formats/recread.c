@@ -374,7 +374,7 @@ int64_t trainread_next(struct trainread *tr)
 
 void trainread_close(struct trainread *tr)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < TRAIN_COLS; i++)
 		if (tr->dset[i] >= 0)
 			H5Dclose(tr->dset[i]);
 	free(tr->batch);

@@ -13,6 +13,7 @@
 #define RNNBOW_RECREAD_H
 
 #include "runread.h"
+#include "schema.h"
 
 enum recread_columns {
 	RC_BATCH = 1 << 0,     /* always read */
@@ -91,7 +92,7 @@ struct trainread {
 	const struct run *run;
 	int64_t rows, next;
 	size_t cap;
-	hid_t dset[4];
+	hid_t dset[TRAIN_COLS];  /* schema_train's */
 	int64_t *batch;
 	float *loss, *grad_norm;
 	uint8_t *nonfinite;

@@ -149,6 +149,12 @@ static int superblock_find(struct superblock *sb, const uint8_t *data, size_t le
 	return 0;
 }
 
+int run_image_is_hdf5(const void *buf, size_t len)
+{
+	struct superblock sb;
+	return superblock_find(&sb, buf, len) == 1;
+}
+
 /* Reads the superblock of the file at path (see superblock_find). The
  * head read is capped: HDF5 looks no further than the file's size, and
  * user blocks are rarely large. */

@@ -32,6 +32,10 @@ void run_close(struct run *r);
  * here, also on failure). name is used in messages. Returns 0 or -1. */
 int run_open_image(struct run *r, void *buf, size_t len, const char *name);
 
+/* 1 when the bytes hold HDF5's signature where HDF5 looks for it (0, 512,
+ * 1024, ...): a run file rather than a table; 0 otherwise. */
+int run_image_is_hdf5(const void *buf, size_t len);
+
 /* Reads all of stdin into a malloc'd buffer. Returns 0 or -1 (message). */
 int read_all_stdin(void **buf, size_t *len);
 
