@@ -124,9 +124,9 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
 		  .help = "k: tolerated relative error (default 0.1)" },
 		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k: only records of training batch B or later" },
+		  .help = "horizon, k, overview, loss: only training batch B or later" },
 		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k: only records of training batch B or earlier" },
+		  .help = "horizon, k, overview, loss: only training batch B or earlier" },
 		READ_SOURCE_OPTS(o->r, GATE_HELP ";\nhorizon: --gate all draws one curve per gate"),
 		{ "size", 0, OPT_STRING, &o->size, .arg = "S",
 		  .help = "column (3.3 in wide, 8 pt text), page (7 in wide,\n"
