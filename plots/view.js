@@ -25,7 +25,7 @@
   LQ[65535] = NaN;
 
   function bytes(id) {
-    const s = atob($(id).textContent.replace(/\s+/g, ""));
+    const s = atob($(id).textContent); /* atob skips the newlines */
     const u = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
     return new DataView(u.buffer);
@@ -470,13 +470,20 @@
   }
 
   /* --- events ----------------------------------------------------------- */
+  /* A redraw after a key moves the elements under a pointer that stays
+   * put, and the browser then reports the pointer over the new ones: such
+   * hovers (at the place the pointer was when the key was pressed) must
+   * not undo the key. */
+  const pointer = { x: -1, y: -1 }, still = { x: -2, y: -2 };
+  document.addEventListener("mousemove", (ev) => { pointer.x = ev.clientX; pointer.y = ev.clientY; });
+  const stale = (ev) => ev.clientX === still.x && ev.clientY === still.y;
   function barOf(target) {
     const b = target.closest && target.closest("[data-batch]");
     return b ? { run: +b.getAttribute("data-run"), batch: +b.getAttribute("data-batch") } : null;
   }
   $("overview").addEventListener("mouseover", (ev) => {
     const b = barOf(ev.target);
-    if (!b) return;
+    if (!b || stale(ev)) return;
     const index = findBatch(runs[b.run], b.batch);
     if (state.preview && state.preview.run === b.run && state.preview.index === index) return;
     state.preview = { run: b.run, index: index };
@@ -503,7 +510,7 @@
   }
   $("batch").addEventListener("mouseover", (ev) => {
     const t = ev.target.getAttribute("data-t") || ev.target.getAttribute("data-step");
-    if (t !== null) setLoss(+t);
+    if (t !== null && !stale(ev)) setLoss(+t);
   });
   $("source").addEventListener("change", (ev) => {
     runs[state.active].src = +ev.target.value;
@@ -521,6 +528,8 @@
     default: return;
     }
     ev.preventDefault();
+    still.x = pointer.x;
+    still.y = pointer.y;
     state.preview = null;
     if (i !== state.selected[state.active]) {
       state.selected[state.active] = i;

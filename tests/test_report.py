@@ -6,31 +6,15 @@ are checked too. Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
 """
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
-from tap import check  # noqa: E402
+from tap import check, png_content  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
-
-
-def png_content(data):
-    """Share of non-zero bytes in the filtered scanlines: near 0 for a
-    blank page (every row the same colour), well above for real content."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    return sum(1 for b in raw[::7] if b) / max(1, len(raw[::7]))
 
 
 with tempfile.TemporaryDirectory() as tmp:
