@@ -89,7 +89,7 @@ static int count_window(const struct run *run, const struct view_opts *o, int64_
 		p->every = o->max_records > 0 && in > o->max_records ?
 			   (in + o->max_records - 1) / o->max_records : 1;
 	if (!o->every && p->every > 1)
-		warning("%s: %lld records: every %lld-th is in the view (--every, --max-records)",
+		warning("%s: %lld records: one in %lld is in the view (--every, --max-records)",
 			run->path, (long long)in, (long long)p->every);
 	*kept = (in + p->every - 1) / p->every;
 	return 0;

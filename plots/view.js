@@ -24,11 +24,20 @@
     LQ[c] = Math.pow(2, meta.logq.lo + (c - 1) * meta.logq.span / meta.logq.steps);
   LQ[65535] = NaN;
 
-  function bytes(id) {
-    const s = atob($(id).textContent); /* atob skips the newlines */
+  /* A base64 block, read a row at a time where it lies in the text (the
+   * writer puts a newline after every 4096 characters, one before the
+   * first): nothing is decoded at load, however many records there are. */
+  function block(id) {
+    const text = $(id).textContent;
+    return { text: text, base: text.charCodeAt(0) === 10 ? 1 : 0 };
+  }
+  function bytes(b, start, len) {
+    const q0 = Math.floor(start / 3), q1 = Math.ceil((start + len) / 3);
+    const pos = (c) => b.base + c + Math.floor(c / 4096);
+    const s = atob(b.text.substring(pos(4 * q0), pos(4 * q1 - 1) + 1)); /* atob skips newlines */
     const u = new Uint8Array(s.length);
     for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
-    return new DataView(u.buffer);
+    return new DataView(u.buffer, start - 3 * q0, len);
   }
 
   /* --- the runs ------------------------------------------------------ */
@@ -40,10 +49,7 @@
     run.tri = n * (n + 1) / 2;
     run.recSize = 16 + 4 * n;
     run.gSize = 2 * run.tri + 4;
-    run.rec = bytes("rec-" + r);
-    run.batches = new Float64Array(run.records);
-    for (let i = 0; i < run.records; i++)
-      run.batches[i] = run.rec.getFloat64(i * run.recSize, true);
+    run.rec = block("rec-" + r);
     run.sources = [];
     const gates = run.gates ? run.gates.split(",") : [];
     for (let l = 0, s = 0; l < run.layers; l++)
@@ -69,8 +75,8 @@
   /* The record at index i of run, with g of its current source. */
   function record(run, i) {
     const n = run.n, src = run.sources[run.src];
-    if (!src.g) src.g = bytes(src.id);
-    const dv = run.rec, at = i * run.recSize;
+    if (!src.g) src.g = block(src.id);
+    const dv = bytes(run.rec, i * run.recSize, run.recSize), at = 0;
     const rec = { index: i, batch: dv.getFloat64(at, true), position: dv.getFloat64(at + 8, true),
                   target: [], predicted: [], loss: new Float64Array(n), g: new Float64Array(n * n) };
     for (let t = 0; t < n; t++) {
@@ -78,7 +84,7 @@
       rec.predicted.push(dv.getUint8(at + 16 + n + t));
       rec.loss[t] = LQ[dv.getUint16(at + 16 + 2 * n + 2 * t, true)];
     }
-    const gv = src.g, ga = i * run.gSize;
+    const gv = bytes(src.g, i * run.gSize, run.gSize), ga = 0;
     for (let t = 0, k = 0; t < n; t++)
       for (let j = 0; j <= t; j++, k++)
         rec.g[t * n + j] = LQ[gv.getUint16(ga + 2 * k, true)];
@@ -101,11 +107,12 @@
 
   /* Index of the record of batch b in run (the nearest one before if b
    * was not embedded). */
+  function batchAt(run, i) { return bytes(run.rec, i * run.recSize, 8).getFloat64(0, true); }
   function findBatch(run, b) {
     let lo = 0, hi = run.records - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (run.batches[mid] <= b) lo = mid; else hi = mid - 1;
+      if (batchAt(run, mid) <= b) lo = mid; else hi = mid - 1;
     }
     return lo;
   }
@@ -237,9 +244,9 @@
         el("line", { x1: X(b), x2: X(b), y1: y0, y2: y0 + ph, stroke: colour, "stroke-width": 1.5,
                      "stroke-dasharray": dash, "pointer-events": "none" }, g);
       };
-      mark(run.batches[state.selected[r]], "#de2d26", "none");
+      mark(batchAt(run, state.selected[r]), "#de2d26", "none");
       if (state.preview && state.preview.run === r)
-        mark(run.batches[state.preview.index], "#555", "3,2");
+        mark(batchAt(run, state.preview.index), "#555", "3,2");
     });
     /* the batch axis under the last lane */
     const ya = OV.top + lh * runs.length - 8;
@@ -543,13 +550,13 @@
     resizeTimer = setTimeout(drawAll, 100);
   });
 
-  /* --- start: the batch of the run's largest max gradient ----------------- */
-  {
-    const ov = runs[0].sources[0].ov;
-    let best = -1, batch = runs[0].batches[0];
+  /* --- start: each run at its batch of the largest max gradient --------- */
+  runs.forEach((run, r) => {
+    const ov = run.sources[0].ov;
+    let best = -1, batch = batchAt(run, 0);
     for (let i = 0; i < ov.x.length; i++) if (ov.hi[i] > best) { best = ov.hi[i]; batch = ov.top[i]; }
-    runs.forEach((run, r) => { state.selected[r] = findBatch(run, r === 0 ? batch : run.batches[0]); });
-  }
+    state.selected[r] = findBatch(run, batch);
+  });
   $("files").textContent = runs.map((r) => r.name + " (" + r.cell + ", H=" + r.H + ", n=" + r.n +
     (r.layers > 1 ? ", " + r.layers + " layers" : "") + ", " + r.records + " records)").join(" \u00b7 ");
   drawLegend();

@@ -32,7 +32,8 @@ with tempfile.TemporaryDirectory() as tmp:
     index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
     links = re.findall(r'<a class="bar" href="(batch-\d+\.html)"', index)
     check(len(links) == 3, "index frames the 3 top batches with links", links)
-    for f in ["overview.svg", "horizon.svg", "k.svg", "loss.svg"] + links + \
+    check('<a href="view.html">' in index, "the index links to the interactive view")
+    for f in ["overview.svg", "horizon.svg", "k.svg", "loss.svg", "view.html"] + links + \
             [l.replace(".html", ".svg") for l in links] + \
             [l.replace("batch-", "heatmap-").replace(".html", ".svg") for l in links]:
         check(os.path.getsize(os.path.join(out, f)) > 1000, "report holds %s" % f)

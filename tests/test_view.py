@@ -11,6 +11,7 @@ Usage: python3 tests/test_view.py ./rnnbow
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,6 +104,9 @@ with tempfile.TemporaryDirectory() as tmp:
     page = os.path.join(tmp, "view.html")
 
     # --- the command ---------------------------------------------------------
+    if shutil.which("node"):  # the page's script is a file of its own: lint it
+        r = subprocess.run(["node", "--check", "plots/view.js"], capture_output=True, text=True)
+        check(r.returncode == 0, "plots/view.js parses (node --check)", r.stderr)
     r = view(run, "-o", page)
     check(r.returncode == 0 and r.stdout == "" and os.path.getsize(page) > 10000,
           "view writes the page and nothing on stdout", r.stderr)
@@ -134,7 +138,7 @@ with tempfile.TemporaryDirectory() as tmp:
     capped = json.loads(re.search(r'id="run-0">(.*?)</script>',
                                   open(os.path.join(tmp, "capped.html")).read()).group(1))
     check(r.returncode == 0 and capped["every"] == 3 and capped["records"] == 100
-          and "every 3-th" in r.stderr, "--max-records 100 of 300: every 3rd, said on stderr",
+          and "one in 3 is in the view" in r.stderr, "--max-records 100 of 300: every 3rd, said on stderr",
           (capped, r.stderr))
 
     # --- 10^5 records: made before the browser starts, loaded at the end ---------
