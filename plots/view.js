@@ -170,7 +170,7 @@
     return out;
   }
   /* the bars' height: what a laptop screen leaves, more on a projector */
-  function barHeight() { return Math.round(Math.max(140, Math.min(420, window.innerHeight * 0.3))); }
+  function barHeight() { return Math.round(Math.max(140, Math.min(420, window.innerHeight * 0.34))); }
   function width(node) { return Math.max(300, Math.floor(node.getBoundingClientRect().width)); }
 
   /* --- the overview: one lane per run on one batch axis ------------------ */
@@ -419,9 +419,10 @@
     el("text", { x: L + pw / 2, y: H - 1, "text-anchor": "middle", class: "axis" }, svg, "lag d");
     let band = "";
     const up = [], down = [];
-    for (let d = 0; d < n; d++) if (ok(ov.p10[d]) && ok(ov.p90[d])) {
+    /* a p10 of 0 (g underflowed) or below the axis sits on its floor */
+    for (let d = 0; d < n; d++) if (ok(ov.p90[d])) {
       up.push(X(d).toFixed(1) + "," + Y(ov.p90[d]).toFixed(1));
-      down.unshift(X(d).toFixed(1) + "," + Y(ov.p10[d]).toFixed(1));
+      down.unshift(X(d).toFixed(1) + "," + Y(ok(ov.p10[d]) ? ov.p10[d] : Math.pow(10, dl)).toFixed(1));
     }
     if (up.length) band = "M" + up.concat(down).join(" ") + "Z";
     if (band) el("path", { d: band, fill: "#c6dbef" }, svg);
