@@ -169,8 +169,14 @@
     for (let v = 0; v <= top * 1.0001; v += step) out.push(v);
     return out;
   }
-  /* the bars' height: what a laptop screen leaves, more on a projector */
-  function barHeight() { return Math.round(Math.max(140, Math.min(420, window.innerHeight * 0.34))); }
+  /* The bars' height: what the window leaves under the overview for the
+   * labels, the bars and the horizon (half as high), between 120 and 420
+   * pixels, so that a laptop screen shows it all without scrolling. */
+  function barHeight(labelH) {
+    const top = $("batch").getBoundingClientRect().top + window.scrollY;
+    const avail = window.innerHeight - top - 16 - (2 * labelH + 8 + 18) - 22;
+    return Math.round(Math.max(120, Math.min(420, avail / 1.5)));
+  }
   function width(node) { return Math.max(300, Math.floor(node.getBoundingClientRect().width)); }
 
   /* --- the overview: one lane per run on one batch axis ------------------ */
@@ -268,16 +274,17 @@
     const s = shown(), run = runs[s.run], n = run.n, rec = record(run, s.index);
     const svg = $("batch");
     clear(svg);
-    const W = width($("detail")), big = window.innerHeight >= 1000;
-    const labelH = big ? 26 : 20, bh = barHeight(), H = 2 * labelH + 8 + bh + 18;
-    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
-    svg.setAttribute("height", H);
-    const pw = W - BV.left - BV.right, cw = pw / n;
-    const X = (j) => BV.left + j * cw;
     if (state.loss === null || state.loss >= n) {
       state.loss = 0;
       for (let t = 1; t < n; t++) if (rec.loss[t] > rec.loss[state.loss]) state.loss = t;
     }
+    drawStats(run, rec, s); /* first: its lines move the bars down */
+    const W = width($("detail")), big = window.innerHeight >= 1000;
+    const labelH = big ? 26 : 20, bh = barHeight(labelH), H = 2 * labelH + 8 + bh + 18;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("height", H);
+    const pw = W - BV.left - BV.right, cw = pw / n;
+    const X = (j) => BV.left + j * cw;
     const t0 = state.loss, fs = Math.max(9, Math.min(big ? 18 : 14, cw * 0.8));
     /* labels: true on top, predicted below, green right, red wrong */
     el("text", { x: BV.left - 6, y: labelH * 0.72, "text-anchor": "end", class: "axis" }, svg, "true");
@@ -316,17 +323,16 @@
     }
     for (let j = 0; j < n; j += Math.max(1, Math.ceil(n / 25)))
       el("text", { x: X(j) + cw / 2, y: y0 + bh + 14, "text-anchor": "middle", class: "axis" }, svg, j);
-    drawHorizon(run, rec);
-    drawStats(run, rec, s);
+    drawHorizon(run, rec, Math.round(bh * 0.5));
     drawDecay(run, rec);
   }
 
   /* the horizon of loss t: g[t,j] for j = 0..t, under the bars' columns */
-  function drawHorizon(run, rec) {
+  function drawHorizon(run, rec, hh) {
     const box = $("horizon"), n = run.n, t = state.loss;
     clear(box);
     const W = width($("detail"));
-    const hh = Math.round(barHeight() * 0.5), H = hh + 22;
+    const H = hh + 22;
     const svg = el("svg", { viewBox: "0 0 " + W + " " + H, height: H }, box);
     const pw = W - BV.left - BV.right, cw = pw / n, X = (j) => BV.left + j * cw;
     let top = 0;
