@@ -302,8 +302,8 @@ static int write_page(FILE *out, char *const *files, int nfiles, const struct vi
 		fputc(' ', out);
 		webview_html_text(out, files[i]);
 	}
-	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n%s", rnnbow_view_css,
-		rnnbow_view_html);
+	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n%s", (const char *)rnnbow_view_css,
+		(const char *)rnnbow_view_html);
 	fprintf(out, "<script type=\"application/json\" id=\"view-meta\">{\"runs\":%d,\"lags\":%lld,"
 		     "\"eps\":%.9g,\"version\":\"%s\",\"logq\":{\"lo\":%g,\"span\":%g,\"steps\":%g}}"
 		     "</script>\n", nfiles, (long long)o->lags, o->eps, RNNBOW_VERSION, LOGQ_LO,
@@ -311,7 +311,7 @@ static int write_page(FILE *out, char *const *files, int nfiles, const struct vi
 	for (int i = 0; i < nfiles; i++)
 		if (view_run(out, files[i], i, o) < 0)
 			return -1;
-	fprintf(out, "<script>\n%s</script>\n</body></html>\n", rnnbow_view_js);
+	fprintf(out, "<script>\n%s</script>\n</body></html>\n", (const char *)rnnbow_view_js);
 	return 0;
 }
 
