@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "horizon", cmd_horizon, "how gradient decays with lag, and the truncation horizon k" },
 	{ "plot", cmd_plot, "the paper's views as gnuplot figures (png, svg, pdf)" },
 	{ "report", cmd_report, "a static HTML report of a run, with a page per top batch" },
+	{ "view", cmd_view, "the paper's interactive interface as one offline HTML file" },
 	{ "info", cmd_info, "what a run file holds, in words" },
 	{ NULL, NULL, NULL },
 };

@@ -14,6 +14,7 @@
 #include "../formats/tsvread.h"
 #include "../libcore/analysis.h"
 #include "../libcore/model.h"
+#include "../plots/envelope.h"
 #include "../plots/views.h"
 
 #include <math.h>
@@ -29,36 +30,15 @@ static int64_t max_bins(const struct plot_opts *o)
 	return px / 2 > 10 ? px / 2 : 10;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* --- overview --------------------------------------------------------- */
 
 /* --yscale: log when asked, or (auto) when the bars span more than 3
- * decades: the largest bar over the 10th percentile of the positive ones,
- * so one tiny first batch does not turn a run's figure to log, while a
- * run whose gradient falls away for good does. y: (n) bar heights. */
+ * decades (envelope_wants_log). y: (n) bar heights. */
 static int use_log(const char *yscale, const double *y, int64_t n, double top)
 {
 	if (yscale && strcmp(yscale, "auto"))
 		return !strcmp(yscale, "log");
-	double *pos = malloc((size_t)n * sizeof(double));
-	int64_t m = 0;
-	if (!pos)
-		return 0;
-	for (int64_t i = 0; i < n; i++)
-		if (y[i] > 0)
-			pos[m++] = y[i];
-	int log = 0;
-	if (m > 0) {
-		qsort(pos, (size_t)m, sizeof(double), cmp_double);
-		log = top / pos[m / 10] > 1e3;
-	}
-	free(pos);
-	return log;
+	return envelope_wants_log(y, n, top);
 }
 
 double plot_frame_height(const struct plot_opts *o, double v)
@@ -106,20 +86,13 @@ static const char *window_words(const struct plot_opts *o)
 static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts *o)
 {
 	const int n = rr->n;
-	int64_t bins = max_bins(o), R = records_in_window(rr->run, o), per = 1, got, k = 0, nb = 0;
-	int64_t seen = 0; /* records of the window read so far */
+	int64_t got, R = records_in_window(rr->run, o);
 	if (R < 0)
 		return -1;
-	int binned = R > bins;
-	if (binned)
-		per = (R + bins - 1) / bins;
-	int64_t cap = binned ? (R + per - 1) / per : R;
-	double *x = calloc((size_t)cap + 1, sizeof(double)), *y = calloc((size_t)cap + 1, sizeof(double));
-	double *lo = calloc((size_t)cap + 1, sizeof(double)), *hi = calloc((size_t)cap + 1, sizeof(double));
-	double *vals = malloc((size_t)per * sizeof(double)), xsum = 0;
-	int *step = calloc((size_t)cap + 1, sizeof(int)), rc = -1;
-	struct overview ov = { .binned = binned, .records = R };
-	if (!x || !y || !lo || !hi || !vals || !step) {
+	int rc = -1;
+	struct envelope e;
+	struct overview ov = { .records = R };
+	if (envelope_init(&e, R, max_bins(o)) < 0) {
 		error("out of memory");
 		goto out;
 	}
@@ -127,7 +100,6 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 		for (int64_t i = 0; i < got; i++) {
 			if (!in_window(&o->r, rr->batch[i]))
 				continue;
-			seen++;
 			int at;
 			double best = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
 			if (rr->batch[i] == o->mark) {
@@ -135,28 +107,15 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 				ov.mark_x = (double)rr->batch[i];
 				ov.mark_y = best;
 			}
-			if (isnan(best)) /* a batch that was not finite: nothing to draw */
-				continue;
-			if (!binned) {
-				x[nb] = (double)rr->batch[i];
-				y[nb] = best;
-				step[nb++] = at;
-				continue;
-			}
-			vals[k++] = best;
-			xsum += (double)rr->batch[i];
-			if (k == per || seen == R) { /* close the bin */
-				qsort(vals, (size_t)k, sizeof(double), cmp_double);
-				x[nb] = xsum / (double)k;
-				lo[nb] = vals[0];
-				hi[nb] = vals[k - 1];
-				y[nb++] = k % 2 ? vals[k / 2] : 0.5 * (vals[k / 2 - 1] + vals[k / 2]);
-				k = 0;
-				xsum = 0;
-			}
+			if (!isnan(best)) /* a batch that was not finite: nothing to draw */
+				envelope_add(&e, rr->batch[i], best, at);
 		}
+	envelope_finish(&e);
 	if (got < 0)
 		goto out;
+	const int64_t nb = e.nb;
+	const int binned = e.binned;
+	const double *x = e.x, *y = e.y, *lo = e.lo, *hi = e.hi;
 	if (nb == 0) {
 		error("%s: no records to plot%s", rr->run->path, window_words(o));
 		goto out;
@@ -167,6 +126,7 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 		goto out;
 	}
 	ov.n = nb;
+	ov.binned = binned;
 	ov.framed = o->framed;
 	{ /* the frame: x from the first to the last bar, y from 0 (log: from
 	   * below the smallest bar) */
@@ -192,16 +152,11 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 	ov.y = y;
 	ov.lo = lo;
 	ov.hi = hi;
-	ov.step = step;
+	ov.step = e.step;
 	view_overview(f, &ov);
 	rc = 0;
 out:
-	free(x);
-	free(y);
-	free(lo);
-	free(hi);
-	free(vals);
-	free(step);
+	envelope_free(&e);
 	return rc;
 }
 
