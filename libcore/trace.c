@@ -275,43 +275,51 @@ size_t trace_next(struct trace_graph *g, size_t v, double *term)
 
 /* ---- first hop: where the parameter is used ---- */
 
-size_t trace_first(const struct trace_graph *g, int p, size_t row, size_t col, double *term)
+size_t trace_first_at(const struct trace_graph *g, int p, size_t row, size_t col, int t,
+		      double *term)
 {
 	const struct model *m = g->m;
-	const int H = m->H, GH = m->G * H, n = g->n;
+	const int H = m->H, GH = m->G * H;
+	size_t u;
+	double w = 1.0;
+	if (p >= m->L * LP_COUNT) { /* weight_out (V, H), bias_out (V) */
+		u = logit_id(g, t, (int)row);
+		if (p == model_weight_out(m))
+			w = g->c.ly[m->L - 1].hs[(size_t)(t + 1) * H + col];
+	} else {
+		const int l = p / LP_COUNT;
+		const struct layer_cache *lc = &g->c.ly[l];
+		u = vid(g, t, l, 0, (int)row);
+		switch ((enum layer_param)(p % LP_COUNT)) {
+		case LP_WEIGHT_IH:
+			w = l == 0 ? (g->x[t] == (int32_t)col)
+				   : g->c.ly[l - 1].hs[(size_t)(t + 1) * H + col];
+			break;
+		case LP_WEIGHT_HH:
+		case LP_BIAS_HH: /* W_hh h_{t-1} + b_hh, scaled by r in GRU's n */
+			if (p % LP_COUNT == LP_WEIGHT_HH)
+				w = lc->hs[(size_t)t * H + col];
+			if (gru(g) && row >= 2 * (size_t)H)
+				w *= lc->gates[(size_t)t * GH + row - 2 * H];
+			break;
+		default:
+			break;
+		}
+	}
+	*term = w * trace_grad(g, u);
+	return u;
+}
+
+size_t trace_first(const struct trace_graph *g, int p, size_t row, size_t col, double *term)
+{
 	size_t best = 0;
 	double bm = -2.0;
 	*term = 0.0;
-	for (int t = 0; t < n; t++) {
-		size_t u;
-		double w = 1.0;
-		if (p >= m->L * LP_COUNT) { /* weight_out (V, H), bias_out (V) */
-			u = logit_id(g, t, (int)row);
-			if (p == model_weight_out(m))
-				w = g->c.ly[m->L - 1].hs[(size_t)(t + 1) * H + col];
-		} else {
-			const int l = p / LP_COUNT;
-			const struct layer_cache *lc = &g->c.ly[l];
-			u = vid(g, t, l, 0, (int)row);
-			switch ((enum layer_param)(p % LP_COUNT)) {
-			case LP_WEIGHT_IH:
-				w = l == 0 ? (g->x[t] == (int32_t)col)
-					   : g->c.ly[l - 1].hs[(size_t)(t + 1) * H + col];
-				break;
-			case LP_WEIGHT_HH:
-				w = lc->hs[(size_t)t * H + col]; /* h_{t-1} */
-				/* fall through: W_hh h' + b_hh, scaled by r in GRU's n */
-			case LP_BIAS_HH:
-				if (gru(g) && row >= 2 * (size_t)H)
-					w *= lc->gates[(size_t)t * GH + row - 2 * H];
-				break;
-			default:
-				break;
-			}
-		}
-		double tm = w * trace_grad(g, u), a = mag(tm);
-		if (a > bm) { /* ties: the lower step */
-			bm = a;
+	for (int t = 0; t < g->n; t++) {
+		double tm;
+		size_t u = trace_first_at(g, p, row, col, t, &tm);
+		if (mag(tm) > bm) { /* ties: the lower step */
+			bm = mag(tm);
 			best = u;
 			*term = tm;
 		}
@@ -386,9 +394,10 @@ int trace_path_components(const struct trace_graph *g, const size_t *ids, int ho
 			start = b.step;
 		if (b.node == TN_LOSS)
 			end = b.step;
-		if (b.node == TN_LOGIT)
+		if (b.node == TN_LOGIT && k > 0)
 			flags[g->m->L * per] = 1;
-		if (b.node <= TN_H) {
+		if (b.node <= TN_H && k > 0) { /* reached by a hop: the first vertex
+						  * is where the parameter enters */
 			uint8_t *f = flags + b.layer * per;
 			f[0] = 1;
 			if (b.node == TN_Z && G > 1)

@@ -83,6 +83,9 @@ size_t trace_next(struct trace_graph *g, size_t v, double *term);
  * for a bias): the vertex where it is used at the chosen step, and
  * term = dL/dz * input there (one step's share of dL/dtheta). */
 size_t trace_first(const struct trace_graph *g, int p, size_t row, size_t col, double *term);
+/* The use at step t alone (its vertex, and its term in *term). */
+size_t trace_first_at(const struct trace_graph *g, int p, size_t row, size_t col, int t,
+		      double *term);
 
 /* Hops a path can have at most. */
 int trace_max_hops(const struct trace_graph *g);
@@ -102,8 +105,10 @@ int trace_components(const struct model *m);
 const char *trace_component_name(const struct model *m, int c, int *layer);
 
 /* Marks in flags (trace_components entries, zeroed first) the components
- * the path ids[0..hops) goes through; returns its lag: the step of the
- * loss it ends at minus the step of its first vertex. */
+ * the path ids[0..hops) goes through: the vertices hops 1.. reach (not the
+ * first, where the parameter enters) and the edges between them. Returns
+ * its lag: the step of the loss it ends at minus the step of its first
+ * vertex. */
 int trace_path_components(const struct trace_graph *g, const size_t *ids, int hops,
 			  uint8_t *flags);
 
