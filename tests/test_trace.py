@@ -25,7 +25,8 @@ Then:
 
 Also: a hand-set model whose path is known in advance, `trace --summary`
 recomputed from the per-batch paths (shares and lags add up), a walk that
-ranks by |g_u| alone is told apart (the test can fail), and bad input.
+ranks by |g_u| alone is told apart (the test can fail), `plot trace`'s
+edges and line widths recounted from the printed paths, and bad input.
 TAP-style output, exit 1 if a check failed.
 """
 import json
@@ -495,6 +496,66 @@ def check_known(tmp, corpus):
           rc.stdout.decode() + rc.stderr.decode())
 
 
+def grid_row(node, layer, cell, G, L):
+    per = G + (cell == "lstm") + 1
+    if node == "logit":
+        return L * per
+    if node == "loss":
+        return L * per + 1
+    if node == "c":
+        return layer * per + G
+    if node == "h":
+        return layer * per + per - 1
+    q = GATES[cell].index(node[2]) if G > 1 else 0
+    return layer * per + q
+
+
+def check_plot(tmp, corpus):
+    """plot trace: every format renders, twice the same bytes; the script's
+    edges by width class = the paths of `trace` counted per grid edge."""
+    path = os.path.join(tmp, "lstm_tanh_2.h5")
+    if not os.path.exists(path):
+        return
+    with h5py.File(path, "r") as f:
+        batch = int(f["record/batch"][1])
+    keep = os.path.join(tmp, "keep")
+    os.makedirs(keep, exist_ok=True)
+    for fmt in ("png", "svg", "pdf"):
+        out = [os.path.join(tmp, "tr%d.%s" % (i, fmt)) for i in (1, 2)]
+        rcs = [subprocess.run([BIN, "plot", "trace", "--batch", str(batch), path, "-o", o] +
+                              (["--keep-script", keep] if fmt == "svg" else []),
+                              capture_output=True) for o in out]
+        head = open(out[0], "rb").read(8) if os.path.exists(out[0]) else b""
+        magic = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[fmt]
+        check(all(r.returncode == 0 for r in rcs) and head.startswith(magic) and
+              open(out[0], "rb").read() == open(out[1], "rb").read(),
+              "plot trace .%s: a %s file, the same bytes twice" % (fmt, fmt),
+              b"".join(r.stderr for r in rcs))
+    # the edges from the printed paths, per (step, row) -> (step, row)
+    counts = {}
+    for cp in trace_rows(path, batch, "weight_hh_l0").values():
+        cells = [(t, grid_row(node, l, "lstm", 4, 2)) for (t, l, node, u), _ in cp
+                 if node != "L"]
+        for a, b in zip(cells, cells[1:]):
+            counts[(a, b)] = counts.get((a, b), 0) + 1
+    most = max(counts.values())
+    want = sorted((a[0], a[1], b[0] - a[0], b[1] - a[1],
+                   int(np.ceil(8 * np.sqrt(c / most)))) for (a, b), c in counts.items())
+    got, cls = [], None
+    for line in open(os.path.join(keep, "tr1.svg.gp")):
+        if line.startswith("$E"):
+            cls = int(line[2:].split()[0])
+        elif line.startswith("EOD"):
+            cls = None
+        elif cls is not None and line.strip() != "0 0 0 0":
+            got.append(tuple(int(v) for v in line.split()) + (cls,))
+    check(sorted(got) == want, "plot trace: every edge and its line width = the paths of "
+          "trace counted (%d edges)" % len(want), lambda: "%s\nwant %s" % (sorted(got), want))
+    rc = subprocess.run([BIN, "plot", "trace", "--batch", str(batch), "--gate", "f", path,
+                         "-o", os.path.join(tmp, "f.png")], capture_output=True)
+    check(rc.returncode == 0, "plot trace --gate f draws the forget gate's rows", rc.stderr)
+
+
 def check_bad(tmp, corpus):
     plain = record(tmp, corpus, "rnn", "tanh", 1, "plain.h5")
     good = record(tmp, corpus, "rnn", "tanh", 1, "good.h5", ["--save-params"])
@@ -515,13 +576,23 @@ def check_bad(tmp, corpus):
         (["--batch", "0", good, good], 2, "one run file"),
         (["--batch", "0", os.path.join(tmp, "missing.h5")], 1, "missing.h5"),
     ]
+    png = os.path.join(tmp, "bad.png")
+    cases += [
+        (["plot", "trace", "--batch", "0", plain, "-o", png], 1, "--save-params"),
+        (["plot", "trace", good, "-o", png], 2, "trace needs --batch B"),
+        (["plot", "trace", "--batch", "0", "--layer", "3", good, "-o", png], 1, "no layer 3"),
+        (["plot", "trace", "--batch", "0", "--gate", "f", good, "-o", png], 1, "no gate 'f'"),
+        (["plot", "trace", "--batch", "7", good, "-o", png], 1, "batch 7 was not recorded"),
+    ]
     for args, code, text in cases:
-        rc = subprocess.run([BIN, "trace"] + args, capture_output=True, stdin=subprocess.DEVNULL)
+        cmd = args if args[0] == "plot" else ["trace"] + args
+        rc = subprocess.run([BIN] + cmd, capture_output=True, stdin=subprocess.DEVNULL)
         err = rc.stderr.decode()
         check(rc.returncode == code and text in err and err.count("\n") == 1 and
-              err.startswith("rnnbow trace: ") and not rc.stdout,
-              "bad input: trace %s exits %d with one line naming '%s'" % (" ".join(
-                  os.path.basename(a) for a in args), code, text),
+              err.startswith("rnnbow %s: " % cmd[0]) and not rc.stdout and
+              not os.path.exists(png),
+              "bad input: %s %s exits %d with one line naming '%s'" % (cmd[0], " ".join(
+                  os.path.basename(a) for a in cmd[1:]), code, text),
               "exit %d, stderr %r, stdout %r" % (rc.returncode, err, rc.stdout[:200]))
 
 
@@ -537,6 +608,7 @@ def main():
                              ("lstm", "tanh", 2), ("gru", "tanh", 1), ("gru", "tanh", 2)]:
             tap.section("%s %s L=%d" % (cell, act, L), check_cell, tmp, corpus, cell, act, L)
         tap.section("known model", check_known, tmp, corpus)
+        tap.section("plot trace", check_plot, tmp, corpus)
         tap.section("bad input", check_bad, tmp, corpus)
     sys.exit(tap.summary())
 
