@@ -60,7 +60,8 @@ REF_OBJ = $(B)/libcore/itemize_ref.o
 CORE_OBJ = $(filter-out $(REF_OBJ),$(CORE_SRC:%.c=$(B)/%.o))
 LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
 CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o $(B)/view_assets.o
-TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/tests/test_diag
+TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/tests/test_diag \
+	$(B)/tests/test_trace
 
 # librnnbow: the public API (lib/) over libcore, without the test-only
 # reference, compiled once more as position-independent code with every

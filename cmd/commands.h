@@ -12,6 +12,7 @@ int cmd_horizon(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 #include <stdio.h>
 /* info's text about a run, for other commands. Returns 0 or -1 (message). */

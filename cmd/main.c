@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "a static HTML report of a run, with a page per top batch" },
 	{ "view", cmd_view, "the paper's interactive interface as one offline HTML file" },
 	{ "info", cmd_info, "what a run file holds, in words" },
+	{ "trace", cmd_trace, "gradient tracing: the path of each entry's gradient, hop by hop" },
 	{ NULL, NULL, NULL },
 };
 

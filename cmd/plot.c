@@ -29,11 +29,15 @@ static const char usage[] =
 	"  k          k over training (k_exact from E, k_bound from g) at --eps\n"
 	"  heatmap    g[t,j] of one batch (--batch B or --top 1), log colour scale\n"
 	"  loss       training loss and gradient norm over all batches\n"
+	"  trace      gradient tracing: the paths of every entry of weight_hh (of\n"
+	"             --layer L, of --gate's block) in batch --batch B on the\n"
+	"             unrolled grid, line width by paths; needs --save-params\n"
 	"\n"
 	"options:\n";
 
 
-const char *const plot_kind_names[6] = { "overview", "batch", "horizon", "k", "heatmap", "loss" };
+const char *const plot_kind_names[PLOT_KINDS] = { "overview", "batch", "horizon", "k", "heatmap",
+						  "loss", "trace" };
 
 /* --- the command ------------------------------------------------------ */
 
@@ -50,11 +54,11 @@ void plot_opts_init(struct plot_opts *o)
  * a page. Without a height the kind sets it, as a ratio of the width: a
  * column's figure is taller for its width, its text being larger. */
 enum size_class { SZ_SCREEN, SZ_COLUMN, SZ_PAGE, SZ_INCHES };
-static const double height_ratio[3][6] = {
-	/* overview batch horizon k    heatmap loss */
-	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5 },  /* screen */
-	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85 }, /* column */
-	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6 },  /* page */
+static const double height_ratio[3][PLOT_KINDS] = {
+	/* overview batch horizon k    heatmap loss  trace */
+	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6 },  /* screen */
+	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0 },  /* column */
+	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6 },  /* page */
 };
 
 struct fig_size {
@@ -156,13 +160,13 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 static void check_options(struct plot_opts *o, char **argv, int nargs)
 {
 	if (nargs < 1)
-		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss)");
+		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, trace)");
 	int kind = -1;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < PLOT_KINDS; i++)
 		if (!strcmp(argv[0], plot_kind_names[i]))
 			kind = i;
 	if (kind < 0)
-		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss)",
+		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss, trace)",
 			    argv[0]);
 	o->kind = (enum kind)kind;
 	char **files = argv + 1;
@@ -181,6 +185,10 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 			usage_error(usage, "stdin ('-') can be read once only");
 	if ((o->kind == K_BATCH || o->kind == K_HEATMAP) && (o->batch < 0) == !o->top)
 		usage_error(usage, "%s needs --batch B or --top 1 (one of them)", argv[0]);
+	if (o->kind == K_TRACE && o->batch < 0)
+		usage_error(usage, "trace needs --batch B");
+	if (o->kind == K_TRACE && o->top)
+		usage_error(usage, "trace shows --batch B (--top ranks by itemized gradients)");
 	if (o->loss >= 0 && o->kind != K_BATCH)
 		usage_error(usage, "--loss goes with plot batch");
 	if (o->r.from > o->r.to)
@@ -257,14 +265,14 @@ static void default_title(char *title, size_t len, const struct plot_opts *o, ch
 {
 	const char *what[] = { "max gradient per recorded batch", "one batch",
 			       "gradient decay with lag", "truncation horizon k", "g[t,j]",
-			       "training loss" };
-	if (o->kind == K_BATCH || o->kind == K_HEATMAP)
+			       "training loss", "gradient paths of weight_hh in batch" };
+	if (o->kind == K_BATCH || o->kind == K_HEATMAP || o->kind == K_TRACE)
 		snprintf(title, len, "%s: %s%s", files[0], what[o->kind],
 			 o->top ? " (the largest max gradient)" : "");
 	else
 		snprintf(title, len, "%s%s%s", what[o->kind], nfiles == 1 ? ": " : "",
 			 nfiles == 1 ? files[0] : "");
-	if ((o->kind == K_BATCH || o->kind == K_HEATMAP) && o->batch >= 0)
+	if ((o->kind == K_BATCH || o->kind == K_HEATMAP || o->kind == K_TRACE) && o->batch >= 0)
 		snprintf(title + strlen(title), len - strlen(title), " %lld", (long long)o->batch);
 	source_title(title, len, &o->r.src);
 }

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE };
+#define PLOT_KINDS 7
 
 struct plot_opts {
 	enum kind kind;
@@ -27,7 +28,7 @@ struct plot_opts {
 };
 
 /* The KIND names, in enum kind's order. */
-extern const char *const plot_kind_names[6];
+extern const char *const plot_kind_names[PLOT_KINDS];
 
 /* --gate all (plot horizon): one curve per gate of each run. */
 static inline int gate_all(const struct rec_source *src)
@@ -50,6 +51,11 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 /* The height of value v in an overview's frame, as a fraction of the
  * plot area (0 at its bottom, 1 at its top), on its linear or log axis. */
 double plot_frame_height(const struct plot_opts *o, double v);
+
+/* plot trace (plot_trace.c): the gradient-tracing paths of batch o->batch
+ * from every entry of weight_hh of layer o->r.src.layer (of one gate's
+ * block with --gate). Returns 0, or -1 after one message. */
+int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o);
 
 /* With framed set, the overview's plot area spans these fractions of the
  * figure (left, right, bottom, top), so a page can lay links over bars. */

@@ -551,6 +551,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			r = gate_all(&o->r.src) ? gate_curves(&cs, &run, o) : curve_from_run(&cs, &run, o);
 		} else if (o->kind == K_LOSS) {
 			r = plot_loss(f, &run, o);
+		} else if (o->kind == K_TRACE) {
+			r = plot_trace(f, &run, o);
 		} else {
 			struct recread rr;
 			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |

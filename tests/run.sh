@@ -35,11 +35,13 @@ suite "libcore: gradients, itemizer, optimizers" build/tests/test_core
 suite "analysis: quantiles, k, fit" build/tests/test_stats
 suite "HDF5 handles all closed, reopen cuts back" build/tests/test_h5
 suite "diagnostics: saturation, spectrum of W_hh, dead units" build/tests/test_diag
+suite "tracing: the graph against the chain rule and dL/dtheta" build/tests/test_trace
 suite "clang: its own build directory, no warning, the C tests" sh tests/test_clang.sh "$BIN"
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
 suite "gated cells and layers read back with h5py" "$PY" tests/test_gated_file.py "$BIN"
 suite "runs against PyTorch: nn.LSTM/GRU/RNN, autograd itemization" "$PY" tests/test_torch.py "$BIN"
+suite "trace against autograd and a plain walk, summary, bad input" "$PY" tests/test_trace.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"
