@@ -124,9 +124,6 @@ static int load_text(struct text *t, const struct run *r, const char *file)
 	root_str(r, A_CORPUS_SHA256, sha, sizeof(sha));
 	sha256_hex(got, t->c.data, t->c.len);
 	t->is_corpus = !strcmp(got, sha);
-	if (!t->is_corpus)
-		warning("%s: not the run's corpus: no meta tracks (the records' positions are "
-			"offsets into the corpus)", file);
 	return 0;
 }
 
@@ -216,6 +213,9 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 	int64_t N = o->steps < (int64_t)t.c.len ? o->steps : (int64_t)t.c.len;
 	if (!(tok = tokenize(&t, N, &p, o->text ? o->text : t.c.name)))
 		goto out;
+	if (!t.is_corpus)
+		warning("%s: not the run's corpus: no meta tracks (the records' positions are "
+			"offsets into the corpus)", o->text);
 	int meta_layer = o->layer_given ? (int)o->layer : 0;
 	if (t.is_corpus) {
 		if (gather_meta(&sm, &run, &p, N, meta_layer, o->eps) < 0)

@@ -243,10 +243,11 @@ static void yaml_str(FILE *out, const char *str)
 	fputc('"', out);
 }
 
-/* A number YAML 1.1 (PyYAML) reads as a float: a dot and a signed exponent. */
+/* A number YAML 1.1 (PyYAML) reads as a float: a dot and a signed
+ * exponent (range bounds are whole numbers or three digits). */
 static void yaml_float(FILE *out, double v)
 {
-	fprintf(out, "%.6e", v);
+	fprintf(out, "%.2e", v);
 }
 
 /* How LSTMVis should show a state (docs/chapter/config_states.md): h of
@@ -263,12 +264,18 @@ static void yaml_state(FILE *out, const struct model *m, char kind, int l)
 		kind, l, squash ? "tanh" : "none", unsigned_ ? ", unsigned: true" : "");
 }
 
+/* The top of a track's colour range: its largest value rounded up to
+ * three digits (strictly above it, whatever the printing rounds), 1 for
+ * a track of zeros. */
 static double track_max(const float *v, int64_t N)
 {
 	double mx = 0.0;
 	for (int64_t i = 0; i < N; i++)
 		mx = v[i] > mx ? v[i] : mx;
-	return mx > 0.0 ? mx : 1.0;
+	if (!(mx > 0.0))
+		return 1.0;
+	double unit = pow(10.0, floor(log10(mx)) - 2);
+	return (floor(mx / unit) + 1) * unit;
 }
 
 static void yaml_track(FILE *out, const char *name, double lo, double hi, const char *what)
