@@ -47,6 +47,34 @@ static int survey(const struct export_dir *d)
 	return ours;
 }
 
+/* mkdir -p dir, noting the first folder made. */
+static int make_dirs(struct export_dir *d)
+{
+	char path[4096];
+	size_t len = strlen(d->dir);
+	if (len >= sizeof(path))
+		return error("%s: path too long", d->dir);
+	memcpy(path, d->dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		if (i < len && path[i + 1] == '/')
+			continue; /* "a//b": the next slash ends it */
+		path[i] = 0;
+		if (mkdir(path, 0777) == 0) {
+			if (!d->created)
+				d->created = i;
+		} else if (errno != EEXIST) {
+			int e = errno;
+			error("%s: cannot create the folder %s: %s", d->dir, path, sys_reason(e));
+			export_dir_abort(d);
+			return -1;
+		}
+		path[i] = i < len ? '/' : 0;
+	}
+	return 0;
+}
+
 int export_dir_open(struct export_dir *d, const char *dir, const char *const *names, int n,
 		    int force)
 {
@@ -58,10 +86,7 @@ int export_dir_open(struct export_dir *d, const char *dir, const char *const *na
 	if (stat(dir, &st) < 0) {
 		if (errno != ENOENT)
 			return error("%s: %s", dir, sys_reason(errno));
-		if (mkdir(dir, 0777) < 0)
-			return error("%s: cannot create the folder: %s", dir, sys_reason(errno));
-		d->created = 1;
-		return 0;
+		return make_dirs(d);
 	}
 	if (!S_ISDIR(st.st_mode))
 		return error("%s: exists and is not a folder", dir);
@@ -121,6 +146,19 @@ void export_dir_abort(struct export_dir *d)
 			unlink(part);
 			d->written[i] = 0;
 		}
-	if (d->created)
-		rmdir(d->dir); /* only when empty: a committed file stays */
+	if (!d->created)
+		return;
+	/* the folders made here, leaf first; rmdir removes only empty ones, so
+	 * a committed file keeps its folder */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s", d->dir);
+	for (size_t len = strlen(path); len >= d->created; len--) {
+		if (path[len] != '/' && path[len] != 0)
+			continue;
+		path[len] = 0;
+		if (len && path[len - 1] == '/')
+			continue;
+		if (rmdir(path) < 0)
+			break;
+	}
 }

@@ -2,7 +2,8 @@
  * exportdir.h - the folder an export writes its file set into, under one
  * rule that never clobbers a user's files:
  *
- *   - a folder that does not exist is created (its parent must exist);
+ *   - a folder that does not exist is created, with its missing parents
+ *     (LSTMVis reads a data folder of project folders: -o data/run);
  *   - an empty folder is used;
  *   - a folder holding only files of an earlier export of the same kind
  *     (the set's names, and their .part files) is refused unless force,
@@ -25,7 +26,8 @@ struct export_dir {
 	const char *dir;
 	const char *const *names; /* (n) the set's files; names[n-1] makes it visible */
 	int n;
-	int created;              /* the folder was made here */
+	size_t created;           /* > 0: the folder was made here, with its
+				     parents from the one this many bytes long */
 	int written[EXPORTDIR_MAX]; /* part i was opened for writing */
 };
 
@@ -42,7 +44,7 @@ const char *export_dir_part(struct export_dir *d, int i, char *buf, size_t len);
  * or -1 after a message (the parts are then removed). */
 int export_dir_commit(struct export_dir *d);
 
-/* Removes the parts written, and the folder if it was made here. */
+/* Removes the parts written, and the folders made here. */
 void export_dir_abort(struct export_dir *d);
 
 #endif

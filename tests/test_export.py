@@ -377,6 +377,29 @@ def check_text(path, text):
         os.replace(tmp("corpus.away"), tmp("corpus.txt"))
 
 
+def check_corpus_sources(text):
+    """The built-in corpus is found without --text; stdin's needs it."""
+    built = tmp("builtin.h5")
+    r = run(["record", "-o", built, "--hidden", "6", "--seq-len", "8", "--batches", "20",
+             "--record-every", "5", "--save-params", "--quiet"])
+    check(r.returncode == 0, "built-in corpus: recorded", lambda: r.stderr.decode())
+    r = run(["export", "lstmvis", built, "-o", tmp("out_builtin"), "--steps", "200"])
+    check(r.returncode == 0 and not r.stderr and os.path.exists(tmp("out_builtin", "meta.hdf5")),
+          "a run on the built-in corpus exports without --text, with meta tracks",
+          lambda: r.stderr.decode())
+    piped = tmp("piped.h5")
+    with open(tmp("corpus.txt"), "rb") as f:
+        r = subprocess.run([BIN, "record", "-", "-o", piped, "--hidden", "6", "--seq-len", "8",
+                            "--batches", "20", "--record-every", "5", "--save-params", "--quiet"],
+                           stdin=f, capture_output=True, cwd=TMP)
+    check(r.returncode == 0, "stdin corpus: recorded", lambda: r.stderr.decode())
+    one_line(1, "a run whose corpus came from stdin", "was read from stdin: give the text with --text",
+             ["export", "lstmvis", piped, "-o", tmp("z1")])
+    r = run(["export", "lstmvis", piped, "-o", tmp("out_piped"), "--text", "corpus.txt"])
+    check(r.returncode == 0 and os.path.exists(tmp("out_piped", "meta.hdf5")),
+          "... and with --text of the same bytes, exports with meta tracks", lambda: r.stderr.decode())
+
+
 def one_line(code, what, text, args):
     r = run(args)
     err = r.stderr.decode()
@@ -407,8 +430,9 @@ def check_bad(path):
     one_line(2, "an unknown kind", "unknown KIND 'lstmviz' (did you mean lstmvis?)",
              ["export", "lstmviz", path, "-o", tmp("y5")])
     one_line(2, "no -o", "-o DIR is required", ["export", "lstmvis", path])
-    one_line(1, "a folder whose parent is missing", "cannot create the folder",
-             ["export", "lstmvis", path, "-o", tmp("nowhere", "deep")])
+    r = run(["export", "lstmvis", path, "-o", tmp("new", "deep", "er"), "--steps", "30"])
+    check(r.returncode == 0 and os.path.exists(tmp("new", "deep", "er", "lstm.yml")),
+          "a folder whose parents are missing is made with them", lambda: r.stderr.decode())
 
     # a folder with a user's file: never written, --force or not
     user = tmp("user")
@@ -425,6 +449,8 @@ def check_bad(path):
     check(listing(user) == before, "the folder with other files is exactly as it was")
     one_line(1, "-o a file", "is not a folder",
              ["export", "lstmvis", path, "-o", os.path.join(user, "notes.txt")])
+    one_line(1, "-o under a file", "not a directory",
+             ["export", "lstmvis", path, "-o", os.path.join(user, "notes.txt", "deep")])
 
     # an empty folder is used; an earlier export is replaced only with --force
     empty = tmp("empty")
@@ -486,6 +512,7 @@ def main():
     if paths.get("rnn"):
         tap.section("--text", check_text, paths["rnn"], text)
         tap.section("bad input", check_bad, paths["rnn"])
+    tap.section("corpus sources", check_corpus_sources, text)
     shutil.rmtree(TMP, ignore_errors=True)
     return tap.summary()
 
