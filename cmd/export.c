@@ -36,8 +36,9 @@ static const char usage[] =
 	"             (bar, max_grad, k_exact, record_batch) when the text is the\n"
 	"             run's corpus. Needs a run recorded with --save-params.\n"
 	"\n"
-	"DIR is created, or must be empty; one holding an earlier export is\n"
-	"replaced with --force; one holding other files is never written.\n"
+	"DIR is created (with its parents), or must be empty; one holding an\n"
+	"earlier export is replaced with --force; one holding other files is\n"
+	"never written.\n"
 	"\n"
 	"options:\n";
 
