@@ -377,6 +377,37 @@ def check_text(path, text):
         os.replace(tmp("corpus.away"), tmp("corpus.txt"))
 
 
+def check_damaged(path):
+    """A record that was not finite covers nothing; a parameter of the wrong
+    shape is refused in one line."""
+    nan_run = tmp("nan.h5")
+    shutil.copy(path, nan_run)
+    with h5py.File(nan_run, "r+") as f:
+        g = f["record/itemized"]
+        row = list(f["record/batch"][()]).index(287)  # steps 70..79, nearest the last batch
+        g[row] = np.full(g.shape[1:], np.nan, dtype=np.float32)
+        B = int(f["record/batch"][-1])
+    r = run(["export", "lstmvis", nan_run, "-o", tmp("out_nan"), "--steps", "300"])
+    p = lstmvis_load(tmp("out_nan"))
+    want = numpy_meta(nan_run, 0, B, 300)  # the oracle lets the NaN record win...
+    nan_steps = np.arange(70, 80)
+    check(r.returncode == 0 and np.isnan(want["bar"][nan_steps]).all(),
+          "a record made not finite: the export runs", lambda: r.stderr.decode())
+    with h5py.File(nan_run, "r+") as f:  # ... so drop it from the oracle's file
+        f["record/position"][row] = 10 ** 9
+    ok, msg = meta_matches(p["meta"], numpy_meta(nan_run, 0, B, 300))
+    check(ok and (p["meta"]["record_batch"][nan_steps] == 147).all(),
+          "a record that was not finite covers nothing (its steps go to the next nearest)", msg)
+    bad = tmp("badshape.h5")
+    shutil.copy(path, bad)
+    with h5py.File(bad, "r+") as f:
+        w = f["record/params/weight_hh_l0"][()]
+        del f["record/params/weight_hh_l0"]
+        f["record/params/weight_hh_l0"] = w[:, :-1]
+    one_line(1, "a saved parameter of the wrong shape", "is not of shape (records, %d, %d)" % (H, H),
+             ["export", "lstmvis", bad, "-o", tmp("z2")])
+
+
 def check_corpus_sources(text):
     """The built-in corpus is found without --text; stdin's needs it."""
     built = tmp("builtin.h5")
@@ -513,6 +544,8 @@ def main():
         tap.section("--text", check_text, paths["rnn"], text)
         tap.section("bad input", check_bad, paths["rnn"])
     tap.section("corpus sources", check_corpus_sources, text)
+    if paths.get("rnn"):
+        tap.section("damaged runs", check_damaged, paths["rnn"])
     shutil.rmtree(TMP, ignore_errors=True)
     return tap.summary()
 
