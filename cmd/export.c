@@ -15,7 +15,7 @@
 #include "../formats/lstmvis.h"
 #include "../formats/msg.h"
 #include "../formats/recread.h"
-#include "../formats/runparams.h"
+#include "../formats/paramread.h"
 #include "../formats/schema.h"
 #include "../formats/sha256.h"
 #include "../libcore/stepmeta.h"
@@ -162,17 +162,17 @@ static int gather_meta(struct step_meta *sm, const struct run *r, const struct r
 	struct rec_source src = { .layer = layer, .layer_given = 1 };
 	struct recread rr;
 	int64_t got;
-	if (step_meta_init(sm, N, p->n, p->batch, eps) < 0)
-		return error("out of memory for the meta tracks of %lld steps", (long long)N);
-	if (recread_open_source(&rr, r, RC_POSITION | RC_ITEMIZED | RC_TRUNC, &src) < 0) {
-		step_meta_free(sm);
+	if (recread_open_source(&rr, r, RC_POSITION | RC_ITEMIZED | RC_TRUNC, &src) < 0)
 		return -1;
+	if (step_meta_init(sm, N, rr.n, p->batch, eps) < 0) {
+		recread_close(&rr);
+		return error("out of memory for the meta tracks of %lld steps", (long long)N);
 	}
-	const size_t nn = (size_t)p->n * (size_t)p->n;
+	const size_t n = (size_t)rr.n;
 	while ((got = recread_next(&rr)) > 0)
 		for (int64_t i = 0; i < got; i++)
-			step_meta_add(sm, rr.batch[i], rr.position[i], rr.itemized + i * nn,
-				      rr.trunc + i * (size_t)p->n);
+			step_meta_add(sm, rr.batch[i], rr.position[i], rr.itemized + i * n * n,
+				      rr.trunc + i * n);
 	recread_close(&rr);
 	if (got < 0)
 		step_meta_free(sm);
@@ -197,7 +197,7 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 
 	if (run_open(&run, run_path) < 0)
 		return 1;
-	if (run_params_load(&p, &run, o->batch) < 0)
+	if (run_params_read(&p, &run, o->batch) < 0)
 		goto out;
 	have_params = 1;
 	if (o->layer >= p.m.L) {

@@ -404,7 +404,7 @@ def check_damaged(path):
         w = f["record/params/weight_hh_l0"][()]
         del f["record/params/weight_hh_l0"]
         f["record/params/weight_hh_l0"] = w[:, :-1]
-    one_line(1, "a saved parameter of the wrong shape", "is not of shape (records, %d, %d)" % (H, H),
+    one_line(1, "a saved parameter of the wrong shape", "weight_hh_l0 has a shape that does not match /model",
              ["export", "lstmvis", bad, "-o", tmp("z2")])
 
 
@@ -449,7 +449,7 @@ def check_bad(path):
              ["export", "lstmvis", nop, "-o", tmp("y1")])
     one_line(1, "a layer the run does not have", "no layer 3",
              ["export", "lstmvis", path, "-o", tmp("y2"), "--layer", "3"])
-    one_line(1, "a batch not recorded", "batch 5 is not recorded",
+    one_line(1, "a batch not recorded", "batch 5 was not recorded (records are of batches 0 to 294)",
              ["export", "lstmvis", path, "-o", tmp("y3"), "--batch", "5"])
     bad = tmp("bad.txt")
     with open(bad, "wb") as f:
