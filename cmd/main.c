@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "view", cmd_view, "the paper's interactive interface as one offline HTML file" },
 	{ "info", cmd_info, "what a run file holds, in words" },
 	{ "trace", cmd_trace, "gradient tracing: the path of each entry's gradient, hop by hop" },
+	{ "export", cmd_export, "a run's hidden states for other tools (LSTMVis)" },
 	{ NULL, NULL, NULL },
 };
 

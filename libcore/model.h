@@ -106,6 +106,9 @@ void model_export(const struct model *m, float *dst, const float *src);
 /* The inverse: one parameter (table entry id) given in PyTorch's layout
  * (src, tab[id].size floats) into its slot of m->params. */
 void model_import_one(struct model *m, int id, const float *src);
+/* The inverse: a block in PyTorch's layout (a run's saved parameters) into
+ * dst laid out like m->params. */
+void model_import(const struct model *m, float *dst, const float *src);
 
 /* The names of the activations and cells, by enum value (names.h); the
  * functions below are theirs. A name of a value out of range is "?". */

@@ -47,6 +47,7 @@ suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.s
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
 suite "view in headless Chromium: hover, keys, g of the file, 10^5 records" "$PY" tests/test_view.py "$BIN"
+suite "export lstmvis: LSTMVis's reader, states against PyTorch, meta tracks" "$PY" tests/test_export.py "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "readers against broken files" sh tests/test_hostile.sh "$BIN"
 suite "writers: two on one run, outputs that are not runs, a full disk" sh tests/test_writers.sh "$BIN"
