@@ -104,6 +104,23 @@ void model_export(const struct model *m, float *dst, const float *src)
 	}
 }
 
+void model_import(const struct model *m, float *dst, const float *src)
+{
+	for (int i = 0; i < m->ntab; i++) {
+		const struct param_info *p = &m->tab[i];
+		const float *a = src + p->offset;
+		float *b = dst + p->offset;
+		if (!p->transposed) {
+			memcpy(b, a, p->size * sizeof(float));
+			continue;
+		}
+		const size_t rows = p->dims[0], cols = p->dims[1]; /* stored (cols, rows) */
+		for (size_t r = 0; r < rows; r++)
+			for (size_t c = 0; c < cols; c++)
+				b[c * rows + r] = a[r * cols + c];
+	}
+}
+
 void model_init_params(struct model *m, float scale, float forget_bias, struct rng *r)
 {
 	for (int i = 0; i < m->ntab; i++) {

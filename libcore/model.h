@@ -103,6 +103,9 @@ static inline float *model_slot(const struct model *m, float *block, int id)
 /* Copies a block laid out like m->params into dst in PyTorch's layout
  * (transposed slots transposed back): what files and clients see. */
 void model_export(const struct model *m, float *dst, const float *src);
+/* The inverse: a block in PyTorch's layout (a run's saved parameters) into
+ * dst laid out like m->params. */
+void model_import(const struct model *m, float *dst, const float *src);
 
 /* The names of the activations and cells, by enum value (names.h); the
  * functions below are theirs. A name of a value out of range is "?". */
