@@ -96,26 +96,23 @@ static void records_there(char *buf, size_t len, struct recread *rr)
 static int find_row(struct run_params *p, struct recread *rr, int64_t batch, int64_t *row)
 {
 	char there[96];
+	int64_t got, row0 = 0;
 	if (rr->rows == 0)
 		return error("%s: has no records to take parameters from", rr->run->path);
-	if (batch < 0) {
-		int64_t got;
-		while ((got = recread_next(rr)) > 0) {
-			*row = rr->first + got - 1;
-			p->batch = rr->batch[got - 1];
-		}
-		return got < 0 ? -1 : 0;
-	}
-	int rc = recread_find(rr, batch);
-	if (rc < 0)
+	*row = -1;
+	for (; (got = recread_next(rr)) > 0; row0 += got)
+		for (int64_t i = 0; i < got; i++)
+			if (batch < 0 || rr->batch[i] == batch) {
+				*row = row0 + i;
+				p->batch = rr->batch[i];
+			}
+	if (got < 0)
 		return -1;
-	if (rc == 1) {
+	if (*row < 0) {
 		records_there(there, sizeof(there), rr);
 		return error("%s: batch %lld was not recorded (%s)", rr->run->path,
 			     (long long)batch, there);
 	}
-	*row = rr->first;
-	p->batch = batch;
 	return 0;
 }
 
