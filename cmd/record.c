@@ -71,6 +71,7 @@ struct record_opts {
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
 	int64_t sample_every, sample_length; /* --sample-every, --sample-length */
+	int sample_length_seen;
 	struct recsample *samples;           /* their sampler */
 };
 
@@ -359,7 +360,8 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		{ "sample-every", 0, OPT_INT, &o->sample_every, 0, 1e15, .arg = "K",
 		  .help = "store text drawn from the model at batches 0, K, 2K,\n"
 			  "... in /samples (default 0: none)" },
-		{ "sample-length", 0, OPT_INT, &o->sample_length, 1, 1 << 20, .arg = "N",
+		{ "sample-length", 0, OPT_INT, &o->sample_length, 1, 1 << 20, &o->sample_length_seen,
+		  .arg = "N",
 		  .help = "bytes per sample (default 200)" },
 		OPT_GROUP("output:"),
 		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
@@ -426,6 +428,8 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 			    o->checkpoint_every);
 	if (o->resume && o->force)
 		usage_error(usage, "--resume and --force contradict each other");
+	if (o->sample_length_seen && !o->sample_every)
+		usage_error(usage, "--sample-length goes with --sample-every K");
 	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
 			    o->max_corpus);
