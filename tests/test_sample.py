@@ -206,6 +206,28 @@ def test_stored():
     return path
 
 
+def test_unprintable():
+    """Bytes that are not printable: raw on stdout, escaped in the report."""
+    corpus = os.path.join(T, "bin.txt")
+    with open(corpus, "wb") as fh:
+        fh.write(bytes([1, 0xff, 0x80, 7]) * 30 + b"abc\n" * 30)
+    path = os.path.join(T, "bin.h5")
+    p = run("record", corpus, "-o", path, "--quiet", "--batches", 20, "--hidden", 8,
+            "--sample-every", 10, "--sample-length", 300, "--save-params")
+    text = bytes(h5py.File(path, "r")["samples/text"][0])
+    odd = sorted(set(b for b in text if not (32 <= b < 127 or b in (9, 10))))
+    out = run("sample", path, "--batch", 0, "-n", 300).stdout
+    check(p.returncode == 0 and odd and out == text,
+          "sample writes bytes that are not printable as they are (%d kinds here)" % len(odd))
+    rep = os.path.join(T, "rep")
+    r = run("report", path, "-o", rep)
+    html = open(os.path.join(rep, "index.html"), "rb").read()
+    check(r.returncode == 0 and all(b"\\x%02x</span>" % b in html for b in odd) and
+          not any(bytes([b]) in html for b in odd),
+          "report shows the samples, those bytes escaped as \\xHH and never raw",
+          lambda: r.stderr.decode())
+
+
 def one_line(p, code, text):
     err = p.stderr.decode()
     return p.returncode == code and err.count("\n") == 1 and text in err
@@ -247,6 +269,7 @@ def main():
     test_frequencies(path, model, 0.5, 4000)
     test_determinism(path)
     test_stored()
+    test_unprintable()
     test_bad(path)
 
 
