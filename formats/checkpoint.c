@@ -15,8 +15,9 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 3 /* 2: cell, layers, forget bias; state of every layer;
-		   * 3: layer 0's W_ih stored transposed */
+#define VERSION 4 /* 2: cell, layers, forget bias; state of every layer;
+		   * 3: layer 0's W_ih stored transposed;
+		   * 4: batch size and record sequences, the B sequences' states */
 
 struct buf {
 	unsigned char *p;
@@ -82,7 +83,7 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 		tr->pos = (size_t)pos;
 		tr->opt.step = step;
 	}
-	size_t state = (size_t)tr->m.L * tr->m.H * sizeof(float);
+	size_t state = (size_t)tr->m.L * tr->B * tr->m.H * sizeof(float); /* B sequences */
 	io(b, tr->h, state);
 	if (tr->cstate)
 		io(b, tr->cstate, state);
@@ -290,6 +291,8 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	DIFF_NUM(init_scale, "--init-scale");
 	DIFF_INT(seed, "--seed");
 	DIFF_INT(record_every, "--record-every");
+	DIFF_INT(batch_size, "--batch-size");
+	DIFF_INT(record_sequences, "--record-sequences");
 	DIFF_INT(save_params, "--save-params");
 	DIFF_INT(save_hidden, "--save-hidden");
 	DIFF_INT(V, "vocabulary size (another corpus)");

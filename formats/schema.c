@@ -79,6 +79,8 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_CLIP] = { SCHEMA_TRAIN, "clip", ST_F64, NULL },
 	[A_BATCHES] = { SCHEMA_TRAIN, "batches", ST_I64, NULL },
 	[A_RECORD_EVERY] = { SCHEMA_TRAIN, "record_every", ST_I64, NULL },
+	[A_BATCH_SIZE] = { SCHEMA_TRAIN, "batch_size", ST_I64, "--batch-size > 1" },
+	[A_RECORD_SEQUENCES] = { SCHEMA_TRAIN, "record_sequences", ST_I64, "--batch-size > 1" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)

@@ -45,6 +45,7 @@ enum schema_attr_id {
 	A_VOCAB_SIZE, A_SEQ_LEN, A_INIT_SCALE, A_INPUT, A_INPUT_SIZE,
 	/* /train */
 	A_OPTIMIZER, A_LEARNING_RATE, A_CLIP, A_BATCHES, A_RECORD_EVERY,
+	A_BATCH_SIZE, A_RECORD_SEQUENCES, /* minibatch runs (B > 1) only */
 	SCHEMA_ATTRS
 };
 

@@ -109,6 +109,20 @@ expect_fail 1 "--resume with fewer --batches than the run has" sh -c \
 check "... the refusal names --batches" sh -c "cd '$T/e' && '$BIN' record $E --batches 300 -o run.h5 --resume 2>&1 |
 	grep -q -- '--batches: the run has 400, this command says 300'"
 check "... and the run is untouched" same "$T/e/long.h5" "$T/e/run.h5"
+# a minibatch: the B sequences' states (and positions) go through the
+# checkpoint; an extended run equals the run done in one go
+M="$T/c.txt --quiet --cell lstm --layers 2 --hidden 12 --seq-len 10 --batch-size 5 --record-every 9 --save-hidden"
+mkdir "$T/m"
+# shellcheck disable=SC2086
+(cd "$T/m" && "$BIN" record $M --batches 300 -o long.h5 && "$BIN" record $M --batches 170 -o run.h5)
+# shellcheck disable=SC2086
+check "--batch-size 5: a run of 170 batches is extended to 300 with --resume" sh -c \
+	"cd '$T/m' && '$BIN' record $M --batches 300 -o run.h5 --resume"
+check "... with every dataset identical to 300 batches done in one go" same "$T/m/long.h5" "$T/m/run.h5"
+# shellcheck disable=SC2086
+check "resuming with another --batch-size is refused, naming it" sh -c \
+	"cd '$T/m' && '$BIN' record $M --batch-size 4 --batches 400 -o run.h5 --resume 2>&1 |
+	grep -q -- '--batch-size: the run has 5, this command says 4'"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish
