@@ -425,9 +425,6 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 	if (o->record_sequences > o->batch_size)
 		usage_error(usage, "--record-sequences %lld: a batch has only --batch-size %lld",
 			    (long long)o->record_sequences, (long long)o->batch_size);
-	if (o->record_sequences > 1) /* MB-TODO */
-		usage_error(usage, "--record-sequences %lld: only 1 in this release",
-			    (long long)o->record_sequences);
 	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
 			    o->max_corpus);
@@ -534,7 +531,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 {
 	char created[32];
 	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
-		    (o->save_hidden ? RUNFILE_HIDDEN : 0);
+		    (o->save_hidden ? RUNFILE_HIDDEN : 0) | RUNFILE_SEQUENCES(o->record_sequences);
 	*rc = 1;
 	if (o->resume && kind == RUNPATH_RUN)
 		return resume_run(tr, o, flags, cmdline, rc);

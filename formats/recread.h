@@ -40,6 +40,9 @@ struct recread {
 	int n, H, V;
 	int layers, G;       /* /model layers and gates (1 when absent: vanilla) */
 	int layer, gate;     /* the source read; gate -1: the whole matrix */
+	int S;               /* /train record_sequences: g sums S sequences; the
+				per-sequence columns (position, target, predicted,
+				loss) are read for sequence 0 of them */
 	char cell[16];       /* /model cell ("" when absent: rnn) */
 	char activation[32]; /* /model activation, "" when absent */
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */

@@ -51,6 +51,9 @@ enum runfile_flags {
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
 	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
 };
+/* A minibatch run itemizing S > 1 sequences: flags | RUNFILE_SEQUENCES(S)
+ * gives the per-sequence /record datasets their sequence axis. */
+#define RUNFILE_SEQUENCES(S) ((S) > 1 ? (int)(S) << 8 : 0)
 
 struct runfile;
 

@@ -429,8 +429,9 @@ static struct runfile *runfile_new(const char *path, const struct model *m, int 
 			free_runfile(f);
 		return NULL;
 	}
-	f->ncols = reccols_build(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
-				 flags & RUNFILE_HIDDEN);
+	int S = flags >> 8; /* RUNFILE_SEQUENCES */
+	f->ncols = reccols_build_seq(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
+				     flags & RUNFILE_HIDDEN, S > 1 ? S : 1);
 	return f;
 }
 

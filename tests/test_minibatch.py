@@ -179,6 +179,32 @@ def check_itemized(path, cell, act, L, B, S, label):
                   % (label, k, S, R), worst.get(k))
 
 
+def check_readers(binary, path, label):
+    """summarize, horizon, plot and info read a file with the sequence axis;
+    the per-sequence columns are sequence 0's."""
+    with h5py.File(path, "r") as f:
+        S = int(f["train"].attrs["record_sequences"])
+        check(f["record/input"].shape[1:] == (S, f["model"].attrs["seq_len"])
+              and f["record/position"].shape[1:] == (S,),
+              "%s: per-sequence datasets have the sequence axis after R" % label)
+        loss0 = f["record/loss"][:, 0, :].mean(axis=1)
+        pos0 = f["record/position"][:, 0]
+    out = subprocess.run([binary, "summarize", path], capture_output=True, text=True)
+    rows = [ln.split("\t") for ln in out.stdout.splitlines()]
+    ok = out.returncode == 0 and len(rows) == len(loss0) + 1
+    if ok:
+        h = rows[0]
+        got = np.array([float(r[h.index("loss")]) for r in rows[1:]])
+        gpos = np.array([int(r[h.index("position")]) for r in rows[1:]])
+        ok = np.allclose(got, loss0, rtol=1e-5) and (gpos == pos0).all()
+    check(ok, "%s: summarize reads sequence 0's loss and position" % label, out.stderr)
+    for args in (["horizon", path], ["info", path],
+                 ["plot", "batch", "--top", "1", path, "-o", path + ".svg"],
+                 ["plot", "overview", path, "-o", path + ".png"]):
+        rc = subprocess.run([binary] + args, capture_output=True, text=True)
+        check(rc.returncode == 0, "%s: %s reads it" % (label, " ".join(a for a in args[:2] if a != path)), rc.stderr)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./rnnbow")
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,6 +233,8 @@ def main():
                              str(S)], "i_%s_%s_%d_%d_%d" % (cell, act, L, B, S))
                     if check(p.endswith(".h5"), "%s: rnnbow record exits 0" % label, p):
                         check_itemized(p, cell, act, L, B, S, label)
+                        if S > 1 and i == 2:
+                            check_readers(binary, p, label)
     sys.exit(tap.summary())
 
 

@@ -111,7 +111,7 @@ check "... the refusal names --batches" sh -c "cd '$T/e' && '$BIN' record $E --b
 check "... and the run is untouched" same "$T/e/long.h5" "$T/e/run.h5"
 # a minibatch: the B sequences' states (and positions) go through the
 # checkpoint; an extended run equals the run done in one go
-M="$T/c.txt --quiet --cell lstm --layers 2 --hidden 12 --seq-len 10 --batch-size 5 --record-every 9 --save-hidden"
+M="$T/c.txt --quiet --cell lstm --layers 2 --hidden 12 --seq-len 10 --batch-size 5 --record-sequences 3 --record-every 9 --save-hidden"
 mkdir "$T/m"
 # shellcheck disable=SC2086
 (cd "$T/m" && "$BIN" record $M --batches 300 -o long.h5 && "$BIN" record $M --batches 170 -o run.h5)
