@@ -205,11 +205,33 @@ def check_readers(binary, path, label):
         check(rc.returncode == 0, "%s: %s reads it" % (label, " ".join(a for a in args[:2] if a != path)), rc.stderr)
 
 
+def check_refusals(binary, tmp):
+    """B larger than the corpus allows, S larger than B: one line, no file."""
+    small = os.path.join(tmp, "small.txt")
+    with open(small, "wb") as fh:
+        fh.write(b"abcdefghij" * 10)  # 100 bytes: 4 sequences of 24 steps need 100
+    out = os.path.join(tmp, "refused.h5")
+    for args, rc, what in (
+            (["--seq-len", "24", "--batch-size", "5"], 1, "need at least 125"),
+            (["--batch-size", "2", "--record-sequences", "3"], 2, "--record-sequences 3")):
+        r = subprocess.run([binary, "record", small, "-o", out, "--quiet"] + args,
+                           capture_output=True, text=True)
+        lines = r.stderr.splitlines()
+        check(r.returncode == rc and len(lines) >= 1 and what in lines[0]
+              and not os.path.exists(out),
+              "%s: refused (exit %d) in one line naming it, no file left" % (" ".join(args), rc),
+              r.stderr)
+    r = subprocess.run([binary, "record", small, "-o", out, "--quiet", "--seq-len", "24",
+                        "--batch-size", "4", "--batches", "3"], capture_output=True, text=True)
+    check(r.returncode == 0, "4 sequences of 24 steps fit in 100 bytes", r.stderr)
+
+
 def main():
     binary = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./rnnbow")
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "c.txt"), "wb") as fh:
             fh.write(CORPUS)
+        check_refusals(binary, tmp)
         cells = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
         for i, (cell, act) in enumerate(cells):
             for L in (1, 2):
