@@ -77,7 +77,7 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 		       s->recent_loss, (long long)s->loss_window);
 	if (s->batch_size > 1)
 		fprintf(out, "batch:   %lld sequences; records itemize the first %lld together "
-			"(readers show sequence 0's text and loss)\n", (long long)s->batch_size,
+			"(readers show one's text and loss: --sequence)\n", (long long)s->batch_size,
 			(long long)s->record_sequences);
 	if (s->record_every == 0)
 		fprintf(out, "record:  none (--record-every 0)\n");

@@ -169,11 +169,11 @@ static int column_per_sequence(const struct recread *rr, int i)
 	       schema_rec_per_sequence(&schema_record_once[record_cols[i].once]);
 }
 
-/* The index in the second dimension of column i (the gate's, or sequence
- * 0 of a minibatch's), or -1. */
+/* The index in the second dimension of column i (the gate's, or the
+ * sequence's of a minibatch), or -1. */
 static int column_slice(const struct recread *rr, int i)
 {
-	return record_cols[i].once < 0 ? rr->gate : column_per_sequence(rr, i) ? 0 : -1;
+	return record_cols[i].once < 0 ? rr->gate : column_per_sequence(rr, i) ? rr->sequence : -1;
 }
 
 /* Opens column i for the chosen source, checking the shape schema.h
@@ -217,6 +217,13 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 	int64_t S = 1; /* absent: one sequence */
 	run_attr_i64(run, SCHEMA_TRAIN, schema_attrs[A_RECORD_SEQUENCES].name, &S);
 	rr->S = S > 1 && S <= 1 << 16 ? (int)S : 1;
+	rr->sequence = src ? (int)src->sequence : 0;
+	if (src && (src->sequence < 0 || src->sequence >= rr->S))
+		return rr->S == 1 ?
+		       error("%s: no sequence %lld (its records itemize one sequence, 0)", run->path,
+			     (long long)src->sequence) :
+		       error("%s: no sequence %lld (its records itemize sequences 0 to %d)",
+			     run->path, (long long)src->sequence, rr->S - 1);
 
 	size_t row_bytes = 16;
 	for (int i = 0; i < 7; i++) {

@@ -198,6 +198,23 @@ def check_readers(binary, path, label):
         gpos = np.array([int(r[h.index("position")]) for r in rows[1:]])
         ok = np.allclose(got, loss0, rtol=1e-5) and (gpos == pos0).all()
     check(ok, "%s: summarize reads sequence 0's loss and position" % label, out.stderr)
+    with h5py.File(path, "r") as f:
+        loss1 = f["record/loss"][:, 1, :].mean(axis=1)
+        pos1 = f["record/position"][:, 1]
+    out = subprocess.run([binary, "summarize", "--sequence", "1", path], capture_output=True,
+                         text=True)
+    rows = [ln.split("\t") for ln in out.stdout.splitlines()]
+    ok = out.returncode == 0 and len(rows) == len(loss1) + 1
+    if ok:
+        h = rows[0]
+        ok = (np.allclose([float(r[h.index("loss")]) for r in rows[1:]], loss1, rtol=1e-5)
+              and [int(r[h.index("position")]) for r in rows[1:]] == list(pos1))
+    check(ok, "%s: summarize --sequence 1 reads sequence 1's loss and position" % label,
+          out.stderr)
+    out = subprocess.run([binary, "summarize", "--sequence", str(S), path], capture_output=True,
+                         text=True)
+    check(out.returncode == 1 and "no sequence %d" % S in out.stderr and not out.stdout,
+          "%s: summarize --sequence %d is refused in one line" % (label, S), out.stderr)
     for args in (["horizon", path], ["info", path],
                  ["plot", "batch", "--top", "1", path, "-o", path + ".svg"],
                  ["plot", "overview", path, "-o", path + ".png"]):
