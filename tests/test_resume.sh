@@ -123,6 +123,28 @@ check "... with every dataset identical to 300 batches done in one go" same "$T/
 check "resuming with another --batch-size is refused, naming it" sh -c \
 	"cd '$T/m' && '$BIN' record $M --batch-size 4 --batches 400 -o run.h5 --resume 2>&1 |
 	grep -q -- '--batch-size: the run has 5, this command says 4'"
+# a checkpoint of version 3 (rnnbow before --batch-size: its fingerprint
+# lacks batch_size and record_sequences, 16 bytes at offset 80) still
+# resumes, as a run of one sequence per batch, exactly: made here from a
+# version 4 one by cutting those bytes out and re-summing (FNV-1a 64)
+mkdir "$T/v3"
+# shellcheck disable=SC2086
+(cd "$T/v3" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+$PY -c "
+import struct
+p = '$T/v3/run.h5.ckpt'
+b = open(p, 'rb').read()[:-8]
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 4
+assert struct.unpack('<qq', b[12 + 80:12 + 96]) == (1, 1)  # batch_size, record_sequences
+v3 = b[:8] + struct.pack('<I', 3) + b[12:12 + 80] + b[12 + 96:]
+h = 0xcbf29ce484222325
+for c in v3:
+    h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+open(p, 'wb').write(v3 + struct.pack('<Q', h))"
+# shellcheck disable=SC2086
+check "a version 3 checkpoint (before minibatches) is extended with --resume" sh -c \
+	"cd '$T/v3' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+check "... with every dataset identical to 400 batches done in one go" same "$T/v3/long.h5" "$T/v3/run.h5"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish
