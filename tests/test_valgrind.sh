@@ -2,6 +2,8 @@
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
 # summarize, horizon, info, plot, report and sample of a small run.
+# summarize, horizon, info, plot and report of a small run, and a
+# minibatch run's record and readers.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +37,11 @@ for cg in lstm:f gru:z; do
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
 done
+vg "record --batch-size 3 --record-sequences 2 (gru, 2 layers)" record "$T/c.txt" \
+	-o "$T/mb.h5" --quiet --cell gru --layers 2 --hidden 6 --seq-len 5 --batch-size 3 \
+	--record-sequences 2 --batches 12 --record-every 4 --save-params --save-hidden
+vg "summarize --sequence 1 of a minibatch run" summarize --sequence 1 "$T/mb.h5"
+vg "info of a minibatch run" info "$T/mb.h5"
 vg "summarize" summarize --top 5 "$T/run.h5"
 vg "horizon" horizon "$T/run.h5"
 vg "horizon --per-batch" horizon --per-batch "$T/run.h5"
