@@ -19,6 +19,7 @@
 #include "../formats/runread.h"
 #include "../formats/schema.h"
 #include "../formats/sha256.h"
+#include "../libcore/diagrec.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
 
@@ -66,6 +67,7 @@ struct record_opts {
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
 	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
+	int no_diagnostics;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
@@ -349,6 +351,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		  .help = "store every parameter with each record" },
 		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden,
 		  .help = "store h_t (and the lstm's c_t) of each recorded batch" },
+		{ "no-diagnostics", 0, OPT_FLAG, &o->no_diagnostics,
+		  .help = "no /record/diag (saturation, spectrum of W_hh, dead\n"
+			  "relu units) and no fired flags per batch" },
 		OPT_GROUP("output:"),
 		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
 		  .help = "the run file (required)" },
@@ -485,7 +490,12 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->clip = (float)o->clip;
 	cfg->init_scale = (float)o->init_scale;
 	cfg->seed = (uint64_t)o->seed;
-	if (trainer_init(tr, cfg, ids, len) < 0) {
+	int bad = trainer_init(tr, cfg, ids, len) < 0;
+	if (!bad && !o->no_diagnostics && trainer_diag_init(tr) < 0) {
+		trainer_free(tr);
+		bad = 1;
+	}
+	if (bad) {
 		error("out of memory for the model (--hidden %lld, --layers %lld, --seq-len %lld)",
 		      (long long)o->hidden, (long long)o->layers, (long long)o->seq_len);
 		return -1;
@@ -511,7 +521,8 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 {
 	char created[32];
 	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
-		    (o->save_hidden ? RUNFILE_HIDDEN : 0);
+		    (o->save_hidden ? RUNFILE_HIDDEN : 0) |
+		    (o->no_diagnostics ? 0 : RUNFILE_DIAG | RUNFILE_DEAD);
 	*rc = 1;
 	if (o->resume && kind == RUNPATH_RUN)
 		return resume_run(tr, o, flags, cmdline, rc);

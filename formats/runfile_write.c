@@ -12,6 +12,7 @@
 #include "h5util.h"
 #include "msg.h"
 #include "schema.h"
+#include "../libcore/diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -367,16 +368,38 @@ static int create_train_columns(struct runfile *f, hid_t train)
 	return 0;
 }
 
+/* /record/diag with its attribute activations: the cell's activations
+ * (diag_acts' order), comma-separated. Its datasets are made by path. */
+static int make_diag_group(hid_t rec, const struct model *m)
+{
+	const char *names[DIAG_MAX_ACTS];
+	char list[64] = "";
+	int k = diag_acts(m, names);
+	for (int a = 0; a < k; a++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", a ? "," : "",
+			 names[a]);
+	hid_t g = make_group(rec, SCHEMA_DIAG);
+	struct schema_value v = { .s = list };
+	int rc = g < 0 || schema_put(g, A_DIAG_ACTIVATIONS, &v) < 0 ? -1 : 0;
+	if (g >= 0)
+		H5Gclose(g);
+	return rc;
+}
+
 static int create_record_columns(struct runfile *f, hid_t rec)
 {
 	const hsize_t big = 1 << 20;
 	hid_t pg = H5I_INVALID_HID;
-	int bad = 0;
+	int bad = 0, diag = 0;
 
 	for (f->nrec = 0; f->nrec < f->ncols && !bad; f->nrec++) {
 		const struct reccol *c = &f->cols[f->nrec];
 		if (c->in_params && pg < 0 && (pg = make_group(rec, SCHEMA_PARAMS)) < 0)
 			return -1;
+		if (c->in_diag && !diag++ && make_diag_group(rec, f->m) < 0)
+			bad = 1;
+		if (bad)
+			break;
 		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name,
 				  schema_ftype(c->type), schema_mtype(c->type), c->tail_rank, c->tail,
 				  rows_per_chunk(reccol_row_bytes(c), big));
@@ -428,7 +451,9 @@ static struct runfile *runfile_new(const char *path, const struct model *m, int 
 		return NULL;
 	}
 	f->ncols = reccols_build(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
-				 flags & RUNFILE_HIDDEN);
+				 flags & RUNFILE_HIDDEN,
+				 !(flags & RUNFILE_DIAG) ? 0 :
+				 RECCOLS_DIAG | (flags & RUNFILE_DEAD ? RECCOLS_DEAD : 0));
 	return f;
 }
 
@@ -682,6 +707,7 @@ void train_rows_add(struct train_rows *t, const struct batch_stats *st)
 	((float *)t->col[TRAIN_LOSS])[t->n] = st->loss;
 	((float *)t->col[TRAIN_GRAD_NORM])[t->n] = st->grad_norm;
 	((uint8_t *)t->col[TRAIN_NONFINITE])[t->n] = (uint8_t)(st->nonfinite != 0);
+	((float *)t->col[TRAIN_CLIP_SHARE])[t->n] = st->clip_share;
 	t->n++;
 }
 

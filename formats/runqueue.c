@@ -5,6 +5,7 @@
 #include "runqueue.h"
 #include "clock.h"
 #include "msg.h"
+#include "../libcore/diagrec.h"
 
 #include <hdf5.h>
 #include <pthread.h>
@@ -135,7 +136,8 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES;
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
 		bad |= record_alloc(&q->slots[i], &tr->m, tr->cfg.n, with_params, with_hidden) ||
-		       (q->defer && record_defer(&q->slots[i], tr));
+		       (q->defer && record_defer(&q->slots[i], tr)) ||
+		       (tr->diag && record_alloc_diag(&q->slots[i], &tr->m, 1));
 	if (q->defer)
 		bad |= itemize_errors_ws_init(&q->iw, tr->cfg.n, &tr->m);
 	bad |= train_rows_alloc(&q->train[0], TRAIN_BLOCK_ROWS);
