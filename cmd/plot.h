@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS };
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_DIAGNOSE, KINDS };
 
 struct plot_opts {
 	enum kind kind;
@@ -27,7 +27,7 @@ struct plot_opts {
 };
 
 /* The KIND names, in enum kind's order. */
-extern const char *const plot_kind_names[6];
+extern const char *const plot_kind_names[KINDS];
 
 /* --gate all (plot horizon): one curve per gate of each run. */
 static inline int gate_all(const struct rec_source *src)
@@ -57,5 +57,12 @@ double plot_frame_height(const struct plot_opts *o, double v);
 #define FRAME_RIGHT 0.97
 #define FRAME_BOTTOM 0.12
 #define FRAME_TOP 0.90
+
+/* Bins of about the figure's width (one per 2 pixels), for reducers. */
+int64_t plot_max_bins(const struct plot_opts *o);
+
+struct run;
+/* plot diagnose (plot_diag.c): one layer's diagnostics over training. */
+int plot_diagnose(struct figure *f, const struct run *run, const struct plot_opts *o);
 
 #endif

@@ -29,6 +29,11 @@ static int64_t max_bins(const struct plot_opts *o)
 	return px / 2 > 10 ? px / 2 : 10;
 }
 
+int64_t plot_max_bins(const struct plot_opts *o)
+{
+	return max_bins(o);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -549,6 +554,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			r = gate_all(&o->r.src) ? gate_curves(&cs, &run, o) : curve_from_run(&cs, &run, o);
 		} else if (o->kind == K_LOSS) {
 			r = plot_loss(f, &run, o);
+		} else if (o->kind == K_DIAGNOSE) {
+			r = plot_diagnose(f, &run, o);
 		} else {
 			struct recread rr;
 			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
