@@ -298,7 +298,7 @@ def run_tests(tmp):
         ("healthy", set(), ["--lr", "0.03"]),
         ("saturated sigmoid", {"saturation"}, ["--activation", "sigmoid", "--init-scale", "2"]),
         ("dead relu", {"dead_units"}, ["--activation", "relu", "--optimizer", "sgd", "--lr",
-                                       "0.2"]),
+                                       "0.2", "--seq-len", "5"]),
         ("tiny init", {"vanishing"}, ["--init-scale", "0.001", "--optimizer", "sgd", "--lr",
                                       "0.0001"]),
     ]
