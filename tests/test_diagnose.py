@@ -341,9 +341,35 @@ def run_tests(tmp):
     check(r.returncode == 2 and "saturaton" in r.stderr and "dead_units" in r.stderr and
           r.stdout == "", "--fail-on an unknown check: exit 2, naming the checks", r.stderr)
 
+    # plot diagnose
+    for path, label in [(tanh, "tanh"), (relu, "relu"), (lstm, "lstm")]:
+        for fmt in ["png", "svg", "pdf"]:
+            fig = os.path.join(tmp, "d_%s.%s" % (label, fmt))
+            r = rnnbow("plot", "diagnose", path, "-o", fig)
+            check(r.returncode == 0 and os.path.getsize(fig) > 1000,
+                  "plot diagnose %s: %s" % (label, fmt), r.stderr)
+    fig = os.path.join(tmp, "d_lstm.svg")
+    svg = open(fig).read()
+    check(all(">%s<" % a in svg for a in ["i", "f", "g", "o", "tanh_c", "sigma_max", "rho",
+                                          "lambda"]),
+          "plot diagnose lstm: a key entry per activation, sigma_max, rho, lambda")
+    again = os.path.join(tmp, "again.svg")
+    rnnbow("plot", "diagnose", lstm, "-o", again)
+    check(open(again, "rb").read() == open(fig, "rb").read(), "plot diagnose: the same bytes again")
+    svg = open(os.path.join(tmp, "d_relu.svg")).read()
+    check("dead units" in svg, "plot diagnose relu: a dead-unit panel")
+    r = rnnbow("plot", "diagnose", lstm, "--layer", "1", "-o", again)
+    check(r.returncode == 0, "plot diagnose --layer 1", r.stderr)
+    r = rnnbow("plot", "diagnose", lstm, "--gate", "f", "-o", again)
+    check(r.returncode == 2, "plot diagnose --gate: exit 2 (it shows every gate)", r.stderr)
+
     # bad input
     old = os.path.join(tmp, "old.h5")
     record(old, *small, "--no-diagnostics")
+    r = rnnbow("plot", "diagnose", old, "-o", os.path.join(tmp, "no.png"))
+    check(r.returncode == 1 and len(r.stderr.splitlines()) == 1 and "/record/diag" in r.stderr
+          and not os.path.exists(os.path.join(tmp, "no.png")),
+          "plot diagnose of a run without diagnostics: one line, no figure", r.stderr)
     r = rnnbow("diagnose", old)
     check(r.returncode == 1 and r.stdout == "" and len(r.stderr.splitlines()) == 1 and
           "/record/diag" in r.stderr, "a run without diagnostics: one line naming what is missing",
