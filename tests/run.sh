@@ -39,6 +39,7 @@ suite "clang: its own build directory, no warning, the C tests" sh tests/test_cl
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
 suite "gated cells and layers read back with h5py" "$PY" tests/test_gated_file.py "$BIN"
+suite "diagnostics and clip_share against numpy and PyTorch" "$PY" tests/test_diag_file.py "$BIN"
 suite "runs against PyTorch: nn.LSTM/GRU/RNN, autograd itemization" "$PY" tests/test_torch.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
