@@ -384,6 +384,34 @@ def run_tests(tmp):
     r = rnnbow("diagnose", "--overall", noclip)
     check(r.returncode == 1 and "/train/clip_share" in r.stderr and len(r.stderr.splitlines()) == 1,
           "a run without /train/clip_share: one line naming it", r.stderr)
+    older = os.path.join(tmp, "older.h5")  # as rnnbow wrote runs before diagnostics
+    shutil.copy(tanh, older)
+    with h5py.File(older, "a") as f:
+        del f["record/diag"]
+        del f["train/clip_share"]
+    r = rnnbow("diagnose", older)
+    check(r.returncode == 1 and len(r.stderr.splitlines()) == 1 and
+          ("/record/diag" in r.stderr or "/train/clip_share" in r.stderr),
+          "a run of an older rnnbow: one line naming what is missing", r.stderr)
+    r = rnnbow("summarize", older)
+    check(r.returncode == 0 and r.stdout == rnnbow("summarize", tanh).stdout,
+          "... and it still reads as before (summarize)", r.stderr)
+    bad = os.path.join(tmp, "badshape.h5")
+    shutil.copy(lstm, bad)
+    with h5py.File(bad, "a") as f:
+        x = f["record/diag/saturated_l1"][:]
+        del f["record/diag/saturated_l1"]
+        f["record/diag/saturated_l1"] = x[:, :3]
+    r = rnnbow("diagnose", bad)
+    check(r.returncode == 1 and len(r.stderr.splitlines()) == 1 and
+          "saturated_l1" in r.stderr and "shape" in r.stderr,
+          "a diagnostics dataset of the wrong shape: refused in one line", r.stderr)
+    shutil.copy(lstm, bad)
+    with h5py.File(bad, "a") as f:
+        f["record/diag"].attrs["activations"] = "i,f,g"
+    r = rnnbow("diagnose", "--overall", bad)
+    check(r.returncode == 1 and len(r.stderr.splitlines()) == 1 and "activations" in r.stderr,
+          "an activations attribute that does not fit the cell: refused in one line", r.stderr)
     r = rnnbow("diagnose", tanh, old)
     check(r.returncode == 1 and r.stdout == "", "a bad file among good ones: nothing printed",
           r.stdout)
