@@ -272,7 +272,7 @@ static void run_free(rnnbow_run *run)
 static int run_alloc(rnnbow_run *run, int params, int hidden)
 {
 	if (record_alloc(&run->rec, &run->net->m, run->n, params, hidden) < 0 ||
-	    record_alloc_diag(&run->rec, &run->net->m, 0) < 0 ||
+	    record_alloc_diag(&run->rec, &run->net->m, 0, 0) < 0 ||
 	    diag_work_init(&run->dw, run->net->m.H) < 0)
 		return -1;
 	if (train_rows_alloc(&run->train, TRAIN_BLOCK) < 0)

@@ -12,7 +12,7 @@ int diag_blocks(const struct model *m)
 	return m->G > 1 ? m->G + 1 : 1;
 }
 
-int record_alloc_diag(struct record *r, const struct model *m, int with_dead)
+int record_alloc_diag(struct record *r, const struct model *m, int with_dead, int defer)
 {
 	const size_t L = (size_t)m->L, A = (size_t)diag_acts(m, NULL);
 	const size_t B = (size_t)diag_blocks(m);
@@ -24,17 +24,19 @@ int record_alloc_diag(struct record *r, const struct model *m, int with_dead)
 	int dead = with_dead && m->cell == CELL_RNN && m->act == ACT_RELU;
 	if (dead)
 		r->dead = calloc(L * (size_t)m->H, 1);
-	if (!r->sat || !r->gamma || !r->gamma_max || !r->rho || !r->sigma_max || (dead && !r->dead))
+	if (defer)
+		r->whh = malloc(L * (size_t)m->G * m->H * m->H * sizeof(float));
+	if (!r->sat || !r->gamma || !r->gamma_max || !r->rho || !r->sigma_max || (dead && !r->dead) ||
+	    (defer && !r->whh))
 		return -1;
 	return 0;
 }
 
-/* rho and sigma_max of layer l's W_hh into the layer's B entries. */
-static void layer_spectrum(float *rho, float *sigma, const struct model *m, int l,
+/* rho and sigma_max of a layer's W_hh (GH, H) into the layer's B entries. */
+static void layer_spectrum(float *rho, float *sigma, const struct model *m, const float *W_hh,
 			   struct diag_work *w)
 {
 	double r[DIAG_MAX_ACTS], s[DIAG_MAX_ACTS], whole = NAN;
-	const float *W_hh = m->layer[l].W_hh;
 	diag_spectrum(r, s, w, W_hh, m->G, m->H); /* NaN where it fails */
 	if (m->G == 1) {
 		rho[0] = (float)r[0];
@@ -64,8 +66,24 @@ void record_diag_fill(struct record *r, const struct rnn_cache *c, const struct 
 			r->gamma[l * A + a] = (float)acts[a].gamma;
 			r->gamma_max[l * A + a] = (float)acts[a].gamma_max;
 		}
-		layer_spectrum(r->rho + l * B, r->sigma_max + l * B, m, l, w);
+		const size_t GHH = (size_t)m->G * m->H * m->H;
+		if (r->whh) /* record_diag_finish, elsewhere */
+			memcpy(r->whh + l * GHH, m->layer[l].W_hh, GHH * sizeof(float));
+		else
+			layer_spectrum(r->rho + l * B, r->sigma_max + l * B, m, m->layer[l].W_hh, w);
 	}
+	r->spec_pending = r->whh != NULL;
+}
+
+void record_diag_finish(struct record *r, const struct model *m, struct diag_work *w)
+{
+	if (!r->spec_pending)
+		return;
+	const int B = diag_blocks(m);
+	const size_t GHH = (size_t)m->G * m->H * m->H;
+	for (int l = 0; l < m->L; l++)
+		layer_spectrum(r->rho + l * B, r->sigma_max + l * B, m, r->whh + l * GHH, w);
+	r->spec_pending = 0;
 }
 
 int trainer_diag_init(struct trainer *tr)

@@ -21,14 +21,24 @@
 int diag_blocks(const struct model *m);
 
 /* Adds the diagnostics arrays to a record from record_alloc; dead too
- * when with_dead and the cell is relu. Returns 0, or -1 when out of
- * memory (record_free frees what there is). */
-int record_alloc_diag(struct record *r, const struct model *m, int with_dead);
+ * when with_dead and the cell is relu; with defer, a copy of every
+ * layer's W_hh, so that the spectrum (the costly part, O(G H^3) per layer)
+ * is left to record_diag_finish on another thread. Returns 0, or -1 when
+ * out of memory (record_free frees what there is). */
+int record_alloc_diag(struct record *r, const struct model *m, int with_dead, int defer);
+
+/* Fills rho and sigma_max of a record whose spectrum was deferred (its
+ * whh copy), with workspace w (diag_work_init for m->H; one per thread);
+ * m gives the sizes only. Does nothing for a record not pending. The
+ * numbers are those record_diag_fill would have given. */
+void record_diag_finish(struct record *r, const struct model *m, struct diag_work *w);
 
 /* Fills r's sat, gamma, gamma_max, rho and sigma_max of every layer from
  * the batch that rnn_forward left in c and the weights of m (as they were
  * when the gradient was taken), with workspace w (diag_work_init for
- * m->H). Does nothing when r has no diagnostics arrays. */
+ * m->H); a record with a whh copy gets W_hh copied and spec_pending set
+ * instead of rho and sigma_max. Does nothing when r has no diagnostics
+ * arrays. */
 void record_diag_fill(struct record *r, const struct rnn_cache *c, const struct model *m,
 		      struct diag_work *w);
 

@@ -124,6 +124,7 @@ void record_free(struct record *r)
 	free(r->rho);
 	free(r->sigma_max);
 	free(r->dead);
+	free(r->whh);
 	if (r->defer) {
 		itemize_defer_free(r->defer);
 		free(r->defer);

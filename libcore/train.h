@@ -66,6 +66,8 @@ struct record {
 	float *rho;         /* (L, G') spectral radius: W_hh, then gate blocks */
 	float *sigma_max;   /* (L, G') largest singular value, the same blocks */
 	uint8_t *dead;      /* (L, H) relu cell, trainer only: no firing in the window */
+	float *whh;         /* (L, GH, H) or NULL: W_hh kept for record_diag_finish */
+	int spec_pending;   /* rho and sigma_max not filled yet (whh holds W_hh) */
 	int pending;        /* E (and E_q) not filled yet */
 };
 

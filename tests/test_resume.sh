@@ -85,6 +85,23 @@ mkdir "$T/h"
 (cd "$T/h" && "$BIN" record $G --cell gru -o run.h5 --resume) 2>"$T/cell.err"
 check "resuming with another --cell is refused, saying so" sh -c \
 	"grep -q -- '--cell: the run has lstm, this command says gru' '$T/cell.err'"
+# shellcheck disable=SC2086
+(cd "$T/h" && "$BIN" record $G --no-diagnostics -o run.h5 --resume) 2>"$T/nodiag.err"
+check "resuming a run with diagnostics with --no-diagnostics is refused, saying so" sh -c \
+	"grep -q -- '--no-diagnostics: the run was recorded with diagnostics' '$T/nodiag.err'"
+# a relu run: the fired flags of the open window of /record/diag/dead go
+# through checkpoints (500 is no multiple of 7: checkpoints fall mid-window)
+U="$T/c.txt --quiet --activation relu --hidden 24 --seq-len 12 --batches 100000 --record-every 7 --checkpoint-every 500"
+mkdir "$T/u"
+rm -f "$T/a/run.h5"
+# shellcheck disable=SC2086
+(cd "$T/a" && "$BIN" record $U -o run.h5)
+check "the relu run has dead units in some windows, not all" $PY -c "
+import h5py, sys
+d = h5py.File('$T/a/run.h5', 'r')['record/diag/dead'][()]
+sys.exit(not (0 < d.sum() < d.size))"
+# shellcheck disable=SC2086
+interrupt "$T/u" $U
 # extending a complete run: --resume with a larger --batches (the one option
 # that may change) goes on from its final checkpoint, exactly
 E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
