@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, plot and report of a small run.
+# summarize, horizon, info, plot, report and diagnose of a small run.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +32,7 @@ for cg in lstm:f gru:z; do
 	vg "info of a 2-layer $cell" info "$T/$cell.h5"
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
+	vg "diagnose of a 2-layer $cell" diagnose "$T/$cell.h5"
 done
 vg "summarize" summarize --top 5 "$T/run.h5"
 vg "horizon" horizon "$T/run.h5"
@@ -41,5 +42,7 @@ vg "info --format json" info --format json "$T/run.h5"
 vg "plot batch" plot batch --top 1 --loss 3 "$T/run.h5" -o "$T/b.svg"
 vg "plot overview" plot overview "$T/run.h5" -o "$T/o.png"
 vg "report" report "$T/run.h5" -o "$T/rep" --top 2
+vg "diagnose --overall --fail-on all" diagnose --overall --fail-on all "$T/run.h5"
+vg "plot diagnose" plot diagnose "$T/run.h5" -o "$T/d.svg"
 vg "a refused file" summarize "$T/c.txt"
 finish
