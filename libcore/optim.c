@@ -137,9 +137,10 @@ double grad_norm(const float *grads, size_t n, const struct sparse_rows *sp)
 	return sqrt(s + sumsq(grads + end, n - end));
 }
 
-static size_t count_above(const float *g, size_t n, float lim)
+/* a 32-bit count vectorises (a block has far fewer than 2^32 floats) */
+HOT_LOOPS static size_t count_above(const float *restrict g, size_t n, float lim)
 {
-	size_t k = 0;
+	uint32_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		k += fabsf(g[i]) > lim;
 	return k;
