@@ -6,8 +6,9 @@
  * layer, one per training batch) and asks for the verdicts at the end.
  *
  * Workload: every record and every training batch of a run streams by
- * once; the values the medians need are kept, 8 bytes per record and 8 per
- * training batch (a run of 10^6 batches: 8 MB), the rest is running sums.
+ * once; the values the medians and spans need are kept, 32 bytes per
+ * record and 24 per training batch (a run of 10^6 batches: 24 MB), the
+ * rest is running sums.
  */
 #ifndef RNNBOW_VERDICT_H
 #define RNNBOW_VERDICT_H
