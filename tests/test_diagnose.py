@@ -293,7 +293,14 @@ def run_tests(tmp):
     check(r2.returncode == 0 and r2.stdout == rnnbow("diagnose", tanh).stdout,
           "a run on stdin reads the same", r2.stderr)
 
-    # the pitfalls (examples/pitfalls/pitfalls.sh's settings, shorter)
+    # the pitfalls: examples/pitfalls/pitfalls.sh's corpus and settings
+    # (rnnbow's own source, the default corpus, changes with every commit)
+    import glob
+    headers = b"".join(open(h, "rb").read() for d in ["/usr/include/hdf5/serial", "/usr/include"]
+                       for h in sorted(glob.glob(d + "/*.h")))
+    corpus = os.path.join(tmp, "corpus.c")
+    with open(corpus, "wb") as f:
+        f.write(headers[:200000])
     pit = [
         ("healthy", set(), ["--lr", "0.03"]),
         ("saturated sigmoid", {"saturation"}, ["--activation", "sigmoid", "--init-scale", "2"]),
@@ -304,7 +311,7 @@ def run_tests(tmp):
     ]
     for label, flags, args in pit:
         p = os.path.join(tmp, "pit.h5")
-        record(p, "--hidden", "64", "--batches", "2000", "--record-every", "100", *args)
+        record(p, corpus, "--hidden", "64", "--batches", "2000", "--record-every", "100", *args)
         got = verdict_set(p)
         check(got == flags, "pitfall %s: flags %s and nothing else" % (label, sorted(flags) or "nothing"),
               sorted(got))
@@ -312,7 +319,7 @@ def run_tests(tmp):
             ks = [r["k_exact"] for r in rows_json(p)]
             check(np.median(ks) <= 1, "tiny init: k_exact small (median %g)" % np.median(ks), ks)
     p = os.path.join(tmp, "explode.h5")
-    record(p, "--hidden", "64", "--batches", "300", "--record-every", "20", "--clip", "0",
+    record(p, corpus, "--hidden", "64", "--batches", "300", "--record-every", "20", "--clip", "0",
            "--init-scale", "0.25", "--seq-len", "200")
     got = verdict_set(p)
     check(got == {"exploding"}, "pitfall exploding tanh: flags exploding and nothing else",
