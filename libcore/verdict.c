@@ -326,11 +326,13 @@ static void check_exploding(struct verdict_acc *v, struct verdict *o, int *err)
 	if (v->tb_norm.n == 0)
 		mx = NAN;
 	put(o, mx, t, mx > t, s);
-	snprintf(o->evidence, sizeof(o->evidence),
-		 "max grad_norm / median grad_norm (%.4g) over %lld batches; %lld non-finite; "
-		 "%lld above %g; max at batch %lld",
-		 med, (long long)v->batches, (long long)v->nonfinite, (long long)s.count, t,
-		 (long long)at);
+	int len = snprintf(o->evidence, sizeof(o->evidence),
+			   "max grad_norm / median grad_norm (%.4g) over %lld batches; %lld "
+			   "non-finite; %lld above %g",
+			   med, (long long)v->batches, (long long)v->nonfinite, (long long)s.count, t);
+	if (at >= 0)
+		snprintf(o->evidence + len, sizeof(o->evidence) - (size_t)len, "; max at batch %lld",
+			 (long long)at);
 }
 
 static void check_vanishing(struct verdict_acc *v, struct verdict *o, int *err)
