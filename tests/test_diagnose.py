@@ -348,6 +348,17 @@ def run_tests(tmp):
     check(r.returncode == 2 and "saturaton" in r.stderr and "dead_units" in r.stderr and
           r.stdout == "", "--fail-on an unknown check: exit 2, naming the checks", r.stderr)
 
+    # no records (--record-every 0), or none in the window
+    norec = os.path.join(tmp, "norec.h5")
+    record(norec, "--hidden", "8", "--seq-len", "8", "--batches", "40", "--record-every", "0")
+    r = rnnbow("diagnose", norec)
+    check(r.returncode == 0 and r.stdout.splitlines()[0].startswith("batch\tlayer") and
+          len(r.stdout.splitlines()) == 1, "no records: the header alone, exit 0", r.stdout + r.stderr)
+    compare_verdicts(norec, "no records (the training batches still count)")
+    got = rows_json("--overall", "--from", "100000", tanh)
+    check(all(g["verdict"] == "ok" and g["value"] is None for g in got),
+          "nothing in --from/--to: every check ok, value nan", got)
+
     # plot diagnose
     for path, label in [(tanh, "tanh"), (relu, "relu"), (lstm, "lstm")]:
         for fmt in ["png", "svg", "pdf"]:
