@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -257,6 +258,27 @@ static int col_reopen(struct column *c, hid_t group, const char *name, hid_t mty
 fail:
 	col_close(c);
 	return -1;
+}
+
+/* An optional /train column a run from an older rnnbow lacks (clip_share),
+ * made on resume with rows rows of "not known": NaN, or 0 for integers.
+ * Only before SWMR writing starts. */
+static int col_backfill(struct column *c, hid_t group, int i, int64_t rows)
+{
+	const struct schema_train_col *t = &schema_train[i];
+	size_t elem = schema_elem(t->type);
+	unsigned char *buf = calloc(rows > 0 ? (size_t)rows : 1, elem);
+	int rc = -1;
+	if (!buf)
+		return -1;
+	for (int64_t r = 0; t->type == ST_F32 && r < rows; r++)
+		((float *)buf)[r] = NAN;
+	if (col_create(c, group, t->name, schema_ftype(t->type), schema_mtype(t->type), 0, NULL,
+		       TRAIN_CHUNK_ROWS) == 0 &&
+	    (rows == 0 || col_append(c, (hsize_t)rows, buf) == 0))
+		rc = 0;
+	free(buf);
+	return rc;
 }
 
 /* Cuts a column to rows rows: what was written after the checkpoint goes. */
@@ -587,7 +609,9 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 		goto fail;
 	for (int i = 0; i < TRAIN_COLS; i++)
 		if (col_reopen(&f->train[i], g, schema_train[i].name,
-			       schema_mtype(schema_train[i].type), train_rows) < 0)
+			       schema_mtype(schema_train[i].type), train_rows) < 0 &&
+		    (!schema_train[i].optional || H5Lexists(g, schema_train[i].name, H5P_DEFAULT) != 0 ||
+		     col_backfill(&f->train[i], g, i, train_rows) < 0))
 			goto fail;
 	H5Gclose(g);
 	if ((g = H5Gopen2(f->file, SCHEMA_RECORD, H5P_DEFAULT)) < 0)

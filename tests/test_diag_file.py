@@ -298,7 +298,11 @@ def old_files(tmp):
             check(r.returncode == 0 and r.stdout, "rnnbow %s reads a %s" % (" ".join(args), what),
                   lambda: r.stderr.decode(errors="replace"))
     r = subprocess.run([BIN, "info", os.path.join(tmp, "lstm.h5")], capture_output=True)
-    check(b"diag/rho" in r.stdout, "rnnbow info lists the diagnostics", r.stdout.decode())
+    check(b"\ndiag:    saturated, gamma, gamma_max, rho, sigma_max of every layer" in r.stdout,
+          "rnnbow info lists the diagnostics", r.stdout.decode())
+    r = subprocess.run([BIN, "info", p], capture_output=True)
+    check(r.returncode == 0 and b"diag:" not in r.stdout,
+          "rnnbow info of a run without them has no diag line", r.stdout.decode())
 
 
 def main():

@@ -102,6 +102,22 @@ d = h5py.File('$T/a/run.h5', 'r')['record/diag/dead'][()]
 sys.exit(not (0 < d.sum() < d.size))"
 # shellcheck disable=SC2086
 interrupt "$T/u" $U
+# the same, deterministic: a relu run of 15 batches, recorded every 10, is
+# extended to 40; the window of its third record (batches 21..30) spans no
+# resume, that of its second (11..20) does: the flags of 11..15 come from
+# the checkpoint (without them, dead differs: tried)
+D="$T/c.txt --quiet --activation relu --hidden 32 --seq-len 12 --record-every 10 --lr 0.1 --optimizer sgd --init-scale 0.2"
+mkdir "$T/w"
+# shellcheck disable=SC2086
+(cd "$T/w" && "$BIN" record $D --batches 40 -o long.h5 && "$BIN" record $D --batches 15 -o run.h5)
+# shellcheck disable=SC2086
+check "a relu run extended across a window (15 to 40 batches, records every 10)" sh -c \
+	"cd '$T/w' && '$BIN' record $D --batches 40 -o run.h5 --resume"
+check "... has the dead units of the run done in one go (every dataset identical)" \
+	same "$T/w/long.h5" "$T/w/run.h5"
+check "... and some units are dead" $PY -c "
+import h5py, sys
+sys.exit(not h5py.File('$T/w/run.h5', 'r')['record/diag/dead'][()].sum())"
 # extending a complete run: --resume with a larger --batches (the one option
 # that may change) goes on from its final checkpoint, exactly
 E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
