@@ -32,14 +32,31 @@ static void cell_detail(char *buf, size_t len, const struct run_summary *s)
 		snprintf(buf + strlen(buf), len - strlen(buf), "; forget bias %g", s->forget_bias);
 }
 
-/* One line per layer: the datasets of /record it has. */
+/* The diagnostics every layer has (/record/diag), on a line of their
+ * own: a run without them (older, or --no-diagnostics) has no such line. */
+static void print_diag_data(FILE *out, const struct run_summary *s)
+{
+	if (!(s->layer_data[0] & (1u << L_DIAG_SATURATED)))
+		return;
+	fprintf(out, "diag:    ");
+	for (int i = L_DIAG_SATURATED, first = 1; i < RUNINFO_LAYER_DATASETS; i++)
+		if (s->layer_data[0] & (1u << i)) {
+			fprintf(out, "%s%s", first ? "" : ", ",
+				schema_layer[i].name + strlen(SCHEMA_DIAG "/"));
+			first = 0;
+		}
+	fprintf(out, " of every layer (/record/diag)\n");
+}
+
+/* One line per layer: the datasets of /record it has (the diagnostics
+ * aside: print_diag_data). */
 static void print_layer_data(FILE *out, const struct run_summary *s)
 {
 	char name[64];
 	for (int l = 0; l < s->listed_layers; l++) {
 		fprintf(out, "layer %d:%s", l, l < 10 ? " " : "");
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
-			if (!(s->layer_data[l] & (1u << i)))
+			if (!(s->layer_data[l] & (1u << i)) || i >= L_DIAG_SATURATED)
 				continue;
 			runinfo_layer_dataset(name, sizeof(name), i, l);
 			fprintf(out, "%s%s", first ? "" : ", ", name);
@@ -98,6 +115,7 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	else if (s->sample_every > 0)
 		fprintf(out, "samples: every %lld batches, %lld bytes: no samples yet\n",
 			(long long)s->sample_every, (long long)s->sample_length);
+	print_diag_data(out, s);
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
 	fprintf(out, "command: %s\n", s->command_line);
@@ -133,7 +151,7 @@ static void print_json_layer_data(const struct run_summary *s)
 	for (int l = 0; l < s->listed_layers; l++) {
 		printf("%s[", l ? "," : "");
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
-			if (!(s->layer_data[l] & (1u << i)))
+			if (!(s->layer_data[l] & (1u << i)) || i >= L_DIAG_SATURATED)
 				continue;
 			runinfo_layer_dataset(name, sizeof(name), i, l);
 			if (!first)
@@ -211,6 +229,15 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("sample_length", s->sample_length);
 		JI("samples", s->sample_rows);
 	}
+	printf(",\"diagnostics\":[");
+	for (int i = L_DIAG_SATURATED, first = 1; i < RUNINFO_LAYER_DATASETS; i++)
+		if (s->layer_data[0] & (1u << i)) {
+			if (!first)
+				putchar(',');
+			json_string(stdout, schema_layer[i].name + strlen(SCHEMA_DIAG "/"));
+			first = 0;
+		}
+	putchar(']');
 	printf(",\"params_saved\":%s,\"hidden_saved\":%s,\"checkpoint\":%s",
 	       s->has_params ? "true" : "false", s->has_hidden ? "true" : "false",
 	       s->has_checkpoint ? "true" : "false");

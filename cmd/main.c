@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "train a char-level RNN and record itemized gradients" },
 	{ "summarize", cmd_summarize, "one row per recorded batch: max gradient, loss, k" },
 	{ "horizon", cmd_horizon, "how gradient decays with lag, and the truncation horizon k" },
+	{ "diagnose", cmd_diagnose, "why gradient vanishes or explodes: saturation, dead units, W_hh" },
 	{ "plot", cmd_plot, "the paper's views as gnuplot figures (png, svg, pdf)" },
 	{ "report", cmd_report, "a static HTML report of a run, with a page per top batch" },
 	{ "view", cmd_view, "the paper's interactive interface as one offline HTML file" },

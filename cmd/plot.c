@@ -32,12 +32,15 @@ static const char usage[] =
 	"  trace      gradient tracing: the paths of every entry of weight_hh (of\n"
 	"             --layer L, of --gate's block) in batch --batch B on the\n"
 	"             unrolled grid, line width by paths; needs --save-params\n"
+	"  diagnose   one layer's diagnostics over training (--layer L): saturation\n"
+	"             per activation, dead relu units, rho, sigma_max and lambda of\n"
+	"             W_hh against 1, clip share, k (see rnnbow-diagnose(1))\n"
 	"\n"
 	"options:\n";
 
 
 const char *const plot_kind_names[PLOT_KINDS] = { "overview", "batch", "horizon", "k", "heatmap",
-						  "loss", "trace" };
+						  "loss", "trace", "diagnose" };
 
 /* --- the command ------------------------------------------------------ */
 
@@ -55,10 +58,10 @@ void plot_opts_init(struct plot_opts *o)
  * column's figure is taller for its width, its text being larger. */
 enum size_class { SZ_SCREEN, SZ_COLUMN, SZ_PAGE, SZ_INCHES };
 static const double height_ratio[3][PLOT_KINDS] = {
-	/* overview batch horizon k    heatmap loss  trace */
-	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6 },  /* screen */
-	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0 },  /* column */
-	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6 },  /* page */
+	/* overview batch horizon k    heatmap loss  trace diagnose */
+	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6,  0.9 },  /* screen */
+	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0,  1.6 },  /* column */
+	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6,  1.0 },  /* page */
 };
 
 struct fig_size {
@@ -128,9 +131,9 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
 		  .help = "k: tolerated relative error (default 0.1)" },
 		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k, overview, loss: only training batch B or later" },
+		  .help = "horizon, k, overview, loss, diagnose: only training\nbatch B or later" },
 		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k, overview, loss: only training batch B or earlier" },
+		  .help = "horizon, k, overview, loss, diagnose: only training\nbatch B or earlier" },
 		READ_SOURCE_OPTS(o->r, GATE_HELP ";\nhorizon: --gate all draws one curve per gate"),
 		{ "size", 0, OPT_STRING, &o->size, .arg = "S",
 		  .help = "column (3.3 in wide, 8 pt text), page (7 in wide,\n"
@@ -160,14 +163,15 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 static void check_options(struct plot_opts *o, char **argv, int nargs)
 {
 	if (nargs < 1)
-		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, trace)");
+		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, trace, "
+			    "diagnose)");
 	int kind = -1;
 	for (int i = 0; i < PLOT_KINDS; i++)
 		if (!strcmp(argv[0], plot_kind_names[i]))
 			kind = i;
 	if (kind < 0)
-		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss, trace)",
-			    argv[0]);
+		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss, "
+			    "trace, diagnose)", argv[0]);
 	o->kind = (enum kind)kind;
 	char **files = argv + 1;
 	int nfiles = nargs - 1;
@@ -196,6 +200,8 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 	read_source_check(&o->r.src, usage);
 	if (o->kind == K_LOSS && (o->r.src.layer_given || o->r.src.gate))
 		usage_error(usage, "--layer and --gate choose itemized gradients; loss shows /train");
+	if (o->kind == K_DIAGNOSE && o->r.src.gate)
+		usage_error(usage, "--gate chooses itemized gradients; diagnose shows every gate");
 	if (gate_all(&o->r.src) && o->kind != K_HORIZON)
 		usage_error(usage, "--gate all overlays every gate's decay curve: plot horizon only");
 	o->fmt = fmt;
@@ -265,7 +271,7 @@ static void default_title(char *title, size_t len, const struct plot_opts *o, ch
 {
 	const char *what[] = { "max gradient per recorded batch", "one batch",
 			       "gradient decay with lag", "truncation horizon k", "g[t,j]",
-			       "training loss", "gradient paths of weight_hh in batch" };
+			       "training loss", "gradient paths of weight_hh in batch", "diagnostics" };
 	if (o->kind == K_BATCH || o->kind == K_HEATMAP || o->kind == K_TRACE)
 		snprintf(title, len, "%s: %s%s", files[0], what[o->kind],
 			 o->top ? " (the largest max gradient)" : "");

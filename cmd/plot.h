@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE };
-#define PLOT_KINDS 7
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE, K_DIAGNOSE, KINDS };
+#define PLOT_KINDS KINDS
 
 struct plot_opts {
 	enum kind kind;
@@ -63,5 +63,12 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o);
 #define FRAME_RIGHT 0.97
 #define FRAME_BOTTOM 0.12
 #define FRAME_TOP 0.90
+
+/* Bins of about the figure's width (one per 2 pixels), for reducers. */
+int64_t plot_max_bins(const struct plot_opts *o);
+
+struct run;
+/* plot diagnose (plot_diag.c): one layer's diagnostics over training. */
+int plot_diagnose(struct figure *f, const struct run *run, const struct plot_opts *o);
 
 #endif

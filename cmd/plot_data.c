@@ -30,6 +30,11 @@ static int64_t max_bins(const struct plot_opts *o)
 	return px / 2 > 10 ? px / 2 : 10;
 }
 
+int64_t plot_max_bins(const struct plot_opts *o)
+{
+	return max_bins(o);
+}
+
 /* --- overview --------------------------------------------------------- */
 
 /* --yscale: log when asked, or (auto) when the bars span more than 3
@@ -553,6 +558,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			r = plot_loss(f, &run, o);
 		} else if (o->kind == K_TRACE) {
 			r = plot_trace(f, &run, o);
+		} else if (o->kind == K_DIAGNOSE) {
+			r = plot_diagnose(f, &run, o);
 		} else {
 			struct recread rr;
 			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |

@@ -20,6 +20,7 @@
 #include "../formats/runread.h"
 #include "../formats/schema.h"
 #include "../formats/sha256.h"
+#include "../libcore/diagrec.h"
 #include "../libcore/train.h"
 #include "../libcore/vocab.h"
 
@@ -63,6 +64,7 @@ struct record_opts {
 	int64_t batch_size, record_sequences; /* B; S (0: not given) */
 	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
+	int no_diagnostics;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
@@ -366,6 +368,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		{ "sample-length", 0, OPT_INT, &o->sample_length, 1, 1 << 20, &o->sample_length_seen,
 		  .arg = "N",
 		  .help = "bytes per sample (default 200)" },
+		{ "no-diagnostics", 0, OPT_FLAG, &o->no_diagnostics,
+		  .help = "no /record/diag (saturation, spectrum of W_hh, dead\n"
+			  "relu units) and no fired flags per batch" },
 		OPT_GROUP("output:"),
 		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
 		  .help = "the run file (required)" },
@@ -515,7 +520,12 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->seed = (uint64_t)o->seed;
 	cfg->batch = (int)o->batch_size;
 	cfg->record_sequences = (int)o->record_sequences;
-	if (trainer_init(tr, cfg, ids, len) < 0) {
+	int bad = trainer_init(tr, cfg, ids, len) < 0;
+	if (!bad && !o->no_diagnostics && trainer_diag_init(tr) < 0) {
+		trainer_free(tr);
+		bad = 1;
+	}
+	if (bad) {
 		error("out of memory for the model (--hidden %lld, --layers %lld, --seq-len %lld)",
 		      (long long)o->hidden, (long long)o->layers, (long long)o->seq_len);
 		return -1;
@@ -546,7 +556,8 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 {
 	char created[32];
 	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
-		    (o->save_hidden ? RUNFILE_HIDDEN : 0) | RUNFILE_SEQUENCES(o->record_sequences);
+		    (o->save_hidden ? RUNFILE_HIDDEN : 0) | RUNFILE_SEQUENCES(o->record_sequences) |
+		    (o->no_diagnostics ? 0 : RUNFILE_DIAG | RUNFILE_DEAD);
 	*rc = 1;
 	if (o->resume && kind == RUNPATH_RUN)
 		return resume_run(tr, o, flags, cmdline, rc);

@@ -9,6 +9,7 @@
  * index.
  */
 #include "commands.h"
+#include "diagwalk.h"
 #include "plot.h"
 #include "view.h"
 #include "../formats/msg.h"
@@ -115,7 +116,8 @@ static int samples_section(FILE *out, const char *run)
 static int ours(const char *name)
 {
 	static const char *const fixed[] = { "index.html", "overview.svg", "horizon.svg",
-					     "horizon-gates.svg", "k.svg", "loss.svg", "view.html" };
+					     "horizon-gates.svg", "k.svg", "loss.svg", "view.html",
+					     "diagnose.svg" };
 	for (int i = 0; i < 7; i++)
 		if (!strcmp(name, fixed[i]))
 			return 1;
@@ -266,8 +268,69 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 	return 0;
 }
 
+/* The verdicts of diagnose --overall and its figure, or why there are
+ * none (a run recorded without diagnostics). */
+static void diagnostics_section(FILE *out, const struct verdict *vs)
+{
+	fprintf(out, "<h2>Diagnostics</h2>\n");
+	if (!vs) {
+		fprintf(out, "<p>Not recorded: the run has no /record/diag (recorded with "
+			     "--no-diagnostics, or by an older rnnbow).</p>\n");
+		return;
+	}
+	fprintf(out, "<p>rnnbow diagnose --overall at the default thresholds "
+		     "(rnnbow-diagnose(1)).</p>\n<table>\n<tr><th>check</th><th>verdict</th>"
+		     "<th>value</th><th>threshold</th><th>first batch</th><th>last batch</th>"
+		     "<th style=\"text-align:left\">evidence</th></tr>\n");
+	for (int i = 0; i < CHECKS; i++) {
+		const struct verdict *v = &vs[i];
+		fprintf(out, "<tr><td>%s</td><td style=\"color:%s\"><b>%s</b></td><td>%.4g</td>"
+			     "<td>%.4g</td>", check_names[i], v->flagged ? "#a50f15" : "#006d2c",
+			v->flagged ? "flagged" : "ok", v->value, v->threshold);
+		for (int e = 0; e < 2; e++) {
+			int64_t b = e ? v->last_batch : v->first_batch;
+			if (b >= 0)
+				fprintf(out, "<td>%lld</td>", (long long)b);
+			else
+				fprintf(out, "<td></td>");
+		}
+		fprintf(out, "<td style=\"text-align:left\">");
+		html_text(out, v->evidence);
+		fprintf(out, "</td></tr>\n");
+	}
+	fprintf(out, "</table>\n<object data=\"diagnose.svg\" type=\"image/svg+xml\" "
+		     "width=\"1200\" height=\"1080\"></object>\n");
+}
+
+/* The verdicts of run, into vs. Returns 1 when the run has no
+ * diagnostics, 0, or -1 after a message. */
+static int run_verdicts(const char *path, struct verdict *vs)
+{
+	struct run r;
+	struct read_opts o;
+	struct diag_walk_cb cb = { NULL, NULL, NULL };
+	struct verdict_thresholds th;
+	int rc = -1;
+	read_opts_init(&o);
+	verdict_thresholds_default(&th);
+	if (run_open(&r, path) < 0)
+		return -1;
+	if (!diagread_present(&r)) {
+		run_close(&r);
+		return 1;
+	}
+	struct verdict_acc *v = verdict_new(&th);
+	if (!v)
+		error("out of memory");
+	else if (diag_walk(&r, &o, 1, &cb, v) == 0)
+		rc = verdict_finish(v, vs) < 0 ? error("out of memory") : 0;
+	verdict_free(v);
+	run_close(&r);
+	return rc;
+}
+
 static int index_page(const char *run, const char *dir, const struct top_batch *top, int count,
-		      const struct plot_opts *ov, int gated)
+		      const struct plot_opts *ov, int gated, const struct verdict *vs)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -328,8 +391,9 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 		fclose(out);
 		return -1;
 	}
+	diagnostics_section(out, vs);
 	fprintf(out, "<p>Made by rnnbow %s. The figures are SVG with hover text; the tables "
-		     "behind them: rnnbow summarize, rnnbow horizon.</p>\n</body></html>\n",
+		     "behind them: rnnbow summarize, rnnbow horizon, rnnbow diagnose.</p>\n</body></html>\n",
 		RNNBOW_VERSION);
 	if (fclose(out) != 0)
 		return error("%s: %s", path, strerror(errno));
@@ -414,6 +478,11 @@ int cmd_report(int argc, char **argv)
 	    figure(K_K, run, dir, "k.svg", -1, -1, NULL, NULL) < 0 ||
 	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL, NULL) < 0)
 		goto out;
+	struct verdict vs[CHECKS];
+	int diag = run_verdicts(run, vs);
+	if (diag < 0 || (diag == 0 && figure(K_DIAGNOSE, run, dir, "diagnose.svg", -1, -1, NULL,
+					      NULL) < 0))
+		goto out;
 	for (int i = 0; i < count; i++)
 		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
 			goto out;
@@ -422,7 +491,7 @@ int cmd_report(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/view.html", dir);
 	if (view_write(path, (char *const *)&run, 1, &vo) < 0)
 		goto out;
-	if (index_page(run, dir, top, count, &ov, rr.G > 1) < 0)
+	if (index_page(run, dir, top, count, &ov, rr.G > 1, diag == 0 ? vs : NULL) < 0)
 		goto out;
 	printf("%s/index.html\n", dir);
 	rc = 0;

@@ -18,12 +18,14 @@
 #define VERSION 4 /* 2: cell, layers, forget bias; state of every layer;
 		   * 3: layer 0's W_ih stored transposed;
 		   * 4: batch size and record sequences, the B sequences' states;
-		   *    --sample-every, --sample-length in the fingerprint */
+		   *    --sample-every, --sample-length in the fingerprint;
+		   *    diagnostics on or off, the relu cell's fired flags */
 
 struct buf {
 	unsigned char *p;
 	size_t len, cap, at; /* at: read position */
 	int bad;
+	int diag_said;  /* read: the run's diagnostics + 1 when they differ from tr's */
 };
 
 static void put(struct buf *b, const void *v, size_t n)
@@ -66,7 +68,7 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 /* The same fields in the same order, to write (load 0: tr is only read)
  * or to read (load 1: tr's state is set from the file). */
 static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr, int load,
-		   void (*io)(struct buf *, void *, size_t))
+		   uint32_t version, void (*io)(struct buf *, void *, size_t))
 {
 	io(b, fp, sizeof(*fp));
 	int64_t batch = tr->batch, pos = (int64_t)tr->pos, step = tr->opt.step;
@@ -91,6 +93,18 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 	io(b, tr->m.params, np * sizeof(float));
 	io(b, tr->opt.mem, np * sizeof(float));
 	io(b, tr->opt.mem2, np * sizeof(float));
+	/* the diagnostics (none before version 4), and the fired flags of
+	 * the window a relu run's next record closes */
+	int32_t diag = version >= 4 ? tr->diag : 0;
+	if (version >= 4)
+		io(b, &diag, sizeof(diag));
+	if (load && diag != tr->diag) {
+		b->diag_said = diag + 1;
+		b->bad = 1;
+		return;
+	}
+	if (tr->fired)
+		io(b, tr->fired, (size_t)tr->m.L * tr->m.H);
 }
 
 /* Version 3, before minibatches: the fingerprint without batch_size and
@@ -159,7 +173,7 @@ int checkpoint_write(const char *run_path, const struct run_fingerprint *fp,
 
 	put(&b, MAGIC, 8);
 	put(&b, &version, sizeof(version));
-	fields(&b, &f, tr, 0, put_io);
+	fields(&b, &f, tr, 0, VERSION, put_io);
 	uint64_t sum = fnv1a(b.p, b.len);
 	put(&b, &sum, sizeof(sum));
 	if (b.bad || !path || !tmp) {
@@ -286,8 +300,14 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 		goto out;
 	}
 	b.at = at;
-	fields(&b, fp, tr, 1, get);
+	fields(&b, fp, tr, 1, version, get);
 	*planned = fp->batches;
+	if (b.diag_said) {
+		error("--no-diagnostics: the run was recorded %s diagnostics%s; resume it %s "
+		      "--no-diagnostics", b.diag_said > 1 ? "with" : "without",
+		      version < 4 ? " (by an older rnnbow)" : "", b.diag_said > 1 ? "without" : "with");
+		goto out;
+	}
 	if (b.bad || b.at != b.len) {
 		error("%s: the checkpoint does not fit this model (truncated or another size)", path);
 		goto out;

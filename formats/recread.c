@@ -339,7 +339,8 @@ void recread_close(struct recread *rr)
 /* The block buffer of /train column i (schema_train's order). */
 static void *train_buffer(struct trainread *tr, int i)
 {
-	void *bufs[TRAIN_COLS] = { tr->batch, tr->loss, tr->grad_norm, tr->nonfinite };
+	void *bufs[TRAIN_COLS] = { tr->batch, tr->loss, tr->grad_norm, tr->nonfinite,
+				   tr->clip_share };
 	return bufs[i];
 }
 
@@ -365,7 +366,9 @@ int trainread_open(struct trainread *tr, const struct run *run)
 	tr->loss = malloc(tr->cap * sizeof(float));
 	tr->grad_norm = malloc(tr->cap * sizeof(float));
 	tr->nonfinite = malloc(tr->cap);
-	if (!tr->batch || !tr->loss || !tr->grad_norm || !tr->nonfinite) {
+	tr->clip_share = malloc(tr->cap * sizeof(float));
+	tr->has_clip_share = tr->dset[TRAIN_CLIP_SHARE] >= 0;
+	if (!tr->batch || !tr->loss || !tr->grad_norm || !tr->nonfinite || !tr->clip_share) {
 		trainread_close(tr);
 		return error("%s: out of memory", run->path);
 	}
@@ -387,6 +390,9 @@ int64_t trainread_next(struct trainread *tr)
 	if (tr->dset[TRAIN_NONFINITE] < 0) /* another writer's: the flag from the values */
 		for (int64_t i = 0; i < count; i++)
 			tr->nonfinite[i] = !isfinite(tr->loss[i]) || !isfinite(tr->grad_norm[i]);
+	if (!tr->has_clip_share) /* an older run's: not known */
+		for (int64_t i = 0; i < count; i++)
+			tr->clip_share[i] = NAN;
 	tr->next += count;
 	return count;
 }
@@ -400,5 +406,6 @@ void trainread_close(struct trainread *tr)
 	free(tr->loss);
 	free(tr->grad_norm);
 	free(tr->nonfinite);
+	free(tr->clip_share);
 	memset(tr, 0, sizeof(*tr));
 }

@@ -91,9 +91,11 @@ int recread_find(struct recread *rr, int64_t batch);
 
 void recread_close(struct recread *rr);
 
-/* /train in blocks: batch, loss, grad_norm, nonfinite. A run without
- * /train/nonfinite (another writer's: SPEC §2 does not have it) gets the
- * flag from the values: 1 where loss or grad_norm is NaN or infinite. */
+/* /train in blocks: batch, loss, grad_norm, nonfinite, clip_share. A run
+ * without /train/nonfinite (another writer's: SPEC §2 does not have it)
+ * gets the flag from the values: 1 where loss or grad_norm is NaN or
+ * infinite; one without /train/clip_share (older runs) gets NaN there
+ * and has_clip_share 0. */
 struct trainread {
 	const struct run *run;
 	int64_t rows, next;
@@ -102,6 +104,8 @@ struct trainread {
 	int64_t *batch;
 	float *loss, *grad_norm;
 	uint8_t *nonfinite;
+	float *clip_share;
+	int has_clip_share;
 };
 
 int trainread_open(struct trainread *tr, const struct run *run);

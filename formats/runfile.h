@@ -53,6 +53,8 @@ enum runfile_flags {
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
 	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
+	RUNFILE_DIAG = 16,       /* /record/diag (attr activations; saturated ... sigma_max) */
+	RUNFILE_DEAD = 32,       /* with RUNFILE_DIAG: /record/diag/dead of relu cells */
 };
 /* A minibatch run itemizing S > 1 sequences: flags | RUNFILE_SEQUENCES(S)
  * gives the per-sequence /record datasets their sequence axis. */
@@ -87,9 +89,9 @@ int runfile_sync(struct runfile *f);
 
 /* A block of /train rows, buffered by the caller: one (cap) array per
  * column of schema.h's schema_train (batch int64, loss and grad_norm
- * float, nonfinite uint8 1: NaN or Inf, no update), filled by
+ * float, nonfinite uint8 1: NaN or Inf, no update, clip_share float), filled by
  * train_rows_add. */
-#define RUNFILE_TRAIN_COLS 4
+#define RUNFILE_TRAIN_COLS 5
 struct train_rows {
 	void *col[RUNFILE_TRAIN_COLS];
 	size_t n, cap;

@@ -12,10 +12,12 @@
 #include "h5util.h"
 #include "msg.h"
 #include "schema.h"
+#include "../libcore/diag.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -260,6 +262,27 @@ fail:
 	return -1;
 }
 
+/* An optional /train column a run from an older rnnbow lacks (clip_share),
+ * made on resume with rows rows of "not known": NaN, or 0 for integers.
+ * Only before SWMR writing starts. */
+static int col_backfill(struct column *c, hid_t group, int i, int64_t rows)
+{
+	const struct schema_train_col *t = &schema_train[i];
+	size_t elem = schema_elem(t->type);
+	unsigned char *buf = calloc(rows > 0 ? (size_t)rows : 1, elem);
+	int rc = -1;
+	if (!buf)
+		return -1;
+	for (int64_t r = 0; t->type == ST_F32 && r < rows; r++)
+		((float *)buf)[r] = NAN;
+	if (col_create(c, group, t->name, schema_ftype(t->type), schema_mtype(t->type), 0, NULL,
+		       TRAIN_CHUNK_ROWS) == 0 &&
+	    (rows == 0 || col_append(c, (hsize_t)rows, buf) == 0))
+		rc = 0;
+	free(buf);
+	return rc;
+}
+
 /* Cuts a column to rows rows: what was written after the checkpoint goes. */
 static int col_cut(struct column *c, int64_t rows)
 {
@@ -371,16 +394,38 @@ static int create_train_columns(struct runfile *f, hid_t train)
 	return 0;
 }
 
+/* /record/diag with its attribute activations: the cell's activations
+ * (diag_acts' order), comma-separated. Its datasets are made by path. */
+static int make_diag_group(hid_t rec, const struct model *m)
+{
+	const char *names[DIAG_MAX_ACTS];
+	char list[64] = "";
+	int k = diag_acts(m, names);
+	for (int a = 0; a < k; a++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", a ? "," : "",
+			 names[a]);
+	hid_t g = make_group(rec, SCHEMA_DIAG);
+	struct schema_value v = { .s = list };
+	int rc = g < 0 || schema_put(g, A_DIAG_ACTIVATIONS, &v) < 0 ? -1 : 0;
+	if (g >= 0)
+		H5Gclose(g);
+	return rc;
+}
+
 static int create_record_columns(struct runfile *f, hid_t rec)
 {
 	const hsize_t big = 1 << 20;
 	hid_t pg = H5I_INVALID_HID;
-	int bad = 0;
+	int bad = 0, diag = 0;
 
 	for (f->nrec = 0; f->nrec < f->ncols && !bad; f->nrec++) {
 		const struct reccol *c = &f->cols[f->nrec];
 		if (c->in_params && pg < 0 && (pg = make_group(rec, SCHEMA_PARAMS)) < 0)
 			return -1;
+		if (c->in_diag && !diag++ && make_diag_group(rec, f->m) < 0)
+			bad = 1;
+		if (bad)
+			break;
 		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name,
 				  schema_ftype(c->type), schema_mtype(c->type), c->tail_rank, c->tail,
 				  rows_per_chunk(reccol_row_bytes(c), big));
@@ -507,7 +552,10 @@ static struct runfile *runfile_new(const char *path, const struct model *m, int 
 	}
 	int S = flags >> 8; /* RUNFILE_SEQUENCES */
 	f->ncols = reccols_build_seq(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
-				     flags & RUNFILE_HIDDEN, S > 1 ? S : 1);
+				     flags & RUNFILE_HIDDEN,
+				     !(flags & RUNFILE_DIAG) ? 0 :
+				     RECCOLS_DIAG | (flags & RUNFILE_DEAD ? RECCOLS_DEAD : 0),
+				     S > 1 ? S : 1);
 	return f;
 }
 
@@ -641,7 +689,9 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 		goto fail;
 	for (int i = 0; i < TRAIN_COLS; i++)
 		if (col_reopen(&f->train[i], g, schema_train[i].name,
-			       schema_mtype(schema_train[i].type), train_rows) < 0)
+			       schema_mtype(schema_train[i].type), train_rows) < 0 &&
+		    (!schema_train[i].optional || H5Lexists(g, schema_train[i].name, H5P_DEFAULT) != 0 ||
+		     col_backfill(&f->train[i], g, i, train_rows) < 0))
 			goto fail;
 	H5Gclose(g);
 	if ((g = H5Gopen2(f->file, SCHEMA_RECORD, H5P_DEFAULT)) < 0)
@@ -768,6 +818,7 @@ void train_rows_add(struct train_rows *t, const struct batch_stats *st)
 	((float *)t->col[TRAIN_LOSS])[t->n] = st->loss;
 	((float *)t->col[TRAIN_GRAD_NORM])[t->n] = st->grad_norm;
 	((uint8_t *)t->col[TRAIN_NONFINITE])[t->n] = (uint8_t)(st->nonfinite != 0);
+	((float *)t->col[TRAIN_CLIP_SHARE])[t->n] = st->clip_share;
 	t->n++;
 }
 

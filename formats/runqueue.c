@@ -5,6 +5,7 @@
 #include "runqueue.h"
 #include "clock.h"
 #include "msg.h"
+#include "../libcore/diagrec.h"
 
 #include <hdf5.h>
 #include <pthread.h>
@@ -49,6 +50,8 @@ struct runqueue {
 	struct record slots[RUNQUEUE_SLOTS];
 	int defer;                  /* the writer finishes the records' E */
 	struct itemize_ws iw;       /* its workspace for that */
+	const struct model *m;      /* with diagnostics deferred: the sizes, and */
+	struct diag_work dw;        /* the writer's LAPACK workspace */
 	int busy[RUNQUEUE_SLOTS];   /* handed out or queued */
 	struct train_rows train[2]; /* filled by the trainer in turn */
 	int train_cur;              /* the one being filled */
@@ -79,6 +82,8 @@ static void *writer_main(void *arg)
 		int rc = 0;
 		if (j.rec && !q->failed) /* E, off the training thread */
 			record_finish(j.rec, &q->iw);
+		if (j.rec && !q->failed && q->m) /* and the spectrum of W_hh */
+			record_diag_finish(j.rec, q->m, &q->dw);
 		if (j.rec && !q->failed)
 			rc = runfile_add_record(q->file, j.rec);
 		else if (j.train && !q->train_failed)
@@ -122,6 +127,7 @@ static void free_queue(struct runqueue *q)
 		record_free(&q->slots[i]);
 	if (q->defer)
 		itemize_ws_free(&q->iw);
+	diag_work_free(&q->dw);
 	train_rows_free(&q->train[0]);
 	train_rows_free(&q->train[1]);
 	free(q->sample.text);
@@ -147,13 +153,19 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	pthread_cond_init(&q->wake_writer, NULL);
 	pthread_cond_init(&q->wake_trainer, NULL);
 	cpu_set_t cpus;
-	q->defer = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1 &&
-		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES &&
+	int cpus2 = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1;
+	q->defer = cpus2 && itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES &&
 		   tr->S == 1; /* a minibatch's S > 1 itemization has no deferred E */
+	int spec = tr->diag && cpus2; /* the spectrum of W_hh, off the training thread too */
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
 		bad |= record_alloc_seq(&q->slots[i], &tr->m, tr->cfg.n, tr->S, with_params,
 					with_hidden) ||
-		       (q->defer && record_defer(&q->slots[i], tr));
+		       (q->defer && record_defer(&q->slots[i], tr)) ||
+		       (tr->diag && record_alloc_diag(&q->slots[i], &tr->m, 1, spec));
+	if (spec && !bad) {
+		q->m = &tr->m;
+		bad |= diag_work_init(&q->dw, tr->m.H) < 0;
+	}
 	if (q->defer)
 		bad |= itemize_errors_ws_init(&q->iw, tr->cfg.n, &tr->m);
 	bad |= train_rows_alloc(&q->train[0], TRAIN_BLOCK_ROWS);

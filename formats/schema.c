@@ -84,6 +84,8 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_SAMPLE_TEMPERATURE] = { SCHEMA_SAMPLES, "temperature", ST_F64, "--sample-every" },
 	[A_BATCH_SIZE] = { SCHEMA_TRAIN, "batch_size", ST_I64, "--batch-size > 1" },
 	[A_RECORD_SEQUENCES] = { SCHEMA_TRAIN, "record_sequences", ST_I64, "--batch-size > 1" },
+	[A_DIAG_ACTIVATIONS] = { SCHEMA_RECORD "/" SCHEMA_DIAG, "activations", ST_STR,
+				 "diagnostics" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)
@@ -144,6 +146,7 @@ const struct schema_train_col schema_train[TRAIN_COLS] = {
 	[TRAIN_LOSS] = { "loss", ST_F32, 0 },
 	[TRAIN_GRAD_NORM] = { "grad_norm", ST_F32, 0 },
 	[TRAIN_NONFINITE] = { "nonfinite", ST_U8, 1 },
+	[TRAIN_CLIP_SHARE] = { "clip_share", ST_F32, 1 },
 };
 
 void schema_train_path(char *buf, size_t len, int i)
@@ -176,13 +179,34 @@ const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_C0] = { "c0", ST_F32, { DIM_H }, W_LSTM, 1, 5, SRC_C0 },
 	[L_HIDDEN] = { "hidden", ST_F32, { DIM_N, DIM_H }, W_HIDDEN, 2, 0, SRC_HIDDEN },
 	[L_CELL] = { "cell", ST_F32, { DIM_N, DIM_H }, W_HIDDEN_LSTM, 2, 1, SRC_CELL },
+	/* pass 3: the diagnostics of every layer, under /record/diag */
+	[L_DIAG_SATURATED] = { SCHEMA_DIAG "/saturated", ST_F32, { DIM_A }, W_DIAG, 3, 0, SRC_SAT },
+	[L_DIAG_GAMMA] = { SCHEMA_DIAG "/gamma", ST_F32, { DIM_A }, W_DIAG, 3, 1, SRC_GAMMA },
+	[L_DIAG_GAMMA_MAX] = { SCHEMA_DIAG "/gamma_max", ST_F32, { DIM_A }, W_DIAG, 3, 2,
+			       SRC_GAMMA_MAX },
+	[L_DIAG_RHO] = { SCHEMA_DIAG "/rho", ST_F32, { DIM_B }, W_DIAG, 3, 3, SRC_RHO },
+	[L_DIAG_SIGMA_MAX] = { SCHEMA_DIAG "/sigma_max", ST_F32, { DIM_B }, W_DIAG, 3, 4,
+			       SRC_SIGMA_MAX },
+	[L_DIAG_DEAD] = { SCHEMA_DIAG "/dead", ST_U8, { DIM_H }, W_DIAG_DEAD, 3, 5, SRC_DEAD },
 };
+
+int schema_diag_acts(int G)
+{
+	return G == 4 ? 5 : G;
+}
+
+int schema_diag_blocks(int G)
+{
+	return G > 1 ? G + 1 : 1;
+}
 
 int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G)
 {
 	int k = 0;
 	for (; k < 3 && e->dim[k] != DIM_END; k++)
-		tail[k] = (hsize_t)(e->dim[k] == DIM_N ? n : e->dim[k] == DIM_H ? H : G);
+		tail[k] = (hsize_t)(e->dim[k] == DIM_N ? n : e->dim[k] == DIM_H ? H :
+				    e->dim[k] == DIM_A ? schema_diag_acts(G) :
+				    e->dim[k] == DIM_B ? schema_diag_blocks(G) : G);
 	return k;
 }
 
@@ -193,9 +217,12 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
 }
 
-static int present(enum rec_when w, const struct model *m, int with_hidden)
+static int present(enum rec_when w, const struct model *m, int with_hidden, int with_diag)
 {
 	switch (w) {
+	case W_DIAG: return with_diag != 0;
+	case W_DIAG_DEAD:
+		return (with_diag & RECCOLS_DEAD) && m->cell == CELL_RNN && m->act == ACT_RELU;
 	case W_GATED: return m->G > 1;
 	case W_LSTM: return m->cell == CELL_LSTM;
 	case W_HIDDEN: return with_hidden;
@@ -250,6 +277,7 @@ static void add(struct reccol *cols, int *k, const struct schema_rec *e, const s
 	c->type = e->type;
 	c->tail_rank = schema_rec_tail_seq(e, c->tail, n, m->H, m->G, S);
 	c->src = e->src;
+	c->in_diag = e->pass == 3;
 	size_t row = 1;
 	for (int i = 0; i < c->tail_rank; i++)
 		row *= (size_t)c->tail[i];
@@ -258,33 +286,33 @@ static void add(struct reccol *cols, int *k, const struct schema_rec *e, const s
 
 /* The per-layer entries of pass p, slot by slot, for layer l. */
 static void add_layer(struct reccol *cols, int *k, const struct model *m, int n, int p, int l,
-		      int with_hidden, int S)
+		      int with_hidden, int with_diag, int S)
 {
 	for (int slot = 0; slot < SCHEMA_LAYER_DATASETS; slot++)
 		for (int i = 0; i < SCHEMA_LAYER_DATASETS; i++) {
 			const struct schema_rec *e = &schema_layer[i];
-			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden))
+			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden, with_diag))
 				add(cols, k, e, m, n, l, S);
 		}
 }
 
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden)
+		  int with_params, int with_hidden, int with_diag)
 {
-	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, 1);
+	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, with_diag, 1);
 }
 
 int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
-		      int with_params, int with_hidden, int S)
+		      int with_params, int with_hidden, int with_diag, int S)
 {
 	int k = 0;
 	if (cap < reccols_max(m))
 		return -1;
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
 		add(cols, &k, &schema_record_once[i], m, n, 0, S);
-	for (int p = 1; p <= 2; p++)
+	for (int p = 1; p <= 3; p++)
 		for (int l = 0; l < m->L; l++)
-			add_layer(cols, &k, m, n, p, l, with_hidden, S);
+			add_layer(cols, &k, m, n, p, l, with_hidden, with_diag, S);
 	for (int i = 0; with_params && i < m->ntab; i++) {
 		const struct param_info *p = &m->tab[i];
 		struct reccol *c = &cols[k++];
@@ -318,6 +346,12 @@ const void *reccol_row(const struct reccol *c, const struct record *r)
 	case SRC_C0: return r->c0 + c->offset;
 	case SRC_HIDDEN: return r->hidden + c->offset;
 	case SRC_CELL: return r->cell + c->offset;
+	case SRC_SAT: return r->sat + c->offset;
+	case SRC_GAMMA: return r->gamma + c->offset;
+	case SRC_GAMMA_MAX: return r->gamma_max + c->offset;
+	case SRC_RHO: return r->rho + c->offset;
+	case SRC_SIGMA_MAX: return r->sigma_max + c->offset;
+	case SRC_DEAD: return r->dead + c->offset;
 	default: return r->params + c->offset;
 	}
 }

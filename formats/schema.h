@@ -27,6 +27,7 @@
 #define SCHEMA_SAMPLES "samples"
 #define SCHEMA_SAMPLES_BATCH "batch" /* (S) int64: the training batch sampled */
 #define SCHEMA_SAMPLES_TEXT "text"   /* (S, N) uint8: N bytes, fixed-size rows */
+#define SCHEMA_DIAG "diag"     /* under record: the diagnostics */
 
 /* Element types: little-endian in the file, native in memory. */
 enum schema_type { ST_I64, ST_U64, ST_I32, ST_F32, ST_F64, ST_U8, ST_STR };
@@ -52,6 +53,8 @@ enum schema_attr_id {
 	/* /samples */
 	A_SAMPLE_EVERY, A_SAMPLE_LENGTH, A_SAMPLE_TEMPERATURE,
 	A_BATCH_SIZE, A_RECORD_SEQUENCES, /* minibatch runs (B > 1) only */
+	/* /record/diag (written with the group, not by write_attrs) */
+	A_DIAG_ACTIVATIONS,
 	SCHEMA_ATTRS
 };
 
@@ -100,7 +103,7 @@ void run_model_read(struct run_model *rm, hid_t g);
 
 /* ---- /train: one row per training batch ---- */
 
-enum { TRAIN_BATCH, TRAIN_LOSS, TRAIN_GRAD_NORM, TRAIN_NONFINITE, TRAIN_COLS };
+enum { TRAIN_BATCH, TRAIN_LOSS, TRAIN_GRAD_NORM, TRAIN_NONFINITE, TRAIN_CLIP_SHARE, TRAIN_COLS };
 
 struct schema_train_col {
 	const char *name;
@@ -119,13 +122,22 @@ void schema_train_path(char *buf, size_t len, int i);
 enum rec_src {
 	SRC_BATCH, SRC_POSITION, SRC_INPUT, SRC_TARGET, SRC_PREDICTED, SRC_LOSS,
 	SRC_G, SRC_E, SRC_GQ, SRC_EQ, SRC_H0, SRC_C0, SRC_HIDDEN, SRC_CELL, SRC_PARAM,
+	SRC_SAT, SRC_GAMMA, SRC_GAMMA_MAX, SRC_RHO, SRC_SIGMA_MAX, SRC_DEAD,
 };
 
-/* A row's dimensions, by symbol: n (seq_len), H (hidden_size), G (gates). */
-enum rec_dim { DIM_END, DIM_N, DIM_H, DIM_G };
+/* A row's dimensions, by symbol: n (seq_len), H (hidden_size), G (gates),
+ * A (the cell's activations, schema_diag_acts), B (the blocks of W_hh
+ * whose spectrum is kept, schema_diag_blocks). */
+enum rec_dim { DIM_END, DIM_N, DIM_H, DIM_G, DIM_A, DIM_B };
+
+/* A and B of a cell of G gates (the cells have 1, 4 and 3): the vanilla
+ * cell 1 and 1; LSTM i,f,g,o,tanh_c and W_hh + 4 gate blocks; GRU r,z,n
+ * and W_hh + 3 gate blocks (libcore/diag.h, diagrec.h). */
+int schema_diag_acts(int G);
+int schema_diag_blocks(int G);
 
 /* What makes a dataset present: its cell, the writer's flags. */
-enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM };
+enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM, W_DIAG, W_DIAG_DEAD };
 
 struct schema_rec {
 	const char *name;   /* layer 0's; _l<l> above */
@@ -144,7 +156,8 @@ extern const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE];
 /* The datasets every layer has, in the order docs/FORMAT.md and `info`
  * list them (the file's order is pass, layer, slot). */
 enum { L_ITEMIZED, L_TRUNC, L_ITEMIZED_GATES, L_TRUNC_GATES, L_H0, L_C0, L_HIDDEN, L_CELL,
-       SCHEMA_LAYER_DATASETS };
+       L_DIAG_SATURATED, L_DIAG_GAMMA, L_DIAG_GAMMA_MAX, L_DIAG_RHO, L_DIAG_SIGMA_MAX,
+       L_DIAG_DEAD, SCHEMA_LAYER_DATASETS };
 extern const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS];
 
 /* The row shape of e for a run of these sizes, into tail; returns its rank. */
@@ -162,8 +175,9 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 
 /* One /record dataset of one run, as the writer makes it. */
 struct reccol {
-	char name[40];      /* under /record, or under /record/params */
+	char name[40];      /* under /record ("diag/..." in its group), or /record/params */
 	int in_params;
+	int in_diag;        /* under /record/diag */
 	enum schema_type type;
 	int tail_rank;      /* row shape */
 	hsize_t tail[3];
@@ -173,13 +187,15 @@ struct reccol {
 
 /* The /record datasets of a run of model m and length n, in file order:
  * fills cols (cap entries) and returns how many, or -1 when cap is too
- * small. with_params/with_hidden: the optional datasets. */
+ * small. with_params/with_hidden: the optional datasets; with_diag
+ * RECCOLS_DIAG the diagnostics, | RECCOLS_DEAD with dead (relu cells). */
+enum { RECCOLS_DIAG = 1, RECCOLS_DEAD = 2 };
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden);
+		  int with_params, int with_hidden, int with_diag);
 
 /* The same for a run itemizing S sequences (reccols_build is S = 1). */
 int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
-		      int with_params, int with_hidden, int S);
+		      int with_params, int with_hidden, int with_diag, int S);
 
 /* How many entries reccols_build can need at most. */
 int reccols_max(const struct model *m);

@@ -7,7 +7,9 @@
  * What differs from `rnnbow record`, all in docs/FORMAT.md: /model
  * input ("tokens" or "dense") and input_size; a dense run's
  * /record/input holds -1 (no token id); /record/position holds -1 (the
- * library knows no corpus offset). The library prints nothing: the
+ * library knows no corpus offset); /record/diag has no dead (the fired
+ * flags need every training batch, which the library does not see) and
+ * /train/clip_share is NaN (nor does it see the clipping). The library prints nothing: the
  * formats/ messages go to rnnbow_errmsg() (msg_sink), and HDF5's own
  * error printing is off only during our calls (H5E_BEGIN_TRY), so a
  * client's HDF5 settings stay its own.
@@ -18,6 +20,7 @@
 #include "../formats/runfile.h"
 #include "../formats/runlock.h"
 #include "../formats/schema.h"
+#include "../libcore/diagrec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -79,6 +82,7 @@ struct rnnbow_run {
 	struct runfile *f;
 	struct runlock lock;
 	struct record rec;
+	struct diag_work dw; /* the spectrum of /record/diag */
 	struct train_rows train;
 	int32_t *no_tokens; /* (n) -1: a dense run's /record/input */
 	rnnbow_run *next;   /* the process's open runs */
@@ -257,6 +261,7 @@ static int check_create(const char *path, const rnnbow_net *net, int n,
 static void run_free(rnnbow_run *run)
 {
 	record_free(&run->rec);
+	diag_work_free(&run->dw);
 	train_rows_free(&run->train);
 	free(run->no_tokens);
 	free(run);
@@ -266,7 +271,9 @@ static void run_free(rnnbow_run *run)
  * block. */
 static int run_alloc(rnnbow_run *run, int params, int hidden)
 {
-	if (record_alloc(&run->rec, &run->net->m, run->n, params, hidden) < 0)
+	if (record_alloc(&run->rec, &run->net->m, run->n, params, hidden) < 0 ||
+	    record_alloc_diag(&run->rec, &run->net->m, 0, 0) < 0 ||
+	    diag_work_init(&run->dw, run->net->m.H) < 0)
 		return -1;
 	if (train_rows_alloc(&run->train, TRAIN_BLOCK) < 0)
 		return -1;
@@ -332,7 +339,7 @@ static rnnbow_run *run_create(const char *path, rnnbow_net *net, int n,
 		run_free(run);
 		return NULL;
 	}
-	int flags = RUNFILE_LIBRARY | (o->overwrite ? RUNFILE_FORCE : 0) |
+	int flags = RUNFILE_LIBRARY | RUNFILE_DIAG | (o->overwrite ? RUNFILE_FORCE : 0) |
 		    (o->params ? RUNFILE_PARAMS : 0) | (o->hidden ? RUNFILE_HIDDEN : 0);
 	run->f = runfile_create(path, &info, &net->m, n, flags);
 	if (!run->f) {
@@ -363,6 +370,7 @@ static void fill_record(rnnbow_run *run, int64_t batch, const int32_t *tokens,
 	run->rec.position = -1;
 	record_fill(&run->rec, &run->net->c, &run->net->m, run->dense ? run->no_tokens : tokens,
 		    targets);
+	record_diag_fill(&run->rec, &run->net->c, &run->net->m, &run->dw);
 }
 
 /* The buffered /train rows to the file. */
@@ -410,7 +418,8 @@ RNNBOW_API int rnnbow_run_train(rnnbow_run *run, int64_t batch, float loss, floa
 	if (!run)
 		return lib_fail("rnnbow_run_train: run is NULL");
 	struct batch_stats st = { .batch = batch, .loss = loss, .grad_norm = grad_norm,
-				  .nonfinite = !isfinite(loss) || !isfinite(grad_norm) };
+				  .nonfinite = !isfinite(loss) || !isfinite(grad_norm),
+				  .clip_share = NAN /* the client clips, unseen */ };
 	train_rows_add(&run->train, &st);
 	if (run->train.n == run->train.cap) {
 		cur_fn = "rnnbow_run_train";

@@ -3,6 +3,7 @@
  */
 #include "diag.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ int diag_saturation(struct diag_act *out, const struct rnn_cache *c, int l,
 		    const struct model *m)
 {
 	const struct layer_cache *lc = &c->ly[l];
-	const int n = c->n, H = m->H;
+	const int n = c->n * c->B, H = m->H; /* a minibatch: every sequence's rows */
 	const size_t GH = (size_t)m->G * H;
 	const char *names[DIAG_MAX_ACTS];
 	int k = diag_acts(m, names);
@@ -169,6 +170,28 @@ int diag_spectrum(double *rho, double *sigma, struct diag_work *w, const float *
 		if (block_spectrum(&rho[q], &sigma[q], w, W_hh + (size_t)q * H * H) < 0)
 			rc = -1;
 	return rc;
+}
+
+int diag_sigma_whole(double *sigma, struct diag_work *w, const float *W_hh, int G, int H)
+{
+	const size_t GH = (size_t)G * H;
+	int one = 1, info = 0;
+	float dummy = 0;
+	*sigma = NAN;
+	if (H != w->H)
+		return -1;
+	for (size_t i = 0; i < GH * H; i++)
+		if (!isfinite(W_hh[i]))
+			return -1;
+	/* a = W_hh^T W_hh (H, H), symmetric: its layout needs no care */
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, H, H, (int)GH, 1.0f, W_hh, H, W_hh,
+		    H, 0.0f, w->a, H);
+	sgesvd_("N", "N", &H, &H, w->a, &H, w->s, &dummy, &one, &dummy, &one, w->work, &w->lwork,
+		&info, 1, 1);
+	if (info != 0)
+		return -1;
+	*sigma = H > 0 ? sqrt(fmax(w->s[0], 0.0)) : 0;
+	return isfinite(*sigma) ? 0 : -1;
 }
 
 void diag_lambda(double *lambda, const double *sigma, const struct diag_act *acts, int G)

@@ -24,7 +24,8 @@
  * The first G entries are the gates in W_hh's block order. */
 #define DIAG_MAX_ACTS 5
 
-/* The saturation of one activation f over the n x H entries of a batch. */
+/* The saturation of one activation f over the n x H entries of a batch
+ * (n*B x H for a minibatch of B sequences: every sequence counts). */
 struct diag_act {
 	const char *name;    /* a static string, see above */
 	double fmax;         /* f'_max: tanh 1, sigmoid 1/4, relu 1 */
@@ -65,6 +66,14 @@ void diag_work_free(struct diag_work *w);
  * not finite (rho and sigma then hold NaN for that block). */
 int diag_spectrum(double *rho, double *sigma, struct diag_work *w, const float *W_hh, int G,
 		  int H);
+
+/* The largest singular value of the whole W_hh (G*H, H) of a gated cell:
+ * the square root of the largest eigenvalue of W_hh^T W_hh (H x H, one
+ * sgemm into the workspace, then sgesvd), so the H x H workspace serves;
+ * float32 Gram matrices lose nothing that matters for the largest value
+ * (relative error ~1e-7 of sigma^2). Returns 0, or -1 (and NaN) when W_hh
+ * is not finite or LAPACK did not converge. */
+int diag_sigma_whole(double *sigma, struct diag_work *w, const float *W_hh, int G, int H);
 
 /* The bound of SPEC 1 per block: lambda[q] = sigma[q] * acts[q].gamma_max
  * for q < G, the gate of block q being activation q (diag_acts' order).

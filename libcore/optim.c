@@ -136,3 +136,26 @@ double grad_norm(const float *grads, size_t n, const struct sparse_rows *sp)
 		s += sumsq(grads + sp->offset + (size_t)sp->rows[k] * sp->row_len, sp->row_len);
 	return sqrt(s + sumsq(grads + end, n - end));
 }
+
+/* a 32-bit count vectorises (a block has far fewer than 2^32 floats) */
+HOT_LOOPS static size_t count_above(const float *restrict g, size_t n, float lim)
+{
+	uint32_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += fabsf(g[i]) > lim;
+	return k;
+}
+
+double clip_share(const float *grads, size_t n, float clip, const struct sparse_rows *sp)
+{
+	if (!(clip > 0.0f) || n == 0)
+		return 0.0;
+	if (!sp)
+		return (double)count_above(grads, n, clip) / (double)n;
+	size_t end = sp->offset + sp->nrows * sp->row_len;
+	size_t k = count_above(grads, sp->offset, clip) + count_above(grads + end, n - end, clip);
+	for (int r = 0; r < sp->count; r++)
+		k += count_above(grads + sp->offset + (size_t)sp->rows[r] * sp->row_len, sp->row_len,
+				 clip);
+	return (double)k / (double)n;
+}

@@ -59,4 +59,9 @@ int optim_parse(const char *s, enum optim_kind *kind);
  * region not listed are taken as zero and not read. */
 double grad_norm(const float *grads, size_t n, const struct sparse_rows *sp);
 
+/* The share of the n entries of the block that optim_step's clipping
+ * changes, |g| > clip (0 when clip <= 0); with sp as grad_norm. One pass
+ * over what optim_step reads. */
+double clip_share(const float *grads, size_t n, float clip, const struct sparse_rows *sp);
+
 #endif

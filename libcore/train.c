@@ -3,6 +3,7 @@
  * update; then move along the corpus.
  */
 #include "train.h"
+#include "diagrec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -70,6 +71,7 @@ void trainer_free(struct trainer *tr)
 	tr->xb = tr->yb = NULL;
 	if (tr->view.ly)
 		rnn_cache_free(&tr->view);
+	trainer_diag_free(tr);
 }
 
 void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *optim, double *lr,
@@ -148,6 +150,13 @@ void record_free(struct record *r)
 	free(r->params);
 	free(r->hidden);
 	free(r->cell);
+	free(r->sat);
+	free(r->gamma);
+	free(r->gamma_max);
+	free(r->rho);
+	free(r->sigma_max);
+	free(r->dead);
+	free(r->whh);
 	if (r->defer) {
 		itemize_defer_free(r->defer);
 		free(r->defer);
@@ -290,6 +299,7 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
 	if (rec)
 		fill_record(rec, tr, x, y);
+	trainer_diag_batch(tr, rec);
 
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;
@@ -300,6 +310,7 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams, &sp); /* before clipping */
 	/* a NaN or Inf anywhere in the gradient shows in its norm */
 	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);
+	st->clip_share = (float)clip_share(tr->grads, tr->m.nparams, tr->cfg.clip, &sp);
 	if (!st->nonfinite) {
 		optim_step(&tr->opt, tr->m.params, tr->grads, tr->cfg.clip, &sp);
 		carry_state(tr);

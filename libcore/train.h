@@ -8,6 +8,7 @@
 #ifndef RNNBOW_TRAIN_H
 #define RNNBOW_TRAIN_H
 
+#include "diag.h"
 #include "itemize.h"
 #include "optim.h"
 #include "rng.h"
@@ -64,6 +65,16 @@ struct record {
 	float *hidden;      /* (L, n, H) or NULL: h_t */
 	float *cell;        /* (L, n, H) or NULL: LSTM c_t with hidden */
 	struct itemize_defer *defer; /* record_defer: E is left to record_finish */
+	/* diagnostics (diagrec.h), NULL unless record_alloc_diag; A = the
+	 * cell's activations (diag_acts), G' = diag_blocks */
+	float *sat;         /* (L, A) share of saturated entries */
+	float *gamma;       /* (L, A) mean f'(z) */
+	float *gamma_max;   /* (L, A) max f'(z) */
+	float *rho;         /* (L, G') spectral radius: W_hh, then gate blocks */
+	float *sigma_max;   /* (L, G') largest singular value, the same blocks */
+	uint8_t *dead;      /* (L, H) relu cell, trainer only: no firing in the window */
+	float *whh;         /* (L, GH, H) or NULL: W_hh kept for record_diag_finish */
+	int spec_pending;   /* rho and sigma_max not filled yet (whh holds W_hh) */
 	int pending;        /* E (and E_q) not filled yet */
 };
 
@@ -73,6 +84,7 @@ struct batch_stats {
 	float loss;      /* mean L_t (nats) over the n*B steps of the B sequences */
 	float grad_norm; /* |dL/dtheta|_2 before clipping */
 	int nonfinite;   /* loss or gradient was NaN or infinite: no update made */
+	float clip_share; /* share of gradient entries |g| > clip (0 when clip is off) */
 };
 
 struct trainer {
@@ -94,6 +106,9 @@ struct trainer {
 	size_t stretch;     /* len / B (len when B = 1) */
 	int32_t *xb, *yb;   /* (n*B) the batch's inputs and targets, step-major */
 	struct rnn_cache view; /* the S itemized sequences' rows of c (B > 1) */
+	int diag;           /* diagnostics on (trainer_diag_init) */
+	uint8_t *fired;     /* (L, H) relu cell with diag: fired since the last record */
+	struct diag_work dw; /* with diag: LAPACK's workspace */
 };
 
 /* Sets up model, optimizer and workspaces and draws the initial weights

@@ -43,4 +43,14 @@ check "cells: k of three runs, and of the 4 LSTM and 3 GRU gates" sh -c \
 check "cells: info says which cell each run has" sh -c \
 	"grep -q '^model:   lstm (gates i,f,g,o; forget bias 1), hidden 32' '$T/cells/info_lstm.txt' &&
 	 grep -q '^model:   gru (gates r,z,n), hidden 32' '$T/cells/info_gru.txt'"
+check "examples/pitfalls/pitfalls.sh runs" sh -c \
+	"cd '$ROOT' && OUT='$T/pitfalls' RNNBOW='$BIN' sh examples/pitfalls/pitfalls.sh >'$T/pitfalls.out'"
+for line in "healthy: nothing flagged" "saturated: saturation" "dead: dead_units" \
+	"exploding: exploding" "vanishing: vanishing"; do
+	check "pitfalls: '$line'" grep -qx "$line" "$T/pitfalls.out"
+done
+check "pitfalls: a verdict table and a figure per run" sh -c \
+	"for n in healthy saturated dead exploding vanishing; do
+		[ \$(wc -l <'$T'/pitfalls/\$n.tsv) -eq 6 ] && [ -s '$T'/pitfalls/\$n.png ] || exit 1
+	 done"
 finish

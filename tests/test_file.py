@@ -278,11 +278,11 @@ def check_attrs(d, corpus, corpus_name, H, n, B, K, seed, act):
     return vocab
 
 
-def check_layout(d, B, R, n, H, V, label, params=True, hidden=True):
+def check_layout(d, B, R, n, H, V, label, params=True, hidden=True, relu=False):
     ds, lay = d["datasets"], d["layout"]
     want = {
         "train/batch": ((B,), np.int64), "train/loss": ((B,), np.float32),
-        "train/nonfinite": ((B,), np.uint8),
+        "train/nonfinite": ((B,), np.uint8), "train/clip_share": ((B,), np.float32),
         "train/grad_norm": ((B,), np.float32),
         "record/batch": ((R,), np.int64), "record/position": ((R,), np.int64),
         "record/input": ((R, n), np.int32), "record/target": ((R, n), np.int32),
@@ -292,6 +292,10 @@ def check_layout(d, B, R, n, H, V, label, params=True, hidden=True):
     }
     if hidden:
         want["record/hidden"] = ((R, n, H), np.float32)
+    for k in ("saturated", "gamma", "gamma_max", "rho", "sigma_max"):  # FORMAT.md Diagnostics
+        want["record/diag/" + k] = ((R, 1), np.float32)
+    if relu:
+        want["record/diag/dead"] = ((R, H), np.uint8)
     if params:
         want.update({
             "record/params/weight_ih_l0": ((R, H, V), np.float32),
@@ -529,7 +533,7 @@ def activation_run(binary, tmp, corpus, cname, act):
     check(np.array_equal(ds.get("record/batch"), np.array([0, 7, 14])),
           "%s run: /record/batch == [0, 7, 14]" % act)
     V = len(set(corpus))
-    if not check_layout(d, B, 3, n, H, V, "%s run" % act):
+    if not check_layout(d, B, 3, n, H, V, "%s run" % act, relu=act == "relu"):
         return
     r = 2
     res = check_recompute(d, act, "%s run" % act, only=r)

@@ -251,6 +251,7 @@ def expected_layout(cell, L, B, R, n, H, V):
     want = {
         "train/batch": ((B,), i64), "train/loss": ((B,), f32),
         "train/grad_norm": ((B,), f32), "train/nonfinite": ((B,), np.uint8),
+        "train/clip_share": ((B,), f32),
         "record/batch": ((R,), i64), "record/position": ((R,), i64),
         "record/input": ((R, n), i32), "record/target": ((R, n), i32),
         "record/predicted": ((R, n), i32), "record/loss": ((R, n), f32),
@@ -267,6 +268,11 @@ def expected_layout(cell, L, B, R, n, H, V):
         if cell == "lstm":
             want["record/c0" + x] = ((R, H), f32)
             want["record/cell" + x] = ((R, n, H), f32)
+        A, Bl = {1: (1, 1), 4: (5, 5), 3: (3, 4)}[G]  # FORMAT.md Diagnostics
+        for k in ("saturated", "gamma", "gamma_max"):
+            want["record/diag/%s%s" % (k, x)] = ((R, A), f32)
+        for k in ("rho", "sigma_max"):
+            want["record/diag/%s%s" % (k, x)] = ((R, Bl), f32)
         In = V if l == 0 else H
         want["record/params/weight_ih_l%d" % l] = ((R, G * H, In), f32)
         want["record/params/weight_hh_l%d" % l] = ((R, G * H, H), f32)

@@ -2,7 +2,8 @@
 (Debian's package, driven by python3-selenium) loads the report from disk,
 follows the link on a framed overview bar to a batch page, and takes
 screenshots that are checked not to be blank; the pages' files and links
-are checked too. Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
+are checked too, and the diagnostics section (diagnose --overall's
+verdicts, or "not recorded" for a run without them). Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
 """
 import os
 import re
@@ -56,6 +57,26 @@ with tempfile.TemporaryDirectory() as tmp:
           "a report of a missing run fails in one line and leaves no folder", r.stderr)
     subprocess.run([BIN, "report", run, "-o", out, "--force", "--top", "3"], check=True,
                    capture_output=True)
+
+    # the diagnostics section: the verdicts of diagnose --overall, its figure
+    index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    over = subprocess.run([BIN, "diagnose", "--overall", run], capture_output=True,
+                          text=True).stdout.splitlines()[1:]
+    want = [(l.split("\t")[0], l.split("\t")[1]) for l in over]
+    got = re.findall(r"<tr><td>(\w+)</td><td style=\"color:#\w+\"><b>(ok|flagged)</b>", index)
+    check("<h2>Diagnostics</h2>" in index and len(want) == 5 and got == want,
+          "index has a diagnostics section with diagnose --overall's verdicts", (got, want))
+    check(os.path.getsize(os.path.join(out, "diagnose.svg")) > 1000 and
+          'data="diagnose.svg"' in index, "report holds diagnose.svg, shown on the index")
+    old = os.path.join(tmp, "old.h5")
+    subprocess.run([BIN, "record", corpus, "-o", old, "--quiet", "--hidden", "16", "--seq-len", "8",
+                    "--batches", "100", "--record-every", "10", "--no-diagnostics"], check=True)
+    oldrep = os.path.join(tmp, "oldrep")
+    r = subprocess.run([BIN, "report", old, "-o", oldrep], capture_output=True, text=True)
+    index = open(os.path.join(oldrep, "index.html"), encoding="utf-8").read() if r.returncode == 0 else ""
+    check(r.returncode == 0 and "Not recorded" in index and
+          not os.path.exists(os.path.join(oldrep, "diagnose.svg")),
+          "a run without diagnostics still gets its report, saying they were not recorded", r.stderr)
 
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

@@ -93,6 +93,39 @@ mkdir "$T/h"
 (cd "$T/h" && "$BIN" record $G --cell gru -o run.h5 --resume) 2>"$T/cell.err"
 check "resuming with another --cell is refused, saying so" sh -c \
 	"grep -q -- '--cell: the run has lstm, this command says gru' '$T/cell.err'"
+# shellcheck disable=SC2086
+(cd "$T/h" && "$BIN" record $G --no-diagnostics -o run.h5 --resume) 2>"$T/nodiag.err"
+check "resuming a run with diagnostics with --no-diagnostics is refused, saying so" sh -c \
+	"grep -q -- '--no-diagnostics: the run was recorded with diagnostics' '$T/nodiag.err'"
+# a relu run: the fired flags of the open window of /record/diag/dead go
+# through checkpoints (500 is no multiple of 7: checkpoints fall mid-window)
+U="$T/c.txt --quiet --activation relu --hidden 24 --seq-len 12 --batches 100000 --record-every 7 --checkpoint-every 500"
+mkdir "$T/u"
+rm -f "$T/a/run.h5"
+# shellcheck disable=SC2086
+(cd "$T/a" && "$BIN" record $U -o run.h5)
+check "the relu run has dead units in some windows, not all" $PY -c "
+import h5py, sys
+d = h5py.File('$T/a/run.h5', 'r')['record/diag/dead'][()]
+sys.exit(not (0 < d.sum() < d.size))"
+# shellcheck disable=SC2086
+interrupt "$T/u" $U
+# the same, deterministic: a relu run of 15 batches, recorded every 10, is
+# extended to 40; the window of its third record (batches 21..30) spans no
+# resume, that of its second (11..20) does: the flags of 11..15 come from
+# the checkpoint (without them, dead differs: tried)
+D="$T/c.txt --quiet --activation relu --hidden 32 --seq-len 12 --record-every 10 --lr 0.1 --optimizer sgd --init-scale 0.2"
+mkdir "$T/w"
+# shellcheck disable=SC2086
+(cd "$T/w" && "$BIN" record $D --batches 40 -o long.h5 && "$BIN" record $D --batches 15 -o run.h5)
+# shellcheck disable=SC2086
+check "a relu run extended across a window (15 to 40 batches, records every 10)" sh -c \
+	"cd '$T/w' && '$BIN' record $D --batches 40 -o run.h5 --resume"
+check "... has the dead units of the run done in one go (every dataset identical)" \
+	same "$T/w/long.h5" "$T/w/run.h5"
+check "... and some units are dead" $PY -c "
+import h5py, sys
+sys.exit(not h5py.File('$T/w/run.h5', 'r')['record/diag/dead'][()].sum())"
 # extending a complete run: --resume with a larger --batches (the one option
 # that may change) goes on from its final checkpoint, exactly
 E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params --sample-every 50 --sample-length 20"
@@ -139,7 +172,10 @@ check "resuming with another --batch-size is refused, naming it" sh -c \
 # re-summing (FNV-1a 64)
 mkdir "$T/v3"
 # shellcheck disable=SC2086
-(cd "$T/v3" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+# (0.1.0 had no diagnostics: its runs resume with --no-diagnostics, and the
+# version 4 checkpoint's diagnostics flag, 4 bytes at its end, goes too)
+V3="$E --no-diagnostics"
+(cd "$T/v3" && "$BIN" record $V3 --batches 400 -o long.h5 && "$BIN" record $V3 --batches 250 -o run.h5)
 $PY -c "
 import struct
 p = '$T/v3/run.h5.ckpt'
@@ -147,15 +183,20 @@ b = open(p, 'rb').read()[:-8]
 assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 4
 assert struct.unpack('<qq', b[12 + 80:12 + 96]) == (1, 1)  # batch_size, record_sequences
 assert struct.unpack('<qq', b[12 + 168:12 + 184]) == (0, 0)  # sample_every, sample_length
-v3 = b[:8] + struct.pack('<I', 3) + b[12:12 + 80] + b[12 + 96:12 + 168] + b[12 + 184:]
+assert struct.unpack('<i', b[-4:])[0] == 0  # diagnostics off
+v3 = b[:8] + struct.pack('<I', 3) + b[12:12 + 80] + b[12 + 96:12 + 168] + b[12 + 184:-4]
 h = 0xcbf29ce484222325
 for c in v3:
     h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
 open(p, 'wb').write(v3 + struct.pack('<Q', h))"
 # shellcheck disable=SC2086
 check "a version 3 checkpoint (before minibatches) is extended with --resume" sh -c \
-	"cd '$T/v3' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+	"cd '$T/v3' && '$BIN' record $V3 --batches 400 -o run.h5 --resume"
 check "... with every dataset identical to 400 batches done in one go" same "$T/v3/long.h5" "$T/v3/run.h5"
+# shellcheck disable=SC2086
+check "... and resuming it with diagnostics is refused, saying how" sh -c \
+	"cd '$T/v3' && ! '$BIN' record $E --batches 500 -o run.h5 --resume 2>&1 |
+	grep -q 'recorded without diagnostics (by an older rnnbow); resume it with --no-diagnostics'"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish

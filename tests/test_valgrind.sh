@@ -1,9 +1,8 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, plot, report and sample of a small run.
-# summarize, horizon, info, plot and report of a small run, and a
-# minibatch run's record and readers.
+# summarize, horizon, info, plot, report, sample, view, trace and diagnose
+# of a small run, and a minibatch run's record and readers.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,6 +35,7 @@ for cg in lstm:f gru:z; do
 	vg "sample --prime of a 2-layer $cell" sample -n 20 --prime "in" "$T/$cell.h5"
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
+	vg "diagnose of a 2-layer $cell" diagnose "$T/$cell.h5"
 done
 vg "record --batch-size 3 --record-sequences 2 (gru, 2 layers)" record "$T/c.txt" \
 	-o "$T/mb.h5" --quiet --cell gru --layers 2 --hidden 6 --seq-len 5 --batch-size 3 \
@@ -54,6 +54,8 @@ vg "view of a run and a 2-layer gru" view "$T/run.h5" "$T/gru.h5" -o "$T/v.html"
 vg "trace --batch" trace --batch 18 "$T/run.h5"
 vg "trace --summary of a 2-layer lstm" trace --summary --rows 8:16 "$T/lstm.h5"
 vg "plot trace of a 2-layer gru" plot trace --batch 7 --layer 1 "$T/gru.h5" -o "$T/t.svg"
+vg "diagnose --overall --fail-on all" diagnose --overall --fail-on all "$T/run.h5"
+vg "plot diagnose" plot diagnose "$T/run.h5" -o "$T/d.svg"
 vg "a refused file" summarize "$T/c.txt"
 vg "sample -t 0.7 --batch 18" sample -t 0.7 --batch 18 "$T/run.h5"
 vg "sample of a batch not recorded" sample --batch 5 "$T/run.h5"
