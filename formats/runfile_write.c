@@ -25,6 +25,9 @@
 
 #define TRAIN_CHUNK_ROWS 4096
 #define RECORD_CHUNK_BYTES 65536
+/* /record/diag rows are a few bytes: 64 KiB chunks of them would add
+ * 320 KiB to the smallest run (docs/FORMAT.md "Diagnostics") */
+#define DIAG_CHUNK_BYTES 4096
 #define FSYNC_SECONDS 5.0
 /* Room claimed ahead of HDF5 (see claim_room): the new chunks of an
  * append plus this much for metadata (chunk indexes, object headers),
@@ -127,10 +130,10 @@ out:
 	return rc;
 }
 
-/* Chunk rows so that a chunk holds about RECORD_CHUNK_BYTES. */
-static hsize_t rows_per_chunk(size_t row_bytes, hsize_t cap)
+/* Chunk rows so that a chunk holds about chunk_bytes. */
+static hsize_t rows_per_chunk(size_t row_bytes, size_t chunk_bytes, hsize_t cap)
 {
-	hsize_t r = RECORD_CHUNK_BYTES / (row_bytes ? row_bytes : 1);
+	hsize_t r = chunk_bytes / (row_bytes ? row_bytes : 1);
 	if (r < 1)
 		r = 1;
 	return r > cap ? cap : r;
@@ -428,7 +431,8 @@ static int create_record_columns(struct runfile *f, hid_t rec)
 			break;
 		bad |= col_create(&f->rec[f->nrec], c->in_params ? pg : rec, c->name,
 				  schema_ftype(c->type), schema_mtype(c->type), c->tail_rank, c->tail,
-				  rows_per_chunk(reccol_row_bytes(c), big));
+				  rows_per_chunk(reccol_row_bytes(c), c->in_diag ? DIAG_CHUNK_BYTES :
+						 RECORD_CHUNK_BYTES, big));
 	}
 	if (pg >= 0)
 		H5Gclose(pg);

@@ -219,6 +219,8 @@ check "another HDF5 file is not a run" sh -c "'$BIN' info '$T/cases/other.h5' 2>
 rc=$?
 check "a full disk stops record with exit 1 and one line naming the cause" sh -c \
 	"[ $rc -eq 1 ] && [ \$(wc -l <'$T/full.err') -eq 1 ] && grep -qi 'file too large' '$T/full.err'"
+# (78 records fit in the 1 MB: 105 before /record/diag, whose datasets and
+# chunks the first record lays out too)
 check "... and the records written before it are readable" sh -c \
-	"'$BIN' summarize '$T/full.h5' | awk 'END { exit !(NR > 100) }'"
+	"'$BIN' summarize '$T/full.h5' | awk 'END { exit !(NR > 50) }'"
 finish
