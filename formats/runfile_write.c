@@ -485,7 +485,7 @@ static int create_samples(struct runfile *f, const struct run_info *info)
 		 col_create(&f->samples[0], g, SCHEMA_SAMPLES_BATCH, H5T_STD_I64LE, H5T_NATIVE_INT64,
 			    0, NULL, SAMPLES_BATCH_CHUNK_ROWS) < 0 ||
 		 col_create(&f->samples[1], g, SCHEMA_SAMPLES_TEXT, H5T_STD_U8LE, H5T_NATIVE_UINT8,
-			    1, &len, rows_per_chunk(len, 1 << 20)) < 0 ? -1 : 0;
+			    1, &len, rows_per_chunk(len, RECORD_CHUNK_BYTES, 1 << 20)) < 0 ? -1 : 0;
 	if (g >= 0)
 		H5Gclose(g);
 	f->has_samples = rc == 0;
