@@ -159,7 +159,7 @@ const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE] = {
 
 /* Pass 1 is layer 0's itemized, truncation_error and h0 in SPEC 2's order
  * and place, then what gated cells add, then each further layer; pass 2
- * the hidden states of every layer. */
+ * the hidden states of every layer; pass 3 every layer's unit_flow. */
 const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_ITEMIZED] = { "itemized", ST_F32, { DIM_N, DIM_N }, W_ALWAYS, 1, 0, SRC_G },
 	[L_TRUNC] = { "truncation_error", ST_F32, { DIM_N }, W_ALWAYS, 1, 1, SRC_E },
@@ -171,6 +171,8 @@ const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_C0] = { "c0", ST_F32, { DIM_H }, W_LSTM, 1, 5, SRC_C0 },
 	[L_HIDDEN] = { "hidden", ST_F32, { DIM_N, DIM_H }, W_HIDDEN, 2, 0, SRC_HIDDEN },
 	[L_CELL] = { "cell", ST_F32, { DIM_N, DIM_H }, W_HIDDEN_LSTM, 2, 1, SRC_CELL },
+	/* pass 3, after what files had before it: SPEC 1's per-unit flow */
+	[L_UNIT_FLOW] = { "unit_flow", ST_F32, { DIM_N, DIM_H }, W_ALWAYS, 3, 0, SRC_UNIT_FLOW },
 };
 
 int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G)
@@ -249,7 +251,7 @@ int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 		return -1;
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
 		add(cols, &k, &schema_record_once[i], m, n, 0);
-	for (int p = 1; p <= 2; p++)
+	for (int p = 1; p <= 3; p++)
 		for (int l = 0; l < m->L; l++)
 			add_layer(cols, &k, m, n, p, l, with_hidden);
 	for (int i = 0; with_params && i < m->ntab; i++) {
@@ -285,6 +287,7 @@ const void *reccol_row(const struct reccol *c, const struct record *r)
 	case SRC_C0: return r->c0 + c->offset;
 	case SRC_HIDDEN: return r->hidden + c->offset;
 	case SRC_CELL: return r->cell + c->offset;
+	case SRC_UNIT_FLOW: return r->it.uf + c->offset;
 	default: return r->params + c->offset;
 	}
 }

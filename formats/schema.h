@@ -112,6 +112,7 @@ void schema_train_path(char *buf, size_t len, int i);
 enum rec_src {
 	SRC_BATCH, SRC_POSITION, SRC_INPUT, SRC_TARGET, SRC_PREDICTED, SRC_LOSS,
 	SRC_G, SRC_E, SRC_GQ, SRC_EQ, SRC_H0, SRC_C0, SRC_HIDDEN, SRC_CELL, SRC_PARAM,
+	SRC_UNIT_FLOW,
 };
 
 /* A row's dimensions, by symbol: n (seq_len), H (hidden_size), G (gates). */
@@ -137,7 +138,7 @@ extern const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE];
 /* The datasets every layer has, in the order docs/FORMAT.md and `info`
  * list them (the file's order is pass, layer, slot). */
 enum { L_ITEMIZED, L_TRUNC, L_ITEMIZED_GATES, L_TRUNC_GATES, L_H0, L_C0, L_HIDDEN, L_CELL,
-       SCHEMA_LAYER_DATASETS };
+       L_UNIT_FLOW, SCHEMA_LAYER_DATASETS };
 extern const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS];
 
 /* The row shape of e for a run of these sizes, into tail; returns its rank. */

@@ -184,7 +184,7 @@ static void reference(struct result *r, const struct model *m, int n, const floa
 		rnn_forward(&c, tok, y, h0, c0, m);
 		rnn_backward(grads, &c, tok, y, m);
 	}
-	itemize_reference(r->rg, r->rgq, r->rE, r->rEq, NULL, &c, m);
+	itemize_reference(r->rg, r->rgq, r->rE, r->rEq, NULL, NULL, &c, m);
 	rnn_cache_free(&c);
 	free(grads);
 }
