@@ -11,6 +11,7 @@ int cmd_summarize(int argc, char **argv);
 int cmd_horizon(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_units(int argc, char **argv);
 
 #include <stdio.h>
 /* info's text about a run, for other commands. Returns 0 or -1 (message). */

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "plot", cmd_plot, "the paper's views as gnuplot figures (png, svg, pdf)" },
 	{ "report", cmd_report, "a static HTML report of a run, with a page per top batch" },
 	{ "info", cmd_info, "what a run file holds, in words" },
+	{ "units", cmd_units, "hidden units ranked by how far back their gradient reaches" },
 	{ NULL, NULL, NULL },
 };
 

@@ -43,6 +43,7 @@ suite "runs against PyTorch: nn.LSTM/GRU/RNN, autograd itemization" "$PY" tests/
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"
+suite "units: per-unit reach and share beyond k against numpy" "$PY" tests/test_units.py "$BIN"
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "readers against broken files" sh tests/test_hostile.sh "$BIN"

@@ -41,7 +41,7 @@ documented() {
 	[ -z "$missing" ] || echo "# rnnbow $1: not documented:$missing"
 	[ -z "$missing" ]
 }
-for c in record summarize horizon plot report info; do
+for c in record summarize horizon plot report info units; do
 	check "rnnbow $c: every option of its table in --help and rnnbow-$c(1)" documented "$c"
 done
 
