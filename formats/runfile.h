@@ -48,6 +48,7 @@ enum runfile_flags {
 	RUNFILE_PARAMS = 2,      /* /record/params/NAME */
 	RUNFILE_HIDDEN = 4,      /* /record/hidden (and cell, per layer) */
 	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
+	RUNFILE_NO_UNIT_FLOW = 16, /* without /record/unit_flow (record --no-unit-flow) */
 };
 
 struct runfile;

@@ -172,7 +172,7 @@ const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_HIDDEN] = { "hidden", ST_F32, { DIM_N, DIM_H }, W_HIDDEN, 2, 0, SRC_HIDDEN },
 	[L_CELL] = { "cell", ST_F32, { DIM_N, DIM_H }, W_HIDDEN_LSTM, 2, 1, SRC_CELL },
 	/* pass 3, after what files had before it: SPEC 1's per-unit flow */
-	[L_UNIT_FLOW] = { "unit_flow", ST_F32, { DIM_N, DIM_H }, W_ALWAYS, 3, 0, SRC_UNIT_FLOW },
+	[L_UNIT_FLOW] = { "unit_flow", ST_F32, { DIM_N, DIM_H }, W_UNIT_FLOW, 3, 0, SRC_UNIT_FLOW },
 };
 
 int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G)
@@ -190,9 +190,10 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
 }
 
-static int present(enum rec_when w, const struct model *m, int with_hidden)
+static int present(enum rec_when w, const struct model *m, int with_hidden, int with_unit_flow)
 {
 	switch (w) {
+	case W_UNIT_FLOW: return with_unit_flow;
 	case W_GATED: return m->G > 1;
 	case W_LSTM: return m->cell == CELL_LSTM;
 	case W_HIDDEN: return with_hidden;
@@ -233,18 +234,18 @@ static void add(struct reccol *cols, int *k, const struct schema_rec *e, const s
 
 /* The per-layer entries of pass p, slot by slot, for layer l. */
 static void add_layer(struct reccol *cols, int *k, const struct model *m, int n, int p, int l,
-		      int with_hidden)
+		      int with_hidden, int with_unit_flow)
 {
 	for (int slot = 0; slot < SCHEMA_LAYER_DATASETS; slot++)
 		for (int i = 0; i < SCHEMA_LAYER_DATASETS; i++) {
 			const struct schema_rec *e = &schema_layer[i];
-			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden))
+			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden, with_unit_flow))
 				add(cols, k, e, m, n, l);
 		}
 }
 
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden)
+		  int with_params, int with_hidden, int with_unit_flow)
 {
 	int k = 0;
 	if (cap < reccols_max(m))
@@ -253,7 +254,7 @@ int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 		add(cols, &k, &schema_record_once[i], m, n, 0);
 	for (int p = 1; p <= 3; p++)
 		for (int l = 0; l < m->L; l++)
-			add_layer(cols, &k, m, n, p, l, with_hidden);
+			add_layer(cols, &k, m, n, p, l, with_hidden, with_unit_flow);
 	for (int i = 0; with_params && i < m->ntab; i++) {
 		const struct param_info *p = &m->tab[i];
 		struct reccol *c = &cols[k++];

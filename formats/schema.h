@@ -119,7 +119,7 @@ enum rec_src {
 enum rec_dim { DIM_END, DIM_N, DIM_H, DIM_G };
 
 /* What makes a dataset present: its cell, the writer's flags. */
-enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM };
+enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM, W_UNIT_FLOW };
 
 struct schema_rec {
 	const char *name;   /* layer 0's; _l<l> above */
@@ -160,9 +160,9 @@ struct reccol {
 
 /* The /record datasets of a run of model m and length n, in file order:
  * fills cols (cap entries) and returns how many, or -1 when cap is too
- * small. with_params/with_hidden: the optional datasets. */
+ * small. with_params/with_hidden/with_unit_flow: the optional datasets. */
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden);
+		  int with_params, int with_hidden, int with_unit_flow);
 
 /* How many entries reccols_build can need at most. */
 int reccols_max(const struct model *m);

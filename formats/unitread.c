@@ -14,7 +14,7 @@
  * why a run lacks it. */
 static const char *why_missing(int i)
 {
-	return i == L_UNIT_FLOW ? "the run was recorded before per-unit flow; record it again" :
+	return i == L_UNIT_FLOW ? "recorded with --no-unit-flow, or by an rnnbow before it" :
 	       i == L_HIDDEN ? "record the run with --save-hidden" : "not a complete run";
 }
 

@@ -34,7 +34,7 @@ static void check_file_order(const struct model *m, int n)
 		"unit_flow unit_flow_l1 ";
 	char got[1024] = "";
 	struct reccol cols[64];
-	int k = reccols_build(cols, 64, m, n, 0, 1);
+	int k = reccols_build(cols, 64, m, n, 0, 1, 1);
 	for (int i = 0; i < k; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.39s ", cols[i].name);
 	tap_check(!strcmp(got, want), "schema: /record in the writer's order (%s)", got);

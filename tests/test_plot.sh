@@ -338,7 +338,7 @@ import h5py
 with h5py.File('$T/noflow.h5', 'r+') as f: del f['record/unit_flow']"
 bad_plot 1 "plot units of a run written before unit_flow" units --batch 10 "$T/noflow.h5" -o "$T/bad.png"
 check "... the message names the missing dataset" sh -c \
-	"'$BIN' plot units --batch 10 '$T/noflow.h5' -o '$T/bad.png' 2>&1 | grep -q 'noflow.h5: no /record/unit_flow (the run was recorded before per-unit flow'"
+	"'$BIN' plot units --batch 10 '$T/noflow.h5' -o '$T/bad.png' 2>&1 | grep -q 'noflow.h5: no /record/unit_flow (recorded with --no-unit-flow, or by an rnnbow before it)'"
 bad_plot 1 "plot hidden of a run without --save-hidden" hidden --batch 10 "$T/run.h5" -o "$T/bad.png"
 check "... the message says to record with --save-hidden" sh -c \
 	"'$BIN' plot hidden --batch 10 '$T/run.h5' -o '$T/bad.png' 2>&1 | grep -q 'no /record/hidden (record the run with --save-hidden)'"

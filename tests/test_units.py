@@ -11,8 +11,8 @@ within each record. Then the options (--batch, --top, --layer, --from/--to,
 --eps, --format, several runs), edge cases planted in a copy (a unit with
 no flow, one that never falls below eps, a NaN), and the refusals: a run
 without unit_flow (written before it), a batch not recorded, a layer the
-run does not have. The oracle is broken once to show the comparison can
-fail. TAP-style output, exit 1 if a check failed.
+run does not have; and record --no-unit-flow, with --resume. The oracle
+is broken once to show the comparison can fail. TAP-style output, exit 1 if a check failed.
 """
 import csv
 import io
@@ -218,7 +218,7 @@ def test_errors(src):
             if name.startswith("unit_flow"):
                 del f["record/" + name]
     cases = [
-        (["units", old], 1, "old.h5: no /record/unit_flow (the run was recorded before per-unit flow"),
+        (["units", old], 1, "old.h5: no /record/unit_flow (recorded with --no-unit-flow, or by an rnnbow before it)"),
         (["units", src, old], 1, "old.h5: no /record/unit_flow"),
         (["units", src, "--batch", "3"], 1, "batch 3 was not recorded"),
         (["units", src, "--layer", "7"], 1, "no layer 7 (the run has layers 0 to 1)"),
@@ -242,14 +242,54 @@ def test_several(a, b):
           "several runs: a run column, each run's rows in the order given", err or head)
 
 
+def datasets(path):
+    out = {}
+    with h5py.File(os.path.join(TMP, path), "r") as f:
+        f.visititems(lambda name, obj: out.__setitem__(name, obj[()])
+                     if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
+def test_no_unit_flow():
+    """record --no-unit-flow: no unit_flow; --resume goes on without it,
+    the same datasets as one run; --no-unit-flow on a run with it refused."""
+    if not record("nf.h5", "--no-unit-flow", "--batches", "120"):
+        return
+    nf = datasets("nf.h5")
+    check(not any("unit_flow" in k for k in nf) and "record/itemized" in nf,
+          "--no-unit-flow: no /record/unit_flow, the rest as ever", sorted(nf))
+    if not (record("half.h5", "--no-unit-flow", "--batches", "60") and
+            record("half.h5", "--resume", "--batches", "120")):
+        return
+    half = datasets("half.h5")
+    check(sorted(half) == sorted(nf) and all(np.array_equal(half[k], nf[k]) for k in nf),
+          "--resume of a run without unit_flow goes on without it: the datasets of one run",
+          [k for k in nf if k not in half or not np.array_equal(half[k], nf[k])])
+    if not record("full.h5", "--batches", "60"):
+        return
+    corpus = os.path.join(TMP, "c.txt")
+    r = subprocess.run([BIN, "record", corpus, "-o", os.path.join(TMP, "full.h5"), "--quiet",
+                        "--batches", "120", "--record-every", "10", "--seq-len", "12", "--resume",
+                        "--no-unit-flow"], capture_output=True)
+    err = r.stderr.decode()
+    check(r.returncode == 1 and err.count("\n") == 1 and
+          "--no-unit-flow: the run has /record/unit_flow; resume it without --no-unit-flow" in err,
+          "--resume --no-unit-flow of a run with unit_flow: refused in one line", (r.returncode, err))
+    full = datasets("full.h5")
+    check(full["record/unit_flow"].shape[0] == full["record/batch"].shape[0] == 6,
+          "... and the run is left as it was (6 records, unit_flow of each)",
+          {k: v.shape for k, v in full.items() if k.startswith("record/")})
+
+
 def record(path, *extra):
     corpus = os.path.join(TMP, "c.txt")
     if not os.path.exists(corpus):
         with open(corpus, "wb") as fh:
             fh.write(b"".join(b"unit %d keeps %d for %d steps; " % (i, i * 7 % 11, i % 5)
                               for i in range(400)))
+    batches = [] if "--batches" in extra else ["--batches", "60"]
     r = subprocess.run([BIN, "record", corpus, "-o", os.path.join(TMP, path), "--quiet",
-                        "--batches", "60", "--record-every", "10", "--seq-len", "12"] + list(extra),
+                        "--record-every", "10", "--seq-len", "12"] + batches + list(extra),
                        capture_output=True)
     return check(r.returncode == 0, "record %s %s" % (path, " ".join(extra)), r.stderr.decode())
 
@@ -265,6 +305,7 @@ def main():
         if record("lstm.h5", "--cell", "lstm", "--hidden", "8"):
             test_run("lstm.h5", "lstm", 1, 8)
             test_several("rnn2.h5", "lstm.h5")
+        test_no_unit_flow()
     sys.exit(tap.summary())
 
 
