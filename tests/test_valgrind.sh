@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, plot and report of a small run.
+# summarize, horizon, info, units, plot and report of a small run.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,7 +32,11 @@ for cg in lstm:f gru:z; do
 	vg "info of a 2-layer $cell" info "$T/$cell.h5"
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
+	vg "units of a 2-layer $cell" units --top 3 "$T/$cell.h5"
+	vg "plot units --layer 1 of a $cell" plot units --top 1 --layer 1 "$T/$cell.h5" -o "$T/u.svg"
+	vg "plot hidden --layer 1 of a $cell" plot hidden --batch 7 --layer 1 "$T/$cell.h5" -o "$T/h.png"
 done
+vg "units --layer 3 of a one-layer run (refused)" units --layer 3 "$T/run.h5"
 vg "summarize" summarize --top 5 "$T/run.h5"
 vg "horizon" horizon "$T/run.h5"
 vg "horizon --per-batch" horizon --per-batch "$T/run.h5"
