@@ -59,8 +59,9 @@ CMD_SRC = $(sort $(wildcard cmd/*.c))
 REF_OBJ = $(B)/libcore/itemize_ref.o
 CORE_OBJ = $(filter-out $(REF_OBJ),$(CORE_SRC:%.c=$(B)/%.o))
 LIB_OBJ = $(CORE_OBJ) $(FORMATS_SRC:%.c=$(B)/%.o) $(PLOTS_SRC:%.c=$(B)/%.o)
-CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o
-TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/tests/test_diag
+CMD_OBJ = $(CMD_SRC:%.c=$(B)/%.o) $(B)/default_corpus.o $(B)/view_assets.o
+TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/tests/test_diag \
+	$(B)/tests/test_trace
 
 # librnnbow: the public API (lib/) over libcore, without the test-only
 # reference, compiled once more as position-independent code with every
@@ -118,6 +119,17 @@ $(B)/default_corpus.c: $(B)/tools/embed $(CORPUS_FILES)
 	$(QUIET_GEN)$(B)/tools/embed rnnbow_default_corpus $(CORPUS_FILES) > $@
 
 $(B)/default_corpus.o: $(B)/default_corpus.c
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# rnnbow view's page: its script, style and markup stay files of their own
+# (legible, lintable), embedded as C strings
+VIEW_ASSETS = plots/view.css plots/view.js plots/view.html
+$(B)/view_assets.c: $(B)/tools/embed $(VIEW_ASSETS)
+	$(QUIET_GEN){ $(B)/tools/embed rnnbow_view_css plots/view.css && \
+		$(B)/tools/embed rnnbow_view_js plots/view.js && \
+		$(B)/tools/embed rnnbow_view_html plots/view.html; } > $@
+
+$(B)/view_assets.o: $(B)/view_assets.c
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/tests/%: tests/%.c $(LIB_OBJ) $(REF_OBJ) $(wildcard */*.h)

@@ -24,8 +24,11 @@ static const struct command commands[] = {
 	{ "horizon", cmd_horizon, "how gradient decays with lag, and the truncation horizon k" },
 	{ "plot", cmd_plot, "the paper's views as gnuplot figures (png, svg, pdf)" },
 	{ "report", cmd_report, "a static HTML report of a run, with a page per top batch" },
+	{ "view", cmd_view, "the paper's interactive interface as one offline HTML file" },
 	{ "info", cmd_info, "what a run file holds, in words" },
 	{ "units", cmd_units, "hidden units ranked by how far back their gradient reaches" },
+	{ "trace", cmd_trace, "gradient tracing: the path of each entry's gradient, hop by hop" },
+	{ "export", cmd_export, "a run's hidden states for other tools (LSTMVis)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -29,6 +29,9 @@ static const char usage[] =
 	"  k          k over training (k_exact from E, k_bound from g) at --eps\n"
 	"  heatmap    g[t,j] of one batch (--batch B or --top 1), log colour scale\n"
 	"  loss       training loss and gradient norm over all batches\n"
+	"  trace      gradient tracing: the paths of every entry of weight_hh (of\n"
+	"             --layer L, of --gate's block) in batch --batch B on the\n"
+	"             unrolled grid, line width by paths; needs --save-params\n"
 	"  units      one batch's unit_flow (--batch B or --top 1), units x lag,\n"
 	"             units sorted by reach (see rnnbow units)\n"
 	"  hidden     one batch's hidden states (--batch B or --top 1), units x\n"
@@ -38,7 +41,7 @@ static const char usage[] =
 
 
 const char *const plot_kind_names[PLOT_KINDS] = { "overview", "batch", "horizon", "k", "heatmap",
-						 "loss", "units", "hidden" };
+						  "loss", "trace", "units", "hidden" };
 
 /* --- the command ------------------------------------------------------ */
 
@@ -56,10 +59,10 @@ void plot_opts_init(struct plot_opts *o)
  * column's figure is taller for its width, its text being larger. */
 enum size_class { SZ_SCREEN, SZ_COLUMN, SZ_PAGE, SZ_INCHES };
 static const double height_ratio[3][PLOT_KINDS] = {
-	/* overview batch horizon k    heatmap loss  units hidden */
-	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.75, 0.6 },  /* screen */
-	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0,  0.85 }, /* column */
-	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.78, 0.6 },  /* page */
+	/* overview batch horizon k    heatmap loss  trace units hidden */
+	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6,  0.75, 0.6 },  /* screen */
+	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0,  1.0,  0.85 }, /* column */
+	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6,  0.78, 0.6 },  /* page */
 };
 
 struct fig_size {
@@ -130,9 +133,9 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		  .help = "k, units: tolerated relative error (default 0.1);\n"
 			  "units: reach where flow falls below X of lag 0" },
 		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k: only records of training batch B or later" },
+		  .help = "horizon, k, overview, loss: only training batch B or later" },
 		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k: only records of training batch B or earlier" },
+		  .help = "horizon, k, overview, loss: only training batch B or earlier" },
 		READ_SOURCE_OPTS(o->r, GATE_HELP ";\nhorizon: --gate all draws one curve per gate"),
 		{ "size", 0, OPT_STRING, &o->size, .arg = "S",
 		  .help = "column (3.3 in wide, 8 pt text), page (7 in wide,\n"
@@ -168,7 +171,7 @@ static int one_record(enum kind k)
 static void check_options(struct plot_opts *o, char **argv, int nargs)
 {
 	if (nargs < 1)
-		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, "
+		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, trace, "
 			    "units, hidden)");
 	int kind = -1;
 	for (int i = 0; i < PLOT_KINDS; i++)
@@ -176,7 +179,7 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 			kind = i;
 	if (kind < 0)
 		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss, "
-			    "units, hidden)", argv[0]);
+			    "trace, units, hidden)", argv[0]);
 	o->kind = (enum kind)kind;
 	char **files = argv + 1;
 	int nfiles = nargs - 1;
@@ -194,6 +197,10 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 			usage_error(usage, "stdin ('-') can be read once only");
 	if (one_record(o->kind) && (o->batch < 0) == !o->top)
 		usage_error(usage, "%s needs --batch B or --top 1 (one of them)", argv[0]);
+	if (o->kind == K_TRACE && o->batch < 0)
+		usage_error(usage, "trace needs --batch B");
+	if (o->kind == K_TRACE && o->top)
+		usage_error(usage, "trace shows --batch B (--top ranks by itemized gradients)");
 	if (o->loss >= 0 && o->kind != K_BATCH)
 		usage_error(usage, "--loss goes with plot batch");
 	if (o->r.from > o->r.to)
@@ -273,14 +280,15 @@ static void default_title(char *title, size_t len, const struct plot_opts *o, ch
 {
 	const char *what[] = { "max gradient per recorded batch", "one batch",
 			       "gradient decay with lag", "truncation horizon k", "g[t,j]",
-			       "training loss", "unit flow of batch", "hidden states of batch" };
-	if (one_record(o->kind))
+			       "training loss", "gradient paths of weight_hh in batch",
+			       "unit flow of batch", "hidden states of batch" };
+	if (one_record(o->kind) || o->kind == K_TRACE)
 		snprintf(title, len, "%s: %s%s", files[0], what[o->kind],
 			 o->top ? " (the largest max gradient)" : "");
 	else
 		snprintf(title, len, "%s%s%s", what[o->kind], nfiles == 1 ? ": " : "",
 			 nfiles == 1 ? files[0] : "");
-	if (one_record(o->kind) && o->batch >= 0)
+	if ((one_record(o->kind) || o->kind == K_TRACE) && o->batch >= 0)
 		snprintf(title + strlen(title), len - strlen(title), " %lld", (long long)o->batch);
 	source_title(title, len, &o->r.src);
 }

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_UNITS, K_HIDDEN };
-#define PLOT_KINDS 8
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE, K_UNITS, K_HIDDEN };
+#define PLOT_KINDS 9
 
 struct plot_opts {
 	enum kind kind;
@@ -61,6 +61,11 @@ int plot_units(struct figure *f, const struct run *run, const struct plot_opts *
 /* The height of value v in an overview's frame, as a fraction of the
  * plot area (0 at its bottom, 1 at its top), on its linear or log axis. */
 double plot_frame_height(const struct plot_opts *o, double v);
+
+/* plot trace (plot_trace.c): the gradient-tracing paths of batch o->batch
+ * from every entry of weight_hh of layer o->r.src.layer (of one gate's
+ * block with --gate). Returns 0, or -1 after one message. */
+int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o);
 
 /* With framed set, the overview's plot area spans these fractions of the
  * figure (left, right, bottom, top), so a page can lay links over bars. */

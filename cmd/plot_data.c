@@ -14,6 +14,7 @@
 #include "../formats/tsvread.h"
 #include "../libcore/analysis.h"
 #include "../libcore/model.h"
+#include "../plots/envelope.h"
 #include "../plots/views.h"
 
 #include <math.h>
@@ -29,36 +30,15 @@ static int64_t max_bins(const struct plot_opts *o)
 	return px / 2 > 10 ? px / 2 : 10;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* --- overview --------------------------------------------------------- */
 
 /* --yscale: log when asked, or (auto) when the bars span more than 3
- * decades: the largest bar over the 10th percentile of the positive ones,
- * so one tiny first batch does not turn a run's figure to log, while a
- * run whose gradient falls away for good does. y: (n) bar heights. */
+ * decades (envelope_wants_log). y: (n) bar heights. */
 static int use_log(const char *yscale, const double *y, int64_t n, double top)
 {
 	if (yscale && strcmp(yscale, "auto"))
 		return !strcmp(yscale, "log");
-	double *pos = malloc((size_t)n * sizeof(double));
-	int64_t m = 0;
-	if (!pos)
-		return 0;
-	for (int64_t i = 0; i < n; i++)
-		if (y[i] > 0)
-			pos[m++] = y[i];
-	int log = 0;
-	if (m > 0) {
-		qsort(pos, (size_t)m, sizeof(double), cmp_double);
-		log = top / pos[m / 10] > 1e3;
-	}
-	free(pos);
-	return log;
+	return envelope_wants_log(y, n, top);
 }
 
 double plot_frame_height(const struct plot_opts *o, double v)
@@ -68,25 +48,58 @@ double plot_frame_height(const struct plot_opts *o, double v)
 	return v > o->frame_ymin ? log(v / o->frame_ymin) / log(o->frame_ymax / o->frame_ymin) : 0;
 }
 
+/* --from/--to: how many records (or /train rows) of the run lie in the
+ * window, counted first from the batch column alone, so that the figures
+ * that bin choose their bins for the rows they draw. -1 on a read error. */
+static int64_t records_in_window(const struct run *run, const struct plot_opts *o)
+{
+	struct recread rr;
+	if (recread_open(&rr, run, RC_BATCH) < 0)
+		return -1;
+	int64_t got, count = 0;
+	while ((got = recread_next(&rr)) > 0)
+		for (int64_t i = 0; i < got; i++)
+			count += in_window(&o->r, rr.batch[i]);
+	recread_close(&rr);
+	return got < 0 ? -1 : count;
+}
+
+static int64_t train_rows_in_window(const struct run *run, const struct plot_opts *o)
+{
+	struct trainread tr;
+	if (trainread_open(&tr, run) < 0)
+		return -1;
+	int64_t got, count = 0;
+	while ((got = trainread_next(&tr)) > 0)
+		for (int64_t i = 0; i < got; i++)
+			count += in_window(&o->r, tr.batch[i]);
+	trainread_close(&tr);
+	return got < 0 ? -1 : count;
+}
+
+/* " in --from/--to" when a window was given, for "nothing to plot". */
+static const char *window_words(const struct plot_opts *o)
+{
+	return o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "";
+}
+
 static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts *o)
 {
 	const int n = rr->n;
-	int64_t bins = max_bins(o), R = rr->rows, per = 1, got, k = 0, nb = 0;
-	int binned = R > bins;
-	if (binned)
-		per = (R + bins - 1) / bins;
-	int64_t cap = binned ? (R + per - 1) / per : R;
-	double *x = calloc((size_t)cap + 1, sizeof(double)), *y = calloc((size_t)cap + 1, sizeof(double));
-	double *lo = calloc((size_t)cap + 1, sizeof(double)), *hi = calloc((size_t)cap + 1, sizeof(double));
-	double *vals = malloc((size_t)per * sizeof(double)), xsum = 0;
-	int *step = calloc((size_t)cap + 1, sizeof(int)), rc = -1;
-	struct overview ov = { .binned = binned, .records = R };
-	if (!x || !y || !lo || !hi || !vals || !step) {
+	int64_t got, R = records_in_window(rr->run, o);
+	if (R < 0)
+		return -1;
+	int rc = -1;
+	struct envelope e;
+	struct overview ov = { .records = R };
+	if (envelope_init(&e, R, max_bins(o)) < 0) {
 		error("out of memory");
 		goto out;
 	}
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
+			if (!in_window(&o->r, rr->batch[i]))
+				continue;
 			int at;
 			double best = max_gradient(rr->itemized + (size_t)i * n * n, n, &at);
 			if (rr->batch[i] == o->mark) {
@@ -94,38 +107,26 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 				ov.mark_x = (double)rr->batch[i];
 				ov.mark_y = best;
 			}
-			if (isnan(best)) /* a batch that was not finite: nothing to draw */
-				continue;
-			if (!binned) {
-				x[nb] = (double)rr->batch[i];
-				y[nb] = best;
-				step[nb++] = at;
-				continue;
-			}
-			vals[k++] = best;
-			xsum += (double)rr->batch[i];
-			if (k == per || rr->first + i == R - 1) { /* close the bin */
-				qsort(vals, (size_t)k, sizeof(double), cmp_double);
-				x[nb] = xsum / (double)k;
-				lo[nb] = vals[0];
-				hi[nb] = vals[k - 1];
-				y[nb++] = k % 2 ? vals[k / 2] : 0.5 * (vals[k / 2 - 1] + vals[k / 2]);
-				k = 0;
-				xsum = 0;
-			}
+			if (!isnan(best)) /* a batch that was not finite: nothing to draw */
+				envelope_add(&e, rr->batch[i], best, at);
 		}
+	envelope_finish(&e);
 	if (got < 0)
 		goto out;
+	const int64_t nb = e.nb;
+	const int binned = e.binned;
+	const double *x = e.x, *y = e.y, *lo = e.lo, *hi = e.hi;
 	if (nb == 0) {
-		error("%s: no records to plot", rr->run->path);
+		error("%s: no records to plot%s", rr->run->path, window_words(o));
 		goto out;
 	}
 	if (o->mark >= 0 && !ov.has_mark) {
-		error("%s: --mark %lld: that batch was not recorded", rr->run->path,
-		      (long long)o->mark);
+		error("%s: --mark %lld: that batch was not recorded%s", rr->run->path,
+		      (long long)o->mark, *window_words(o) ? " or is outside --from/--to" : "");
 		goto out;
 	}
 	ov.n = nb;
+	ov.binned = binned;
 	ov.framed = o->framed;
 	{ /* the frame: x from the first to the last bar, y from 0 (log: from
 	   * below the smallest bar) */
@@ -151,16 +152,11 @@ static int plot_overview(struct figure *f, struct recread *rr, struct plot_opts 
 	ov.y = y;
 	ov.lo = lo;
 	ov.hi = hi;
-	ov.step = step;
+	ov.step = e.step;
 	view_overview(f, &ov);
 	rc = 0;
 out:
-	free(x);
-	free(y);
-	free(lo);
-	free(hi);
-	free(vals);
-	free(step);
+	envelope_free(&e);
 	return rc;
 }
 
@@ -267,8 +263,10 @@ static void mean_bins_add(struct mean_bins *b, double v0, double v1, double v2)
 static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *o)
 {
 	const int n = rr->n;
-	int64_t bins = max_bins(o), R = rr->rows, per = R > bins ? (R + bins - 1) / bins : 1;
-	int64_t cap = (R + per - 1) / per + 1, got;
+	int64_t bins = max_bins(o), R = records_in_window(rr->run, o);
+	if (R < 0)
+		return -1;
+	int64_t per = R > bins ? (R + bins - 1) / bins : 1, cap = (R + per - 1) / per + 1, got;
 	double *x = calloc((size_t)cap, sizeof(double)), *ke = calloc((size_t)cap, sizeof(double));
 	double *kb = calloc((size_t)cap, sizeof(double));
 	int *counts = malloc((size_t)n * sizeof(int)), rc = -1;
@@ -279,9 +277,11 @@ static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *
 	}
 	while ((got = recread_next(rr)) > 0)
 		for (int64_t i = 0; i < got; i++) {
+			if (!in_window(&o->r, rr->batch[i]))
+				continue;
 			int k_e = k_exact(rr->trunc + (size_t)i * n, n, o->r.eps);
 			int k_b = k_from_g(rr->itemized + (size_t)i * n * n, n, o->r.eps, 1.0, counts);
-			if (in_window(&o->r, rr->batch[i]) && k_e >= 0 && k_b >= 0)
+			if (k_e >= 0 && k_b >= 0)
 				mean_bins_add(&mb, (double)rr->batch[i], k_e, k_b);
 		}
 	mean_bins_close(&mb);
@@ -289,8 +289,7 @@ static int plot_k(struct figure *f, struct recread *rr, const struct plot_opts *
 	if (got < 0)
 		goto out;
 	if (nb == 0) {
-		error("%s: no records to plot%s", rr->run->path,
-		      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
+		error("%s: no records to plot%s", rr->run->path, window_words(o));
 		goto out;
 	}
 	struct k_series ks = { .n = nb, .x = x, .k_exact = ke, .k_bound = kb, .eps = o->r.eps,
@@ -310,9 +309,10 @@ out:
 static int plot_loss(struct figure *f, const struct run *run, const struct plot_opts *o)
 {
 	struct trainread tr;
-	if (trainread_open(&tr, run) < 0)
+	int64_t bins = max_bins(o), R = train_rows_in_window(run, o);
+	if (R < 0 || trainread_open(&tr, run) < 0)
 		return -1;
-	int64_t bins = max_bins(o), R = tr.rows, per = R > bins ? (R + bins - 1) / bins : 1;
+	int64_t per = R > bins ? (R + bins - 1) / bins : 1;
 	int64_t cap = (R + per - 1) / per + 1, got;
 	double *x = calloc((size_t)cap, sizeof(double)), *l = calloc((size_t)cap, sizeof(double));
 	double *g = calloc((size_t)cap, sizeof(double));
@@ -324,14 +324,16 @@ static int plot_loss(struct figure *f, const struct run *run, const struct plot_
 	}
 	while ((got = trainread_next(&tr)) > 0)
 		for (int64_t i = 0; i < got; i++) /* a flagged batch's numbers are overflow */
-			mean_bins_add(&mb, (double)tr.batch[i], tr.nonfinite[i] ? NAN : tr.loss[i],
-				      tr.nonfinite[i] ? NAN : tr.grad_norm[i]);
+			if (in_window(&o->r, tr.batch[i]))
+				mean_bins_add(&mb, (double)tr.batch[i],
+					      tr.nonfinite[i] ? NAN : tr.loss[i],
+					      tr.nonfinite[i] ? NAN : tr.grad_norm[i]);
 	mean_bins_close(&mb);
 	int64_t nb = mb.nb;
 	if (got < 0)
 		goto out;
 	if (nb == 0) {
-		error("%s: no training rows to plot", run->path);
+		error("%s: no training rows to plot%s", run->path, window_words(o));
 		goto out;
 	}
 	struct loss_series ls = { .n = nb, .x = x, .loss = l, .grad_norm = g, .binned = per > 1 };
@@ -550,6 +552,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			r = plot_loss(f, &run, o);
 		} else if (o->kind == K_UNITS || o->kind == K_HIDDEN) {
 			r = plot_units(f, &run, o);
+		} else if (o->kind == K_TRACE) {
+			r = plot_trace(f, &run, o);
 		} else {
 			struct recread rr;
 			unsigned cols = RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
@@ -575,8 +579,7 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			for (int d = 0; d < cs.c[i].n; d++)
 				any |= cs.c[i].median[d] > 0;
 		if (!any) {
-			error("no decay to plot: no records%s", o->r.from > 0 || o->r.to < INT64_MAX ?
-			      " in --from/--to" : "");
+			error("no decay to plot: no records%s", window_words(o));
 			goto out;
 		}
 		view_horizon(f, cs.c, cs.count);

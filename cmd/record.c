@@ -30,11 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern const unsigned char rnnbow_default_corpus[];
-extern const size_t rnnbow_default_corpus_len;
-
-#define DEFAULT_CORPUS_NAME "builtin:libcore"
-
 static const char usage[] =
 	"usage: rnnbow record [OPTIONS] [CORPUS...|-] -o RUN.h5\n"
 	"\n"

@@ -4,10 +4,13 @@
  * horizon, k and loss figures; the bars of the N batches with the largest
  * max gradient link to a page each (the batch figure with the horizon of
  * its largest loss, the heat map of g, a table of its steps). This is the
- * paper's coordinated drill-down, made from files.
+ * paper's coordinated drill-down, made from files. view.html beside them
+ * is the interactive view of every batch (rnnbow view), linked from the
+ * index.
  */
 #include "commands.h"
 #include "plot.h"
+#include "view.h"
 #include "../formats/msg.h"
 #include "../formats/recread.h"
 #include "../libcore/analysis.h"
@@ -68,8 +71,8 @@ static void html_byte(FILE *out, uint8_t b)
 static int ours(const char *name)
 {
 	static const char *const fixed[] = { "index.html", "overview.svg", "horizon.svg",
-					     "horizon-gates.svg", "k.svg", "loss.svg" };
-	for (int i = 0; i < 6; i++)
+					     "horizon-gates.svg", "k.svg", "loss.svg", "view.html" };
+	for (int i = 0; i < 7; i++)
 		if (!strcmp(name, fixed[i]))
 			return 1;
 	long long b;
@@ -242,6 +245,9 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 		fclose(mem);
 	}
 	free(info);
+	fprintf(out, "<p><a href=\"view.html\">The interactive view</a>: every recorded batch, "
+		     "its bars stacked by lag and the horizon of each loss, by hover and arrow keys "
+		     "(rnnbow view).</p>\n");
 	fprintf(out, "<h2>Max gradient per recorded batch</h2>\n<p>The %d batches with the largest "
 		     "max gradient are framed in red: click one for its page.</p>\n"
 		     "<div class=\"frame\"><object data=\"overview.svg\" type=\"image/svg+xml\">"
@@ -363,6 +369,11 @@ int cmd_report(int argc, char **argv)
 	for (int i = 0; i < count; i++)
 		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
 			goto out;
+	struct view_opts vo;
+	view_opts_init(&vo);
+	snprintf(path, sizeof(path), "%s/view.html", dir);
+	if (view_write(path, (char *const *)&run, 1, &vo) < 0)
+		goto out;
 	if (index_page(run, dir, top, count, &ov, rr.G > 1) < 0)
 		goto out;
 	printf("%s/index.html\n", dir);

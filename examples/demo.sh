@@ -2,7 +2,8 @@
 # demo.sh - what `make demo` runs: record a run on the built-in corpus
 # (rnnbow's own C source) and describe it, then an LSTM on the same corpus
 # to compare how far back their gradients reach. Writes demo/run.h5 and
-# demo/lstm.h5.
+# demo/lstm.h5, their figures, a report and demo/view.html, the two runs'
+# interactive view.
 set -eu
 mkdir -p demo
 ./rnnbow record -o demo/run.h5 --force --batches 20000 --record-every 100 --save-params
@@ -27,3 +28,6 @@ echo "demo: its figures are demo/*.svg: overview horizon k loss batch heatmap;"
 echo "demo: cells.svg overlays the RNN's and the LSTM's horizons, gates.svg the LSTM's gates"
 echo "demo: the report, to open in a browser:"
 ./rnnbow report demo/run.h5 -o demo/report --force
+echo "demo: the interactive view of both runs (hover, click, arrow keys), to open in a browser:"
+./rnnbow view demo/run.h5 demo/lstm.h5 -o demo/view.html
+echo "demo/view.html"

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,32 +126,50 @@ RNNBOW_API void rnnbow_net_free(rnnbow_net *net)
 	free(net);
 }
 
-RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *data,
-			      size_t count)
+/* The table index of parameter `name` that holds exactly count floats,
+ * or -1 with the reason in rnnbow_errmsg() (fn names the caller). */
+static int find_param(const rnnbow_net *net, const char *fn, const char *name,
+		      const void *data, size_t count)
 {
 	if (!net || !name || !data)
-		return lib_fail("rnnbow_net_set: %s is NULL", !net ? "net" : !name ? "name" : "data");
+		return lib_fail("%s: %s is NULL", fn, !net ? "net" : !name ? "name" : "data");
 	for (int i = 0; i < net->m.ntab; i++) {
 		const struct param_info *p = &net->m.tab[i];
 		if (strcmp(p->name, name))
 			continue;
 		if (count != p->size)
-			return lib_fail("rnnbow_net_set: %s: %zu floats given, its shape (%zu, %zu) "
-				    "holds %zu", name, count, p->dims[0], p->dims[1], p->size);
-		float *dst = model_slot(&net->m, net->m.params, i);
-		if (!p->transposed) {
-			memcpy(dst, data, count * sizeof(float));
-			return 0;
-		}
-		/* layer 0's weight_ih: PyTorch's (GH, In) kept as (In, GH) */
-		const size_t rows = p->dims[0], cols = p->dims[1];
-		for (size_t r = 0; r < rows; r++)
-			for (size_t c = 0; c < cols; c++)
-				dst[c * rows + r] = data[r * cols + c];
+			return lib_fail("%s: %s: %zu floats given, its shape (%zu, %zu) holds %zu",
+					fn, name, count, p->dims[0], p->dims[1], p->size);
+		return i;
+	}
+	return lib_fail("%s: %s: no such parameter in this %d-layer %s network", fn, name,
+			net->m.L, cell_name(net->m.cell));
+}
+
+RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *data,
+			      size_t count)
+{
+	const int i = find_param(net, "rnnbow_net_set", name, data, count);
+	if (i < 0)
+		return -1;
+	/* A NaN or infinite weight would only show up later as NaN losses and
+	 * gradients, far from its cause: refuse it here. */
+	for (size_t k = 0; k < count; k++)
+		if (!isfinite(data[k]))
+			return lib_fail("rnnbow_net_set: %s: entry %zu is %g, not a finite number",
+					name, k, (double)data[k]);
+	const struct param_info *p = &net->m.tab[i];
+	float *dst = model_slot(&net->m, net->m.params, i);
+	if (!p->transposed) {
+		memcpy(dst, data, count * sizeof(float));
 		return 0;
 	}
-	return lib_fail("rnnbow_net_set: %s: no such parameter in this %d-layer %s network",
-		    name, net->m.L, cell_name(net->m.cell));
+	/* layer 0's weight_ih: PyTorch's (GH, In) kept as (In, GH) */
+	const size_t rows = p->dims[0], cols = p->dims[1];
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < cols; c++)
+			dst[c * rows + r] = data[r * cols + c];
+	return 0;
 }
 
 /* Sizes the forward cache for n steps (kept from the last call when n is
@@ -320,28 +339,20 @@ RNNBOW_API int rnnbow_gradient(rnnbow_net *net, int n, const float *x, const int
 static int get_param(const rnnbow_net *net, const char *fn, const float *src,
 		     const char *name, float *data, size_t count)
 {
-	if (!net || !name || !data)
-		return lib_fail("%s: %s is NULL", fn, !net ? "net" : !name ? "name" : "data");
-	for (int i = 0; i < net->m.ntab; i++) {
-		const struct param_info *p = &net->m.tab[i];
-		if (strcmp(p->name, name))
-			continue;
-		if (count != p->size)
-			return lib_fail("%s: %s: room for %zu floats given, it holds %zu", fn, name,
-					count, p->size);
-		const float *a = src + p->offset;
-		if (!p->transposed) {
-			memcpy(data, a, count * sizeof(float));
-			return 0;
-		}
-		const size_t rows = p->dims[0], cols = p->dims[1]; /* kept (cols, rows) */
-		for (size_t r = 0; r < rows; r++)
-			for (size_t c = 0; c < cols; c++)
-				data[r * cols + c] = a[c * rows + r];
+	const int i = find_param(net, fn, name, data, count);
+	if (i < 0)
+		return -1;
+	const struct param_info *p = &net->m.tab[i];
+	const float *a = src + p->offset;
+	if (!p->transposed) {
+		memcpy(data, a, count * sizeof(float));
 		return 0;
 	}
-	return lib_fail("%s: %s: no such parameter in this %d-layer %s network", fn, name,
-			net->m.L, cell_name(net->m.cell));
+	const size_t rows = p->dims[0], cols = p->dims[1]; /* kept (cols, rows) */
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < cols; c++)
+			data[r * cols + c] = a[c * rows + r];
+	return 0;
 }
 
 RNNBOW_API int rnnbow_net_get(const rnnbow_net *net, const char *name, float *data,

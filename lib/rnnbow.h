@@ -60,8 +60,9 @@ RNNBOW_API void rnnbow_net_free(rnnbow_net *net);
  *   bias_ih_l<l>, bias_hh_l<l>  (G*H)
  *   weight_out      (output_size, H)    nn.Linear's weight
  *   bias_out        (output_size)       nn.Linear's bias
- * count is the number of floats in data. 0, or -1 on an unknown name or a
- * count that does not match (the parameter is then unchanged). */
+ * count is the number of floats in data. 0, or -1 on an unknown name, a
+ * count that does not match or a NaN or infinite entry (the parameter is
+ * then unchanged). */
 RNNBOW_API int rnnbow_net_set(rnnbow_net *net, const char *name, const float *data,
 			      size_t count);
 

@@ -104,6 +104,31 @@ void model_export(const struct model *m, float *dst, const float *src)
 	}
 }
 
+/* One parameter from PyTorch's layout (src) into its slot laid out as
+ * stored (dst): transposed slots are kept (cols, rows). */
+static void import_slot(const struct param_info *p, float *dst, const float *src)
+{
+	if (!p->transposed) {
+		memcpy(dst, src, p->size * sizeof(float));
+		return;
+	}
+	const size_t rows = p->dims[0], cols = p->dims[1];
+	for (size_t r = 0; r < rows; r++)
+		for (size_t c = 0; c < cols; c++)
+			dst[c * rows + r] = src[r * cols + c];
+}
+
+void model_import_one(struct model *m, int id, const float *src)
+{
+	import_slot(&m->tab[id], model_slot(m, m->params, id), src);
+}
+
+void model_import(const struct model *m, float *dst, const float *src)
+{
+	for (int i = 0; i < m->ntab; i++)
+		import_slot(&m->tab[i], dst + m->tab[i].offset, src + m->tab[i].offset);
+}
+
 void model_init_params(struct model *m, float scale, float forget_bias, struct rng *r)
 {
 	for (int i = 0; i < m->ntab; i++) {

@@ -103,6 +103,12 @@ static inline float *model_slot(const struct model *m, float *block, int id)
 /* Copies a block laid out like m->params into dst in PyTorch's layout
  * (transposed slots transposed back): what files and clients see. */
 void model_export(const struct model *m, float *dst, const float *src);
+/* The inverse: one parameter (table entry id) given in PyTorch's layout
+ * (src, tab[id].size floats) into its slot of m->params. */
+void model_import_one(struct model *m, int id, const float *src);
+/* The inverse: a block in PyTorch's layout (a run's saved parameters) into
+ * dst laid out like m->params. */
+void model_import(const struct model *m, float *dst, const float *src);
 
 /* The names of the activations and cells, by enum value (names.h); the
  * functions below are theirs. A name of a value out of range is "?". */

@@ -28,6 +28,8 @@ static void layer_cache_free(struct layer_cache *lc)
 	free(lc->dpre);
 	if (lc->dpre_ih != lc->dpre)
 		free(lc->dpre_ih);
+	free(lc->dhs);
+	free(lc->dcs);
 	memset(lc, 0, sizeof(*lc));
 }
 
@@ -73,6 +75,19 @@ int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m)
 fail:
 	rnn_cache_free(c);
 	return -1;
+}
+
+int rnn_cache_keep_adjoints(struct rnn_cache *c, const struct model *m)
+{
+	size_t NH = (size_t)c->n * (size_t)m->H;
+	for (int l = 0; l < c->L; l++) {
+		struct layer_cache *lc = &c->ly[l];
+		if (!lc->dhs && !(lc->dhs = calloc(NH, sizeof(float))))
+			return -1;
+		if (m->cell == CELL_LSTM && !lc->dcs && !(lc->dcs = calloc(NH, sizeof(float))))
+			return -1;
+	}
+	return 0;
 }
 
 void rnn_cache_free(struct rnn_cache *c)
@@ -213,6 +228,10 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 		const float *dh = lc->dh + (size_t)t * H;
 		for (int i = 0; i < H; i++)
 			c->dht[i] = dh[i] + c->carry[i];
+		if (lc->dhs)
+			memcpy(lc->dhs + (size_t)t * H, c->dht, (size_t)H * sizeof(float));
+		if (lc->dcs)
+			memcpy(lc->dcs + (size_t)t * H, c->dc, (size_t)H * sizeof(float));
 		struct cell_back b = {
 			.rows = 1, .dh = c->dht, .dc = c->dc, .dpre = lc->dpre + (size_t)t * GH,
 			.dpre_ih = lc->dpre_ih + (size_t)t * GH, .direct = c->direct,

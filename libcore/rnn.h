@@ -25,6 +25,10 @@ struct layer_cache {
 	float *dpre;    /* (n, GH) dL/d(W_hh h_{t-1}), filled by backward */
 	float *dpre_ih; /* (n, GH) dL/d(W_ih u_t): == dpre except for GRU, whose
 			   n block lacks the reset gate factor r_t */
+	float *dhs;     /* (n, H) or NULL: dL/dh_t in total (from above and
+			   through step t+1), kept by backward when allocated
+			   (rnn_cache_keep_adjoints; gradient tracing) */
+	float *dcs;     /* (n, H) or NULL, LSTM: dL/dc_t through c_{t+1} alone */
 };
 
 struct rnn_cache {
@@ -44,6 +48,9 @@ struct rnn_cache {
 /* Allocates a cache for n steps; returns 0, or -1 when out of memory. */
 int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m);
 void rnn_cache_free(struct rnn_cache *c);
+/* Makes backward keep every layer's dhs (and the LSTM's dcs), which BPTT
+ * otherwise drops step by step. Returns 0, or -1 when out of memory. */
+int rnn_cache_keep_adjoints(struct rnn_cache *c, const struct model *m);
 
 /* Runs the batch x (n token ids) with targets y from the carried state h0
  * (L, H) and, for LSTM, cell state c0 (L, H; ignored otherwise). Fills the

@@ -93,5 +93,21 @@ struct hidden_view {
 	const char *what;     /* the cell, for the note: "lstm", "rnn tanh" */
 };
 void view_hidden(struct figure *f, const struct hidden_view *v);
+/* Gradient tracing's paths of one batch on the unrolled grid: rows are
+ * vertex kinds (bottom to top), columns steps; an edge per (from, to)
+ * cell pair with the number of paths along it, and where paths start. */
+struct trace_view {
+	int n, rows;
+	const char *const *row_names;  /* (rows) */
+	int nedges;
+	const int *t0, *r0, *t1, *r1;  /* (nedges) from (step, row) to (step, row) */
+	const int64_t *count;          /* (nedges) paths along the edge */
+	int nstarts;
+	const int *st, *sr;            /* (nstarts) first vertices */
+	const int64_t *scount;         /* (nstarts) paths starting there */
+	int64_t paths, batch;
+	const char *param;
+};
+void view_trace(struct figure *f, const struct trace_view *v);
 
 #endif

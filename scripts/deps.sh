@@ -7,7 +7,8 @@
 #                           poppler-utils (pdfinfo), chromium, chromium-driver
 #                           and python3-selenium (the report's browser test),
 #                           python3-torch (runs checked against PyTorch itself),
-#                           clang (the tree built by a second compiler)
+#                           clang (the tree built by a second compiler),
+#                           python3-yaml (lstm.yml read back as LSTMVis does)
 #
 # Says what it installs on stderr; exits 1 with a clear message when it
 # cannot (not root, no apt-get).
@@ -37,6 +38,8 @@ if [ "$level" = test ]; then
 	/usr/bin/python3 -c 'import selenium' >/dev/null 2>&1 || need="$need python3-selenium"
 	# PyTorch's own nn.LSTM/GRU and autograd as the oracle of tests/test_torch.py
 	/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need="$need python3-torch"
+	# export lstmvis's test reads lstm.yml as LSTMVis does, with PyYAML
+	/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || need="$need python3-yaml"
 fi
 [ -z "$need" ] && exit 0
 

@@ -35,16 +35,20 @@ suite "libcore: gradients, itemizer, optimizers" build/tests/test_core
 suite "analysis: quantiles, k, fit" build/tests/test_stats
 suite "HDF5 handles all closed, reopen cuts back" build/tests/test_h5
 suite "diagnostics: saturation, spectrum of W_hh, dead units" build/tests/test_diag
+suite "tracing: the graph against the chain rule and dL/dtheta" build/tests/test_trace
 suite "clang: its own build directory, no warning, the C tests" sh tests/test_clang.sh "$BIN"
 suite "command line: usage, bad input, determinism" sh tests/test_cli.sh "$BIN"
 suite "run file read back with h5py" "$PY" tests/test_file.py "$BIN"
 suite "gated cells and layers read back with h5py" "$PY" tests/test_gated_file.py "$BIN"
 suite "runs against PyTorch: nn.LSTM/GRU/RNN, autograd itemization" "$PY" tests/test_torch.py "$BIN"
+suite "trace against autograd and a plain walk, summary, bad input" "$PY" tests/test_trace.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"
 suite "units: per-unit reach and share beyond k against numpy" "$PY" tests/test_units.py "$BIN"
 suite "report in headless Chromium" "$PY" tests/test_report.py "$BIN"
+suite "view in headless Chromium: hover, keys, g of the file, 10^5 records" "$PY" tests/test_view.py "$BIN"
+suite "export lstmvis: LSTMVis's reader, states against PyTorch, meta tracks" "$PY" tests/test_export.py "$BIN"
 suite "SIGKILL leaves a readable run" sh tests/test_kill.sh "$BIN"
 suite "readers against broken files" sh tests/test_hostile.sh "$BIN"
 suite "writers: two on one run, outputs that are not runs, a full disk" sh tests/test_writers.sh "$BIN"

@@ -4,8 +4,10 @@ Each check prints one line, `ok - WHAT` or `not ok - WHAT`, followed on
 failure by `# ...` diagnostics; tests/run.sh counts those lines. A test
 ends with `sys.exit(tap.summary())`.
 """
+import struct
 import sys
 import traceback
+import zlib
 
 COUNT = 0
 FAILURES = 0
@@ -47,3 +49,17 @@ def summary():
     """Prints the count line; returns the exit status (1 if a check failed)."""
     print("# %d checks, %d failed" % (COUNT, FAILURES))
     return 1 if FAILURES else 0
+
+
+def png_content(data):
+    """Share of non-zero bytes in the filtered scanlines: near 0 for a
+    blank page (every row the same colour), well above for real content."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat = 8, b""
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return sum(1 for b in raw[::7] if b) / max(1, len(raw[::7]))

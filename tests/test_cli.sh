@@ -41,9 +41,10 @@ documented() {
 	[ -z "$missing" ] || echo "# rnnbow $1: not documented:$missing"
 	[ -z "$missing" ]
 }
-for c in record summarize horizon plot report info units; do
+for c in record summarize horizon plot report view info units; do
 	check "rnnbow $c: every option of its table in --help and rnnbow-$c(1)" documented "$c"
 done
+check "rnnbow trace: every option of its table in --help and rnnbow-trace(1)" documented trace
 
 # --- usage errors: one line that says where help is, and the nearest name ---
 one_line() { # one_line CODE "what" TEXT COMMAND...: exit CODE, stderr one line holding TEXT

@@ -15,6 +15,7 @@
 #include "../libcore/itemize.h"
 #include "../libcore/optim.h"
 #include "../libcore/rng.h"
+#include "../libcore/stream.h"
 #include "../libcore/train.h"
 #include "tap.h"
 
@@ -708,6 +709,62 @@ static void test_carried_state(struct arch a)
 	trainer_free(&tr);
 }
 
+/* rnn_stream over a text in chunks of 7 (and a shorter last one) gives the
+ * states of one rnn_forward over the whole text from zero state; and the
+ * comparison can fail: a forward from another start differs. */
+static void test_stream(struct arch a)
+{
+	enum { T = 50, H = 5, V = 6 };
+	struct setup s;
+	struct rnn_stream st;
+	setup_init(&s, a, T, H, V, 0.7f, 21);
+	float zeros[MAXL * MAXH] = { 0 };
+	rnn_forward(&s.c, s.x, s.y, zeros, zeros, &s.m);
+	rnn_stream_init(&st, &s.m, 7);
+	double w = 0;
+	for (int t0 = 0; t0 < T; t0 += 7) {
+		int count = T - t0 < 7 ? T - t0 : 7;
+		rnn_stream_run(&st, s.x + t0, s.y + t0, count, &s.m);
+		for (int l = 0; l < a.L; l++)
+			for (int k = 0; k < 2; k++) {
+				const float *got = k ? rnn_stream_cell(&st, l, &s.m)
+						     : rnn_stream_hidden(&st, l, &s.m);
+				const float *want = k ? s.c.ly[l].cs : s.c.ly[l].hs;
+				if (!got)
+					continue;
+				double ref[7 * H];
+				for (int i = 0; i < count * H; i++)
+					ref[i] = want[(size_t)(t0 + 1) * H + i];
+				double e = worst(got, ref, (size_t)count * H, 1e-6, 1e-5);
+				w = e > w ? e : w;
+			}
+	}
+	tap_check(w <= 1, "%s: rnn_stream in chunks of 7 = one rnn_forward over 50 steps (worst %.2g)",
+		  arch_name(a), w);
+	/* the last chunk alone from zero state: what forgetting to carry gives */
+	const int last = T % 7 ? T % 7 : 7;
+	struct rnn_cache alone;
+	rnn_cache_init(&alone, last, &s.m);
+	rnn_forward(&alone, s.x + T - last, s.y + T - last, zeros, zeros, &s.m);
+	double ref[7 * H];
+	for (int i = 0; i < last * H; i++)
+		ref[i] = alone.ly[a.L - 1].hs[H + i];
+	double far = worst(rnn_stream_hidden(&st, a.L - 1, &s.m), ref, (size_t)last * H, 1e-6, 1e-5);
+	tap_check(far > 1, "%s: ... and is told apart from chunks that do not carry the state (%.2g)",
+		  arch_name(a), far);
+	rnn_cache_free(&alone);
+	/* model_import undoes model_export */
+	float *pt = malloc(s.m.nparams * sizeof(float)), *back = calloc(s.m.nparams, sizeof(float));
+	model_export(&s.m, pt, s.m.params);
+	model_import(&s.m, back, pt);
+	tap_check(!memcmp(back, s.m.params, s.m.nparams * sizeof(float)),
+		  "%s: model_import of model_export gives the block back", arch_name(a));
+	free(pt);
+	free(back);
+	rnn_stream_free(&st);
+	setup_free(&s);
+}
+
 /* fast_expf, fast_tanhf and fast_sigmoidf against double precision */
 static void test_fastmath(void)
 {
@@ -798,5 +855,7 @@ int main(void)
 	test_trainer();
 	test_carried_state(lstm2);
 	test_carried_state(gru2);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		test_stream(all[i]);
 	return tap_done();
 }

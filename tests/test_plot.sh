@@ -65,6 +65,19 @@ check "... and png_ok agrees" png_ok "$T/s.png" 640 480
 check "overview of a tiny run (3 records)" "$BIN" plot overview "$T/tiny.h5" -o "$T/tiny.png"
 check "overview with more records than pixels is an envelope" sh -c \
 	"'$BIN' plot overview '$T/run.h5' -o '$T/env.svg' --size 400,300 && grep -q 'records per bin' '$T/env.svg'"
+# --from/--to zoom overview and loss too (they were read and ignored)
+mkdir -p "$T/win"
+check "overview --from 1000 --to 1990 draws exactly the 100 records of that window" sh -c \
+	"'$BIN' plot overview --from 1000 --to 1990 '$T/run.h5' -o '$T/win/o.svg' --keep-script '$T/win' &&
+	 awk '/<< EOD/{f=1;next}/^EOD/{f=0}f' '$T/win/o.svg.gp' |
+	 awk '\$1<1000||\$1>1990{bad=1}END{exit bad||NR!=100}'"
+check "loss --from 500 --to 999 draws training batches 500..999 only" sh -c \
+	"'$BIN' plot loss --from 500 --to 999 '$T/run.h5' -o '$T/win/l.svg' --keep-script '$T/win' &&
+	 awk '/<< EOD/{f=1;next}/^EOD/{f=0}f' '$T/win/l.svg.gp' |
+	 awk '\$1<500||\$1>999{bad=1}END{exit bad||NR!=500}'"
+check "overview: a window with no records says so" sh -c \
+	"! '$BIN' plot overview --from 5000 '$T/run.h5' -o '$T/win/e.svg' 2>'$T/win/err' &&
+	 grep -q 'no records to plot in --from/--to' '$T/win/err'"
 check "--title and --no-title" sh -c \
 	"'$BIN' plot k '$T/run.h5' -o '$T/t.svg' --title 'My k' && grep -q 'My k' '$T/t.svg' &&
 	 '$BIN' plot k '$T/run.h5' -o '$T/nt.svg' --no-title && ! grep -q 'truncation horizon k:' '$T/nt.svg'"

@@ -6,31 +6,15 @@ are checked too. Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
 """
 import os
 import re
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
-from tap import check  # noqa: E402
+from tap import check, png_content  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
-
-
-def png_content(data):
-    """Share of non-zero bytes in the filtered scanlines: near 0 for a
-    blank page (every row the same colour), well above for real content."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat = 8, b""
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if kind == b"IDAT":
-            idat += data[pos + 8:pos + 8 + length]
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    return sum(1 for b in raw[::7] if b) / max(1, len(raw[::7]))
 
 
 with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +32,8 @@ with tempfile.TemporaryDirectory() as tmp:
     index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
     links = re.findall(r'<a class="bar" href="(batch-\d+\.html)"', index)
     check(len(links) == 3, "index frames the 3 top batches with links", links)
-    for f in ["overview.svg", "horizon.svg", "k.svg", "loss.svg"] + links + \
+    check('<a href="view.html">' in index, "the index links to the interactive view")
+    for f in ["overview.svg", "horizon.svg", "k.svg", "loss.svg", "view.html"] + links + \
             [l.replace(".html", ".svg") for l in links] + \
             [l.replace("batch-", "heatmap-").replace(".html", ".svg") for l in links]:
         check(os.path.getsize(os.path.join(out, f)) > 1000, "report holds %s" % f)

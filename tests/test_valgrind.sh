@@ -45,5 +45,9 @@ vg "info --format json" info --format json "$T/run.h5"
 vg "plot batch" plot batch --top 1 --loss 3 "$T/run.h5" -o "$T/b.svg"
 vg "plot overview" plot overview "$T/run.h5" -o "$T/o.png"
 vg "report" report "$T/run.h5" -o "$T/rep" --top 2
+vg "view of a run and a 2-layer gru" view "$T/run.h5" "$T/gru.h5" -o "$T/v.html"
+vg "trace --batch" trace --batch 18 "$T/run.h5"
+vg "trace --summary of a 2-layer lstm" trace --summary --rows 8:16 "$T/lstm.h5"
+vg "plot trace of a 2-layer gru" plot trace --batch 7 --layer 1 "$T/gru.h5" -o "$T/t.svg"
 vg "a refused file" summarize "$T/c.txt"
 finish

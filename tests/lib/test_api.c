@@ -368,6 +368,15 @@ static void check_errors(void)
 		  "data NULL: -1");
 	tap_check(rnnbow_net_set(NULL, "bias_out", buf, 5) == -1 && says("net is NULL"),
 		  "net NULL: -1");
+	buf[3] = NAN;
+	tap_check(rnnbow_net_set(net, "bias_out", buf, 5) == -1 && says("entry 3 is nan"),
+		  "a NaN weight: -1 (%s)", rnnbow_errmsg());
+	buf[3] = INFINITY;
+	tap_check(rnnbow_net_set(net, "bias_out", buf, 5) == -1 && says("entry 3 is inf"),
+		  "an infinite weight: -1 (%s)", rnnbow_errmsg());
+	buf[3] = 0.0f;
+	tap_check(rnnbow_net_get(net, "bias_out", buf, 4) == -1 && says("4 floats given"),
+		  "net_get with room that does not match: -1 (%s)", rnnbow_errmsg());
 	tap_check(rnnbow_itemize(net, 4, NULL, bad, y, NULL, NULL, g, E) == -1 &&
 		  says("tokens[1] = 3"), "a token >= input_size: -1 (%s)", rnnbow_errmsg());
 	y[2] = 5;
