@@ -15,6 +15,7 @@ int cmd_units(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 
 #include <stddef.h>
 #include <stdio.h>

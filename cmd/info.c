@@ -86,6 +86,14 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 		       s->has_params ? ", with parameters" : "",
 		       s->has_hidden ? ", with hidden states" : "");
 	print_layer_data(out, s);
+	if (s->sample_every > 0 && s->sample_rows)
+		fprintf(out, "samples: every %lld batches, %lld bytes: %lld sample%s (batches %lld to "
+			"%lld)\n", (long long)s->sample_every, (long long)s->sample_length,
+			(long long)s->sample_rows, s->sample_rows == 1 ? "" : "s",
+			(long long)s->first_sample, (long long)s->last_sample);
+	else if (s->sample_every > 0)
+		fprintf(out, "samples: every %lld batches, %lld bytes: no samples yet\n",
+			(long long)s->sample_every, (long long)s->sample_length);
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
 	fprintf(out, "command: %s\n", s->command_line);
@@ -190,6 +198,11 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("last_record_batch", s->last_rec);
 	}
 	print_json_layer_data(s);
+	if (s->sample_every > 0) {
+		JI("sample_every", s->sample_every);
+		JI("sample_length", s->sample_length);
+		JI("samples", s->sample_rows);
+	}
 	printf(",\"params_saved\":%s,\"hidden_saved\":%s,\"checkpoint\":%s",
 	       s->has_params ? "true" : "false", s->has_hidden ? "true" : "false",
 	       s->has_checkpoint ? "true" : "false");

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "opts.h"
 #include "progress.h"
+#include "recsample.h"
 #include "../formats/checkpoint.h"
 #include "../formats/clock.h"
 #include "../formats/corpus.h"
@@ -65,6 +66,9 @@ struct record_opts {
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
+	int64_t sample_every, sample_length; /* --sample-every, --sample-length */
+	int sample_length_seen;
+	struct recsample *samples;           /* their sampler */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -176,6 +180,10 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
 		struct record *rec = want ? runqueue_slot(q) : NULL;
 		if (want && !rec) {
+			rc = -1;
+			break;
+		}
+		if (recsample_take(o->samples, &tr->m, tr->batch, q) < 0) {
 			rc = -1;
 			break;
 		}
@@ -348,6 +356,12 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		{ "no-unit-flow", 0, OPT_FLAG, &o->no_unit_flow,
 		  .help = "do not store /record/unit_flow (n H floats per record\n"
 			  "and layer: 3x a default record; rnnbow units needs it)" },
+		{ "sample-every", 0, OPT_INT, &o->sample_every, 0, 1e15, .arg = "K",
+		  .help = "store text drawn from the model at batches 0, K, 2K,\n"
+			  "... in /samples (default 0: none)" },
+		{ "sample-length", 0, OPT_INT, &o->sample_length, 1, 1 << 20, &o->sample_length_seen,
+		  .arg = "N",
+		  .help = "bytes per sample (default 200)" },
 		OPT_GROUP("output:"),
 		{ "output", 'o', OPT_STRING, &o->output, .arg = "RUN.h5",
 		  .help = "the run file (required)" },
@@ -413,6 +427,8 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 			    o->checkpoint_every);
 	if (o->resume && o->force)
 		usage_error(usage, "--resume and --force contradict each other");
+	if (o->sample_length_seen && !o->sample_every)
+		usage_error(usage, "--sample-length goes with --sample-every K");
 	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
 			    o->max_corpus);
@@ -498,6 +514,10 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 		.batches = o->batches, .record_every = o->record_every,
 	};
 	memcpy(o->fp.corpus_sha256, sha, 65);
+	if (o->sample_every) {
+		o->fp.sample_every = o->sample_every;
+		o->fp.sample_length = o->sample_length;
+	}
 	return 0;
 }
 
@@ -523,6 +543,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.forget_bias = o->forget_bias, .vocab = v->bytes, .init_scale = o->init_scale,
 		.optimizer = optim_name(tr->cfg.optim), .learning_rate = o->lr, .clip = o->clip,
 		.batches = o->batches, .record_every = o->record_every,
+		.sample_every = o->sample_every, .sample_length = o->sample_length,
 	};
 	if (kind != RUNPATH_ABSENT)
 		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
@@ -591,7 +612,7 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o = {
 		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
-		.record_every = 100, .seed = 1, .clip = 5,
+		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200,
 		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
 	};
 	/* a file size limit (ulimit -f) fails the write, reported, instead of
@@ -607,6 +628,7 @@ int cmd_record(int argc, char **argv)
 	struct trainer tr;
 	struct runfile *rf = NULL;
 	struct runlock lock = { .fd = -1 };
+	struct recsample samples = { 0 };
 	int32_t *ids = NULL;
 	char sha[65];
 	int rc = 1, have_trainer = 0;
@@ -618,12 +640,17 @@ int cmd_record(int argc, char **argv)
 	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, corpus.len, sha) < 0)
 		goto out;
 	have_trainer = 1;
+	if (recsample_init(&samples, &tr.m, o.sample_every, o.sample_length, cfg.seed,
+			   vocab.bytes) < 0)
+		goto out;
+	o.samples = &samples;
 	rf = open_run(&tr, &o, kind, &corpus, &vocab, sha, cmdline ? cmdline : "", &rc);
 	if (rf)
 		rc = run_training(&tr, rf, &o, o.resume && kind == RUNPATH_RUN);
 out:
 	runlock_release(&lock);
 	free(cmdline);
+	recsample_free(&samples);
 	if (have_trainer)
 		trainer_free(&tr);
 	free(ids);

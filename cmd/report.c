@@ -13,6 +13,7 @@
 #include "view.h"
 #include "../formats/msg.h"
 #include "../formats/recread.h"
+#include "../formats/sampleread.h"
 #include "../libcore/analysis.h"
 
 #include <dirent.h>
@@ -46,7 +47,8 @@ static const char style[] =
 	"outline:2px solid #de2d26;background:rgba(222,45,38,.15)}"
 	".frame a.bar:hover{background:rgba(222,45,38,.45)}"
 	"table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}"
-	"tr:nth-child(even){background:#f3f6fa}td.b{font-family:monospace;text-align:center}";
+	"tr:nth-child(even){background:#f3f6fa}td.b{font-family:monospace;text-align:center}"
+	"span.x{color:#de2d26}";
 
 static void html_text(FILE *out, const char *s)
 {
@@ -65,6 +67,48 @@ static void html_byte(FILE *out, uint8_t b)
 {
 	char buf[2];
 	html_text(out, fig_glyph(b, buf));
+}
+
+/* A sample's bytes in a <pre>: text as it is (newlines and tabs too),
+ * every other byte that is not printable ASCII as a marked \xHH. */
+static void html_sample(FILE *out, const uint8_t *text, int64_t len)
+{
+	char c[2] = { 0 };
+	for (int64_t i = 0; i < len; i++) {
+		uint8_t b = text[i];
+		if ((b >= 0x20 && b < 0x7f) || b == '\n' || b == '\t') {
+			c[0] = (char)b;
+			html_text(out, c);
+		} else {
+			fprintf(out, "<span class=\"x\">\\x%02x</span>", b);
+		}
+	}
+}
+
+/* The samples of record --sample-every under the loss curve, oldest
+ * first; nothing for a run without them. Returns 0 or -1 (message). */
+static int samples_section(FILE *out, const char *run)
+{
+	struct run r;
+	struct run_samples s;
+	if (run_open(&r, run) < 0)
+		return -1;
+	int rc = run_samples_read(&s, &r);
+	run_close(&r);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	fprintf(out, "<h2>What the model wrote as it trained</h2>\n<p>%lld samples of %lld bytes "
+		     "(record --sample-every), each drawn before its batch's update, with no "
+		     "prime, at temperature 1; bytes that are not printable ASCII are shown as "
+		     "<span class=\"x\">\\xHH</span>.</p>\n", (long long)s.count,
+		(long long)s.length);
+	for (int64_t i = 0; i < s.count; i++) {
+		fprintf(out, "<h3>batch %lld</h3>\n<pre>", (long long)s.batch[i]);
+		html_sample(out, s.text + i * s.length, s.length);
+		fprintf(out, "</pre>\n");
+	}
+	run_samples_free(&s);
+	return 0;
 }
 
 /* Whether name is a file this command writes. */
@@ -280,6 +324,10 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 			fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" "
 				     "width=\"1200\" height=\"600\"></object>\n", figs[i].title,
 				figs[i].file);
+	if (samples_section(out, run) < 0) {
+		fclose(out);
+		return -1;
+	}
 	fprintf(out, "<p>Made by rnnbow %s. The figures are SVG with hover text; the tables "
 		     "behind them: rnnbow summarize, rnnbow horizon.</p>\n</body></html>\n",
 		RNNBOW_VERSION);

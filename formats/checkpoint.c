@@ -15,8 +15,9 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 3 /* 2: cell, layers, forget bias; state of every layer;
-		   * 3: layer 0's W_ih stored transposed */
+#define VERSION 4 /* 2: cell, layers, forget bias; state of every layer;
+		   * 3: layer 0's W_ih stored transposed;
+		   * 4: --sample-every, --sample-length in the fingerprint */
 
 struct buf {
 	unsigned char *p;
@@ -292,6 +293,8 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	DIFF_INT(record_every, "--record-every");
 	DIFF_INT(save_params, "--save-params");
 	DIFF_INT(save_hidden, "--save-hidden");
+	DIFF_INT(sample_every, "--sample-every");
+	DIFF_INT(sample_length, "--sample-length");
 	DIFF_INT(V, "vocabulary size (another corpus)");
 	if (strcmp(a->corpus_sha256, b->corpus_sha256) && ++n)
 		error("corpus: the run's has sha256 %.16s..., this command's %.16s...",

@@ -22,6 +22,7 @@ struct run_fingerprint {
 	uint64_t seed;
 	int64_t batches, record_every;
 	char corpus_sha256[65];
+	int64_t sample_every, sample_length; /* 0, 0 without --sample-every */
 };
 
 /* Writes tr's state and fp to path + ".ckpt". Returns 0 or -1 (message). */

@@ -41,6 +41,9 @@ struct run_info {
 	 * whose inputs are the vocabulary's token ids) */
 	const char *input;
 	int64_t input_size;
+	/* record --sample-every: /samples holds text drawn at batches 0, K,
+	 * 2K, ... (K = sample_every, 0: no /samples), sample_length bytes each */
+	int64_t sample_every, sample_length;
 };
 
 enum runfile_flags {
@@ -99,6 +102,10 @@ int runfile_write_train(struct runfile *f, const struct train_rows *t);
 /* Appends one /record row to every /record dataset and flushes each, so
  * the row is committed when this returns 0. Returns -1 on failure. */
 int runfile_add_record(struct runfile *f, const struct record *r);
+
+/* Appends one /samples row (text: the length the run was created with)
+ * and flushes it. Returns 0 or -1 (message printed). */
+int runfile_add_sample(struct runfile *f, int64_t batch, const uint8_t *text);
 
 /* Closes the file and fsyncs it. Returns 0 or -1; the file is closed and
  * f freed either way. */

@@ -47,6 +47,8 @@ struct runfile {
 	struct column *rec;  /* (ncols) their handles; nrec opened so far */
 	int ncols, nrec;
 	struct column train[TRAIN_COLS]; /* schema_train's */
+	struct column samples[2];        /* /samples batch, text; unused when */
+	int has_samples;                 /* the run has no /samples */
 	double last_fsync;
 	int failed;     /* a write failed and was reported: closing may fail too */
 	hsize_t room_end;    /* the file is known to be at least this long */
@@ -392,6 +394,8 @@ static void free_runfile(struct runfile *f)
 		col_close(&f->rec[i]);
 	for (int i = 0; i < TRAIN_COLS; i++)
 		col_close(&f->train[i]);
+	for (int i = 0; i < 2; i++)
+		col_close(&f->samples[i]);
 	free(f->cols);
 	free(f->rec);
 	free(f->path);
@@ -405,6 +409,78 @@ static void abandon(struct runfile *f)
 	free_runfile(f);
 	if (file >= 0)
 		H5Fclose(file);
+}
+
+/* ---- /samples (record --sample-every) ---- */
+
+#define SAMPLES_BATCH_CHUNK_ROWS 1024
+
+static int write_failed(struct runfile *f, const char *what, const char *why, int no_room);
+
+/* The /samples group of a new run, when info asks for samples: its
+ * attributes (every, length, temperature 1) and two empty columns.
+ * Returns 0 or -1 (no message: the caller's). */
+static int create_samples(struct runfile *f, const struct run_info *info)
+{
+	if (info->sample_every <= 0)
+		return 0;
+	hsize_t len = (hsize_t)info->sample_length;
+	hid_t g = make_group(f->file, SCHEMA_SAMPLES);
+	struct schema_value every = { .i = info->sample_every }, length = { .i = info->sample_length };
+	struct schema_value temp = { .f = 1.0 };
+	int rc = g < 0 || schema_put(g, A_SAMPLE_EVERY, &every) < 0 ||
+		 schema_put(g, A_SAMPLE_LENGTH, &length) < 0 ||
+		 schema_put(g, A_SAMPLE_TEMPERATURE, &temp) < 0 ||
+		 col_create(&f->samples[0], g, SCHEMA_SAMPLES_BATCH, H5T_STD_I64LE, H5T_NATIVE_INT64,
+			    0, NULL, SAMPLES_BATCH_CHUNK_ROWS) < 0 ||
+		 col_create(&f->samples[1], g, SCHEMA_SAMPLES_TEXT, H5T_STD_U8LE, H5T_NATIVE_UINT8,
+			    1, &len, rows_per_chunk(len, 1 << 20)) < 0 ? -1 : 0;
+	if (g >= 0)
+		H5Gclose(g);
+	f->has_samples = rc == 0;
+	return rc;
+}
+
+/* Reopens /samples of a resumed run, if it has one, leaving dims[0] of
+ * both columns at the rows the checkpoint had committed: the samples of
+ * batches 0, K, ... below train_rows (a sample is written before its
+ * batch's /train row). Returns 0 or -1. */
+static int reopen_samples(struct runfile *f, int64_t train_rows)
+{
+	int64_t every = 0;
+	if (H5Lexists(f->file, SCHEMA_SAMPLES, H5P_DEFAULT) <= 0)
+		return 0;
+	hid_t g = H5Gopen2(f->file, SCHEMA_SAMPLES, H5P_DEFAULT);
+	if (g < 0)
+		return -1;
+	int64_t rows = schema_get_i64(g, A_SAMPLE_EVERY, &every) < 0 || every <= 0 ? -1 :
+		       (train_rows + every - 1) / every;
+	int rc = rows < 0 ||
+		 col_reopen(&f->samples[0], g, SCHEMA_SAMPLES_BATCH, H5T_NATIVE_INT64, rows) < 0 ||
+		 col_reopen(&f->samples[1], g, SCHEMA_SAMPLES_TEXT, H5T_NATIVE_UINT8, rows) < 0 ? -1 : 0;
+	H5Gclose(g);
+	if (rc == 0) {
+		f->samples[0].dims[0] = f->samples[1].dims[0] = (hsize_t)rows;
+		f->has_samples = 1;
+	}
+	return rc;
+}
+
+int runfile_add_sample(struct runfile *f, int64_t batch, const uint8_t *text)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "sample of batch %lld", (long long)batch);
+	if (!f->has_samples)
+		return write_failed(f, what, "the run has no /samples", 0);
+	hsize_t bytes = ROOM_SLACK + col_new_bytes(&f->samples[0], 1) +
+			col_new_bytes(&f->samples[1], 1);
+	if (claim_room(f, bytes) < 0)
+		return write_failed(f, what, sys_reason(errno), 1);
+	/* the text first, the batch that names it last (as /train) */
+	if (col_append(&f->samples[1], 1, text) < 0 || col_append(&f->samples[0], 1, &batch) < 0 ||
+	    H5Dflush(f->samples[1].dset) < 0 || H5Dflush(f->samples[0].dset) < 0)
+		return write_failed(f, what, h5_reason(), 0);
+	return 0;
 }
 
 /* A writer with its column list and nothing opened; NULL after a message. */
@@ -500,7 +576,7 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 		goto fail;
 	if (create_train_columns(f, train) < 0)
 		goto fail;
-	if (create_record_columns(f, rec) < 0)
+	if (create_record_columns(f, rec) < 0 || create_samples(f, info) < 0)
 		goto fail;
 	H5Gclose(rec);
 	H5Gclose(train);
@@ -611,12 +687,16 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * the end of allocation must go past the file's end by every chunk,
 	 * or new data lands outside it ("addr overflow"). This is what
 	 * h5clear --increment is for. */
+	if (reopen_samples(f, train_rows) < 0)
+		goto fail;
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
 	for (int i = 0; i < TRAIN_COLS; i++)
 		margin += f->train[i].chunk_size;
 	for (int i = 0; i < f->nrec; i++)
 		margin += f->rec[i].chunk_size;
+	for (int i = 0; f->has_samples && i < 2; i++)
+		margin += f->samples[i].chunk_size;
 	if (H5Fincrement_filesize(f->file, margin) < 0)
 		goto fail;
 	what = "cannot cut the run back to its checkpoint";
@@ -625,6 +705,9 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 			goto fail;
 	for (int i = 0; i < f->nrec; i++)
 		if (col_cut(&f->rec[i], record_rows) < 0)
+			goto fail;
+	for (int i = 0; f->has_samples && i < 2; i++)
+		if (col_cut(&f->samples[i], f->samples[i].dims[0]) < 0)
 			goto fail;
 	/* the plan (raised when the run is extended) and the history: only
 	 * before SWMR writing may attributes change, and only once the run

@@ -74,6 +74,25 @@ static void summarize_model(struct run_summary *s, hid_t g)
 	s->init_scale = rm.init_scale;
 }
 
+/* /samples: its attributes, committed rows, first and last batch. */
+static void summarize_samples(struct run_summary *s, const struct run *r)
+{
+	char path[80];
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(r->file, SCHEMA_SAMPLES, H5P_DEFAULT); } H5E_END_TRY;
+	if (g < 0)
+		return;
+	schema_get_i64(g, A_SAMPLE_EVERY, &s->sample_every);
+	schema_get_i64(g, A_SAMPLE_LENGTH, &s->sample_length);
+	H5Gclose(g);
+	s->sample_rows = run_rows(r, SCHEMA_SAMPLES);
+	snprintf(path, sizeof(path), "%s/%s", SCHEMA_SAMPLES, SCHEMA_SAMPLES_BATCH);
+	if (s->sample_rows > 0) {
+		read_rows(r->file, path, 0, 1, H5T_NATIVE_INT64, &s->first_sample);
+		read_rows(r->file, path, s->sample_rows - 1, 1, H5T_NATIVE_INT64, &s->last_sample);
+	}
+}
+
 void run_summarize(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
@@ -135,6 +154,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	schema_rec_path(path, sizeof(path), &schema_layer[L_HIDDEN], 0);
 	s->has_hidden = exists(f, path);
 	find_layer_data(s, f);
+	summarize_samples(s, r);
 	s->size = run_size(r);
 	char ck[4096];
 	snprintf(ck, sizeof(ck), "%s.ckpt", r->path);

@@ -33,6 +33,8 @@ struct run_summary {
 	int64_t seed;
 	double init_scale, lr, clip, recent_loss;
 	int has_params, has_hidden, has_checkpoint;
+	/* /samples (record --sample-every); sample_every 0: none */
+	int64_t sample_every, sample_length, sample_rows, first_sample, last_sample;
 };
 
 /* Fills s from an open run. Missing attributes and datasets leave their

@@ -19,11 +19,20 @@
  * this many bytes per slot (an LSTM at n = 25, H = 100 needs 0.5 MB). */
 #define DEFER_MAX_BYTES (8u << 20)
 #define TRAIN_BLOCK_SECONDS 1.0
-#define NJOBS (RUNQUEUE_SLOTS + 3) /* records, two train blocks, a sync */
+#define NJOBS (RUNQUEUE_SLOTS + 4) /* records, two train blocks, a sync, a sample */
+
+/* A /samples row waiting for the writer (one at a time: samples are rare). */
+struct sample_buf {
+	int64_t batch;
+	uint8_t *text;
+	size_t len;
+	int queued;
+};
 
 struct job {
 	struct record *rec;       /* a record to write, or */
-	struct train_rows *train; /* a /train block, or neither: a sync */
+	struct train_rows *train; /* a /train block, or */
+	struct sample_buf *sample; /* a /samples row, or none: a sync */
 };
 
 struct runqueue {
@@ -45,6 +54,7 @@ struct runqueue {
 	int train_cur;              /* the one being filled */
 	int train_queued[2];
 	double train_since;
+	struct sample_buf sample;
 };
 
 static void *writer_main(void *arg)
@@ -73,7 +83,9 @@ static void *writer_main(void *arg)
 			rc = runfile_add_record(q->file, j.rec);
 		else if (j.train && !q->train_failed)
 			q->train_failed = (rc = runfile_write_train(q->file, j.train)) < 0;
-		else if (!j.rec && !j.train && !q->failed)
+		else if (j.sample && !q->failed)
+			rc = runfile_add_sample(q->file, j.sample->batch, j.sample->text);
+		else if (!j.rec && !j.train && !j.sample && !q->failed)
 			rc = runfile_sync(q->file);
 
 		pthread_mutex_lock(&q->lock);
@@ -85,6 +97,8 @@ static void *writer_main(void *arg)
 			q->busy[j.rec - q->slots] = 0;
 		else if (j.train)
 			q->train_queued[j.train - q->train] = 0;
+		else if (j.sample)
+			j.sample->queued = 0;
 		pthread_cond_broadcast(&q->wake_trainer);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -97,6 +111,7 @@ static void enqueue(struct runqueue *q, struct record *rec, struct train_rows *t
 	struct job *j = &q->jobs[(q->head + q->count) % NJOBS];
 	j->rec = rec;
 	j->train = train;
+	j->sample = NULL;
 	q->count++;
 	pthread_cond_signal(&q->wake_writer);
 }
@@ -109,6 +124,7 @@ static void free_queue(struct runqueue *q)
 		itemize_ws_free(&q->iw);
 	train_rows_free(&q->train[0]);
 	train_rows_free(&q->train[1]);
+	free(q->sample.text);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->wake_writer);
 	pthread_cond_destroy(&q->wake_trainer);
@@ -216,6 +232,33 @@ int runqueue_push_train(struct runqueue *q, const struct batch_stats *st)
 	/* the clock is read every 64 rows only: it costs more than a row */
 	if (t->n == t->cap || ((t->n & 63) == 0 && monotonic_seconds() - q->train_since >= TRAIN_BLOCK_SECONDS))
 		return hand_over_train(q);
+	return 0;
+}
+
+int runqueue_push_sample(struct runqueue *q, int64_t batch, const uint8_t *text, size_t len)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->sample.queued && !q->failed)
+		pthread_cond_wait(&q->wake_trainer, &q->lock);
+	int failed = q->failed;
+	pthread_mutex_unlock(&q->lock);
+	if (failed)
+		return -1;
+	/* the writer is done with the buffer: ours until queued */
+	if (len > q->sample.len) {
+		uint8_t *t = realloc(q->sample.text, len);
+		if (!t)
+			return error("out of memory for a sample of %zu bytes", len);
+		q->sample.text = t;
+		q->sample.len = len;
+	}
+	memcpy(q->sample.text, text, len);
+	q->sample.batch = batch;
+	pthread_mutex_lock(&q->lock);
+	q->sample.queued = 1;
+	enqueue(q, NULL, NULL);
+	q->jobs[(q->head + q->count - 1) % NJOBS].sample = &q->sample;
+	pthread_mutex_unlock(&q->lock);
 	return 0;
 }
 

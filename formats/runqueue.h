@@ -41,6 +41,11 @@ int runqueue_push_record(struct runqueue *q, struct record *r);
  * passed since the last one. Returns 0, or -1 when the writer has failed. */
 int runqueue_push_train(struct runqueue *q, const struct batch_stats *st);
 
+/* Queues a /samples row (len bytes of text, copied), waiting while the
+ * one before is still queued. Returns 0, or -1 when the writer has failed
+ * or memory ran out. */
+int runqueue_push_sample(struct runqueue *q, int64_t batch, const uint8_t *text, size_t len);
+
 /* Writes everything queued, including the /train rows buffered so far,
  * then flushes and fsyncs the file, and returns when that is done: the
  * point a checkpoint may be written. Returns 0, or -1 when writing failed. */

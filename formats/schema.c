@@ -79,6 +79,9 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_CLIP] = { SCHEMA_TRAIN, "clip", ST_F64, NULL },
 	[A_BATCHES] = { SCHEMA_TRAIN, "batches", ST_I64, NULL },
 	[A_RECORD_EVERY] = { SCHEMA_TRAIN, "record_every", ST_I64, NULL },
+	[A_SAMPLE_EVERY] = { SCHEMA_SAMPLES, "every", ST_I64, "--sample-every" },
+	[A_SAMPLE_LENGTH] = { SCHEMA_SAMPLES, "length", ST_I64, "--sample-every" },
+	[A_SAMPLE_TEMPERATURE] = { SCHEMA_SAMPLES, "temperature", ST_F64, "--sample-every" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)

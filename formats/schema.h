@@ -23,6 +23,10 @@
 #define SCHEMA_RECORD "record"
 #define SCHEMA_PARAMS "params"
 #define SCHEMA_VOCAB "vocab"
+/* /samples (record --sample-every): text the model wrote as it trained */
+#define SCHEMA_SAMPLES "samples"
+#define SCHEMA_SAMPLES_BATCH "batch" /* (S) int64: the training batch sampled */
+#define SCHEMA_SAMPLES_TEXT "text"   /* (S, N) uint8: N bytes, fixed-size rows */
 
 /* Element types: little-endian in the file, native in memory. */
 enum schema_type { ST_I64, ST_U64, ST_I32, ST_F32, ST_F64, ST_U8, ST_STR };
@@ -45,6 +49,8 @@ enum schema_attr_id {
 	A_VOCAB_SIZE, A_SEQ_LEN, A_INIT_SCALE, A_INPUT, A_INPUT_SIZE,
 	/* /train */
 	A_OPTIMIZER, A_LEARNING_RATE, A_CLIP, A_BATCHES, A_RECORD_EVERY,
+	/* /samples */
+	A_SAMPLE_EVERY, A_SAMPLE_LENGTH, A_SAMPLE_TEMPERATURE,
 	SCHEMA_ATTRS
 };
 

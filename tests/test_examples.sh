@@ -6,19 +6,27 @@ set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/tests/lib.sh"
 
-check "examples/paper/paper.sh runs (BATCHES=3000)" sh -c \
-	"cd '$ROOT' && OUT='$T/paper' BATCHES=3000 RNNBOW='$BIN' sh examples/paper/paper.sh >/dev/null"
-for fig in fig5_overview fig6_batch fig7_loss fig8_horizon fig9_k heatmap loss; do
+check "examples/paper/paper.sh runs (BATCHES=3000, the C headers)" sh -c \
+	"cd '$ROOT' && OUT='$T/paper' BATCHES=3000 SAMPLE_EVERY=1000 CORPUS=headers RNNBOW='$BIN' sh examples/paper/paper.sh >/dev/null 2>'$T/paper.err'"
+for fig in fig5_overview fig6_early fig7_late fig8_horizon fig9_max decay k heatmap loss; do
 	for fmt in png svg pdf; do
 		[ -s "$T/paper/$fig.$fmt" ] || notok "paper: $fig.$fmt missing"
 	done
 done
-check "paper: all 21 figures and 4 tables are there" sh -c \
-	"[ \$(ls '$T'/paper/*.png '$T'/paper/*.svg '$T'/paper/*.pdf | wc -l) -eq 21 ] &&
-	 [ \$(ls '$T'/paper/*.tsv | wc -l) -eq 4 ]"
-check "paper: 30 records of the paper's model" sh -c \
+check "paper: all 27 figures, 4 tables and fig4_samples.txt are there" sh -c \
+	"[ \$(ls '$T'/paper/*.png '$T'/paper/*.svg '$T'/paper/*.pdf | wc -l) -eq 27 ] &&
+	 [ \$(ls '$T'/paper/*.tsv | wc -l) -eq 4 ] && [ -s '$T/paper/fig4_samples.txt' ]"
+check "paper: 30 records of the paper's model, 3 samples" sh -c \
 	"grep -q 'hidden 100, 1 layer' '$T/paper/info.txt' && grep -q 'seq-len 25' '$T/paper/info.txt' &&
-	 grep -q ': 30 records' '$T/paper/info.txt'"
+	 grep -q ': 30 records' '$T/paper/info.txt' && grep -q '^samples: every 1000 batches, 400 bytes: 3 samples' '$T/paper/info.txt'"
+check "paper: Fig 4 holds the samples of batches 0 and 1000, as /samples stored them" $PY -c "
+import h5py, sys
+f = h5py.File('$T/paper/run.h5', 'r')
+t = open('$T/paper/fig4_samples.txt', 'rb').read()
+sys.exit(not (bytes(f['samples/text'][0]) in t and bytes(f['samples/text'][1]) in t and b'(batch 1000)' in t))"
+check "paper: the fallback corpus is said, on stderr and in corpus.txt" sh -c \
+	"grep -q 'C headers' '$T/paper/corpus.txt' && grep -q 'training on the C headers instead' '$T/paper.err'"
+check "paper: Fig 5 marks the late batch" sh -c "grep -q 'batch 2900' '$T/paper/fig5_overview.svg'"
 check "examples/cells/cells.sh runs (BATCHES=1500, HIDDEN=32)" sh -c \
 	"cd '$ROOT' && OUT='$T/cells' BATCHES=1500 RECORD_EVERY=50 HIDDEN=32 RNNBOW='$BIN' sh examples/cells/cells.sh >/dev/null"
 for fmt in png svg pdf; do

@@ -156,7 +156,7 @@ read_case() {
 }
 total=0 bad=0 same=0 cuts=0
 for f in "$T"/cases/*; do
-	for cmd in "info" "summarize" "horizon" "horizon --per-batch" "plot overview -o $T/x.png"; do
+	for cmd in "info" "summarize" "horizon" "horizon --per-batch" "plot overview -o $T/x.png" "sample -n 5"; do
 		total=$((total + 1))
 		read_case "$f" "$T/r" "$cmd"
 		rc=$?

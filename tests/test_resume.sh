@@ -14,7 +14,7 @@ while [ $i -lt 3000 ]; do
 	echo "$i: static int f$i(int x) { return x * $((i % 17)) + $((i % 5)); } /* $((i * 7919 % 1000)) */" >>"$T/c.txt"
 	i=$((i + 1))
 done
-A="$T/c.txt --quiet --hidden 32 --seq-len 16 --batches 120000 --record-every 7 --save-hidden --save-params --checkpoint-every 500"
+A="$T/c.txt --quiet --hidden 32 --seq-len 16 --batches 120000 --record-every 7 --save-hidden --save-params --checkpoint-every 500 --sample-every 997 --sample-length 48"
 mkdir "$T/a" "$T/b"
 # shellcheck disable=SC2086
 (cd "$T/a" && "$BIN" record $A -o run.h5)
@@ -46,6 +46,10 @@ interrupt() {
 }
 # shellcheck disable=SC2086
 interrupt "$T/b" $A
+check "... /samples among them: batches 0, 997, ... (drawn from (seed, batch), no state)" $PY -c "
+import h5py, sys, numpy as np
+f = h5py.File('$T/b/run.h5', 'r')
+sys.exit(not (np.array_equal(f['samples/batch'][:], np.arange(0, 120000, 997)) and f['samples/text'].shape == (121, 48)))"
 check "a complete run keeps its checkpoint (to be extended)" [ -s "$T/b/run.h5.ckpt" ]
 check "SIGTERM and SIGUSR1 exit 75 (no other status but 137, 75, 0)" sh -c \
 	"echo '$rcs' | tr ' ' '\n' | grep -v '^$' | grep -qv '^\(137\|75\|0\)$' && exit 1 || exit 0"
@@ -62,6 +66,10 @@ mkdir "$T/c"
 (cd "$T/c" && "$BIN" record $A --hidden 64 --lr 0.05 -o run.h5 --resume) 2>"$T/diff.err"
 rc=$?
 check "resuming with other options is refused (exit 1)" [ $rc -eq 1 ]
+# shellcheck disable=SC2086
+(cd "$T/c" && "$BIN" record $A --sample-every 500 -o run.h5 --resume) 2>"$T/samp.err"
+check "resuming with another --sample-every is refused, saying so" sh -c \
+	"grep -q -- '--sample-every: the run has 997, this command says 500' '$T/samp.err'"
 check "... listing each difference" sh -c \
 	"grep -q -- '--hidden: the run has 32, this command says 64' '$T/diff.err' &&
 	 grep -q -- '--lr: the run has 0.1, this command says 0.05' '$T/diff.err'"
@@ -87,7 +95,7 @@ check "resuming with another --cell is refused, saying so" sh -c \
 	"grep -q -- '--cell: the run has lstm, this command says gru' '$T/cell.err'"
 # extending a complete run: --resume with a larger --batches (the one option
 # that may change) goes on from its final checkpoint, exactly
-E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
+E="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params --sample-every 50 --sample-length 20"
 mkdir "$T/e"
 # shellcheck disable=SC2086
 (cd "$T/e" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, units, plot and report of a small run.
+# summarize, horizon, info, units, plot, report and sample of a small run.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +23,15 @@ vg() { # vg WHAT ARGS...: the command passes valgrind
 	fi
 }
 vg "record" record "$T/c.txt" -o "$T/run.h5" --quiet --hidden 16 --seq-len 8 --batches 200 \
-	--record-every 9 --save-params --save-hidden --checkpoint-every 50
+	--record-every 9 --save-params --save-hidden --checkpoint-every 50 --sample-every 40 \
+	--sample-length 30
 for cg in lstm:f gru:z; do
 	cell=${cg%:*} gate=${cg#*:}
 	vg "record --cell $cell --layers 2, resumed" record "$T/c.txt" -o "$T/$cell.h5" --quiet \
 		--cell $cell --layers 2 --hidden 8 --seq-len 6 --batches 60 --record-every 7 \
 		--save-params --save-hidden --resume
 	vg "info of a 2-layer $cell" info "$T/$cell.h5"
+	vg "sample --prime of a 2-layer $cell" sample -n 20 --prime "in" "$T/$cell.h5"
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
 	vg "units of a 2-layer $cell" units --top 3 "$T/$cell.h5"
@@ -50,4 +52,6 @@ vg "trace --batch" trace --batch 18 "$T/run.h5"
 vg "trace --summary of a 2-layer lstm" trace --summary --rows 8:16 "$T/lstm.h5"
 vg "plot trace of a 2-layer gru" plot trace --batch 7 --layer 1 "$T/gru.h5" -o "$T/t.svg"
 vg "a refused file" summarize "$T/c.txt"
+vg "sample -t 0.7 --batch 18" sample -t 0.7 --batch 18 "$T/run.h5"
+vg "sample of a batch not recorded" sample --batch 5 "$T/run.h5"
 finish
