@@ -162,6 +162,7 @@ bench: deps-test
 	@$(MAKE) --no-print-directory rnnbow
 	@sh tests/bench/bench.sh
 	@sh tests/bench/analysis_bench.sh
+	@sh tests/bench/minibatch_bench.sh
 
 # libFuzzer on the run reader (clang, address and undefined sanitizers; leak
 # detection off: libhdf5 leaks a little on every damaged file it refuses):

@@ -75,6 +75,10 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	if (s->recent_loss >= 0)
 		fprintf(out, "         loss %.4f nats per step (mean of the last %lld batches)\n",
 		       s->recent_loss, (long long)s->loss_window);
+	if (s->batch_size > 1)
+		fprintf(out, "batch:   %lld sequences; records itemize the first %lld together "
+			"(readers show one's text and loss: --sequence)\n", (long long)s->batch_size,
+			(long long)s->record_sequences);
 	if (s->record_every == 0)
 		fprintf(out, "record:  none (--record-every 0)\n");
 	else if (s->record_rows == 0)
@@ -192,6 +196,10 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("recent_loss_batches", s->loss_window);
 	}
 	JI("record_every", s->record_every);
+	if (s->batch_size > 1) {
+		JI("batch_size", s->batch_size);
+		JI("record_sequences", s->record_sequences);
+	}
 	JI("records", s->record_rows);
 	if (s->record_rows > 0) {
 		JI("first_record_batch", s->first_rec);

@@ -60,7 +60,10 @@ static inline int in_window(const struct read_opts *o, int64_t batch)
 #define READ_SOURCE_OPTS(o, gate_help)                                          \
 	{ "layer", 0, OPT_INT, &(o).src.layer, 0, 1023, &(o).src.layer_given,   \
 	  .arg = "L", .help = "g and E of layer L (0-based, default 0)" },        \
-	{ "gate", 0, OPT_STRING, &(o).src.gate, .arg = "NAME", .help = gate_help }
+	{ "gate", 0, OPT_STRING, &(o).src.gate, .arg = "NAME", .help = gate_help }, \
+	{ "sequence", 0, OPT_INT, &(o).src.sequence, 0, 65535, .arg = "S",      \
+	  .help = "a minibatch run's itemized sequence S whose position,\n"      \
+		  "targets and losses are shown (default 0)" }
 
 /* Column names with "run" in front when it is shown (several runs, or
  * summarize --run-column): returns names or names + 1 (names[0] must be

@@ -60,6 +60,7 @@ struct record_opts {
 	const char *max_corpus;   /* --max-corpus as given, and */
 	size_t max_corpus_bytes;  /* in bytes */
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
+	int64_t batch_size, record_sequences; /* B; S (0: not given) */
 	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
 	int no_unit_flow;
@@ -174,7 +175,7 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 	double last_ckpt = 0;
 	int rc = 0;
 
-	progress_start(&pg, o->quiet, o->batches, tr->batch, (int)o->seq_len);
+	progress_start(&pg, o->quiet, o->batches, tr->batch, (int)(o->seq_len * o->batch_size));
 	last_ckpt = monotonic_seconds();
 	for (*done = 0; tr->batch < o->batches && !stop_signal; (*done)++) {
 		int want = o->record_every > 0 && tr->batch % o->record_every == 0;
@@ -229,7 +230,8 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 		if (smooth >= 0)
 			snprintf(loss, sizeof(loss), "smoothed loss %.4f", smooth);
 		fprintf(stderr, "%s: %lld batches (%.0fk chars/s), %lld records, %s%s\n", msg_prog,
-			(long long)*done, secs > 0 ? (double)*done * o->seq_len / secs / 1000 : 0.0,
+			(long long)*done,
+			secs > 0 ? (double)*done * o->seq_len * o->batch_size / secs / 1000 : 0.0,
 			(long long)*recorded, loss, *nonfinite ? "; some batches not finite" : "");
 	}
 	return rc;
@@ -333,6 +335,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		OPT_GROUP("training:"),
 		{ "batches", 0, OPT_INT, &o->batches, 1, 1e15, .arg = "N",
 		  .help = "batches to train (default 10000)" },
+		{ "batch-size", 0, OPT_INT, &o->batch_size, 1, 65536, .arg = "B",
+		  .help = "sequences per batch, each reading its own stretch\n"
+			  "of the corpus with its own state (default 1)" },
 		{ "optimizer", 0, OPT_STRING, &o->optimizer, .arg = "O",
 		  .help = "adagrad, sgd or adam (default: see below)" },
 		{ "lr", 0, OPT_FLOAT, &o->lr, 0, 1e6, &o->lr_seen, .arg = "X",
@@ -349,6 +354,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		OPT_GROUP("recording:"),
 		{ "record-every", 0, OPT_INT, &o->record_every, 0, 1e15, .arg = "K",
 		  .help = "itemize batches 0, K, 2K, ... (default 100, 0: none)" },
+		{ "record-sequences", 0, OPT_INT, &o->record_sequences, 1, 65536, .arg = "S",
+		  .help = "itemize the first S sequences of a recorded batch\n"
+			  "(default 1; at most --batch-size)" },
 		{ "save-params", 0, OPT_FLAG, &o->save_params,
 		  .help = "store every parameter with each record" },
 		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden,
@@ -429,6 +437,9 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 		usage_error(usage, "--resume and --force contradict each other");
 	if (o->sample_length_seen && !o->sample_every)
 		usage_error(usage, "--sample-length goes with --sample-every K");
+	if (o->record_sequences > o->batch_size)
+		usage_error(usage, "--record-sequences %lld: a batch has only --batch-size %lld",
+			    (long long)o->record_sequences, (long long)o->batch_size);
 	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
 			    o->max_corpus);
@@ -474,6 +485,12 @@ static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char
 		      (long long)o->seq_len, (long long)o->seq_len + 1);
 		return -1;
 	}
+	if (!trainer_fits(c->len, (int)o->seq_len, (int)o->batch_size)) {
+		error("%s: corpus has %zu bytes; --batch-size %lld sequences of --seq-len %lld "
+		      "need at least %lld", c->name, c->len, (long long)o->batch_size,
+		      (long long)o->seq_len, (long long)o->batch_size * (o->seq_len + 1));
+		return -1;
+	}
 	vocab_build(v, c->data, c->len);
 	*ids = malloc(c->len * sizeof(int32_t));
 	if (!*ids) {
@@ -500,6 +517,8 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->clip = (float)o->clip;
 	cfg->init_scale = (float)o->init_scale;
 	cfg->seed = (uint64_t)o->seed;
+	cfg->batch = (int)o->batch_size;
+	cfg->record_sequences = (int)o->record_sequences;
 	if (trainer_init(tr, cfg, ids, len) < 0) {
 		error("out of memory for the model (--hidden %lld, --layers %lld, --seq-len %lld)",
 		      (long long)o->hidden, (long long)o->layers, (long long)o->seq_len);
@@ -512,6 +531,7 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 		.save_params = o->save_params, .save_hidden = o->save_hidden, .lr = cfg->lr,
 		.clip = cfg->clip, .init_scale = cfg->init_scale, .seed = cfg->seed,
 		.batches = o->batches, .record_every = o->record_every,
+		.batch_size = o->batch_size, .record_sequences = o->record_sequences,
 	};
 	memcpy(o->fp.corpus_sha256, sha, 65);
 	if (o->sample_every) {
@@ -530,7 +550,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 {
 	char created[32];
 	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
-		    (o->save_hidden ? RUNFILE_HIDDEN : 0) |
+		    (o->save_hidden ? RUNFILE_HIDDEN : 0) | RUNFILE_SEQUENCES(o->record_sequences) |
 		    (o->no_unit_flow ? RUNFILE_NO_UNIT_FLOW : 0);
 	*rc = 1;
 	if (o->resume && kind == RUNPATH_RUN)
@@ -544,6 +564,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.optimizer = optim_name(tr->cfg.optim), .learning_rate = o->lr, .clip = o->clip,
 		.batches = o->batches, .record_every = o->record_every,
 		.sample_every = o->sample_every, .sample_length = o->sample_length,
+		.batch_size = o->batch_size, .record_sequences = o->record_sequences,
 	};
 	if (kind != RUNPATH_ABSENT)
 		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
@@ -612,7 +633,8 @@ int cmd_record(int argc, char **argv)
 	struct record_opts o = {
 		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
-		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200,
+		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200, .batch_size = 1,
+		.record_sequences = 1,
 		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
 	};
 	/* a file size limit (ulimit -f) fails the write, reported, instead of

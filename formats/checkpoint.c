@@ -17,7 +17,8 @@
 #define MAGIC "RNNBOWCK"
 #define VERSION 4 /* 2: cell, layers, forget bias; state of every layer;
 		   * 3: layer 0's W_ih stored transposed;
-		   * 4: --sample-every, --sample-length in the fingerprint */
+		   * 4: batch size and record sequences, the B sequences' states;
+		   *    --sample-every, --sample-length in the fingerprint */
 
 struct buf {
 	unsigned char *p;
@@ -83,13 +84,54 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 		tr->pos = (size_t)pos;
 		tr->opt.step = step;
 	}
-	size_t state = (size_t)tr->m.L * tr->m.H * sizeof(float);
+	size_t state = (size_t)tr->m.L * tr->B * tr->m.H * sizeof(float); /* B sequences */
 	io(b, tr->h, state);
 	if (tr->cstate)
 		io(b, tr->cstate, state);
 	io(b, tr->m.params, np * sizeof(float));
 	io(b, tr->opt.mem, np * sizeof(float));
 	io(b, tr->opt.mem2, np * sizeof(float));
+}
+
+/* Version 3, before minibatches: the fingerprint without batch_size and
+ * record_sequences. Its run trained one sequence per batch, so the rest
+ * (one sequence's state) reads as version 4 once the fingerprint is. */
+struct fingerprint_v3 {
+	int32_t cell, layers, H, V, n, act, optim, save_params, save_hidden;
+	float lr, clip, init_scale, forget_bias;
+	uint64_t seed;
+	int64_t batches, record_every;
+	char corpus_sha256[65];
+};
+
+/* Rewrites the version 3 fingerprint at b->at as this version's
+ * (batch_size = record_sequences = 1) in place. Returns 0 or -1. */
+static int upgrade_v3(struct buf *b)
+{
+	struct fingerprint_v3 o;
+	struct run_fingerprint fp;
+	const size_t at = b->at, grow = sizeof(fp) - sizeof(o);
+	get(b, &o, sizeof(o));
+	if (b->bad)
+		return -1;
+	memset(&fp, 0, sizeof(fp)); /* padding too: as start_trainer's */
+	fp.cell = o.cell, fp.layers = o.layers, fp.H = o.H, fp.V = o.V, fp.n = o.n;
+	fp.act = o.act, fp.optim = o.optim, fp.save_params = o.save_params;
+	fp.save_hidden = o.save_hidden, fp.lr = o.lr, fp.clip = o.clip;
+	fp.init_scale = o.init_scale, fp.forget_bias = o.forget_bias, fp.seed = o.seed;
+	fp.batches = o.batches, fp.record_every = o.record_every;
+	fp.batch_size = fp.record_sequences = 1;
+	memcpy(fp.corpus_sha256, o.corpus_sha256, sizeof(fp.corpus_sha256));
+	unsigned char *p = realloc(b->p, b->len + grow);
+	if (!p)
+		return -1;
+	b->p = p;
+	memmove(p + at + sizeof(fp), p + at + sizeof(o), b->len - at - sizeof(o));
+	memcpy(p + at, &fp, sizeof(fp));
+	b->len += grow;
+	b->cap = b->len;
+	b->at = at;
+	return 0;
 }
 
 static void put_io(struct buf *b, void *v, size_t n)
@@ -219,7 +261,11 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 	b.at = 8;
 	uint32_t version;
 	get(&b, &version, sizeof(version));
-	if (version != VERSION) {
+	if (version == 3 && upgrade_v3(&b) < 0) {
+		error("%s: cannot read the checkpoint", path);
+		goto out;
+	}
+	if (version != VERSION && version != 3) {
 		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
 		goto out;
 	}
@@ -291,6 +337,8 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	DIFF_NUM(init_scale, "--init-scale");
 	DIFF_INT(seed, "--seed");
 	DIFF_INT(record_every, "--record-every");
+	DIFF_INT(batch_size, "--batch-size");
+	DIFF_INT(record_sequences, "--record-sequences");
 	DIFF_INT(save_params, "--save-params");
 	DIFF_INT(save_hidden, "--save-hidden");
 	DIFF_INT(sample_every, "--sample-every");

@@ -21,6 +21,7 @@ struct run_fingerprint {
 	float lr, clip, init_scale, forget_bias;
 	uint64_t seed;
 	int64_t batches, record_every;
+	int64_t batch_size, record_sequences; /* B, S */
 	char corpus_sha256[65];
 	int64_t sample_every, sample_length; /* 0, 0 without --sample-every */
 };

@@ -162,10 +162,18 @@ static int pick_source(struct recread *rr, const struct rec_source *src, const c
 	return 0;
 }
 
-/* The gate's index in the second dimension of column i, or -1. */
+/* 1 when column i has the sequence axis of a minibatch run's S > 1. */
+static int column_per_sequence(const struct recread *rr, int i)
+{
+	return rr->S > 1 && record_cols[i].once >= 0 &&
+	       schema_rec_per_sequence(&schema_record_once[record_cols[i].once]);
+}
+
+/* The index in the second dimension of column i (the gate's, or the
+ * sequence's of a minibatch), or -1. */
 static int column_slice(const struct recread *rr, int i)
 {
-	return record_cols[i].once < 0 ? rr->gate : -1;
+	return record_cols[i].once < 0 ? rr->gate : column_per_sequence(rr, i) ? rr->sequence : -1;
 }
 
 /* Opens column i for the chosen source, checking the shape schema.h
@@ -175,8 +183,9 @@ static hid_t open_column(struct recread *rr, int i)
 {
 	hsize_t tail[3];
 	int slice = column_slice(rr, i);
-	const struct schema_rec *e = column_entry(i, slice >= 0);
-	int rank = schema_rec_tail(e, tail, rr->n, rr->H, rr->G);
+	const struct schema_rec *e = column_entry(i, record_cols[i].once < 0 && slice >= 0);
+	int rank = schema_rec_tail_seq(e, tail, rr->n, rr->H, rr->G, column_per_sequence(rr, i) ?
+				       rr->S : 1);
 	schema_rec_path(rr->path[i], RECREAD_PATH, e, record_cols[i].once < 0 ? rr->layer : 0);
 	return open_checked(rr->run, rr->path[i], 1 + rank, tail, rr->rows);
 }
@@ -205,6 +214,16 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 	if (read_model(rr, run) < 0 || pick_source(rr, src, run->path) < 0)
 		return -1;
 	rr->rows = run_rows(run, SCHEMA_RECORD);
+	int64_t S = 1; /* absent: one sequence */
+	run_attr_i64(run, SCHEMA_TRAIN, schema_attrs[A_RECORD_SEQUENCES].name, &S);
+	rr->S = S > 1 && S <= 1 << 16 ? (int)S : 1;
+	rr->sequence = src ? (int)src->sequence : 0;
+	if (src && (src->sequence < 0 || src->sequence >= rr->S))
+		return rr->S == 1 ?
+		       error("%s: no sequence %lld (its records itemize one sequence, 0)", run->path,
+			     (long long)src->sequence) :
+		       error("%s: no sequence %lld (its records itemize sequences 0 to %d)",
+			     run->path, (long long)src->sequence, rr->S - 1);
 
 	size_t row_bytes = 16;
 	for (int i = 0; i < 7; i++) {

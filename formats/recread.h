@@ -31,6 +31,8 @@ struct rec_source {
 	int64_t layer;       /* 0-based */
 	const char *gate;    /* a name from /model gate_names, or NULL */
 	int layer_given;     /* the user named the layer: labels say it */
+	int64_t sequence;    /* a minibatch record's sequence whose position,
+				target, predicted and loss are read (default 0) */
 };
 
 #define RECREAD_PATH 48
@@ -40,6 +42,10 @@ struct recread {
 	int n, H, V;
 	int layers, G;       /* /model layers and gates (1 when absent: vanilla) */
 	int layer, gate;     /* the source read; gate -1: the whole matrix */
+	int S;               /* /train record_sequences: g sums S sequences; the
+				per-sequence columns (position, target, predicted,
+				loss) are read for one of them, */
+	int sequence;        /* src's sequence (0 by default) */
 	char cell[16];       /* /model cell ("" when absent: rnn) */
 	char activation[32]; /* /model activation, "" when absent */
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */

@@ -36,6 +36,8 @@ struct run_info {
 	double clip;
 	int64_t batches;            /* planned */
 	int64_t record_every;
+	int64_t batch_size;         /* B; 0 or 1: one sequence, no attribute */
+	int64_t record_sequences;   /* S itemized (written with batch_size) */
 	/* librnnbow: what layer 0 reads, "tokens" or "dense", and how many
 	 * inputs; NULL writes neither attribute (a file of `rnnbow record`,
 	 * whose inputs are the vocabulary's token ids) */
@@ -53,6 +55,9 @@ enum runfile_flags {
 	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
 	RUNFILE_NO_UNIT_FLOW = 16, /* without /record/unit_flow (record --no-unit-flow) */
 };
+/* A minibatch run itemizing S > 1 sequences: flags | RUNFILE_SEQUENCES(S)
+ * gives the per-sequence /record datasets their sequence axis. */
+#define RUNFILE_SEQUENCES(S) ((S) > 1 ? (int)(S) << 8 : 0)
 
 struct runfile;
 

@@ -337,6 +337,8 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_CLIP: v->f = in->clip; break;
 	case A_BATCHES: v->i = in->batches; break;
 	case A_RECORD_EVERY: v->i = in->record_every; break;
+	case A_BATCH_SIZE: v->i = in->batch_size; return in->batch_size > 1;
+	case A_RECORD_SEQUENCES: v->i = in->record_sequences; return in->batch_size > 1;
 	default: return 0;
 	}
 	return 1;
@@ -503,8 +505,10 @@ static struct runfile *runfile_new(const char *path, const struct model *m, int 
 			free_runfile(f);
 		return NULL;
 	}
-	f->ncols = reccols_build(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
-				 flags & RUNFILE_HIDDEN, !(flags & RUNFILE_NO_UNIT_FLOW));
+	int S = flags >> 8; /* RUNFILE_SEQUENCES */
+	f->ncols = reccols_build_seq(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
+				     flags & RUNFILE_HIDDEN, !(flags & RUNFILE_NO_UNIT_FLOW),
+				     S > 1 ? S : 1);
 	return f;
 }
 

@@ -118,6 +118,9 @@ void run_summarize(struct run_summary *s, const struct run *r)
 			schema_get_f64(g, A_CLIP, &s->clip);
 			schema_get_i64(g, A_BATCHES, &s->batches);
 			schema_get_i64(g, A_RECORD_EVERY, &s->record_every);
+			s->batch_size = s->record_sequences = 1;
+			schema_get_i64(g, A_BATCH_SIZE, &s->batch_size);
+			schema_get_i64(g, A_RECORD_SEQUENCES, &s->record_sequences);
 			H5Gclose(g);
 		}
 	} H5E_END_TRY;

@@ -25,6 +25,7 @@ struct run_summary {
 	char input[16];     /* "dense" for a library run of dense inputs; else "tokens" */
 	int64_t input_size; /* dense: features per step */
 	int64_t corpus_bytes, H, V, n, layers, gates, batches, record_every;
+	int64_t batch_size, record_sequences; /* 1 when absent (one sequence) */
 	double forget_bias;
 	int has_forget_bias;
 	int listed_layers;                       /* min(layers, RUNINFO_MAX_LAYERS) */

@@ -148,9 +148,11 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	pthread_cond_init(&q->wake_trainer, NULL);
 	cpu_set_t cpus;
 	q->defer = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1 &&
-		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES;
+		   itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES &&
+		   tr->S == 1; /* a minibatch's S > 1 itemization has no deferred E */
 	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
-		bad |= record_alloc(&q->slots[i], &tr->m, tr->cfg.n, with_params, with_hidden) ||
+		bad |= record_alloc_seq(&q->slots[i], &tr->m, tr->cfg.n, tr->S, with_params,
+					with_hidden) ||
 		       (q->defer && record_defer(&q->slots[i], tr));
 	if (q->defer)
 		bad |= itemize_errors_ws_init(&q->iw, tr->cfg.n, &tr->m);

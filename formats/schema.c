@@ -82,6 +82,8 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_SAMPLE_EVERY] = { SCHEMA_SAMPLES, "every", ST_I64, "--sample-every" },
 	[A_SAMPLE_LENGTH] = { SCHEMA_SAMPLES, "length", ST_I64, "--sample-every" },
 	[A_SAMPLE_TEMPERATURE] = { SCHEMA_SAMPLES, "temperature", ST_F64, "--sample-every" },
+	[A_BATCH_SIZE] = { SCHEMA_TRAIN, "batch_size", ST_I64, "--batch-size > 1" },
+	[A_RECORD_SEQUENCES] = { SCHEMA_TRAIN, "record_sequences", ST_I64, "--batch-size > 1" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)
@@ -218,16 +220,38 @@ size_t reccol_row_bytes(const struct reccol *c)
 	return b;
 }
 
+int schema_rec_per_sequence(const struct schema_rec *e)
+{
+	switch (e->src) {
+	case SRC_POSITION: case SRC_INPUT: case SRC_TARGET: case SRC_PREDICTED: case SRC_LOSS:
+	case SRC_H0: case SRC_C0: case SRC_HIDDEN: case SRC_CELL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int schema_rec_tail_seq(const struct schema_rec *e, hsize_t *tail, int n, int H, int G, int S)
+{
+	int k = schema_rec_tail(e, tail, n, H, G);
+	if (S <= 1 || !schema_rec_per_sequence(e))
+		return k;
+	for (int i = k; i > 0; i--) /* the sequence axis right after R */
+		tail[i] = tail[i - 1];
+	tail[0] = (hsize_t)S;
+	return k + 1;
+}
+
 /* Appends the column of entry e for layer l; its row of a record lies
  * l rows into the record's array for the source (layer after layer). */
 static void add(struct reccol *cols, int *k, const struct schema_rec *e, const struct model *m,
-		int n, int l)
+		int n, int l, int S)
 {
 	struct reccol *c = &cols[(*k)++];
 	memset(c, 0, sizeof(*c));
 	schema_layer_name(c->name, sizeof(c->name), e->name, l);
 	c->type = e->type;
-	c->tail_rank = schema_rec_tail(e, c->tail, n, m->H, m->G);
+	c->tail_rank = schema_rec_tail_seq(e, c->tail, n, m->H, m->G, S);
 	c->src = e->src;
 	size_t row = 1;
 	for (int i = 0; i < c->tail_rank; i++)
@@ -237,27 +261,34 @@ static void add(struct reccol *cols, int *k, const struct schema_rec *e, const s
 
 /* The per-layer entries of pass p, slot by slot, for layer l. */
 static void add_layer(struct reccol *cols, int *k, const struct model *m, int n, int p, int l,
-		      int with_hidden, int with_unit_flow)
+		      int with_hidden, int with_unit_flow, int S)
 {
 	for (int slot = 0; slot < SCHEMA_LAYER_DATASETS; slot++)
 		for (int i = 0; i < SCHEMA_LAYER_DATASETS; i++) {
 			const struct schema_rec *e = &schema_layer[i];
-			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden, with_unit_flow))
-				add(cols, k, e, m, n, l);
+			if (e->pass == p && e->slot == slot &&
+			    present(e->when, m, with_hidden, with_unit_flow))
+				add(cols, k, e, m, n, l, S);
 		}
 }
 
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 		  int with_params, int with_hidden, int with_unit_flow)
 {
+	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, with_unit_flow, 1);
+}
+
+int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
+		      int with_params, int with_hidden, int with_unit_flow, int S)
+{
 	int k = 0;
 	if (cap < reccols_max(m))
 		return -1;
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
-		add(cols, &k, &schema_record_once[i], m, n, 0);
+		add(cols, &k, &schema_record_once[i], m, n, 0, S);
 	for (int p = 1; p <= 3; p++)
 		for (int l = 0; l < m->L; l++)
-			add_layer(cols, &k, m, n, p, l, with_hidden, with_unit_flow);
+			add_layer(cols, &k, m, n, p, l, with_hidden, with_unit_flow, S);
 	for (int i = 0; with_params && i < m->ntab; i++) {
 		const struct param_info *p = &m->tab[i];
 		struct reccol *c = &cols[k++];
@@ -278,7 +309,7 @@ const void *reccol_row(const struct reccol *c, const struct record *r)
 {
 	switch (c->src) {
 	case SRC_BATCH: return &r->batch;
-	case SRC_POSITION: return &r->position;
+	case SRC_POSITION: return r->positions ? (const void *)r->positions : &r->position;
 	case SRC_INPUT: return r->input;
 	case SRC_TARGET: return r->target;
 	case SRC_PREDICTED: return r->predicted;

@@ -51,6 +51,7 @@ enum schema_attr_id {
 	A_OPTIMIZER, A_LEARNING_RATE, A_CLIP, A_BATCHES, A_RECORD_EVERY,
 	/* /samples */
 	A_SAMPLE_EVERY, A_SAMPLE_LENGTH, A_SAMPLE_TEMPERATURE,
+	A_BATCH_SIZE, A_RECORD_SEQUENCES, /* minibatch runs (B > 1) only */
 	SCHEMA_ATTRS
 };
 
@@ -150,6 +151,13 @@ extern const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS];
 /* The row shape of e for a run of these sizes, into tail; returns its rank. */
 int schema_rec_tail(const struct schema_rec *e, hsize_t *tail, int n, int H, int G);
 
+/* A minibatch run itemizing S > 1 sequences (/train record_sequences)
+ * gives the per-sequence datasets (position, input, target, predicted,
+ * loss, h0, c0, hidden, cell) a sequence axis after R (SPEC 2): 1 when e
+ * is one of them; schema_rec_tail_seq is schema_rec_tail with that axis. */
+int schema_rec_per_sequence(const struct schema_rec *e);
+int schema_rec_tail_seq(const struct schema_rec *e, hsize_t *tail, int n, int H, int G, int S);
+
 /* "record/NAME" or "record/NAME_l<l>" (layer 0 for the once datasets). */
 void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int layer);
 
@@ -169,6 +177,10 @@ struct reccol {
  * small. with_params/with_hidden/with_unit_flow: the optional datasets. */
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 		  int with_params, int with_hidden, int with_unit_flow);
+
+/* The same for a run itemizing S sequences (reccols_build is S = 1). */
+int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
+		      int with_params, int with_hidden, int with_unit_flow, int S);
 
 /* How many entries reccols_build can need at most. */
 int reccols_max(const struct model *m);

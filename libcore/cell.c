@@ -76,10 +76,11 @@ void cell_forward_step(const struct model *m, struct layer_cache *lc, int t, flo
 		       const float *rec)
 {
 	const int H = m->H;
-	float *h = lc->hs + (size_t)(t + 1) * H;
+	const size_t B = (size_t)lc->B; /* row t's own state is row t + B */
+	float *h = lc->hs + (t + B) * H;
 	switch (m->cell) {
 	case CELL_LSTM:
-		lstm_forward_step(H, h, lc->cs + (size_t)(t + 1) * H, lc->aux + (size_t)t * H, gate,
+		lstm_forward_step(H, h, lc->cs + (t + B) * H, lc->aux + (size_t)t * H, gate,
 				  gate + H, gate + 2 * H, gate + 3 * H, rec, lc->cs + (size_t)t * H);
 		break;
 	case CELL_GRU:

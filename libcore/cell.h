@@ -19,7 +19,8 @@
 
 #include "rnn.h"
 
-/* One forward step t of layer lc. On entry gate (GH) holds W_ih u_t + b_ih
+/* One forward step t of layer lc (row t of a minibatch's cache, whose
+ * previous state is row t and own row t + lc->B). On entry gate (GH) holds W_ih u_t + b_ih
  * and rec (GH) W_hh h_{t-1} + b_hh; on return gate holds the cache's gate
  * row, and h_t, c_t (LSTM) and aux_t (LSTM, GRU) are written to lc. */
 void cell_forward_step(const struct model *m, struct layer_cache *lc, int t, float *gate,

@@ -11,19 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Row offset of lag block d: blocks 0..d-1 hold n, n-1, ..., n-d+1 rows. */
-static size_t lag_block(int n, int d)
-{
-	return (size_t)d * n - (size_t)d * (d - 1) / 2;
-}
+#define lag_block itemize_lag_block
 
-/* The workspace; with deltas 0, only what E needs (itemize_errors). */
-static int ws_init(struct itemize_ws *w, int n, const struct model *m, int deltas)
+/* The workspace; with deltas 0, only what E needs (itemize_errors). S
+ * sequences of a minibatch multiply the rows of the delta buffers. */
+static int ws_init(struct itemize_ws *w, int n, int S, const struct model *m, int deltas)
 {
 	const size_t N = (size_t)n, h = (size_t)m->H, G = (size_t)m->G, gh = G * h;
+	const size_t rows = N * (size_t)S; /* of the per-lag buffers */
 	int bad = 0;
 	memset(w, 0, sizeof(*w));
 	w->n = n;
+	w->S = S;
 	w->H = m->H;
 	w->G = m->G;
 	w->L = m->L;
@@ -32,14 +31,14 @@ static int ws_init(struct itemize_ws *w, int n, const struct model *m, int delta
 		return -1;
 	for (int l = 0; l < m->L && deltas; l++) {
 		struct itemize_layer *il = &w->ly[l];
-		il->delta = malloc(lag_block(n, n) * gh * sizeof(float));
-		il->in = malloc(N * h * sizeof(float));
+		il->delta = malloc(lag_block(n, n) * S * gh * sizeof(float));
+		il->in = malloc(rows * h * sizeof(float));
 		bad |= !il->delta || !il->in;
 		if (m->cell == CELL_LSTM)
-			bad |= !(il->dc = malloc(N * h * sizeof(float)));
+			bad |= !(il->dc = malloc(rows * h * sizeof(float)));
 		if (m->cell == CELL_GRU) {
-			il->dih = malloc(N * gh * sizeof(float));
-			il->direct = malloc(N * h * sizeof(float));
+			il->dih = malloc(rows * gh * sizeof(float));
+			il->direct = malloc(rows * h * sizeof(float));
 			bad |= !il->dih || !il->direct;
 		}
 	}
@@ -53,6 +52,11 @@ static int ws_init(struct itemize_ws *w, int n, const struct model *m, int delta
 	w->absblk = malloc(N * gh * sizeof(float));
 	w->ones = malloc(h * sizeof(float));
 	w->l1 = malloc(N * G * sizeof(float));
+	if (S > 1) { /* one G_{t,j} and the E sums (itemize_batch.c) */
+		w->Gt = malloc(gh * h * sizeof(float));
+		w->R = calloc(gh * h, sizeof(double));
+		bad |= !w->Gt || !w->R;
+	}
 	if (bad || !w->hl1 || !w->hp || !w->K || !w->A || !w->M || !w->D || !w->sq ||
 	    !w->absblk || !w->ones || !w->l1) {
 		itemize_ws_free(w);
@@ -65,12 +69,17 @@ static int ws_init(struct itemize_ws *w, int n, const struct model *m, int delta
 
 int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m)
 {
-	return ws_init(w, n, m, 1);
+	return ws_init(w, n, 1, m, 1);
+}
+
+int itemize_ws_init_batch(struct itemize_ws *w, int n, int S, const struct model *m)
+{
+	return ws_init(w, n, S > 1 ? S : 1, m, 1);
 }
 
 int itemize_errors_ws_init(struct itemize_ws *w, int n, const struct model *m)
 {
-	return ws_init(w, n, m, 0);
+	return ws_init(w, n, 1, m, 0);
 }
 
 void itemize_ws_free(struct itemize_ws *w)
@@ -93,34 +102,39 @@ void itemize_ws_free(struct itemize_ws *w)
 	free(w->absblk);
 	free(w->ones);
 	free(w->l1);
+	free(w->Gt);
+	free(w->R);
 	memset(w, 0, sizeof(*w));
 }
 
 /* All deltas of every layer, lag by lag, top layer first within a lag.
- * Row r of lag d is loss t = r + d at step j = r. Before a layer runs lag
- * d, its `in` holds the carry from lag d-1 (row r + 1 there), plus what the
+ * Row r of lag d is loss t = r + d at step j = r (with S sequences: row
+ * j*S + s, sequence s, the cache's own row layout). Before a layer runs lag
+ * d, its `in` holds the carry from lag d-1 (row r + S there), plus what the
  * layer above sent down at lag d; the top layer starts from dL_t/dh_t. */
 static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 			   const struct model *m)
 {
-	const int n = w->n, H = w->H, GH = w->G * w->H, top = w->L - 1;
+	const int n = w->n, S = w->S, H = w->H, GH = w->G * w->H, top = w->L - 1;
+	const size_t N = (size_t)n * S;
 
 	for (int l = 0; l < w->L; l++) {
 		if (l == top)
-			memcpy(w->ly[l].in, c->ly[l].dh, (size_t)n * H * sizeof(float));
+			memcpy(w->ly[l].in, c->ly[l].dh, N * H * sizeof(float));
 		else
-			memset(w->ly[l].in, 0, (size_t)n * H * sizeof(float));
+			memset(w->ly[l].in, 0, N * H * sizeof(float));
 		if (w->ly[l].dc) /* no loss reaches c_t through step t+1 at lag 0 */
-			memset(w->ly[l].dc, 0, (size_t)n * H * sizeof(float));
+			memset(w->ly[l].dc, 0, N * H * sizeof(float));
 	}
 	for (int d = 0; d < n; d++) {
-		const int rows = n - d;
+		const int rows = (n - d) * S;
 		for (int l = top; l >= 0; l--) {
 			struct itemize_layer *il = &w->ly[l];
 			const struct layer_params *lp = &m->layer[l];
-			float *blk = il->delta + lag_block(n, d) * GH;
+			float *blk = il->delta + lag_block(n, d) * S * GH;
 			struct cell_back b = {
-				.rows = rows, .dh = il->in, .dc = il->dc ? il->dc + (size_t)d * H : NULL,
+				.rows = rows, .dh = il->in,
+				.dc = il->dc ? il->dc + (size_t)d * S * H : NULL,
 				.dpre = blk, .dpre_ih = il->dih, .direct = il->direct,
 			};
 			cell_backward_rows(m, &c->ly[l], 0, &b);
@@ -128,14 +142,14 @@ static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, H, GH,
 					    1.0f, il->dih ? il->dih : blk, GH, lp->W_ih, H, 1.0f,
 					    w->ly[l - 1].in, H);
-			if (rows == 1)
+			if (rows == S)
 				continue;
-			/* carry to lag d+1, step j-1: rows 1.. of the block times W_hh */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows - 1, H, GH,
-				    1.0f, blk + GH, GH, lp->W_hh, H, 0.0f, il->in, H);
+			/* carry to lag d+1, step j-1: rows S.. of the block times W_hh */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows - S, H, GH,
+				    1.0f, blk + (size_t)S * GH, GH, lp->W_hh, H, 0.0f, il->in, H);
 			if (il->direct)
-				for (size_t i = 0; i < (size_t)(rows - 1) * H; i++)
-					il->in[i] += il->direct[i + H];
+				for (size_t i = 0; i < (size_t)(rows - S) * H; i++)
+					il->in[i] += il->direct[i + (size_t)S * H];
 		}
 	}
 }
@@ -309,6 +323,11 @@ void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_
 	     const struct model *m)
 {
 	itemize_deltas(w, c, m);
+	if (w->S > 1) { /* a minibatch's G are no longer rank one */
+		for (int l = 0; l < w->L; l++)
+			itemize_batch_layer(out, w, l, w->ly[l].delta, c->ly[l].hs);
+		return;
+	}
 	for (int l = 0; l < w->L; l++) {
 		layer_g(out, w, l, w->ly[l].delta, c->ly[l].hs);
 		layer_E(out, w, l, w->ly[l].delta, c->ly[l].hs);

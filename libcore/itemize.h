@@ -50,6 +50,7 @@ struct itemize_layer {
 
 struct itemize_ws {
 	int n, H, G, L;
+	int S;         /* sequences of a minibatch itemized together (1: rank one) */
 	struct itemize_layer *ly; /* (L) */
 	float *hl1;    /* (n) |h_{j-1}|_1 */
 	double *hp;    /* (n, H) h_{j-1} in double */
@@ -61,9 +62,33 @@ struct itemize_ws {
 	float *absblk; /* (n, GH) |delta| of one lag block */
 	float *ones;   /* (H) */
 	float *l1;     /* (n, G) row L1 norms of one lag block, per gate */
+	float *Gt;     /* S > 1: (GH, H) one G_{t,j} */
+	double *R;     /* S > 1: (GH, H) the sum of the lag blocks done so far */
 };
 
 int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m);
+
+/* A workspace for a cache of S sequences (an rnn_cache with B = S; S = 1
+ * is itemize_ws_init). With S > 1, G_{t,j} = sum_s delta^s_{t,j}
+ * (h^s_{j-1})^T is no longer rank one (SPEC 1 "minibatches"): itemize then
+ * forms each G_{t,j} in turn, one (GH x S) by (S x H) sgemm, for g and g_q,
+ * and E from the sums of the lag blocks, one (GH x (n-d)S) by ((n-d)S x H)
+ * sgemm per lag d, highest lag first, accumulated in double. Cost per layer
+ * ~ n^2 G H^2 (2S + 1) flops; deltas n(n+1)/2 * S * GH floats. No
+ * itemize_split (deferred E) for S > 1. */
+int itemize_ws_init_batch(struct itemize_ws *w, int n, int S, const struct model *m);
+
+/* Row offset of lag block d (in rows of one sequence): blocks 0..d-1 hold
+ * n, n-1, ..., n-d+1 rows. */
+static inline size_t itemize_lag_block(int n, int d)
+{
+	return (size_t)d * n - (size_t)d * (d - 1) / 2;
+}
+
+/* itemize_batch.c: g, g_q, E, E_q of layer l from its deltas and h_{j-1}
+ * (the cache's hs) when w->S > 1. */
+void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l,
+			 const float *delta, const float *hs);
 void itemize_ws_free(struct itemize_ws *w);
 
 /* Fills out from the cache of a batch that went through rnn_forward and

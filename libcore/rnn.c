@@ -33,16 +33,17 @@ static void layer_cache_free(struct layer_cache *lc)
 	memset(lc, 0, sizeof(*lc));
 }
 
-static int layer_cache_init(struct layer_cache *lc, int n, const struct model *m)
+static int layer_cache_init(struct layer_cache *lc, int n, int B, const struct model *m)
 {
-	size_t N = (size_t)n, H = (size_t)m->H, GH = (size_t)m->G * H;
-	lc->hs = calloc((N + 1) * H, sizeof(float));
+	lc->B = B;
+	size_t N = (size_t)n * B, H = (size_t)m->H, GH = (size_t)m->G * H;
+	lc->hs = calloc((N + B) * H, sizeof(float));
 	lc->gates = calloc(N * GH, sizeof(float));
 	lc->dh = calloc(N * H, sizeof(float));
 	lc->dpre = calloc(N * GH, sizeof(float));
 	lc->dpre_ih = m->cell == CELL_GRU ? calloc(N * GH, sizeof(float)) : lc->dpre;
 	if (m->cell == CELL_LSTM)
-		lc->cs = calloc((N + 1) * H, sizeof(float));
+		lc->cs = calloc((N + B) * H, sizeof(float));
 	if (m->cell != CELL_RNN)
 		lc->aux = calloc(N * H, sizeof(float));
 	return lc->hs && lc->gates && lc->dh && lc->dpre && lc->dpre_ih &&
@@ -51,9 +52,15 @@ static int layer_cache_init(struct layer_cache *lc, int n, const struct model *m
 
 int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m)
 {
-	size_t N = (size_t)n, H = (size_t)m->H, V = (size_t)m->V;
+	return rnn_cache_init_batch(c, n, 1, m);
+}
+
+int rnn_cache_init_batch(struct rnn_cache *c, int n, int B, const struct model *m)
+{
+	size_t N = (size_t)n * B, H = (size_t)m->H * B, V = (size_t)m->V;
 	memset(c, 0, sizeof(*c));
 	c->n = n;
+	c->B = B;
 	c->L = m->L;
 	c->ly = calloc((size_t)m->L, sizeof(*c->ly));
 	c->probs = calloc(N * V, sizeof(float));
@@ -69,7 +76,7 @@ int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m)
 	    !c->dht || !c->carry || !c->dc || !c->direct)
 		goto fail;
 	for (int l = 0; l < m->L; l++)
-		if (layer_cache_init(&c->ly[l], n, m) < 0)
+		if (layer_cache_init(&c->ly[l], n, B, m) < 0)
 			goto fail;
 	return 0;
 fail:
@@ -141,13 +148,34 @@ HOT_LOOPS static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 	return arg;
 }
 
+/* The recurrence of a minibatch: per step, rec (B, GH) = b_hh + h_{t-1}
+ * (B, H) W_hh^T, one sgemm, then the cells row by row. */
+static void layer_forward_batch(struct rnn_cache *c, int l, const struct model *m)
+{
+	const int B = c->B, H = m->H, GH = m->G * m->H;
+	const struct layer_params *lp = &m->layer[l];
+	struct layer_cache *lc = &c->ly[l];
+
+	for (int t = 0; t < c->n; t++) {
+		size_t r0 = (size_t)t * B;
+		for (int b = 0; b < B; b++)
+			memcpy(c->rec + (size_t)b * GH, lp->b_hh, (size_t)GH * sizeof(float));
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0f,
+			    lc->hs + r0 * H, H, lp->W_hh, H, 1.0f, c->rec, GH);
+		for (int b = 0; b < B; b++)
+			cell_forward_step(m, lc, (int)r0 + b, lc->gates + (r0 + b) * GH,
+					  c->rec + (size_t)b * GH);
+	}
+}
+
 /* One layer over the batch: the input projections of all steps first (a
  * column gather of W_ih for one-hot layer 0, one sgemm for dense layer 0
- * and above it), then the recurrence, one sgemv per step. */
+ * and above it), then the recurrence, one sgemv per step (one sgemm over
+ * the B sequences of a minibatch). Rows are the cache's: N = n*B. */
 static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in,
 			  const struct model *m)
 {
-	const int n = c->n, H = m->H, GH = m->G * m->H;
+	const int B = c->B, n = c->n * B, H = m->H, GH = m->G * m->H;
 	const struct layer_params *lp = &m->layer[l];
 	struct layer_cache *lc = &c->ly[l];
 
@@ -165,7 +193,11 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 		}
 	} else { /* (n, GH) += h^{l-1}_{0..n-1} (n, H) W_ih^T */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, GH, H, 1.0f,
-			    c->ly[l - 1].hs + H, H, lp->W_ih, H, 1.0f, lc->gates, GH);
+			    c->ly[l - 1].hs + (size_t)B * H, H, lp->W_ih, H, 1.0f, lc->gates, GH);
+	}
+	if (B > 1) {
+		layer_forward_batch(c, l, m);
+		return;
 	}
 	for (int t = 0; t < n; t++) {
 		memcpy(c->rec, lp->b_hh, (size_t)GH * sizeof(float));
@@ -178,14 +210,15 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 static double forward(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
 		      const float *h0, const float *c0, const struct model *m)
 {
-	const int n = c->n, H = m->H, V = m->V;
-	const float *top = c->ly[m->L - 1].hs + H; /* h_0..h_{n-1} of the top layer */
+	const int B = c->B, n = c->n * B, H = m->H, V = m->V;
+	const size_t BH = (size_t)B * H;
+	const float *top = c->ly[m->L - 1].hs + BH; /* h_0..h_{n-1} of the top layer */
 	double L = 0.0;
 
 	for (int l = 0; l < m->L; l++) {
-		memcpy(c->ly[l].hs, h0 + (size_t)l * H, (size_t)H * sizeof(float));
+		memcpy(c->ly[l].hs, h0 + l * BH, BH * sizeof(float));
 		if (m->cell == CELL_LSTM)
-			memcpy(c->ly[l].cs, c0 + (size_t)l * H, (size_t)H * sizeof(float));
+			memcpy(c->ly[l].cs, c0 + l * BH, BH * sizeof(float));
 		layer_forward(c, l, in, m);
 	}
 	/* logits for all steps at once: (n, V) = top (n, H) W_out^T */
@@ -208,23 +241,17 @@ static void add_colsums(float *out, const float *a, int rows, int cols)
 			out[i] += a[(size_t)r * cols + i];
 }
 
-/* BPTT through layer l: the sequential part (one sgemv per step), then
- * its weight gradients and, above layer 0, dL/dh of the layer below, each
- * one sgemm over all steps. lc->dh must hold what arrives from above. */
-static void layer_backward(float *grads, struct rnn_cache *c, int l,
-			   const struct rnn_input *in, const struct model *m)
+/* The sequential part of BPTT through layer l of one sequence: one cell
+ * row and one sgemv per step. */
+static void layer_bptt(struct rnn_cache *c, int l, const struct model *m)
 {
-	const int n = c->n, H = m->H, GH = m->G * m->H;
+	const int H = m->H, GH = m->G * m->H;
 	const struct layer_params *lp = &m->layer[l];
 	struct layer_cache *lc = &c->ly[l];
-	float *dW_ih = model_slot(m, grads, model_param(l, LP_WEIGHT_IH));
-	float *dW_hh = model_slot(m, grads, model_param(l, LP_WEIGHT_HH));
-	float *db_ih = model_slot(m, grads, model_param(l, LP_BIAS_IH));
-	float *db_hh = model_slot(m, grads, model_param(l, LP_BIAS_HH));
 
 	memset(c->carry, 0, (size_t)H * sizeof(float));
 	memset(c->dc, 0, (size_t)H * sizeof(float));
-	for (int t = n - 1; t >= 0; t--) {
+	for (int t = c->n - 1; t >= 0; t--) {
 		const float *dh = lc->dh + (size_t)t * H;
 		for (int i = 0; i < H; i++)
 			c->dht[i] = dh[i] + c->carry[i];
@@ -246,6 +273,58 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 			for (int i = 0; i < H; i++)
 				c->carry[i] += c->direct[i];
 	}
+}
+
+/* The sequential part of BPTT through layer l for a minibatch: per step
+ * the B rows through the cells at once, and the carry dL/dh_{t-1} (B, H) =
+ * dpre_t (B, GH) W_hh, one sgemm. */
+static void layer_bptt_batch(struct rnn_cache *c, int l, const struct model *m)
+{
+	const int B = c->B, H = m->H, GH = m->G * m->H;
+	const size_t BH = (size_t)B * H;
+	const struct layer_params *lp = &m->layer[l];
+	struct layer_cache *lc = &c->ly[l];
+
+	memset(c->carry, 0, BH * sizeof(float));
+	memset(c->dc, 0, BH * sizeof(float));
+	for (int t = c->n - 1; t >= 0; t--) {
+		const size_t r0 = (size_t)t * B;
+		const float *dh = lc->dh + r0 * H;
+		for (size_t i = 0; i < BH; i++)
+			c->dht[i] = dh[i] + c->carry[i];
+		struct cell_back b = {
+			.rows = B, .dh = c->dht, .dc = c->dc, .dpre = lc->dpre + r0 * GH,
+			.dpre_ih = lc->dpre_ih + r0 * GH, .direct = c->direct,
+		};
+		cell_backward_rows(m, lc, (int)r0, &b);
+		if (t == 0)
+			break;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, GH, 1.0f, b.dpre, GH,
+			    lp->W_hh, H, 0.0f, c->carry, H);
+		if (m->cell == CELL_GRU)
+			for (size_t i = 0; i < BH; i++)
+				c->carry[i] += c->direct[i];
+	}
+}
+
+/* BPTT through layer l: the sequential part (layer_bptt), then
+ * its weight gradients and, above layer 0, dL/dh of the layer below, each
+ * one sgemm over all steps. lc->dh must hold what arrives from above. */
+static void layer_backward(float *grads, struct rnn_cache *c, int l,
+			   const struct rnn_input *in, const struct model *m)
+{
+	const int B = c->B, n = c->n * B, H = m->H, GH = m->G * m->H;
+	const struct layer_params *lp = &m->layer[l];
+	struct layer_cache *lc = &c->ly[l];
+	float *dW_ih = model_slot(m, grads, model_param(l, LP_WEIGHT_IH));
+	float *dW_hh = model_slot(m, grads, model_param(l, LP_WEIGHT_HH));
+	float *db_ih = model_slot(m, grads, model_param(l, LP_BIAS_IH));
+	float *db_hh = model_slot(m, grads, model_param(l, LP_BIAS_HH));
+
+	if (B > 1)
+		layer_bptt_batch(c, l, m);
+	else
+		layer_bptt(c, l, m);
 	/* dW_hh (GH, H) += dpre^T (GH, n) h_{-1..n-2} (n, H) */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
 		    lc->dpre, GH, lc->hs, H, 1.0f, dW_hh, H);
@@ -265,7 +344,7 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 		}
 		return;
 	}
-	const float *below = c->ly[l - 1].hs + H;
+	const float *below = c->ly[l - 1].hs + (size_t)B * H;
 	/* dW_ih (GH, H) += dpre_ih^T (GH, n) h^{l-1}_{0..n-1} (n, H) */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
 		    lc->dpre_ih, GH, below, H, 1.0f, dW_ih, H);
@@ -277,7 +356,7 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *in,
 		     const int32_t *y, const struct model *m)
 {
-	const int n = c->n, H = m->H, V = m->V;
+	const int n = c->n * c->B, H = m->H, V = m->V;
 	const struct layer_cache *top = &c->ly[m->L - 1];
 	float *dW_out = model_slot(m, grads, model_weight_out(m)); /* (V, H) */
 	float *db_out = model_slot(m, grads, model_bias_out(m));   /* (V) */
@@ -288,7 +367,7 @@ static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *
 	add_colsums(db_out, c->dlogits, n, V);
 	/* dW_out (V, H) += dlogits^T (V, n) h_{0..n-1} (n, H) */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, H, n, 1.0f,
-		    c->dlogits, V, top->hs + H, H, 1.0f, dW_out, H);
+		    c->dlogits, V, top->hs + (size_t)c->B * H, H, 1.0f, dW_out, H);
 	/* the top layer's dh (n, H) = dlogits (n, V) W_out (V, H) */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, V, 1.0f,
 		    c->dlogits, V, m->W_out, H, 0.0f, top->dh, H);
@@ -322,4 +401,32 @@ void rnn_backward_dense(float *grads, struct rnn_cache *c, const float *x,
 {
 	const struct rnn_input in = { .x = x };
 	backward(grads, c, &in, y, m);
+}
+
+/* Rows of sequences 0..S-1 of `steps` steps from a stride-B array into a
+ * stride-S one, `width` floats a row. */
+static void gather_rows(float *dst, const float *src, int steps, int S, int B, int width)
+{
+	if (!dst || !src)
+		return;
+	for (size_t t = 0; t < (size_t)steps; t++)
+		memcpy(dst + t * S * width, src + t * B * width, (size_t)S * width * sizeof(float));
+}
+
+void rnn_cache_gather(struct rnn_cache *dst, const struct rnn_cache *src, const struct model *m)
+{
+	const int n = src->n, B = src->B, S = dst->B, H = m->H, GH = m->G * m->H;
+	for (int l = 0; l < m->L; l++) {
+		struct layer_cache *d = &dst->ly[l];
+		const struct layer_cache *s = &src->ly[l];
+		gather_rows(d->hs, s->hs, n + 1, S, B, H);
+		gather_rows(d->cs, s->cs, n + 1, S, B, H);
+		gather_rows(d->gates, s->gates, n, S, B, GH);
+		gather_rows(d->aux, s->aux, n, S, B, H);
+		gather_rows(d->dh, s->dh, n, S, B, H);
+		gather_rows(d->dpre, s->dpre, n, S, B, GH);
+		if (d->dpre_ih != d->dpre)
+			gather_rows(d->dpre_ih, s->dpre_ih, n, S, B, GH);
+	}
+	gather_rows(dst->losses, src->losses, n, S, B, 1);
 }

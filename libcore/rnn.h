@@ -14,8 +14,12 @@
 
 #include "model.h"
 
-/* What one layer keeps of a batch. Rows are steps; GH = gates x H. */
+/* What one layer keeps of a batch. Rows are steps; GH = gates x H. A
+ * minibatch of B sequences (SPEC 1) keeps them interleaved, step-major:
+ * row t*B + b is step t of sequence b, so "n" rows below read n*B, and the
+ * previous state of row r is row r of hs/cs (its own is row r + B). */
 struct layer_cache {
+	int B;          /* sequences per batch: the stride between steps */
 	float *hs;      /* (n+1, H) row 0 = h_{-1} (carried), row t+1 = h_t */
 	float *cs;      /* (n+1, H) LSTM cell states, rows as hs; NULL otherwise */
 	float *gates;   /* (n, GH) vanilla: act'(z_t); LSTM: i,f,g,o; GRU: r,z,n */
@@ -33,20 +37,34 @@ struct layer_cache {
 
 struct rnn_cache {
 	int n, L;
+	int B;          /* sequences per batch (rows n*B; 1: one sequence) */
 	struct layer_cache *ly; /* (L) */
 	float *probs;   /* (n, V) softmax p_t */
 	float *dlogits; /* (n, V) p_t - onehot(y_t), filled by backward */
 	int32_t *pred;  /* (n) argmax p_t */
 	float *losses;  /* (n) L_t = -log p_t[y_t] */
-	float *rec;     /* (GH) scratch: W_hh h_{t-1} + b_hh */
-	float *dht;     /* (H) scratch: dL/dh_t in backward */
-	float *carry;   /* (H) scratch: dL/dh_{t-1} through the recurrence */
-	float *dc;      /* (H) scratch: dL/dc_t (LSTM) */
-	float *direct;  /* (H) scratch: GRU's z_t * dh_t */
+	float *rec;     /* (B, GH) scratch: W_hh h_{t-1} + b_hh */
+	float *dht;     /* (B, H) scratch: dL/dh_t in backward */
+	float *carry;   /* (B, H) scratch: dL/dh_{t-1} through the recurrence */
+	float *dc;      /* (B, H) scratch: dL/dc_t (LSTM) */
+	float *direct;  /* (B, H) scratch: GRU's z_t * dh_t */
 };
 
 /* Allocates a cache for n steps; returns 0, or -1 when out of memory. */
 int rnn_cache_init(struct rnn_cache *c, int n, const struct model *m);
+
+/* The same for a minibatch of B sequences of n steps (SPEC 1 "minibatches"):
+ * every array below then holds n*B rows, step-major (row t*B + b), and so
+ * must the inputs x, y (n*B ids, or (n*B, In) rows), h0 and c0 ((L, B, H)).
+ * Each step's recurrence is one sgemm over the B sequences ((B x H) by
+ * (H x GH)); with B = 1 it is the sgemv of rnn_cache_init's cache, and the
+ * numbers are those bit for bit. */
+int rnn_cache_init_batch(struct rnn_cache *c, int n, int B, const struct model *m);
+
+/* Copies the rows of the first dst->B sequences of src (same n, dst->B <=
+ * src->B) that backward and the itemizer read: every layer's hs, cs,
+ * gates, aux, dh, dpre, dpre_ih, and the losses. */
+void rnn_cache_gather(struct rnn_cache *dst, const struct rnn_cache *src, const struct model *m);
 void rnn_cache_free(struct rnn_cache *c);
 /* Makes backward keep every layer's dhs (and the LSTM's dcs), which BPTT
  * otherwise drops step by step. Returns 0, or -1 when out of memory. */

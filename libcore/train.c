@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+int trainer_fits(size_t len, int n, int B)
+{
+	return B >= 1 && len / (size_t)B >= (size_t)n + 1;
+}
+
 int trainer_init(struct trainer *tr, const struct train_config *cfg,
 		 const int32_t *ids, size_t len)
 {
@@ -17,14 +22,25 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 	tr->cfg = *cfg;
 	if (tr->cfg.layers <= 0)
 		tr->cfg.layers = 1;
+	tr->B = tr->cfg.batch = cfg->batch > 1 ? cfg->batch : 1;
+	tr->S = tr->cfg.record_sequences = cfg->record_sequences > 1 ?
+		(cfg->record_sequences < tr->B ? cfg->record_sequences : tr->B) : 1;
 	tr->ids = ids;
 	tr->len = len;
-	size_t state = (size_t)tr->cfg.layers * cfg->H;
+	tr->stretch = len / (size_t)tr->B;
+	size_t state = (size_t)tr->cfg.layers * tr->B * cfg->H;
 	if (model_init(&tr->m, cfg->cell, cfg->act, tr->cfg.layers, cfg->H, cfg->V) ||
-	    rnn_cache_init(&tr->c, cfg->n, &tr->m) ||
+	    rnn_cache_init_batch(&tr->c, cfg->n, tr->B, &tr->m) ||
 	    optim_init(&tr->opt, cfg->optim, cfg->lr, tr->m.nparams) ||
-	    itemize_ws_init(&tr->iw, cfg->n, &tr->m))
+	    itemize_ws_init_batch(&tr->iw, cfg->n, tr->S, &tr->m))
 		goto fail;
+	if (tr->B > 1) {
+		size_t rows = (size_t)cfg->n * tr->B;
+		tr->xb = malloc(rows * sizeof(int32_t));
+		tr->yb = malloc(rows * sizeof(int32_t));
+		if (!tr->xb || !tr->yb || rnn_cache_init_batch(&tr->view, cfg->n, tr->S, &tr->m))
+			goto fail;
+	}
 	tr->grads = calloc(tr->m.nparams, sizeof(float));
 	tr->h = calloc(state, sizeof(float));
 	if (cfg->cell == CELL_LSTM && !(tr->cstate = calloc(state, sizeof(float))))
@@ -49,6 +65,11 @@ void trainer_free(struct trainer *tr)
 	free(tr->h);
 	free(tr->cstate);
 	tr->grads = tr->h = tr->cstate = NULL;
+	free(tr->xb);
+	free(tr->yb);
+	tr->xb = tr->yb = NULL;
+	if (tr->view.ly)
+		rnn_cache_free(&tr->view);
 }
 
 void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *optim, double *lr,
@@ -69,13 +90,23 @@ void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *opt
 int record_alloc(struct record *r, const struct model *m, int steps, int with_params,
 		 int with_hidden)
 {
-	const size_t n = (size_t)steps, H = (size_t)m->H, L = (size_t)m->L;
+	return record_alloc_seq(r, m, steps, 1, with_params, with_hidden);
+}
+
+int record_alloc_seq(struct record *r, const struct model *m, int steps, int seqs,
+		     int with_params, int with_hidden)
+{
+	const size_t n = (size_t)steps, L = (size_t)m->L, S = (size_t)seqs;
+	const size_t H = (size_t)m->H * S; /* the per-sequence arrays: S of each */
 	const size_t G = (size_t)m->G, lstm = m->cell == CELL_LSTM;
 	memset(r, 0, sizeof(*r));
-	r->input = malloc(n * sizeof(int32_t));
-	r->target = malloc(n * sizeof(int32_t));
-	r->predicted = malloc(n * sizeof(int32_t));
-	r->loss = malloc(n * sizeof(float));
+	r->S = seqs;
+	if (S > 1 && !(r->positions = malloc(S * sizeof(int64_t))))
+		return -1;
+	r->input = malloc(S * n * sizeof(int32_t));
+	r->target = malloc(S * n * sizeof(int32_t));
+	r->predicted = malloc(S * n * sizeof(int32_t));
+	r->loss = malloc(S * n * sizeof(float));
 	r->it.g = malloc(L * n * n * sizeof(float));
 	r->it.E = malloc(L * n * sizeof(float));
 	r->it.uf = malloc(L * n * H * sizeof(float));
@@ -105,6 +136,7 @@ int record_alloc(struct record *r, const struct model *m, int steps, int with_pa
 
 void record_free(struct record *r)
 {
+	free(r->positions);
 	free(r->input);
 	free(r->target);
 	free(r->predicted);
@@ -131,7 +163,7 @@ int record_defer(struct record *r, const struct trainer *tr)
 	r->defer = malloc(sizeof(*r->defer));
 	if (!r->defer)
 		return -1;
-	if (itemize_defer_init(r->defer, tr->cfg.n, &tr->m) < 0) {
+	if (tr->S > 1 || itemize_defer_init(r->defer, tr->cfg.n, &tr->m) < 0) {
 		free(r->defer);
 		r->defer = NULL;
 		return -1;
@@ -150,20 +182,29 @@ void record_finish(struct record *r, struct itemize_ws *w)
 void record_fill(struct record *rec, const struct rnn_cache *c, const struct model *m,
 		 const int32_t *x, const int32_t *y)
 {
-	const size_t n = (size_t)c->n, H = (size_t)m->H;
-	memcpy(rec->input, x, n * sizeof(int32_t));
-	memcpy(rec->target, y, n * sizeof(int32_t));
-	memcpy(rec->predicted, c->pred, n * sizeof(int32_t));
-	memcpy(rec->loss, c->losses, n * sizeof(float));
-	for (int l = 0; l < m->L; l++) {
+	const size_t n = (size_t)c->n, H = (size_t)m->H, B = (size_t)c->B;
+	const size_t S = rec->S > 1 ? (size_t)rec->S : 1;
+	for (size_t s = 0; s < S; s++) /* sequence-major from step-major rows */
+		for (size_t t = 0; t < n; t++) {
+			rec->input[s * n + t] = x[t * B + s];
+			rec->target[s * n + t] = y[t * B + s];
+			rec->predicted[s * n + t] = c->pred[t * B + s];
+			rec->loss[s * n + t] = c->losses[t * B + s];
+		}
+	for (size_t l = 0; l < (size_t)m->L; l++) {
 		const struct layer_cache *lc = &c->ly[l];
-		memcpy(rec->h0 + l * H, lc->hs, H * sizeof(float));
-		if (rec->c0)
-			memcpy(rec->c0 + l * H, lc->cs, H * sizeof(float));
-		if (rec->hidden) /* rows 1..n of the cache: h_0 .. h_{n-1} */
-			memcpy(rec->hidden + l * n * H, lc->hs + H, n * H * sizeof(float));
-		if (rec->cell)
-			memcpy(rec->cell + l * n * H, lc->cs + H, n * H * sizeof(float));
+		for (size_t s = 0; s < S; s++) {
+			size_t at = l * S + s;
+			memcpy(rec->h0 + at * H, lc->hs + s * H, H * sizeof(float));
+			if (rec->c0)
+				memcpy(rec->c0 + at * H, lc->cs + s * H, H * sizeof(float));
+			for (size_t t = 0; rec->hidden && t < n; t++) /* rows B.. : h_0 .. */
+				memcpy(rec->hidden + (at * n + t) * H, lc->hs + ((t + 1) * B + s) * H,
+				       H * sizeof(float));
+			for (size_t t = 0; rec->cell && t < n; t++)
+				memcpy(rec->cell + (at * n + t) * H, lc->cs + ((t + 1) * B + s) * H,
+				       H * sizeof(float));
+		}
 	}
 	if (rec->params) /* PyTorch's layout */
 		model_export(m, rec->params, m->params);
@@ -172,14 +213,21 @@ void record_fill(struct record *rec, const struct rnn_cache *c, const struct mod
 static void fill_record(struct record *rec, struct trainer *tr,
 			const int32_t *x, const int32_t *y)
 {
+	const struct rnn_cache *c = &tr->c;
 	rec->batch = tr->batch;
 	rec->position = (int64_t)tr->pos;
-	record_fill(rec, &tr->c, &tr->m, x, y);
+	for (int s = 0; rec->positions && s < rec->S; s++)
+		rec->positions[s] = (int64_t)(s * tr->stretch + tr->pos);
+	record_fill(rec, c, &tr->m, x, y);
+	if (tr->B > 1) { /* the itemizer reads the S sequences' rows alone */
+		rnn_cache_gather(&tr->view, c, &tr->m);
+		c = &tr->view;
+	}
 	if (rec->defer) { /* E later, by record_finish */
-		itemize_split(&rec->it, &tr->iw, &tr->c, &tr->m, rec->defer);
+		itemize_split(&rec->it, &tr->iw, c, &tr->m, rec->defer);
 		rec->pending = 1;
 	} else {
-		itemize(&rec->it, &tr->iw, &tr->c, &tr->m);
+		itemize(&rec->it, &tr->iw, c, &tr->m);
 	}
 }
 
@@ -195,7 +243,7 @@ static void batch_rows(struct sparse_rows *sp, int32_t *rows, const struct train
 	sp->nrows = p->dims[1];
 	sp->rows = rows;
 	sp->count = 0;
-	for (int t = 0; t < tr->cfg.n; t++)
+	for (int t = 0; t < tr->cfg.n * tr->B; t++)
 		if (!seen[x[t]]) {
 			seen[x[t]] = 1;
 			rows[sp->count++] = x[t];
@@ -206,7 +254,7 @@ static void batch_rows(struct sparse_rows *sp, int32_t *rows, const struct train
  * or a batch that was not finite, else the batch's last h_t (and c_t). */
 static void reset_state(struct trainer *tr)
 {
-	size_t len = (size_t)tr->m.L * tr->m.H * sizeof(float);
+	size_t len = (size_t)tr->m.L * tr->B * tr->m.H * sizeof(float);
 	memset(tr->h, 0, len);
 	if (tr->cstate)
 		memset(tr->cstate, 0, len);
@@ -214,7 +262,7 @@ static void reset_state(struct trainer *tr)
 
 static void carry_state(struct trainer *tr)
 {
-	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->m.H;
+	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->m.H * tr->B; /* B states */
 	for (int l = 0; l < tr->m.L; l++) {
 		memcpy(tr->h + l * H, tr->c.ly[l].hs + n * H, H * sizeof(float));
 		if (tr->cstate)
@@ -225,11 +273,21 @@ static void carry_state(struct trainer *tr)
 void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec)
 {
 	const int n = tr->cfg.n;
-	if (tr->pos + (size_t)n + 1 > tr->len) { /* wrap: start over from zero */
+	if (tr->pos + (size_t)n + 1 > tr->stretch) { /* wrap: start over from zero */
 		tr->pos = 0;
 		reset_state(tr);
 	}
 	const int32_t *x = tr->ids + tr->pos, *y = x + 1;
+	if (tr->B > 1) { /* row t*B + b: step t of sequence b, in its own stretch */
+		for (int t = 0; t < n; t++)
+			for (int b = 0; b < tr->B; b++) {
+				const int32_t *at = tr->ids + (size_t)b * tr->stretch + tr->pos + t;
+				tr->xb[t * tr->B + b] = at[0];
+				tr->yb[t * tr->B + b] = at[1];
+			}
+		x = tr->xb;
+		y = tr->yb;
+	}
 	double L = rnn_forward(&tr->c, x, y, tr->h, tr->cstate, &tr->m);
 	memset(tr->grads, 0, tr->m.nparams * sizeof(float));
 	rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
@@ -238,7 +296,7 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;
-	st->loss = (float)(L / n);
+	st->loss = (float)(L / ((double)n * tr->B)); /* per step of each sequence */
 	struct sparse_rows sp;
 	int32_t rows[256];
 	batch_rows(&sp, rows, tr, x);

@@ -25,6 +25,8 @@ struct train_config {
 	float init_scale;   /* std of the Gaussian weight init */
 	float forget_bias;  /* LSTM: initial bias_ih of the forget gate */
 	uint64_t seed;
+	int batch;          /* B sequences per batch; 0 means 1 */
+	int record_sequences; /* S <= B itemized per record; 0 means 1 */
 };
 
 /* The optimizer, learning rate and initial weight std a model trains with
@@ -43,9 +45,14 @@ void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *opt
 		    double *init_scale);
 
 /* What one recorded batch leaves behind (SPEC 2, /record). */
+/* Of a minibatch the record keeps the first S sequences (S = 1: the
+ * shapes below; S > 1: each per-sequence array gains an S axis after the
+ * layer, e.g. input (S, n), h0 (L, S, H), hidden (L, S, n, H)). */
 struct record {
 	int64_t batch;
-	int64_t position;   /* corpus offset of x_0 */
+	int64_t position;   /* corpus offset of x_0 (of sequence 0) */
+	int64_t *positions; /* (S) each sequence's offset of x_0, or NULL for S = 1 */
+	int S;              /* sequences kept (1 unless record_alloc_seq) */
 	int32_t *input;     /* (n) */
 	int32_t *target;    /* (n) */
 	int32_t *predicted; /* (n) */
@@ -62,8 +69,8 @@ struct record {
 
 struct batch_stats {
 	int64_t batch;
-	int64_t position;
-	float loss;      /* mean L_t (nats) */
+	int64_t position; /* of sequence 0 */
+	float loss;      /* mean L_t (nats) over the n*B steps of the B sequences */
 	float grad_norm; /* |dL/dtheta|_2 before clipping */
 	int nonfinite;   /* loss or gradient was NaN or infinite: no update made */
 };
@@ -75,17 +82,25 @@ struct trainer {
 	struct optim opt;
 	struct itemize_ws iw;
 	float *grads;       /* (nparams) */
-	float *h;           /* (L, H) carried hidden state */
-	float *cstate;      /* (L, H) carried LSTM cell state, else NULL */
+	float *h;           /* (L, B, H) carried hidden state */
+	float *cstate;      /* (L, B, H) carried LSTM cell state, else NULL */
 	const int32_t *ids; /* (len) token ids of the corpus, not owned */
 	size_t len;
-	size_t pos;         /* corpus offset of the next batch */
+	size_t pos;         /* offset of the next batch in each stretch */
 	int64_t batch;      /* index of the next batch */
+	/* a minibatch (B > 1; char-rnn's scheme): sequence b reads the
+	 * corpus from b * stretch + pos, its own stretch of len / B ids */
+	int B, S;
+	size_t stretch;     /* len / B (len when B = 1) */
+	int32_t *xb, *yb;   /* (n*B) the batch's inputs and targets, step-major */
+	struct rnn_cache view; /* the S itemized sequences' rows of c (B > 1) */
 };
 
 /* Sets up model, optimizer and workspaces and draws the initial weights
- * from cfg->seed. len must be at least n + 1. Returns 0, or -1 when out
+ * from cfg->seed. len must be at least n + 1 (len / B at least n + 1 for
+ * a minibatch: trainer_fits). Returns 0, or -1 when out
  * of memory (everything allocated is freed). */
+int trainer_fits(size_t len, int n, int B);
 int trainer_init(struct trainer *tr, const struct train_config *cfg,
 		 const int32_t *ids, size_t len);
 void trainer_free(struct trainer *tr);
@@ -94,11 +109,15 @@ void trainer_free(struct trainer *tr);
  * hidden only when asked. Returns 0 or -1 when out of memory. */
 int record_alloc(struct record *r, const struct model *m, int n, int with_params,
 		 int with_hidden);
+/* The same for S sequences of a minibatch (record_alloc is S = 1). */
+int record_alloc_seq(struct record *r, const struct model *m, int n, int S, int with_params,
+		     int with_hidden);
 
 /* Copies what a forward pass over c left (x, y, predictions, losses, the
  * carried states, and as r asks the hidden states and the parameters in
- * PyTorch's layout) into r; batch, position and the itemized arrays are
- * the caller's. */
+ * PyTorch's layout) into r, for r's S sequences (the first S of c's B,
+ * x and y step-major as c's rows); batch, position and the itemized arrays
+ * are the caller's. */
 void record_fill(struct record *r, const struct rnn_cache *c, const struct model *m,
 		 const int32_t *x, const int32_t *y);
 void record_free(struct record *r);

@@ -813,6 +813,139 @@ static void test_names(void)
 		  "names: the choices of a usage message, cut to the buffer");
 }
 
+/* A minibatch of B sequences (rnn_cache_init_batch): its loss is the sum
+ * of the sequences' losses from their own states, and its gradient that
+ * sum's finite differences (the double reference, sequence by sequence). */
+static void test_minibatch_fd(struct arch a, int B)
+{
+	enum { N = 5, H = 6, V = 7, BMAX = 8 };
+	struct setup s;
+	setup_init(&s, a, N, H, V, 0.5f, 77 + B + 10 * a.cell + 100 * a.L);
+	struct rng r;
+	rng_seed(&r, 5 + B);
+	int32_t x[BMAX][N], y[BMAX][N], xb[N * BMAX], yb[N * BMAX];
+	float h0[BMAX][MAXL * H], c0[BMAX][MAXL * H], hb[MAXL * BMAX * H], cb[MAXL * BMAX * H];
+	for (int b = 0; b < B; b++) {
+		for (int t = 0; t < N; t++) {
+			xb[t * B + b] = x[b][t] = (int32_t)(rng_next(&r) % V);
+			yb[t * B + b] = y[b][t] = (int32_t)(rng_next(&r) % V);
+		}
+		for (int l = 0; l < a.L; l++)
+			for (int i = 0; i < H; i++) { /* (L, B, H) */
+				hb[(l * B + b) * H + i] = h0[b][l * H + i] = (float)(0.5 * rng_normal(&r));
+				cb[(l * B + b) * H + i] = c0[b][l * H + i] =
+					a.cell == CELL_LSTM ? (float)(0.5 * rng_normal(&r)) : 0.0f;
+			}
+	}
+	struct rnn_cache c;
+	rnn_cache_init_batch(&c, N, B, &s.m);
+	double Lf = rnn_forward(&c, xb, yb, hb, cb, &s.m);
+	memset(s.grads, 0, s.m.nparams * sizeof(float));
+	rnn_backward(s.grads, &c, xb, yb, &s.m);
+
+	size_t np = s.m.nparams;
+	double *p = malloc(np * sizeof(double)), *fd = malloc(np * sizeof(double));
+	for (size_t i = 0; i < np; i++)
+		p[i] = s.m.params[i];
+	double Lr = 0;
+	for (int b = 0; b < B; b++)
+		Lr += ref_loss(&s.m, p, x[b], y[b], h0[b], c0[b], N);
+	tap_check(fabs(Lf - Lr) <= 1e-5 * fabs(Lr), "%s B=%d: minibatch loss %.9g = sum of the "
+		  "sequences' reference losses %.9g", arch_name(a), B, Lf, Lr);
+	const double eps = 1e-6;
+	for (size_t i = 0; i < np; i++) {
+		double keep = p[i], lp = 0, lm = 0;
+		for (int b = 0; b < B; b++) {
+			p[i] = keep + eps;
+			lp += ref_loss(&s.m, p, x[b], y[b], h0[b], c0[b], N);
+			p[i] = keep - eps;
+			lm += ref_loss(&s.m, p, x[b], y[b], h0[b], c0[b], N);
+		}
+		p[i] = keep;
+		fd[i] = (lp - lm) / (2 * eps);
+	}
+	double w = 0;
+	int at = -1;
+	for (int id = 0; id < s.m.ntab; id++) {
+		size_t off = s.m.tab[id].offset;
+		double e = worst(s.grads + off, fd + off, s.m.tab[id].size, 1e-4, 1e-3);
+		if (!(e <= w)) {
+			w = e;
+			at = id;
+		}
+	}
+	tap_check(w <= 1, "%s B=%d: every parameter's minibatch gradient matches finite "
+		  "differences (worst %.3g of tolerance, in %s)", arch_name(a), B, w,
+		  at >= 0 ? s.m.tab[at].name : "-");
+	free(p);
+	free(fd);
+	rnn_cache_free(&c);
+	setup_free(&s);
+}
+
+/* S identical sequences itemized together: each G_{t,j} is S times the
+ * one sequence's, so g is S times its g and E is its E (an independent
+ * check of the S > 1 kernel against the rank-one one). */
+static void test_itemize_copies(struct arch a, int S)
+{
+	enum { N = 6, H = 5, V = 7 };
+	struct setup s;
+	setup_init(&s, a, N, H, V, 0.6f, 11 + S + a.cell);
+	setup_run(&s);
+	const int L = a.L, G = s.m.G;
+	int32_t xb[N * 4], yb[N * 4];
+	float hb[MAXL * 4 * H], cb[MAXL * 4 * H];
+	for (int t = 0; t < N; t++)
+		for (int b = 0; b < S; b++) {
+			xb[t * S + b] = s.x[t];
+			yb[t * S + b] = s.y[t];
+		}
+	for (int l = 0; l < L; l++)
+		for (int b = 0; b < S; b++)
+			for (int i = 0; i < H; i++) {
+				hb[(l * S + b) * H + i] = s.h0[l * H + i];
+				cb[(l * S + b) * H + i] = s.c0[l * H + i];
+			}
+	struct rnn_cache c;
+	struct itemize_ws w1, wS;
+	rnn_cache_init_batch(&c, N, S, &s.m);
+	rnn_forward(&c, xb, yb, hb, cb, &s.m);
+	float *gr = calloc(s.m.nparams, sizeof(float));
+	rnn_backward(gr, &c, xb, yb, &s.m);
+	size_t gl = (size_t)L * N * N, el = (size_t)L * N;
+	float *buf = calloc(2 * (gl + el) * (1 + G), sizeof(float));
+	struct itemized one = { buf, buf + gl, buf + gl + el, buf + gl + el + G * gl };
+	float *b2 = buf + (gl + el) * (1 + G);
+	struct itemized many = { b2, b2 + gl, b2 + gl + el, b2 + gl + el + G * gl };
+	if (G == 1)
+		one.gq = one.Eq = many.gq = many.Eq = NULL;
+	itemize_ws_init(&w1, N, &s.m);
+	itemize_ws_init_batch(&wS, N, S, &s.m);
+	itemize(&one, &w1, &s.c, &s.m);
+	itemize(&many, &wS, &c, &s.m);
+	double gw = 0, ew = 0;
+	for (size_t i = 0; i < gl * (G > 1 ? 1 + G : 1); i++) {
+		const float *g1 = i < gl ? one.g + i : one.gq + (i - gl);
+		const float *gS = i < gl ? many.g + i : many.gq + (i - gl);
+		gw = fmax(gw, fabs(*gS - S * *g1) / (1e-7 + 1e-4 * S * fabs(*g1)));
+	}
+	for (size_t i = 0; i < el * (G > 1 ? 1 + G : 1); i++) {
+		const float *e1 = i < el ? one.E + i : one.Eq + (i - el);
+		const float *eS = i < el ? many.E + i : many.Eq + (i - el);
+		ew = fmax(ew, fabs(*eS - *e1) / 2e-4);
+	}
+	tap_check(gw <= 1, "%s S=%d copies: g (and g per gate) is S times one sequence's "
+		  "(worst %.3g of tolerance)", arch_name(a), S, gw);
+	tap_check(ew <= 1, "%s S=%d copies: E (and E per gate) is one sequence's (worst %.3g "
+		  "of tolerance)", arch_name(a), S, ew);
+	itemize_ws_free(&w1);
+	itemize_ws_free(&wS);
+	free(buf);
+	free(gr);
+	rnn_cache_free(&c);
+	setup_free(&s);
+}
+
 int main(void)
 {
 	const struct arch rnn_tanh = { CELL_RNN, ACT_TANH, 1 }, rnn_relu = { CELL_RNN, ACT_RELU, 1 };
@@ -830,6 +963,12 @@ int main(void)
 		test_itemize_vs_reference(all[i], 6, 7, 11, 0.5f);
 	}
 	test_finite_differences(lstm3);
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		test_minibatch_fd(all[i], 2 + (int)i % 7);
+	test_minibatch_fd(lstm3, 8);
+	test_itemize_copies(rnn_tanh, 3);
+	test_itemize_copies(lstm2, 2);
+	test_itemize_copies(gru2, 4);
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		test_dense(all[i]);
 	test_itemize_vs_reference(rnn_relu, 9, 5, 3, 0.6f);

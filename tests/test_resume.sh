@@ -117,6 +117,45 @@ expect_fail 1 "--resume with fewer --batches than the run has" sh -c \
 check "... the refusal names --batches" sh -c "cd '$T/e' && '$BIN' record $E --batches 300 -o run.h5 --resume 2>&1 |
 	grep -q -- '--batches: the run has 400, this command says 300'"
 check "... and the run is untouched" same "$T/e/long.h5" "$T/e/run.h5"
+# a minibatch: the B sequences' states (and positions) go through the
+# checkpoint; an extended run equals the run done in one go
+M="$T/c.txt --quiet --cell lstm --layers 2 --hidden 12 --seq-len 10 --batch-size 5 --record-sequences 3 --record-every 9 --save-hidden"
+mkdir "$T/m"
+# shellcheck disable=SC2086
+(cd "$T/m" && "$BIN" record $M --batches 300 -o long.h5 && "$BIN" record $M --batches 170 -o run.h5)
+# shellcheck disable=SC2086
+check "--batch-size 5: a run of 170 batches is extended to 300 with --resume" sh -c \
+	"cd '$T/m' && '$BIN' record $M --batches 300 -o run.h5 --resume"
+check "... with every dataset identical to 300 batches done in one go" same "$T/m/long.h5" "$T/m/run.h5"
+# shellcheck disable=SC2086
+check "resuming with another --batch-size is refused, naming it" sh -c \
+	"cd '$T/m' && '$BIN' record $M --batch-size 4 --batches 400 -o run.h5 --resume 2>&1 |
+	grep -q -- '--batch-size: the run has 5, this command says 4'"
+# a checkpoint of version 3 (rnnbow 0.1.0: its fingerprint lacks
+# batch_size and record_sequences, 16 bytes at offset 80, and sample_every
+# and sample_length, 16 bytes at 168 after the sha256 and its padding)
+# still resumes, as a run of one sequence per batch without samples,
+# exactly: made here from a version 4 one by cutting those bytes out and
+# re-summing (FNV-1a 64)
+mkdir "$T/v3"
+# shellcheck disable=SC2086
+(cd "$T/v3" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+$PY -c "
+import struct
+p = '$T/v3/run.h5.ckpt'
+b = open(p, 'rb').read()[:-8]
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 4
+assert struct.unpack('<qq', b[12 + 80:12 + 96]) == (1, 1)  # batch_size, record_sequences
+assert struct.unpack('<qq', b[12 + 168:12 + 184]) == (0, 0)  # sample_every, sample_length
+v3 = b[:8] + struct.pack('<I', 3) + b[12:12 + 80] + b[12 + 96:12 + 168] + b[12 + 184:]
+h = 0xcbf29ce484222325
+for c in v3:
+    h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+open(p, 'wb').write(v3 + struct.pack('<Q', h))"
+# shellcheck disable=SC2086
+check "a version 3 checkpoint (before minibatches) is extended with --resume" sh -c \
+	"cd '$T/v3' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+check "... with every dataset identical to 400 batches done in one go" same "$T/v3/long.h5" "$T/v3/run.h5"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
 finish

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, units, plot, report and sample of a small run.
+# summarize, horizon, info, units, plot, report and sample of a small run,
+# and a minibatch run's record and readers.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,11 @@ for cg in lstm:f gru:z; do
 	vg "plot hidden --layer 1 of a $cell" plot hidden --batch 7 --layer 1 "$T/$cell.h5" -o "$T/h.png"
 done
 vg "units --layer 3 of a one-layer run (refused)" units --layer 3 "$T/run.h5"
+vg "record --batch-size 3 --record-sequences 2 (gru, 2 layers)" record "$T/c.txt" \
+	-o "$T/mb.h5" --quiet --cell gru --layers 2 --hidden 6 --seq-len 5 --batch-size 3 \
+	--record-sequences 2 --batches 12 --record-every 4 --save-params --save-hidden
+vg "summarize --sequence 1 of a minibatch run" summarize --sequence 1 "$T/mb.h5"
+vg "info of a minibatch run" info "$T/mb.h5"
 vg "summarize" summarize --top 5 "$T/run.h5"
 vg "horizon" horizon "$T/run.h5"
 vg "horizon --per-batch" horizon --per-batch "$T/run.h5"

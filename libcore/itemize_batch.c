@@ -1,0 +1,112 @@
+/*
+ * itemize_batch.c - g and E of a minibatch's S > 1 sequences (see
+ * itemize_ws_init_batch in itemize.h): G_{t,j} = sum_s delta^s_{t,j}
+ * (h^s_{j-1})^T is a sum of S rank-one pieces, so |G|_1 is no longer
+ * |delta|_1 |h|_1 and each G_{t,j} is formed, one (t, j) at a time.
+ * unit_flow adds |delta^s_{t,t-d}[u]| over the S sequences too.
+ */
+#include "itemize.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+static float rel_error(double sq, double total)
+{
+	return total > 0.0 ? (float)sqrt(fmax(sq, 0.0) / total) :
+	       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
+}
+
+/* |G|_1 of each gate block q (rows q H .. q H + H - 1 of the GH x H G). */
+static void gate_l1(double *l1, const float *G, int H, int ng)
+{
+	for (int q = 0; q < ng; q++)
+		l1[q] = cblas_sasum(H * H, G + (size_t)q * H * H, 1);
+}
+
+/* |R_q|_F^2 of each gate block of the (GH x H) double R. */
+static void gate_sq(double *sq, const double *R, int H, int ng)
+{
+	for (int q = 0; q < ng; q++) {
+		const double *r = R + (size_t)q * H * H;
+		double s = 0.0;
+		for (size_t i = 0; i < (size_t)H * H; i++)
+			s += r[i] * r[i];
+		sq[q] = s;
+	}
+}
+
+/* R += W, the float lag sum into the double running sum. */
+static void add_into(double *R, const float *W, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		R[i] += W[i];
+}
+
+/* unit_flow of one lag over the S sequences: the column sums of |delta|
+ * of its rows (every step and sequence), a unit's G gate entries added. */
+static void unit_flow_rows(float *uf, const float *blk, size_t rows, int H, int G)
+{
+	memset(uf, 0, (size_t)H * sizeof(float));
+	for (size_t r = 0; r < rows * G; r++)
+		for (int u = 0; u < H; u++)
+			uf[u] += fabsf(blk[r * H + u]);
+}
+
+void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l,
+			 const float *delta, const float *hs)
+{
+	const int n = w->n, S = w->S, H = w->H, G = w->G, GH = G * H;
+	const size_t nn = (size_t)n * n, GHH = (size_t)GH * H;
+	float *g = out->g + l * nn, *gq = out->gq ? out->gq + (size_t)l * G * nn : NULL;
+	float *E = out->E + (size_t)l * n, *Eq = out->Eq ? out->Eq + (size_t)l * G * n : NULL;
+	const double scale_q = 1.0 / ((double)H * H), scale = scale_q / G;
+	double l1[4], sq[4], total[4] = { 0 }, *part = w->sq; /* part[q n + k] = |R_k^q|^2 */
+
+	memset(g, 0, nn * sizeof(float));
+	if (gq)
+		memset(gq, 0, (size_t)G * nn * sizeof(float));
+	memset(w->R, 0, GHH * sizeof(double));
+	for (int q = 0; q < G; q++)
+		part[q * n + n - 1] = 0.0; /* R_{n-1} keeps nothing out */
+	/* highest lag first: after lag d, R = sum of the lags >= d = R_{d-1} */
+	for (int d = n - 1; d >= 0; d--) {
+		const float *blk = delta + itemize_lag_block(n, d) * S * GH;
+		if (out->uf) /* summed over the sequences, as G is */
+			unit_flow_rows(out->uf + ((size_t)l * n + d) * H, blk, (size_t)(n - d) * S,
+				       H, G);
+		for (int j = 0; j < n - d; j++) { /* G_{t,j} = D^T (GH x S) Hp (S x H) */
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, S, 1.0f,
+				    blk + (size_t)j * S * GH, GH, hs + (size_t)j * S * H, H, 0.0f,
+				    w->Gt, H);
+			gate_l1(l1, w->Gt, H, G);
+			size_t at = (size_t)(j + d) * n + j;
+			double s = 0.0;
+			for (int q = 0; q < G; q++) {
+				s += l1[q];
+				if (gq)
+					gq[q * nn + at] = (float)(l1[q] * scale_q);
+			}
+			g[at] = (float)(s * scale);
+		}
+		/* the lag's sum of G: (GH x (n-d)S) by ((n-d)S x H) */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, (n - d) * S, 1.0f, blk,
+			    GH, hs, H, 0.0f, w->Gt, H);
+		add_into(w->R, w->Gt, GHH);
+		gate_sq(d > 0 ? sq : total, w->R, H, G);
+		for (int q = 0; d > 0 && q < G; q++)
+			part[q * n + d - 1] = sq[q];
+	}
+	double all = 0.0;
+	for (int q = 0; q < G; q++)
+		all += total[q];
+	for (int k = 0; k < n; k++) {
+		double s = 0.0;
+		for (int q = 0; q < G; q++) {
+			s += part[q * n + k];
+			if (Eq)
+				Eq[q * n + k] = rel_error(part[q * n + k], total[q]);
+		}
+		E[k] = rel_error(s, all);
+	}
+}

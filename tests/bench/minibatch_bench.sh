@@ -1,0 +1,79 @@
+#!/bin/sh
+# Minibatch benchmark behind `make bench`: `rnnbow record --batch-size B`
+# against PyTorch's own nn.LSTM / nn.GRU / nn.RNN training loop
+# (tests/bench/torch_minibatch.py: same corpus, sizes, stretches, Adam and
+# element-wise clipping), one thread each, at H = 512, n = 100, B = 64 and
+# at char-rnn's defaults H = 128, n = 50, B = 50; then what recording every
+# batch costs with --record-sequences 1 and S > 1.  Throughput is given
+# per CPU second (user + sys) beside the wall clock: the machines this
+# runs on are shared, and CPU time is what one thread of each program
+# spends, whatever else runs.  The OpenBLAS core in use is printed first.
+# It reports; it does not judge.  Run from the repository root after
+# `make rnnbow`:  sh tests/bench/minibatch_bench.sh
+set -eu
+export LC_ALL=C
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+PY=/usr/bin/python3
+RNNBOW=${RNNBOW:-./rnnbow}
+BATCHES=${BATCHES:-6}   # timed batches per configuration (a few seconds each)
+
+[ -x "$RNNBOW" ] || { echo "bench: $RNNBOW not found; run make rnnbow" >&2; exit 1; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+trap 'exit 1' INT TERM
+sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
+
+"$PY" -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0")
+l.openblas_get_corename.restype = l.openblas_get_config.restype = ctypes.c_char_p
+print("OpenBLAS core: %s (%s)" % (l.openblas_get_corename().decode(), l.openblas_get_config().decode()))' ||
+    echo "OpenBLAS core: unknown"
+
+# rnnbow_cps BATCHES ARGS...: "cpu_chars_per_s wall_chars_per_s" of BATCHES
+# batches, timed as the difference between runs of 2 and BATCHES + 2
+# batches: the setup (reading and encoding the 4 MB corpus, checkpoints,
+# first touch of the buffers) is left out, as the torch loop leaves out
+# its first 2 batches
+rnnbow_cps() {
+    b=$1
+    shift
+    for k in 2 $((b + 2)); do
+        # shellcheck disable=SC2086
+        /usr/bin/time -o "$T/time$k" -f '%U %S %e' $RNNBOW record "$T/corpus.txt" -o "$T/run.h5" \
+            --force --quiet --batches "$k" --optimizer adam --lr 0.002 --clip 5 "$@"
+    done
+    paste "$T/time2" "$T/time$((b + 2))" | awk -v c="$CHARS" '{
+        cpu = $4 + $5 - $1 - $2; wall = $6 - $3
+        printf "%.0f %.0f\n", c / (cpu > 0 ? cpu : 1e-9), c / (wall > 0 ? wall : 1e-9) }'
+}
+
+printf '%-5s %5s %4s %4s %12s %12s %7s %12s %12s\n' cell H n B rnnbow_cpu torch_cpu ratio \
+    rnnbow_wall torch_wall
+# the small size runs 8x the batches: its batches take ~10 ms, the
+# resolution of /usr/bin/time
+for size in "512 100 64 $BATCHES" "128 50 50 $((BATCHES * 8))"; do
+    set -- $size
+    H=$1 n=$2 B=$3 nb=$4
+    for cell in lstm gru rnn; do
+        CHARS=$((nb * n * B))
+        r=$(CHARS=$CHARS rnnbow_cps "$nb" --cell "$cell" --hidden "$H" --seq-len "$n" \
+            --batch-size "$B" --record-every 0)
+        t=$("$PY" "$(dirname "$0")/torch_minibatch.py" "$T/corpus.txt" --cell "$cell" --hidden "$H" \
+            --seq-len "$n" --batch-size "$B" --batches "$nb")
+        tc=$(echo "$t" | sed -n 's/.*cpu_chars_per_s=\([0-9.]*\).*/\1/p')
+        tw=$(echo "$t" | sed -n 's/^chars_per_s=\([0-9.]*\).*/\1/p')
+        echo "$r" | awk -v cell="$cell" -v H="$H" -v n="$n" -v B="$B" -v tc="$tc" -v tw="$tw" \
+            '{ printf "%-5s %5d %4d %4d %12.0f %12.0f %6.2fx %12.0f %12.0f\n", cell, H, n, B, $1, tc, $1 / tc, $2, tw }'
+    done
+done
+
+echo
+echo "recording every batch, lstm H=128 n=50 B=50 ($BATCHES batches, setup included): CPU s per batch, peak RSS"
+for S in 0 1 10 50; do
+    if [ "$S" = 0 ]; then a="--record-every 0"; else a="--record-every 1 --record-sequences $S"; fi
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$T/time" -f '%U %S %M' $RNNBOW record "$T/corpus.txt" -o "$T/run.h5" --force \
+        --quiet --batches "$BATCHES" --cell lstm --hidden 128 --seq-len 50 --batch-size 50 \
+        --optimizer adam $a
+    awk -v S="$S" -v b="$BATCHES" '{ printf "  %-22s %.3f s/batch  %6.0f MB\n",
+        S == 0 ? "no records" : "--record-sequences " S, ($1 + $2) / b, $3 / 1024 }' "$T/time"
+done
