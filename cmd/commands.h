@@ -11,6 +11,7 @@ int cmd_summarize(int argc, char **argv);
 int cmd_horizon(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_units(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_export(int argc, char **argv);

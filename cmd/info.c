@@ -32,6 +32,12 @@ static void cell_detail(char *buf, size_t len, const struct run_summary *s)
 		snprintf(buf + strlen(buf), len - strlen(buf), "; forget bias %g", s->forget_bias);
 }
 
+/* Whether layer dataset i lies under /record/diag. */
+static int is_diag(int i)
+{
+	return i >= L_DIAG_SATURATED && i <= L_DIAG_DEAD;
+}
+
 /* The diagnostics every layer has (/record/diag), on a line of their
  * own: a run without them (older, or --no-diagnostics) has no such line. */
 static void print_diag_data(FILE *out, const struct run_summary *s)
@@ -39,7 +45,7 @@ static void print_diag_data(FILE *out, const struct run_summary *s)
 	if (!(s->layer_data[0] & (1u << L_DIAG_SATURATED)))
 		return;
 	fprintf(out, "diag:    ");
-	for (int i = L_DIAG_SATURATED, first = 1; i < RUNINFO_LAYER_DATASETS; i++)
+	for (int i = L_DIAG_SATURATED, first = 1; i <= L_DIAG_DEAD; i++)
 		if (s->layer_data[0] & (1u << i)) {
 			fprintf(out, "%s%s", first ? "" : ", ",
 				schema_layer[i].name + strlen(SCHEMA_DIAG "/"));
@@ -56,7 +62,7 @@ static void print_layer_data(FILE *out, const struct run_summary *s)
 	for (int l = 0; l < s->listed_layers; l++) {
 		fprintf(out, "layer %d:%s", l, l < 10 ? " " : "");
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
-			if (!(s->layer_data[l] & (1u << i)) || i >= L_DIAG_SATURATED)
+			if (!(s->layer_data[l] & (1u << i)) || is_diag(i))
 				continue;
 			runinfo_layer_dataset(name, sizeof(name), i, l);
 			fprintf(out, "%s%s", first ? "" : ", ", name);
@@ -151,7 +157,7 @@ static void print_json_layer_data(const struct run_summary *s)
 	for (int l = 0; l < s->listed_layers; l++) {
 		printf("%s[", l ? "," : "");
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
-			if (!(s->layer_data[l] & (1u << i)) || i >= L_DIAG_SATURATED)
+			if (!(s->layer_data[l] & (1u << i)) || is_diag(i))
 				continue;
 			runinfo_layer_dataset(name, sizeof(name), i, l);
 			if (!first)
@@ -230,7 +236,7 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("samples", s->sample_rows);
 	}
 	printf(",\"diagnostics\":[");
-	for (int i = L_DIAG_SATURATED, first = 1; i < RUNINFO_LAYER_DATASETS; i++)
+	for (int i = L_DIAG_SATURATED, first = 1; i <= L_DIAG_DEAD; i++)
 		if (s->layer_data[0] & (1u << i)) {
 			if (!first)
 				putchar(',');

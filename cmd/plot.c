@@ -35,12 +35,16 @@ static const char usage[] =
 	"  diagnose   one layer's diagnostics over training (--layer L): saturation\n"
 	"             per activation, dead relu units, rho, sigma_max and lambda of\n"
 	"             W_hh against 1, clip share, k (see rnnbow-diagnose(1))\n"
+	"  units      one batch's unit_flow (--batch B or --top 1), units x lag,\n"
+	"             units sorted by reach (see rnnbow units)\n"
+	"  hidden     one batch's hidden states (--batch B or --top 1), units x\n"
+	"             steps under its text; runs recorded with --save-hidden\n"
 	"\n"
 	"options:\n";
 
 
 const char *const plot_kind_names[PLOT_KINDS] = { "overview", "batch", "horizon", "k", "heatmap",
-						  "loss", "trace", "diagnose" };
+						  "loss", "trace", "diagnose", "units", "hidden" };
 
 /* --- the command ------------------------------------------------------ */
 
@@ -58,10 +62,10 @@ void plot_opts_init(struct plot_opts *o)
  * column's figure is taller for its width, its text being larger. */
 enum size_class { SZ_SCREEN, SZ_COLUMN, SZ_PAGE, SZ_INCHES };
 static const double height_ratio[3][PLOT_KINDS] = {
-	/* overview batch horizon k    heatmap loss  trace diagnose */
-	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6,  0.9 },  /* screen */
-	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0,  1.6 },  /* column */
-	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6,  1.0 },  /* page */
+	/* overview batch horizon k    heatmap loss  trace diagnose units hidden */
+	{ 0.5,      0.542, 0.5,   0.5,  0.75,   0.5,  0.6,  0.9,     0.75, 0.6 },  /* screen */
+	{ 0.68,     0.85,  0.8,   0.68, 1.0,    0.85, 1.0,  1.6,     1.0,  0.85 }, /* column */
+	{ 0.45,     0.55,  0.5,   0.45, 0.78,   0.6,  0.6,  1.0,     0.78, 0.6 },  /* page */
 };
 
 struct fig_size {
@@ -119,7 +123,7 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		{ "output", 'o', OPT_STRING, &o->output, .arg = "FIG",
 		  .help = "the figure; its extension picks the format (required)" },
 		{ "batch", 0, OPT_INT, &o->batch, 0, 9.2e18, .arg = "B",
-		  .help = "the recorded batch to show (batch, heatmap)" },
+		  .help = "the recorded batch to show (batch, heatmap, units, hidden)" },
 		{ "top", 0, OPT_INT, &o->top, 1, 1, .arg = "1",
 		  .help = "the recorded batch with the largest max_grad" },
 		{ "loss", 0, OPT_INT, &o->loss, 0, 1e9, .arg = "t",
@@ -129,7 +133,8 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		{ "mark", 0, OPT_INT, &o->mark, 0, 9.2e18, .arg = "B",
 		  .help = "overview: highlight training batch B" },
 		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
-		  .help = "k: tolerated relative error (default 0.1)" },
+		  .help = "k, units: tolerated relative error (default 0.1);\n"
+			  "units: reach where flow falls below X of lag 0" },
 		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
 		  .help = "horizon, k, overview, loss, diagnose: only training\nbatch B or later" },
 		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
@@ -158,20 +163,26 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 	return opts_parse(argc, argv, opts, usage);
 }
 
+/* The kinds that show one record (--batch B or --top 1). */
+static int one_record(enum kind k)
+{
+	return k == K_BATCH || k == K_HEATMAP || k == K_UNITS || k == K_HIDDEN;
+}
+
 /* Refuses (usage error, exit 2) what cannot make a figure, before any
  * work: sets o->kind from KIND (argv[0]) and o->fmt from -o. */
 static void check_options(struct plot_opts *o, char **argv, int nargs)
 {
 	if (nargs < 1)
 		usage_error(usage, "no KIND given (overview, batch, horizon, k, heatmap, loss, trace, "
-			    "diagnose)");
+			    "diagnose, units, hidden)");
 	int kind = -1;
 	for (int i = 0; i < PLOT_KINDS; i++)
 		if (!strcmp(argv[0], plot_kind_names[i]))
 			kind = i;
 	if (kind < 0)
 		usage_error(usage, "unknown KIND '%s' (overview, batch, horizon, k, heatmap, loss, "
-			    "trace, diagnose)", argv[0]);
+			    "trace, diagnose, units, hidden)", argv[0]);
 	o->kind = (enum kind)kind;
 	char **files = argv + 1;
 	int nfiles = nargs - 1;
@@ -187,7 +198,7 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 	for (int i = 0, dashes = 0; i < nfiles; i++)
 		if (!strcmp(files[i], "-") && ++dashes > 1)
 			usage_error(usage, "stdin ('-') can be read once only");
-	if ((o->kind == K_BATCH || o->kind == K_HEATMAP) && (o->batch < 0) == !o->top)
+	if (one_record(o->kind) && (o->batch < 0) == !o->top)
 		usage_error(usage, "%s needs --batch B or --top 1 (one of them)", argv[0]);
 	if (o->kind == K_TRACE && o->batch < 0)
 		usage_error(usage, "trace needs --batch B");
@@ -202,6 +213,9 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 		usage_error(usage, "--layer and --gate choose itemized gradients; loss shows /train");
 	if (o->kind == K_DIAGNOSE && o->r.src.gate)
 		usage_error(usage, "--gate chooses itemized gradients; diagnose shows every gate");
+	if ((o->kind == K_UNITS || o->kind == K_HIDDEN) && o->r.src.gate)
+		usage_error(usage, "--gate chooses itemized gradients; %s shows whole units "
+			    "(--layer L chooses the layer)", argv[0]);
 	if (gate_all(&o->r.src) && o->kind != K_HORIZON)
 		usage_error(usage, "--gate all overlays every gate's decay curve: plot horizon only");
 	o->fmt = fmt;
@@ -271,14 +285,15 @@ static void default_title(char *title, size_t len, const struct plot_opts *o, ch
 {
 	const char *what[] = { "max gradient per recorded batch", "one batch",
 			       "gradient decay with lag", "truncation horizon k", "g[t,j]",
-			       "training loss", "gradient paths of weight_hh in batch", "diagnostics" };
-	if (o->kind == K_BATCH || o->kind == K_HEATMAP || o->kind == K_TRACE)
+			       "training loss", "gradient paths of weight_hh in batch", "diagnostics",
+			       "unit flow of batch", "hidden states of batch" };
+	if (one_record(o->kind) || o->kind == K_TRACE)
 		snprintf(title, len, "%s: %s%s", files[0], what[o->kind],
 			 o->top ? " (the largest max gradient)" : "");
 	else
 		snprintf(title, len, "%s%s%s", what[o->kind], nfiles == 1 ? ": " : "",
 			 nfiles == 1 ? files[0] : "");
-	if ((o->kind == K_BATCH || o->kind == K_HEATMAP || o->kind == K_TRACE) && o->batch >= 0)
+	if ((one_record(o->kind) || o->kind == K_TRACE) && o->batch >= 0)
 		snprintf(title + strlen(title), len - strlen(title), " %lld", (long long)o->batch);
 	source_title(title, len, &o->r.src);
 }

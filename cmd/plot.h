@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
-enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE, K_DIAGNOSE, KINDS };
+enum kind { K_OVERVIEW, K_BATCH, K_HORIZON, K_K, K_HEATMAP, K_LOSS, K_TRACE, K_DIAGNOSE, K_UNITS,
+	    K_HIDDEN, KINDS };
 #define PLOT_KINDS KINDS
 
 struct plot_opts {
@@ -47,6 +48,16 @@ int plot_make(struct plot_opts *o, char **files, int nfiles);
  * TSV) and draws o->kind of them into f (plot_data.c). Returns 0, or -1
  * after one message. */
 int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o);
+
+/* Loads the record to show (--batch B, or --top 1: the largest max_grad)
+ * into row 0 of rr, opened with RC_ITEMIZED. Returns 0, or -1 after one
+ * message (not recorded, no records). */
+int plot_pick_record(struct recread *rr, const struct plot_opts *o);
+
+/* plot units and plot hidden of one run (plot_units.c). Returns 0, or -1
+ * after one message. */
+struct run;
+int plot_units(struct figure *f, const struct run *run, const struct plot_opts *o);
 
 /* The height of value v in an overview's frame, as a fraction of the
  * plot area (0 at its bottom, 1 at its top), on its linear or log axis. */

@@ -167,8 +167,7 @@ out:
 
 /* --- batch and heatmap ------------------------------------------------ */
 
-/* Loads the record to show (--batch B, or --top 1) into row 0 of rr. */
-static int pick_record(struct recread *rr, const struct plot_opts *o)
+int plot_pick_record(struct recread *rr, const struct plot_opts *o)
 {
 	int64_t want = o->batch;
 	if (o->top) { /* the record with the largest max_grad */
@@ -199,7 +198,7 @@ static int pick_record(struct recread *rr, const struct plot_opts *o)
 static int plot_batch(struct figure *f, struct recread *rr, const struct plot_opts *o)
 {
 	const int n = rr->n;
-	if (pick_record(rr, o) < 0)
+	if (plot_pick_record(rr, o) < 0)
 		return -1;
 	if (o->loss >= n)
 		return error("%s: --loss %lld is outside this run's steps 0..%d", rr->run->path,
@@ -556,6 +555,8 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 			r = gate_all(&o->r.src) ? gate_curves(&cs, &run, o) : curve_from_run(&cs, &run, o);
 		} else if (o->kind == K_LOSS) {
 			r = plot_loss(f, &run, o);
+		} else if (o->kind == K_UNITS || o->kind == K_HIDDEN) {
+			r = plot_units(f, &run, o);
 		} else if (o->kind == K_TRACE) {
 			r = plot_trace(f, &run, o);
 		} else if (o->kind == K_DIAGNOSE) {

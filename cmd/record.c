@@ -64,7 +64,7 @@ struct record_opts {
 	int64_t batch_size, record_sequences; /* B; S (0: not given) */
 	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
-	int no_diagnostics;
+	int no_diagnostics, no_unit_flow;
 	int64_t ckpt_batches;  /* checkpoint every this many batches, or */
 	double ckpt_seconds;   /* every this many seconds (0: on signals only) */
 	struct run_fingerprint fp;
@@ -362,6 +362,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		  .help = "store every parameter with each record" },
 		{ "save-hidden", 0, OPT_FLAG, &o->save_hidden,
 		  .help = "store h_t (and the lstm's c_t) of each recorded batch" },
+		{ "no-unit-flow", 0, OPT_FLAG, &o->no_unit_flow,
+		  .help = "do not store /record/unit_flow (n H floats per record\n"
+			  "and layer: 3x a default record; rnnbow units needs it)" },
 		{ "sample-every", 0, OPT_INT, &o->sample_every, 0, 1e15, .arg = "K",
 		  .help = "store text drawn from the model at batches 0, K, 2K,\n"
 			  "... in /samples (default 0: none)" },
@@ -557,7 +560,8 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 	char created[32];
 	int flags = (o->force ? RUNFILE_FORCE : 0) | (o->save_params ? RUNFILE_PARAMS : 0) |
 		    (o->save_hidden ? RUNFILE_HIDDEN : 0) | RUNFILE_SEQUENCES(o->record_sequences) |
-		    (o->no_diagnostics ? 0 : RUNFILE_DIAG | RUNFILE_DEAD);
+		    (o->no_diagnostics ? 0 : RUNFILE_DIAG | RUNFILE_DEAD) |
+		    (o->no_unit_flow ? RUNFILE_NO_UNIT_FLOW : 0);
 	*rc = 1;
 	if (o->resume && kind == RUNPATH_RUN)
 		return resume_run(tr, o, flags, cmdline, rc);

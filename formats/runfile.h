@@ -55,6 +55,7 @@ enum runfile_flags {
 	RUNFILE_LIBRARY = 8,     /* librnnbow writes: messages give no command-line advice */
 	RUNFILE_DIAG = 16,       /* /record/diag (attr activations; saturated ... sigma_max) */
 	RUNFILE_DEAD = 32,       /* with RUNFILE_DIAG: /record/diag/dead of relu cells */
+	RUNFILE_NO_UNIT_FLOW = 64, /* without /record/unit_flow (record --no-unit-flow) */
 };
 /* A minibatch run itemizing S > 1 sequences: flags | RUNFILE_SEQUENCES(S)
  * gives the per-sequence /record datasets their sequence axis. */

@@ -557,8 +557,9 @@ static struct runfile *runfile_new(const char *path, const struct model *m, int 
 	int S = flags >> 8; /* RUNFILE_SEQUENCES */
 	f->ncols = reccols_build_seq(f->cols, cap, m, n, flags & RUNFILE_PARAMS,
 				     flags & RUNFILE_HIDDEN,
-				     !(flags & RUNFILE_DIAG) ? 0 :
-				     RECCOLS_DIAG | (flags & RUNFILE_DEAD ? RECCOLS_DEAD : 0),
+				     (!(flags & RUNFILE_DIAG) ? 0 :
+				      RECCOLS_DIAG | (flags & RUNFILE_DEAD ? RECCOLS_DEAD : 0)) |
+				     (flags & RUNFILE_NO_UNIT_FLOW ? 0 : RECCOLS_UNIT_FLOW),
 				     S > 1 ? S : 1);
 	return f;
 }
@@ -669,11 +670,35 @@ fail_said:
 	return NULL;
 }
 
+/* A resumed run goes on with /record/unit_flow as it began: a run without
+ * it (record --no-unit-flow, or written before it existed) drops those
+ * columns; --no-unit-flow given to a run that has them is refused, since
+ * the run would stop at the rows they have. Returns 0 or -1 (message). */
+static int follow_unit_flow(struct runfile *f, hid_t rec)
+{
+	int k = 0;
+	for (int i = 0; i < f->ncols; i++) {
+		htri_t there = 1;
+		if (f->cols[i].src == SRC_UNIT_FLOW)
+			H5E_BEGIN_TRY { there = H5Lexists(rec, f->cols[i].name, H5P_DEFAULT); } H5E_END_TRY;
+		if (there > 0 && f->cols[i].src == SRC_UNIT_FLOW && (f->flags & RUNFILE_NO_UNIT_FLOW))
+			return error("%s: --no-unit-flow: the run has /record/%s; resume it without "
+				     "--no-unit-flow", f->path, f->cols[i].name);
+		if (there > 0)
+			f->cols[k++] = f->cols[i];
+	}
+	f->ncols = k;
+	return 0;
+}
+
 struct runfile *runfile_reopen(const char *path, const struct model *m, int n, int flags,
 			       int64_t train_rows, int64_t record_rows, int64_t planned,
 			       const char *history)
 {
-	struct runfile *f = runfile_new(path, m, n, flags);
+	/* every column the run may have; follow_unit_flow keeps what it has */
+	struct runfile *f = runfile_new(path, m, n, flags & ~RUNFILE_NO_UNIT_FLOW);
+	if (f)
+		f->flags = flags;
 	hid_t fapl = H5I_INVALID_HID, g = H5I_INVALID_HID, pg = H5I_INVALID_HID;
 	hbool_t clear = 1;
 	const char *what = "cannot reopen the run for writing";
@@ -700,6 +725,8 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	H5Gclose(g);
 	if ((g = H5Gopen2(f->file, SCHEMA_RECORD, H5P_DEFAULT)) < 0)
 		goto fail;
+	if (follow_unit_flow(f, g) < 0)
+		goto fail_said;
 	for (f->nrec = 0; f->nrec < f->ncols; f->nrec++) {
 		const struct reccol *c = &f->cols[f->nrec];
 		if (c->in_params && pg < 0 && (pg = H5Gopen2(g, SCHEMA_PARAMS, H5P_DEFAULT)) < 0)
@@ -758,6 +785,7 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	return f;
 fail:
 	error("%s: %s: %s", path, what, h5_reason());
+fail_said:
 	if (pg >= 0)
 		H5Gclose(pg);
 	if (g >= 0)

@@ -167,7 +167,7 @@ const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE] = {
 
 /* Pass 1 is layer 0's itemized, truncation_error and h0 in SPEC 2's order
  * and place, then what gated cells add, then each further layer; pass 2
- * the hidden states of every layer. */
+ * the hidden states of every layer; pass 3 every layer's unit_flow. */
 const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_ITEMIZED] = { "itemized", ST_F32, { DIM_N, DIM_N }, W_ALWAYS, 1, 0, SRC_G },
 	[L_TRUNC] = { "truncation_error", ST_F32, { DIM_N }, W_ALWAYS, 1, 1, SRC_E },
@@ -188,6 +188,8 @@ const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_DIAG_SIGMA_MAX] = { SCHEMA_DIAG "/sigma_max", ST_F32, { DIM_B }, W_DIAG, 3, 4,
 			       SRC_SIGMA_MAX },
 	[L_DIAG_DEAD] = { SCHEMA_DIAG "/dead", ST_U8, { DIM_H }, W_DIAG_DEAD, 3, 5, SRC_DEAD },
+	/* pass 4, after what files had before it: SPEC 1's per-unit flow */
+	[L_UNIT_FLOW] = { "unit_flow", ST_F32, { DIM_N, DIM_H }, W_UNIT_FLOW, 4, 0, SRC_UNIT_FLOW },
 };
 
 int schema_diag_acts(int G)
@@ -217,12 +219,13 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
 }
 
-static int present(enum rec_when w, const struct model *m, int with_hidden, int with_diag)
+static int present(enum rec_when w, const struct model *m, int with_hidden, unsigned extras)
 {
 	switch (w) {
-	case W_DIAG: return with_diag != 0;
+	case W_DIAG: return (extras & RECCOLS_DIAG) != 0;
 	case W_DIAG_DEAD:
-		return (with_diag & RECCOLS_DEAD) && m->cell == CELL_RNN && m->act == ACT_RELU;
+		return (extras & RECCOLS_DEAD) && m->cell == CELL_RNN && m->act == ACT_RELU;
+	case W_UNIT_FLOW: return (extras & RECCOLS_UNIT_FLOW) != 0;
 	case W_GATED: return m->G > 1;
 	case W_LSTM: return m->cell == CELL_LSTM;
 	case W_HIDDEN: return with_hidden;
@@ -286,33 +289,33 @@ static void add(struct reccol *cols, int *k, const struct schema_rec *e, const s
 
 /* The per-layer entries of pass p, slot by slot, for layer l. */
 static void add_layer(struct reccol *cols, int *k, const struct model *m, int n, int p, int l,
-		      int with_hidden, int with_diag, int S)
+		      int with_hidden, unsigned extras, int S)
 {
 	for (int slot = 0; slot < SCHEMA_LAYER_DATASETS; slot++)
 		for (int i = 0; i < SCHEMA_LAYER_DATASETS; i++) {
 			const struct schema_rec *e = &schema_layer[i];
-			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden, with_diag))
+			if (e->pass == p && e->slot == slot && present(e->when, m, with_hidden, extras))
 				add(cols, k, e, m, n, l, S);
 		}
 }
 
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden, int with_diag)
+		  int with_params, int with_hidden, unsigned extras)
 {
-	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, with_diag, 1);
+	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, extras, 1);
 }
 
 int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
-		      int with_params, int with_hidden, int with_diag, int S)
+		      int with_params, int with_hidden, unsigned extras, int S)
 {
 	int k = 0;
 	if (cap < reccols_max(m))
 		return -1;
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
 		add(cols, &k, &schema_record_once[i], m, n, 0, S);
-	for (int p = 1; p <= 3; p++)
+	for (int p = 1; p <= 4; p++)
 		for (int l = 0; l < m->L; l++)
-			add_layer(cols, &k, m, n, p, l, with_hidden, with_diag, S);
+			add_layer(cols, &k, m, n, p, l, with_hidden, extras, S);
 	for (int i = 0; with_params && i < m->ntab; i++) {
 		const struct param_info *p = &m->tab[i];
 		struct reccol *c = &cols[k++];
@@ -352,6 +355,7 @@ const void *reccol_row(const struct reccol *c, const struct record *r)
 	case SRC_RHO: return r->rho + c->offset;
 	case SRC_SIGMA_MAX: return r->sigma_max + c->offset;
 	case SRC_DEAD: return r->dead + c->offset;
+	case SRC_UNIT_FLOW: return r->it.uf + c->offset;
 	default: return r->params + c->offset;
 	}
 }

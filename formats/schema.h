@@ -122,7 +122,7 @@ void schema_train_path(char *buf, size_t len, int i);
 enum rec_src {
 	SRC_BATCH, SRC_POSITION, SRC_INPUT, SRC_TARGET, SRC_PREDICTED, SRC_LOSS,
 	SRC_G, SRC_E, SRC_GQ, SRC_EQ, SRC_H0, SRC_C0, SRC_HIDDEN, SRC_CELL, SRC_PARAM,
-	SRC_SAT, SRC_GAMMA, SRC_GAMMA_MAX, SRC_RHO, SRC_SIGMA_MAX, SRC_DEAD,
+	SRC_SAT, SRC_GAMMA, SRC_GAMMA_MAX, SRC_RHO, SRC_SIGMA_MAX, SRC_DEAD, SRC_UNIT_FLOW,
 };
 
 /* A row's dimensions, by symbol: n (seq_len), H (hidden_size), G (gates),
@@ -137,7 +137,8 @@ int schema_diag_acts(int G);
 int schema_diag_blocks(int G);
 
 /* What makes a dataset present: its cell, the writer's flags. */
-enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM, W_DIAG, W_DIAG_DEAD };
+enum rec_when { W_ALWAYS, W_GATED, W_LSTM, W_HIDDEN, W_HIDDEN_LSTM, W_DIAG, W_DIAG_DEAD,
+		W_UNIT_FLOW };
 
 struct schema_rec {
 	const char *name;   /* layer 0's; _l<l> above */
@@ -157,7 +158,7 @@ extern const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE];
  * list them (the file's order is pass, layer, slot). */
 enum { L_ITEMIZED, L_TRUNC, L_ITEMIZED_GATES, L_TRUNC_GATES, L_H0, L_C0, L_HIDDEN, L_CELL,
        L_DIAG_SATURATED, L_DIAG_GAMMA, L_DIAG_GAMMA_MAX, L_DIAG_RHO, L_DIAG_SIGMA_MAX,
-       L_DIAG_DEAD, SCHEMA_LAYER_DATASETS };
+       L_DIAG_DEAD, L_UNIT_FLOW, SCHEMA_LAYER_DATASETS };
 extern const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS];
 
 /* The row shape of e for a run of these sizes, into tail; returns its rank. */
@@ -187,15 +188,16 @@ struct reccol {
 
 /* The /record datasets of a run of model m and length n, in file order:
  * fills cols (cap entries) and returns how many, or -1 when cap is too
- * small. with_params/with_hidden: the optional datasets; with_diag
- * RECCOLS_DIAG the diagnostics, | RECCOLS_DEAD with dead (relu cells). */
-enum { RECCOLS_DIAG = 1, RECCOLS_DEAD = 2 };
+ * small. with_params/with_hidden: the optional datasets; extras, of
+ * RECCOLS_*: the diagnostics (RECCOLS_DIAG, | RECCOLS_DEAD with dead of
+ * relu cells) and the per-unit flow (RECCOLS_UNIT_FLOW). */
+enum { RECCOLS_DIAG = 1, RECCOLS_DEAD = 2, RECCOLS_UNIT_FLOW = 4 };
 int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
-		  int with_params, int with_hidden, int with_diag);
+		  int with_params, int with_hidden, unsigned extras);
 
 /* The same for a run itemizing S sequences (reccols_build is S = 1). */
 int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
-		      int with_params, int with_hidden, int with_diag, int S);
+		      int with_params, int with_hidden, unsigned extras, int S);
 
 /* How many entries reccols_build can need at most. */
 int reccols_max(const struct model *m);

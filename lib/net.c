@@ -273,6 +273,16 @@ RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
 	return lib_net_itemize(net, "rnnbow_itemize_gates", n, x, tokens, targets, h0, c0, &out);
 }
 
+RNNBOW_API int rnnbow_unit_flow(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+				const int32_t *targets, const float *h0, const float *c0,
+				float *unit_flow)
+{
+	if (!unit_flow)
+		return lib_fail("rnnbow_unit_flow: unit_flow is NULL");
+	struct itemized out = { .uf = unit_flow }; /* g and E: the net's own buffers */
+	return lib_net_itemize(net, "rnnbow_unit_flow", n, x, tokens, targets, h0, c0, &out);
+}
+
 /* The forward pass (and with grads the backward one into net->grads)
  * and what the caller asked of it. */
 static int forward(rnnbow_net *net, const char *fn, int n, const float *x,

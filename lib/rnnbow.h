@@ -90,6 +90,15 @@ RNNBOW_API int rnnbow_itemize_gates(rnnbow_net *net, int n, const float *x,
 				    const float *h0, const float *c0, float *g, float *E,
 				    float *gq, float *Eq);
 
+/* Per-unit gradient flow of one sequence, inputs as rnnbow_itemize's:
+ *   unit_flow  (num_layers, n, H) out: unit_flow[d][u] = sum over t >= d of
+ *              |delta_{t,t-d}[u]|, a gated unit's G gate entries added
+ *              (rnnbow's /record/unit_flow). From the same pass as g, at
+ *              about the cost of rnnbow_itemize. 0 or -1. */
+RNNBOW_API int rnnbow_unit_flow(rnnbow_net *net, int n, const float *x, const int32_t *tokens,
+				const int32_t *targets, const float *h0, const float *c0,
+				float *unit_flow);
+
 
 /* The forward pass alone, inputs as rnnbow_itemize's: losses (n) L_t (the
  * per-step cross-entropy, nats), hn and cn (num_layers, H) the states

@@ -154,10 +154,26 @@ static void itemize_deltas(struct itemize_ws *w, const struct rnn_cache *c,
 	}
 }
 
+/* unit_flow of lag d, uf (H): the column sums of the lag block's |delta|
+ * (rows, GH), the G gate entries of a unit added. Row by row in float, so
+ * the loop over units vectorises; a lag has at most n rows to add. */
+HOT_LOOPS static void unit_flow_lag(float *restrict uf, const float *restrict absblk, int rows,
+				    int H, int G)
+{
+	memset(uf, 0, (size_t)H * sizeof(float));
+	for (size_t r = 0; r < (size_t)rows * G; r++) {
+		const float *a = absblk + r * H;
+		for (int u = 0; u < H; u++)
+			uf[u] += a[u];
+	}
+}
+
 /* g[t,j] = |delta_{t,j}|_1 |h_{j-1}|_1 / (G H^2) and g_q over gate q's
  * block / H^2: the L1 norms of every gate block of a whole lag block are
- * one sgemv of its absolute values with a vector of ones. */
-HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w, const float *delta)
+ * one sgemv of its absolute values with a vector of ones. uf (n, H), when
+ * not NULL, gets each lag's unit_flow from the same absolute values. */
+HOT_LOOPS static void itemize_g(float *g, float *gq, float *uf, struct itemize_ws *w,
+				const float *delta)
 {
 	const int n = w->n, H = w->H, G = w->G, GH = G * H;
 	const size_t nn = (size_t)n * n;
@@ -172,6 +188,8 @@ HOT_LOOPS static void itemize_g(float *g, float *gq, struct itemize_ws *w, const
 			w->absblk[i] = fabsf(blk[i]);
 		cblas_sgemv(CblasRowMajor, CblasNoTrans, rows * G, H, 1.0f, w->absblk, H,
 			    w->ones, 1, 0.0f, w->l1, 1);
+		if (uf)
+			unit_flow_lag(uf + (size_t)d * H, w->absblk, rows, H, G);
 		for (int j = 0; j < rows; j++) {
 			size_t at = (size_t)(j + d) * n + j;
 			float s = 0.0f;
@@ -277,15 +295,17 @@ HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w, const
 	}
 }
 
-/* g and g_q of layer l from its deltas and h_{j-1} (rows 0..n-1 of its
- * cache's hs, (n, H)): |h|_1 of each step times the deltas' L1 norms. */
+/* g and g_q (and unit_flow) of layer l from its deltas and h_{j-1} (rows
+ * 0..n-1 of its cache's hs, (n, H)): |h|_1 of each step times the deltas'
+ * L1 norms. */
 static void layer_g(const struct itemized *out, struct itemize_ws *w, int l, const float *delta,
 		    const float *h)
 {
 	const size_t nn = (size_t)w->n * w->n;
 	for (int j = 0; j < w->n; j++)
 		w->hl1[j] = cblas_sasum(w->H, h + (size_t)j * w->H, 1);
-	itemize_g(out->g + l * nn, out->gq ? out->gq + l * w->G * nn : NULL, w, delta);
+	itemize_g(out->g + l * nn, out->gq ? out->gq + l * w->G * nn : NULL,
+		  out->uf ? out->uf + (size_t)l * w->n * w->H : NULL, w, delta);
 }
 
 /* E and E_q of layer l from its deltas and h_{j-1}, the latter in double

@@ -15,6 +15,9 @@
  *     sgemm with W_ih passes the block down to layer l-1 at the same lag.
  *     The LSTM carries dL/dc with the rows, GRU adds its z_j dh_j term;
  *   - g is an L1 norm of each delta (per gate block) times |h_{j-1}|_1;
+ *   - unit_flow[d,u] (SPEC 1) is the column sum of the same |delta| of lag
+ *     block d, gate entries u, H+u, ... added: n G H adds per layer, next
+ *     to the n^2 G H^2 of the block's sgemm;
  *   - E uses the Gram matrix K = Hp Hp^T of the inputs h_{j-1}: the part of
  *     dW_hh with lags > k is R_k = A_k^T Hp, where row j of A_k sums
  *     delta_{t,j} over t > j+k, so |R_k|_F^2 = sum(A_k .* (K A_k)), and a
@@ -34,6 +37,7 @@ struct itemized {
 	float *E;  /* (L, n) E[k] */
 	float *gq; /* (L, G, n, n) g_q[t,j], or NULL (not asked, or G = 1) */
 	float *Eq; /* (L, G, n) E_q[k], or NULL */
+	float *uf; /* (L, n, H) unit_flow[d,u] = sum_{t>=d} sum_q |delta_{t,t-d}[qH+u]|, or NULL */
 };
 
 struct itemize_layer {
@@ -120,9 +124,10 @@ int itemize_errors_ws_init(struct itemize_ws *w, int n, const struct model *m);
 /* The plain reference: per loss, BPTT in double through every layer,
  * forming every G_{t,j}, straight from SPEC 1 and the cell equations,
  * sharing no code with the fast path. Fills g (L,n,n), gq (L,G,n,n),
- * E (L,n), Eq (L,G,n) and, when dW is not NULL, dW (L, GH, H) = sum of all
- * G per layer, for the identity test. Slow: tests only. */
-void itemize_reference(double *g, double *gq, double *E, double *Eq, double *dW,
+ * E (L,n), Eq (L,G,n), when uf is not NULL unit_flow uf (L,n,H), and,
+ * when dW is not NULL, dW (L, GH, H) = sum of all G per layer, for the
+ * identity test. Slow: tests only. */
+void itemize_reference(double *g, double *gq, double *E, double *Eq, double *uf, double *dW,
 		       const struct rnn_cache *c, const struct model *m);
 
 #endif

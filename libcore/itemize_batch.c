@@ -3,6 +3,7 @@
  * itemize_ws_init_batch in itemize.h): G_{t,j} = sum_s delta^s_{t,j}
  * (h^s_{j-1})^T is a sum of S rank-one pieces, so |G|_1 is no longer
  * |delta|_1 |h|_1 and each G_{t,j} is formed, one (t, j) at a time.
+ * unit_flow adds |delta^s_{t,t-d}[u]| over the S sequences too.
  */
 #include "itemize.h"
 
@@ -42,6 +43,16 @@ static void add_into(double *R, const float *W, size_t len)
 		R[i] += W[i];
 }
 
+/* unit_flow of one lag over the S sequences: the column sums of |delta|
+ * of its rows (every step and sequence), a unit's G gate entries added. */
+static void unit_flow_rows(float *uf, const float *blk, size_t rows, int H, int G)
+{
+	memset(uf, 0, (size_t)H * sizeof(float));
+	for (size_t r = 0; r < rows * G; r++)
+		for (int u = 0; u < H; u++)
+			uf[u] += fabsf(blk[r * H + u]);
+}
+
 void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l,
 			 const float *delta, const float *hs)
 {
@@ -61,6 +72,9 @@ void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l
 	/* highest lag first: after lag d, R = sum of the lags >= d = R_{d-1} */
 	for (int d = n - 1; d >= 0; d--) {
 		const float *blk = delta + itemize_lag_block(n, d) * S * GH;
+		if (out->uf) /* summed over the sequences, as G is */
+			unit_flow_rows(out->uf + ((size_t)l * n + d) * H, blk, (size_t)(n - d) * S,
+				       H, G);
 		for (int j = 0; j < n - d; j++) { /* G_{t,j} = D^T (GH x S) Hp (S x H) */
 			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, S, 1.0f,
 				    blk + (size_t)j * S * GH, GH, hs + (size_t)j * S * H, H, 0.0f,

@@ -93,7 +93,7 @@ static void ref_E(double *E, const double *S, int n, size_t HH, size_t lo, size_
 	}
 }
 
-void itemize_reference(double *g, double *gq, double *E, double *Eq, double *dW,
+void itemize_reference(double *g, double *gq, double *E, double *Eq, double *uf, double *dW,
 		       const struct rnn_cache *c, const struct model *m)
 {
 	const int n = c->n, H = m->H, G = m->G, GH = G * H, L = m->L, V = m->V, top = L - 1;
@@ -107,6 +107,8 @@ void itemize_reference(double *g, double *gq, double *E, double *Eq, double *dW,
 
 	memset(g, 0, L * nn * sizeof(double));
 	memset(gq, 0, (size_t)L * G * nn * sizeof(double));
+	if (uf)
+		memset(uf, 0, (size_t)L * n * H * sizeof(double));
 	for (int t = 0; t < n; t++) {
 		memset(s.carry, 0, (size_t)L * H * sizeof(double));
 		memset(s.dc, 0, (size_t)L * H * sizeof(double));
@@ -140,6 +142,9 @@ void itemize_reference(double *g, double *gq, double *E, double *Eq, double *dW,
 					sum += sq;
 				}
 				g[((size_t)l * n + t) * n + j] = sum / (double)HH;
+				/* unit_flow[t-j, u] += sum over gates of |dpre[qH + u]| */
+				for (int a = 0; uf && a < GH; a++)
+					uf[((size_t)l * n + (t - j)) * H + a % H] += fabs(s.dpre[a]);
 				/* to step j-1 of this layer: W_hh^T dpre (+ GRU's z dh) */
 				for (int b = 0; b < H; b++) {
 					double v = m->cell == CELL_GRU ? s.direct[b] : 0.0;

@@ -111,6 +111,7 @@ int record_alloc_seq(struct record *r, const struct model *m, int steps, int seq
 	r->loss = malloc(S * n * sizeof(float));
 	r->it.g = malloc(L * n * n * sizeof(float));
 	r->it.E = malloc(L * n * sizeof(float));
+	r->it.uf = malloc(L * n * H * sizeof(float));
 	if (G > 1) {
 		r->it.gq = malloc(L * G * n * n * sizeof(float));
 		r->it.Eq = malloc(L * G * n * sizeof(float));
@@ -125,6 +126,7 @@ int record_alloc_seq(struct record *r, const struct model *m, int steps, int seq
 	if (with_hidden && lstm)
 		r->cell = malloc(L * n * H * sizeof(float));
 	if (!r->input || !r->target || !r->predicted || !r->loss || !r->it.g || !r->it.E ||
+	    !r->it.uf ||
 	    (G > 1 && (!r->it.gq || !r->it.Eq)) || !r->h0 || (lstm && !r->c0) ||
 	    (with_params && !r->params) || (with_hidden && !r->hidden) ||
 	    (with_hidden && lstm && !r->cell)) {
@@ -145,6 +147,7 @@ void record_free(struct record *r)
 	free(r->it.E);
 	free(r->it.gq);
 	free(r->it.Eq);
+	free(r->it.uf);
 	free(r->h0);
 	free(r->c0);
 	free(r->params);

@@ -58,7 +58,7 @@ struct record {
 	int32_t *target;    /* (n) */
 	int32_t *predicted; /* (n) */
 	float *loss;        /* (n) L_t */
-	struct itemized it; /* g (L,n,n), E (L,n); gated cells also gq, Eq */
+	struct itemized it; /* g (L,n,n), E (L,n), uf (L,n,H); gated cells also gq, Eq */
 	float *h0;          /* (L, H) hidden state carried into the batch */
 	float *c0;          /* (L, H) LSTM cell state carried in, else NULL */
 	float *params;      /* (nparams) or NULL: snapshot before the update */

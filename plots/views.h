@@ -69,6 +69,30 @@ struct loss_series {
 };
 void view_loss(struct figure *f, const struct loss_series *l);
 
+/* The gradient flow of one record's units by lag (plot units): F (n, H)
+ * as log10 F[d,u] / F[0,u], one row per unit in the order of unit[] (the
+ * furthest reach first), each unit's reach marked, and the record's k. */
+struct units_view {
+	int n, H, layer;
+	int64_t batch;
+	const float *flow; /* (n, H) F[d,u] */
+	const int *unit;   /* (H) units, top row first */
+	const int *reach;  /* (H) reach of unit[i] (0: none, n: past the batch) */
+	int k;             /* k_exact of the layer, -1: none */
+	double eps;
+};
+void view_units(struct figure *f, const struct units_view *v);
+
+/* One record's hidden states (plot hidden): h (n, H) as units (rows) x
+ * steps (columns), diverging colours around 0, the input bytes below. */
+struct hidden_view {
+	int n, H, layer;
+	int64_t batch;
+	const float *h;       /* (n, H) h_t */
+	const uint8_t *text;  /* (n) the input bytes x_t */
+	const char *what;     /* the cell, for the note: "lstm", "rnn tanh" */
+};
+void view_hidden(struct figure *f, const struct hidden_view *v);
 /* Gradient tracing's paths of one batch on the unrolled grid: rows are
  * vertex kinds (bottom to top), columns steps; an edge per (from, to)
  * cell pair with the number of paths along it, and where paths start. */

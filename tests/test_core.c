@@ -5,7 +5,8 @@
  *     the vanilla cell, LSTM and GRU, one to three layers;
  *   - the identity sum_t sum_j G_{t,j} = dL/dW_hh, for every layer;
  *   - the fast itemized kernel against the plain reference, for g and E
- *     and their per-gate g_q, E_q, on sizes where n, H and V differ;
+ *     and their per-gate g_q, E_q, and per-unit flow, on sizes where n, H
+ *     and V differ;
  *   - each layer's state carried from batch to batch;
  *   - cases with known answers (W_hh = 0; all weights zero);
  *   - one deliberately broken oracle, to prove the comparisons can fail.
@@ -314,6 +315,7 @@ static void fast_run(struct fast_out *f, struct setup *s)
 	f->it.E = malloc(L * n * sizeof(float));
 	f->it.gq = malloc(L * G * n * n * sizeof(float));
 	f->it.Eq = malloc(L * G * n * sizeof(float));
+	f->it.uf = malloc(L * n * (size_t)s->m.H * sizeof(float));
 	itemize(&f->it, &f->w, &s->c, &s->m);
 }
 
@@ -323,6 +325,7 @@ static void fast_free(struct fast_out *f)
 	free(f->it.E);
 	free(f->it.gq);
 	free(f->it.Eq);
+	free(f->it.uf);
 	itemize_ws_free(&f->w);
 }
 
@@ -347,7 +350,8 @@ static void test_itemize_vs_reference(struct arch a, int n, int H, int V, float 
 	double *gr = malloc(L * nn * sizeof(double)), *Er = malloc(L * n * sizeof(double));
 	double *gqr = malloc(L * G * nn * sizeof(double)), *Eqr = malloc(L * G * n * sizeof(double));
 	double *dW = malloc(L * HH * sizeof(double));
-	itemize_reference(gr, gqr, Er, Eqr, dW, &s.c, &s.m);
+	double *ufr = malloc(L * n * H * sizeof(double));
+	itemize_reference(gr, gqr, Er, Eqr, ufr, dW, &s.c, &s.m);
 	char what[160];
 
 	for (int l = 0; l < a.L; l++) {
@@ -359,6 +363,10 @@ static void test_itemize_vs_reference(struct arch a, int n, int H, int V, float 
 		tap_check(wid <= 1 && dmax > 0, "%s: sum of itemized G = BPTT dW_hh (worst %.3g)", what, wid);
 		double wg = worst(f.it.g + l * nn, gl, nn, 1e-6 * gmax, 1e-4);
 		tap_check(wg <= 1 && gmax > 0, "%s: fast g = reference g (worst %.3g)", what, wg);
+		const size_t nH = (size_t)n * H;
+		const double *ufl = ufr + l * nH, ufmax = max_abs(ufl, nH);
+		double wu = worst(f.it.uf + l * nH, ufl, nH, 1e-6 * ufmax, 1e-4);
+		tap_check(wu <= 1 && ufmax > 0, "%s: fast unit_flow = reference (worst %.3g)", what, wu);
 		const float *E = f.it.E + (size_t)l * n;
 		double we = worst(E, Er + (size_t)l * n, (size_t)n, 1e-5, 1e-4);
 		tap_check(we <= 1 && E[n - 1] == 0.0f, "%s: fast E = reference E (worst %.3g, E[0]=%.4g)",
@@ -393,11 +401,15 @@ static void test_itemize_vs_reference(struct arch a, int n, int H, int V, float 
 		gr[(size_t)3 * n + 1] *= 1.01;
 		tap_check(worst(f.it.g, gr, nn, 1e-6 * max_abs(gr, nn), 1e-4) > 1,
 			  "%s: a reference g off by 1%% is caught", arch_name(a));
+		ufr[(size_t)2 * H + 3] *= 1.01;
+		tap_check(worst(f.it.uf, ufr, (size_t)n * H, 1e-6 * max_abs(ufr, (size_t)n * H), 1e-4) > 1,
+			  "%s: a reference unit_flow off by 1%% is caught", arch_name(a));
 	}
 	free(gr);
 	free(Er);
 	free(gqr);
 	free(Eqr);
+	free(ufr);
 	free(dW);
 	fast_free(&f);
 	setup_free(&s);
@@ -419,6 +431,7 @@ static void test_split(struct arch a)
 	struct itemized it = {
 		malloc(L * N * N * sizeof(float)), malloc(L * N * sizeof(float)),
 		malloc(L * G * N * N * sizeof(float)), malloc(L * G * N * sizeof(float)),
+		malloc(L * N * H * sizeof(float)),
 	};
 	itemize_ws_init(&w, n, &s.m);
 	itemize_errors_ws_init(&we, n, &s.m);
@@ -429,12 +442,14 @@ static void test_split(struct arch a)
 	tap_check(!memcmp(it.g, f.it.g, L * N * N * sizeof(float)) &&
 		  !memcmp(it.E, f.it.E, L * N * sizeof(float)) &&
 		  !memcmp(it.gq, f.it.gq, L * G * N * N * sizeof(float)) &&
-		  !memcmp(it.Eq, f.it.Eq, L * G * N * sizeof(float)),
+		  !memcmp(it.Eq, f.it.Eq, L * G * N * sizeof(float)) &&
+		  !memcmp(it.uf, f.it.uf, L * N * H * sizeof(float)),
 		  "%s: itemize_split + itemize_errors = itemize, bit for bit", arch_name(a));
 	free(it.g);
 	free(it.E);
 	free(it.gq);
 	free(it.Eq);
+	free(it.uf);
 	itemize_ws_free(&w);
 	itemize_ws_free(&we);
 	itemize_defer_free(&d);

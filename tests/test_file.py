@@ -289,6 +289,7 @@ def check_layout(d, B, R, n, H, V, label, params=True, hidden=True, relu=False):
         "record/predicted": ((R, n), np.int32), "record/loss": ((R, n), np.float32),
         "record/itemized": ((R, n, n), np.float32),
         "record/truncation_error": ((R, n), np.float32), "record/h0": ((R, H), np.float32),
+        "record/unit_flow": ((R, n, H), np.float32),
     }
     if hidden:
         want["record/hidden"] = ((R, n, H), np.float32)

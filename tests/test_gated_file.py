@@ -262,6 +262,7 @@ def expected_layout(cell, L, B, R, n, H, V):
         want["record/truncation_error" + x] = ((R, n), f32)
         want["record/h0" + x] = ((R, H), f32)
         want["record/hidden" + x] = ((R, n, H), f32)
+        want["record/unit_flow" + x] = ((R, n, H), f32)
         if cell != "rnn":
             want["record/itemized_gates" + x] = ((R, G, n, n), f32)
             want["record/truncation_error_gates" + x] = ((R, G, n), f32)

@@ -30,10 +30,11 @@ static void check_file_order(const struct model *m, int n)
 	static const char *const want =
 		"batch position input target predicted loss itemized truncation_error h0 "
 		"itemized_gates truncation_error_gates c0 itemized_l1 truncation_error_l1 h0_l1 "
-		"itemized_gates_l1 truncation_error_gates_l1 c0_l1 hidden cell hidden_l1 cell_l1 ";
+		"itemized_gates_l1 truncation_error_gates_l1 c0_l1 hidden cell hidden_l1 cell_l1 "
+		"unit_flow unit_flow_l1 ";
 	char got[1024] = "";
 	struct reccol cols[64];
-	int k = reccols_build(cols, 64, m, n, 0, 1, 0);
+	int k = reccols_build(cols, 64, m, n, 0, 1, RECCOLS_UNIT_FLOW);
 	for (int i = 0; i < k; i++)
 		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%.39s ", cols[i].name);
 	tap_check(!strcmp(got, want), "schema: /record in the writer's order (%s)", got);

@@ -373,16 +373,16 @@ def test_info():
     text = r.text()
     check(r.rc == 0 and "model:   lstm (gates i,f,g,o; forget bias 1), hidden 8, 2 layers," in text,
           "info lstm.h5: cell, gates, forget bias, hidden size, layers", r.why if r.rc else text)
-    check("layer 0: itemized, truncation_error, itemized_gates, truncation_error_gates, h0, c0\n" in text and
+    check("layer 0: itemized, truncation_error, itemized_gates, truncation_error_gates, h0, c0, unit_flow\n" in text and
           "layer 1: itemized_l1, truncation_error_l1, itemized_gates_l1, truncation_error_gates_l1, h0_l1, c0_l1\n"
           in text, "info lstm.h5: the datasets of each layer", text)
     r = rnnbow(["info", "gru.h5"])
     check(r.rc == 0 and "model:   gru (gates r,z,n), hidden 8, 1 layer," in r.text() and
-          "layer 0: itemized, truncation_error, itemized_gates, truncation_error_gates, h0\n" in r.text() and
+          "layer 0: itemized, truncation_error, itemized_gates, truncation_error_gates, h0, unit_flow\n" in r.text() and
           "layer 1" not in r.text(), "info gru.h5: cell, gates, one layer and its datasets", r.text())
     r = rnnbow(["info", "x.h5"])
     check(r.rc == 0 and "model:   rnn (tanh), hidden 8, 1 layer," in r.text() and
-          "layer 0: itemized, truncation_error, h0\n" in r.text(), "info on a vanilla run: as before, and layer 0's datasets",
+          "layer 0: itemized, truncation_error, h0, unit_flow\n" in r.text(), "info on a vanilla run: as before, and layer 0's datasets",
           r.text())
 
     def js(name):
@@ -404,7 +404,7 @@ def test_info():
     check(g.get("gates") == 3 and g.get("gate_names") == GRU_GATES and "forget_bias" not in g,
           "info --format json gru.h5: 3 gates r, z, n, no forget_bias", g)
     check(old.get("gates") == 1 and old.get("gate_names") == [] and old.get("layers") == 1 and
-          old.get("layer_datasets") == [["itemized", "truncation_error", "h0"]] and "records" in old,
+          old.get("layer_datasets") == [["itemized", "truncation_error", "h0", "unit_flow"]] and "records" in old,
           "info --format json on a vanilla run: gates 1, no gate names, layer 0's datasets", old)
 
 

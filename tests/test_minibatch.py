@@ -127,9 +127,15 @@ def itemize_autograd(mod, out, cell, act, L, H, x, y, h0, c0, S):
         for t in range(n):
             for j in range(t + 1):
                 lag[t - j] += Gs[t, j]
+        uf = np.zeros((n, H))  # unit_flow: |delta| of every sequence, gates added
+        for s, (hs, rec, losses) in enumerate(runs):
+            for t in range(n):
+                ds = torch.autograd.grad(losses[t], rec[l][:t + 1], retain_graph=True)
+                for j, dl in enumerate(ds):
+                    uf[t - j] += np.abs(dl.numpy()).reshape(G, H).sum(axis=0)
         E = e_of(lag, 0, G * H)
         Eq = np.stack([e_of(lag, q * H, (q + 1) * H) for q in range(G)])
-        res.append((g, gq, E, Eq))
+        res.append((g, gq, E, Eq, uf))
     return res
 
 
@@ -157,7 +163,10 @@ def check_itemized(path, cell, act, L, B, S, label):
                 worst["input"] = "record %d: input %s, expected %s" % (
                     r, got_x.tolist(), x[:S].argmax(-1).tolist())
             res = itemize_autograd(mod, out, cell, act, L, H, x, y, h0, c0, S)
-            for l, (g, gq, E, Eq) in enumerate(res):
+            for l, (g, gq, E, Eq, uf) in enumerate(res):
+                ok, msg = compare(f["record/unit_flow" + sfx(l)][r], uf, 2e-4, 1e-6 * uf.max())
+                if not ok:
+                    worst.setdefault("uf", "record %d layer %d: unit_flow: %s" % (r, l, msg))
                 ok, msg = compare(f["record/itemized" + sfx(l)][r], g, 2e-4, 1e-6 * g.max())
                 if not ok:
                     worst.setdefault("g", "record %d layer %d: %s" % (r, l, msg))
@@ -173,7 +182,7 @@ def check_itemized(path, cell, act, L, B, S, label):
                                       1e-3, 1e-5)
                     if not ok:
                         worst.setdefault("Eq", "record %d layer %d: %s" % (r, l, msg))
-        keys = ["input", "g", "E"] + (["gq", "Eq"] if G > 1 else [])
+        keys = ["input", "g", "E", "uf"] + (["gq", "Eq"] if G > 1 else [])
         for k in keys:
             check(k not in worst, "%s: %s of the first %d sequences = autograd's (%d records)"
                   % (label, k, S, R), worst.get(k))

@@ -287,4 +287,76 @@ check "plot horizon: a run without a cell attribute is named 'rnn tanh' in the l
 	"'$BIN' plot horizon '$T/nocell.h5' -o '$T/fig/nocell.svg' --keep-script '$T/fig' &&
 	 grep -q 'nocell.h5 (rnn tanh, ' '$T/fig/nocell.svg.gp'"
 check "report of a run whose gradient norms are all 0" sh -c "'$BIN' report '$T/zero.h5' -o '$T/rep-zero' --top 1 >/dev/null"
+
+# plot units (unit_flow of one batch) and plot hidden (its hidden states)
+"$BIN" record "$T/c.txt" -o "$T/hid.h5" --quiet --cell lstm --layers 2 --hidden 12 --seq-len 10 \
+	--batches 200 --record-every 20 --save-hidden
+for kind in units hidden; do
+	for fmt in png svg pdf; do
+		f="$T/fig/$kind.$fmt"
+		if ! "$BIN" plot $kind --batch 100 --layer 1 "$T/hid.h5" -o "$f" 2>"$T/err"; then
+			notok "plot $kind .$fmt: $(head -n 1 "$T/err")"
+			continue
+		fi
+		case $fmt in
+		png) check "plot $kind .png: a PNG 1200 wide" sh -c "$PY -c \"import struct,sys
+w = struct.unpack('>II', open('$f', 'rb').read(24)[16:24])[0]; sys.exit(w != 1200)\"" ;;
+		svg) check "plot $kind .svg: valid XML holding 'batch 100, layer 1'" svg_has "$f" "batch 100, layer 1" ;;
+		pdf) check "plot $kind .pdf: pdfinfo opens it" sh -c "pdfinfo '$f' | grep -q '^Pages: *1'" ;;
+		esac
+		"$BIN" plot $kind --batch 100 --layer 1 "$T/hid.h5" -o "$T/fig/again.$fmt"
+		check "plot $kind .$fmt: the same command gives the same bytes" cmp -s "$f" "$T/fig/again.$fmt"
+	done
+done
+# the rows of plot units are the units in rnnbow units' order, the
+# staircase their reach, each cell log10 F[d,u]/F[0,u] from the file
+kept units --batch 100 --layer 1 --eps 0.2 "$T/hid.h5" -o "$T/fig/u.svg"
+"$BIN" units --batch 100 --layer 1 --eps 0.2 "$T/hid.h5" >"$T/units.tsv"
+check "plot units: rows in rnnbow units' order, reach staircase and cells from unit_flow" $PY -c "
+import re, sys, h5py, numpy as np
+gp = open('$T/fig/u.svg.gp').read()
+rows = [l.split('\t') for l in open('$T/units.tsv').read().split('\n')[1:] if l]
+order = [int(r[2]) for r in rows]
+U = [int(x) for x in re.search(r'^U = \"([0-9 ]*)\"', gp, re.M).group(1).split()]
+M = np.array([[float(x) for x in l.split()] for l in
+              gp.split('\$M << EOD\n')[1].split('EOD')[0].strip().split('\n')])
+R = [l.split() for l in gp.split('\$R << EOD\n')[1].split('EOD')[0].strip().split('\n') if l]
+F = h5py.File('$T/hid.h5', 'r')['record/unit_flow_l1'][5].astype(np.float64)
+want = np.log10(np.maximum(F[:, order] / F[0, order], 1e-30)).T
+want = np.maximum(want, np.log10(0.2) - 3)
+stair = [float(R[2 * i][0]) + 0.5 for i in range(len(order))]
+ok = (U == order and M.shape == want.shape and np.allclose(M, want, atol=1e-5) and
+      stair == [float(r[3]) for r in rows])
+sys.exit(0 if ok else 1)"
+kept hidden --batch 100 "$T/hid.h5" -o "$T/fig/h.svg"
+check "plot hidden: cells = /record/hidden of the batch (units as rows), input bytes below" $PY -c "
+import sys, h5py, numpy as np
+gp = open('$T/fig/h.svg.gp', encoding='utf-8').read()
+M = np.array([[float(x) for x in l.split()] for l in
+              gp.split('\$M << EOD\n')[1].split('EOD')[0].strip().split('\n')])
+f = h5py.File('$T/hid.h5', 'r')
+r = list(f['record/batch'][:]).index(100)
+h = f['record/hidden'][r]
+x = bytes(f['model/vocab'][:][f['record/input'][r]])
+ok = np.allclose(M, h.T, rtol=1e-5, atol=1e-6)
+for t, b in enumerate(x):  # the letters and digits stand as themselves
+    if chr(b).isalnum():
+        ok = ok and ('set label %d \"%s\" at %d, graph 0' % (t + 1, chr(b), t)) in gp
+sys.exit(0 if ok else 1)"
+check "plot units --top 1 and plot hidden --top 1 (the largest max_grad)" sh -c \
+	"'$BIN' plot units --top 1 '$T/hid.h5' -o '$T/fig/ut.png' && '$BIN' plot hidden --top 1 '$T/hid.h5' -o '$T/fig/ht.png'"
+cp "$T/run.h5" "$T/noflow.h5"
+$PY -c "
+import h5py
+with h5py.File('$T/noflow.h5', 'r+') as f: del f['record/unit_flow']"
+bad_plot 1 "plot units of a run written before unit_flow" units --batch 10 "$T/noflow.h5" -o "$T/bad.png"
+check "... the message names the missing dataset" sh -c \
+	"'$BIN' plot units --batch 10 '$T/noflow.h5' -o '$T/bad.png' 2>&1 | grep -q 'noflow.h5: no /record/unit_flow (recorded with --no-unit-flow, or by an rnnbow before it)'"
+bad_plot 1 "plot hidden of a run without --save-hidden" hidden --batch 10 "$T/run.h5" -o "$T/bad.png"
+check "... the message says to record with --save-hidden" sh -c \
+	"'$BIN' plot hidden --batch 10 '$T/run.h5' -o '$T/bad.png' 2>&1 | grep -q 'no /record/hidden (record the run with --save-hidden)'"
+bad_plot 2 "plot units without --batch or --top" units "$T/hid.h5" -o "$T/bad.png"
+bad_plot 2 "plot units --gate" units --batch 100 --gate f "$T/hid.h5" -o "$T/bad.png"
+bad_plot 1 "plot units --layer the run does not have" units --batch 100 --layer 2 "$T/hid.h5" -o "$T/bad.png"
+bad_plot 1 "plot hidden of a batch not recorded" hidden --batch 7 "$T/hid.h5" -o "$T/bad.png"
 finish

@@ -19,7 +19,9 @@ small run with --save-params --save-hidden and, for every record:
     torch.autograd.grad gives delta_{t,j} = dL_t/d(W_hh h_{j-1}) at once for
     every j; from them g[t,j], g per gate, E[k] and E per gate, compared with
     what rnnbow stored; and the sum of every G_{t,j} must equal the gradient
-    autograd gives for weight_hh_l<l> of the whole loss.
+    autograd gives for weight_hh_l<l> of the whole loss; and per-unit flow
+    unit_flow[d,u] = sum_t |delta_{t,t-d}[u]| (a gated unit's G entries
+    added) against /record/unit_flow of every layer.
 
 Everything runs in float64 from the float32 file. TAP-style output, exit 1
 if a check failed.
@@ -174,6 +176,7 @@ def check_run(path, cell, act, L, label):
                 g = np.zeros((n, n))
                 gq = np.zeros((G, n, n))
                 S = np.zeros((n, G * H, H))
+                uf = np.zeros((n, H))  # unit_flow[d, u]
                 for t in range(n):
                     deltas = torch.autograd.grad(losses[t], rec[l][:t + 1], retain_graph=True)
                     for j, dl in enumerate(deltas):
@@ -181,6 +184,7 @@ def check_run(path, cell, act, L, label):
                         g[t, j] = np.abs(Gtj).mean()
                         gq[:, t, j] = np.abs(Gtj).reshape(G, H, H).mean(axis=(1, 2))
                         S[t - j] += Gtj
+                        uf[t - j] += np.abs(dl.numpy()).reshape(G, H).sum(axis=0)
                 ok, msg = compare(S.sum(0), full[l].numpy(), 1e-9, 1e-12)
                 note("identity", ok, "record %d layer %d: sum of G vs autograd dW_hh: %s" % (r, l, msg))
                 if r == R - 1 and l == L - 1:  # and a truncated sum is told apart
@@ -190,6 +194,17 @@ def check_run(path, cell, act, L, label):
                 gmax = g.max()
                 ok, msg = compare(f["record/itemized" + sfx(l)][r], g, 2e-4, 1e-6 * gmax)
                 note("g", ok, "record %d layer %d: itemized: %s" % (r, l, msg))
+                stored = f.get("record/unit_flow" + sfx(l))
+                if stored is None:
+                    note("uf", False, "no /record/unit_flow%s" % sfx(l))
+                else:
+                    ok, msg = compare(stored[r], uf, 2e-4, 1e-6 * uf.max())
+                    note("uf", ok, "record %d layer %d: unit_flow: %s" % (r, l, msg))
+                    if r == R - 1 and l == L - 1:  # the comparison can fail: one gate only
+                        bad, _ = compare(stored[r], uf[::-1] if G == 1 else uf / G, 2e-4,
+                                         1e-6 * uf.max())
+                        check(not bad, "%s: unit_flow %s is told apart" %
+                              (label, "with its lags reversed" if G == 1 else "divided by G"))
                 ok, msg = compare(f["record/truncation_error" + sfx(l)][r], e_of(S, 0, G * H),
                                   1e-3, 1e-5)
                 note("E", ok, "record %d layer %d: truncation_error: %s" % (r, l, msg))
@@ -211,7 +226,8 @@ def check_run(path, cell, act, L, label):
                 ("loss", "losses and predictions"),
                 ("identity", "sum of autograd-itemized G = autograd dW_hh, every layer"),
                 ("g", "itemized g = autograd's, every layer"),
-                ("E", "truncation_error E = autograd's, every layer")]
+                ("E", "truncation_error E = autograd's, every layer"),
+                ("uf", "unit_flow = autograd's sum_t |delta_{t,t-d}[u]|, every layer")]
         if G > 1:
             keys += [("gq", "itemized_gates = autograd's per gate"),
                      ("Eq", "truncation_error_gates = autograd's per gate")]

@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_valgrind.sh - no invalid memory access and no definite leak under
 # valgrind, on record (with checkpoints, params and hidden states),
-# summarize, horizon, info, plot, report, sample, view, trace and diagnose
-# of a small run, and a minibatch run's record and readers.
+# summarize, horizon, info, units, plot, report, sample, view, trace and
+# diagnose of a small run, and a minibatch run's record and readers.
 # Usage: sh tests/test_valgrind.sh ./rnnbow
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,7 +36,11 @@ for cg in lstm:f gru:z; do
 	vg "summarize --layer 1 of a $cell" summarize --layer 1 "$T/$cell.h5"
 	vg "horizon --layer 1 --gate $gate of a $cell" horizon --layer 1 --gate "$gate" "$T/$cell.h5"
 	vg "diagnose of a 2-layer $cell" diagnose "$T/$cell.h5"
+	vg "units of a 2-layer $cell" units --top 3 "$T/$cell.h5"
+	vg "plot units --layer 1 of a $cell" plot units --top 1 --layer 1 "$T/$cell.h5" -o "$T/u.svg"
+	vg "plot hidden --layer 1 of a $cell" plot hidden --batch 7 --layer 1 "$T/$cell.h5" -o "$T/h.png"
 done
+vg "units --layer 3 of a one-layer run (refused)" units --layer 3 "$T/run.h5"
 vg "record --batch-size 3 --record-sequences 2 (gru, 2 layers)" record "$T/c.txt" \
 	-o "$T/mb.h5" --quiet --cell gru --layers 2 --hidden 6 --seq-len 5 --batch-size 3 \
 	--record-sequences 2 --batches 12 --record-every 4 --save-params --save-hidden

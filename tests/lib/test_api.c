@@ -141,8 +141,8 @@ static double max_abs(const double *a, size_t len)
 /* What one itemization gives: the library's floats, the reference's
  * doubles. */
 struct result {
-	float *g, *E, *gq, *Eq;
-	double *rg, *rE, *rgq, *rEq;
+	float *g, *E, *gq, *Eq, *uf;  /* uf: only where a case asks */
+	double *rg, *rE, *rgq, *rEq, *ruf;
 };
 
 static void result_init(struct result *r, int L, int G, int n)
@@ -156,6 +156,8 @@ static void result_init(struct result *r, int L, int G, int n)
 	r->rE = calloc((size_t)L * n, sizeof(double));
 	r->rgq = calloc(L * G * nn, sizeof(double));
 	r->rEq = calloc((size_t)L * G * n, sizeof(double));
+	r->uf = NULL;
+	r->ruf = NULL;
 }
 
 static void result_free(struct result *r)
@@ -168,6 +170,8 @@ static void result_free(struct result *r)
 	free(r->rE);
 	free(r->rgq);
 	free(r->rEq);
+	free(r->uf);
+	free(r->ruf);
 }
 
 /* The reference's g, E, g_q, E_q of one sequence (x NULL: tokens). */
@@ -184,7 +188,7 @@ static void reference(struct result *r, const struct model *m, int n, const floa
 		rnn_forward(&c, tok, y, h0, c0, m);
 		rnn_backward(grads, &c, tok, y, m);
 	}
-	itemize_reference(r->rg, r->rgq, r->rE, r->rEq, NULL, &c, m);
+	itemize_reference(r->rg, r->rgq, r->rE, r->rEq, r->ruf, NULL, &c, m);
 	rnn_cache_free(&c);
 	free(grads);
 }
@@ -253,8 +257,15 @@ static void check_case(const struct net_case *nc, uint64_t seed)
 	/* tokens */
 	struct result a, b;
 	result_init(&a, L, G, n);
+	a.uf = calloc((size_t)L * n * H, sizeof(float));
+	a.ruf = calloc((size_t)L * n * H, sizeof(double));
 	int rc = rnnbow_itemize_gates(net, n, NULL, tok, y, h0, c0, a.g, a.E, a.gq, a.Eq);
 	reference(&a, &m, n, NULL, tok, y, h0, c0);
+	int rcu = rnnbow_unit_flow(net, n, NULL, tok, y, h0, c0, a.uf);
+	double wu = worst(a.uf, a.ruf, (size_t)L * n * H,
+			  1e-6 * max_abs(a.ruf, (size_t)L * n * H), 1e-4);
+	tap_check(rcu == 0 && wu <= 1, "%s: rnnbow_unit_flow = reference unit_flow (worst %.3g of "
+		  "the tolerance)", label, wu);
 	double w = compare(&a, L, G, n);
 	tap_check(rc == 0 && w <= 1, "%s: tokens, n=%d: g, E, g_q, E_q = reference (worst %.3g of "
 		  "the tolerance)", label, n, w);
