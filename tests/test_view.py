@@ -48,6 +48,8 @@ def synth_big(small, big, times):
         rec = dst.create_group("record")
         rows = src["record/batch"].shape[0]
         for name, d in src["record"].items():
+            if not isinstance(d, h5py.Dataset):
+                continue  # /record/diag: diagnostics, which the view does not read
             data = np.concatenate([d[()]] * times)
             if name == "batch":
                 data = np.arange(rows * times, dtype=np.int64)
