@@ -16,6 +16,7 @@
 #include "../formats/recread.h"
 #include "../formats/sampleread.h"
 #include "../libcore/analysis.h"
+#include "../plots/webview.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -51,23 +52,11 @@ static const char style[] =
 	"tr:nth-child(even){background:#f3f6fa}td.b{font-family:monospace;text-align:center}"
 	"span.x{color:#de2d26}";
 
-static void html_text(FILE *out, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
-		}
-}
-
 /* A byte as the figures show it: space, newline and tab as visible glyphs. */
 static void html_byte(FILE *out, uint8_t b)
 {
 	char buf[2];
-	html_text(out, fig_glyph(b, buf));
+	webview_html_text(out, fig_glyph(b, buf));
 }
 
 /* A sample's bytes in a <pre>: text as it is (newlines and tabs too),
@@ -79,7 +68,7 @@ static void html_sample(FILE *out, const uint8_t *text, int64_t len)
 		uint8_t b = text[i];
 		if ((b >= 0x20 && b < 0x7f) || b == '\n' || b == '\t') {
 			c[0] = (char)b;
-			html_text(out, c);
+			webview_html_text(out, c);
 		} else {
 			fprintf(out, "<span class=\"x\">\\x%02x</span>", b);
 		}
@@ -153,9 +142,9 @@ static void page_head(FILE *out, const char *title)
 {
 	fprintf(out, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		     "<title>");
-	html_text(out, title);
+	webview_html_text(out, title);
 	fprintf(out, "</title><style>%s</style></head>\n<body>\n<h1>", style);
-	html_text(out, title);
+	webview_html_text(out, title);
 	fprintf(out, "</h1>\n");
 }
 
@@ -295,7 +284,7 @@ static void diagnostics_section(FILE *out, const struct verdict *vs)
 				fprintf(out, "<td></td>");
 		}
 		fprintf(out, "<td style=\"text-align:left\">");
-		html_text(out, v->evidence);
+		webview_html_text(out, v->evidence);
 		fprintf(out, "</td></tr>\n");
 	}
 	fprintf(out, "</table>\n<object data=\"diagnose.svg\" type=\"image/svg+xml\" "
@@ -346,7 +335,7 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 	if (mem && info_describe(mem, run) == 0) {
 		fclose(mem);
 		fprintf(out, "<pre>");
-		html_text(out, info);
+		webview_html_text(out, info);
 		fprintf(out, "</pre>\n");
 	} else if (mem) {
 		fclose(mem);

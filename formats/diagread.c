@@ -36,35 +36,6 @@ int diagread_present(const struct run *run)
 	return link_exists(run, DIAG_GROUP);
 }
 
-/* Opens path and checks it is (rows, tail) with at least rows rows. */
-static hid_t open_shaped(const struct run *run, const char *path, const hsize_t *tail, int rank,
-			 int64_t rows)
-{
-	hsize_t dims[H5S_MAX_RANK];
-	hid_t d = H5I_INVALID_HID, s = H5I_INVALID_HID;
-	int r = -1;
-	H5E_BEGIN_TRY {
-		d = H5Dopen2(run->file, path, H5P_DEFAULT);
-		if (d >= 0 && (s = H5Dget_space(d)) >= 0)
-			r = H5Sget_simple_extent_dims(s, dims, NULL);
-	} H5E_END_TRY;
-	if (s >= 0)
-		H5Sclose(s);
-	if (d < 0) {
-		error("%s: no /%s (recorded without diagnostics)", run->path, path);
-		return H5I_INVALID_HID;
-	}
-	int ok = r == 1 + rank && (int64_t)dims[0] >= rows;
-	for (int i = 0; ok && i < rank; i++)
-		ok = dims[1 + i] == tail[i];
-	if (!ok) {
-		error("%s: /%s has a shape that does not match /model", run->path, path);
-		H5Dclose(d);
-		return H5I_INVALID_HID;
-	}
-	return d;
-}
-
 /* The group's `activations` ("tanh", "i,f,g,o,tanh_c") into act_names;
  * their count must be A. */
 static int read_acts(struct diagread *d)
@@ -120,7 +91,9 @@ int diagread_open(struct diagread *d, const struct run *run, int layer, int H, i
 		schema_rec_path(d->path[i], sizeof(d->path[i]), e, layer);
 		if (i == DR_DEAD && !(d->has_dead = relu && link_exists(run, d->path[i])))
 			continue; /* a relu run may be recorded without them */
-		if ((d->dset[i] = open_shaped(run, d->path[i], tail, rank, rows)) < 0) {
+		d->dset[i] = run_open_shaped(run, d->path[i], rank, tail, rows,
+					     "%s: no /%s (recorded without diagnostics)");
+		if (d->dset[i] < 0) {
 			diagread_close(d);
 			return -1;
 		}

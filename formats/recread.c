@@ -38,33 +38,12 @@ static const struct schema_rec *column_entry(int i, int gated)
 	return &schema_layer[gated ? record_cols[i].gated : record_cols[i].whole];
 }
 
-/* Opens path and checks rank and trailing dimensions. */
-static hid_t open_checked(const struct run *run, const char *path, int rank,
+/* Opens path and checks it is (rows or more, tail); a missing dataset
+ * makes the run incomplete. */
+static hid_t open_checked(const struct run *run, const char *path, int ntail,
 			  const hsize_t *tail, int64_t rows)
 {
-	hsize_t dims[H5S_MAX_RANK];
-	hid_t d = H5I_INVALID_HID, s = H5I_INVALID_HID;
-	int r = -1;
-	H5E_BEGIN_TRY {
-		d = H5Dopen2(run->file, path, H5P_DEFAULT);
-		if (d >= 0 && (s = H5Dget_space(d)) >= 0)
-			r = H5Sget_simple_extent_dims(s, dims, NULL);
-	} H5E_END_TRY;
-	if (s >= 0)
-		H5Sclose(s);
-	if (d < 0) {
-		error("%s: not a complete run: no /%s", run->path, path);
-		return H5I_INVALID_HID;
-	}
-	int ok = r == rank && (int64_t)dims[0] >= rows;
-	for (int i = 1; ok && i < rank; i++)
-		ok = dims[i] == tail[i - 1];
-	if (!ok) {
-		error("%s: /%s has a shape that does not match /model", run->path, path);
-		H5Dclose(d);
-		return H5I_INVALID_HID;
-	}
-	return d;
+	return run_open_shaped(run, path, ntail, tail, rows, "%s: not a complete run: no /%s");
 }
 
 /* /model (schema.h's run_model_read). Files from before gated cells and
@@ -94,7 +73,7 @@ static int read_model(struct recread *rr, const struct run *run)
 	rr->n = (int)rm.n;
 	rr->H = (int)rm.H;
 	rr->V = (int)rm.V;
-	d = open_checked(run, SCHEMA_MODEL "/" SCHEMA_VOCAB, 1, NULL, rm.V);
+	d = open_checked(run, SCHEMA_MODEL "/" SCHEMA_VOCAB, 0, NULL, rm.V);
 	if (d < 0)
 		return -1;
 	int rc = h5_read_rows(d, 0, rm.V, -1, H5T_NATIVE_UINT8, rr->vocab);
@@ -187,7 +166,7 @@ static hid_t open_column(struct recread *rr, int i)
 	int rank = schema_rec_tail_seq(e, tail, rr->n, rr->H, rr->G, column_per_sequence(rr, i) ?
 				       rr->S : 1);
 	schema_rec_path(rr->path[i], RECREAD_PATH, e, record_cols[i].once < 0 ? rr->layer : 0);
-	return open_checked(rr->run, rr->path[i], 1 + rank, tail, rr->rows);
+	return open_checked(rr->run, rr->path[i], rank, tail, rr->rows);
 }
 
 /* Bytes a block reserves per row for column i: 4 per step, or per n^2. */
@@ -356,7 +335,7 @@ int trainread_open(struct trainread *tr, const struct run *run)
 		schema_train_path(path, sizeof(path), i);
 		if (schema_train[i].optional && H5Lexists(run->file, path, H5P_DEFAULT) <= 0)
 			continue;
-		if ((tr->dset[i] = open_checked(run, path, 1, NULL, tr->rows)) < 0) {
+		if ((tr->dset[i] = open_checked(run, path, 0, NULL, tr->rows)) < 0) {
 			trainread_close(tr);
 			return -1;
 		}

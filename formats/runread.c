@@ -521,3 +521,31 @@ int run_attr_i64(const struct run *r, const char *group, const char *name, int64
 		H5Gclose(g);
 	return rc;
 }
+
+hid_t run_open_shaped(const struct run *r, const char *path, int ntail, const hsize_t *tail,
+		      int64_t rows, const char *missing)
+{
+	hsize_t dims[H5S_MAX_RANK];
+	hid_t d = H5I_INVALID_HID, s = H5I_INVALID_HID;
+	int rank = -1;
+	H5E_BEGIN_TRY {
+		d = H5Dopen2(r->file, path, H5P_DEFAULT);
+		if (d >= 0 && (s = H5Dget_space(d)) >= 0)
+			rank = H5Sget_simple_extent_dims(s, dims, NULL);
+	} H5E_END_TRY;
+	if (s >= 0)
+		H5Sclose(s);
+	if (d < 0) {
+		error(missing, r->path, path);
+		return H5I_INVALID_HID;
+	}
+	int ok = rank == 1 + ntail && (int64_t)dims[0] >= rows;
+	for (int i = 0; ok && i < ntail; i++)
+		ok = dims[1 + i] == tail[i];
+	if (!ok) {
+		error("%s: /%s has a shape that does not match /model", r->path, path);
+		H5Dclose(d);
+		return H5I_INVALID_HID;
+	}
+	return d;
+}

@@ -54,4 +54,12 @@ int64_t run_size(const struct run *r);
  * another type; *value is then left as it was. */
 int run_attr_i64(const struct run *r, const char *group, const char *name, int64_t *value);
 
+/* Opens dataset path of the run and checks its shape: at least rows rows,
+ * each of shape tail[0..ntail). Returns the dataset, or H5I_INVALID_HID
+ * after one message: `missing` when there is no such dataset (a printf
+ * format given the run's path and path, e.g. "%s: no /%s"), or a shape
+ * that does not match /model. */
+hid_t run_open_shaped(const struct run *r, const char *path, int ntail, const hsize_t *tail,
+		      int64_t rows, const char *missing);
+
 #endif

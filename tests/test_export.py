@@ -39,15 +39,15 @@ from test_file import compare, s  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
+from torchrun import torch, MODULES, params  # noqa: E402
+
 try:
-    import torch
     import yaml
 except ImportError as e:
-    print("not ok - import torch and yaml in %s: %s" % (sys.executable, e))
-    print("# install python3-torch and python3-yaml (make test does) and run with /usr/bin/python3")
+    print("not ok - import yaml in %s: %s" % (sys.executable, e))
+    print("# install python3-yaml (make test does) and run with /usr/bin/python3")
     sys.exit(1)
 
-torch.set_default_dtype(torch.float64)
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./rnnbow")
 TMP = tempfile.mkdtemp(prefix="rnnbow-export-")
 N_STEPS = 600  # more than one chunk of the forward pass (256), and a short one at the end
@@ -148,8 +148,7 @@ def torch_states(path, row, text):
         cell, L, V = s(m["cell"]), int(m["layers"]), int(m["vocab_size"])
         act = s(m["activation"])
         vocab = f["model/vocab"][()]
-        p = {k: torch.from_numpy(f["record/params"][k][row].astype(np.float64))
-             for k in f["record/params"]}
+        p = params(f, row)
     index = {int(b): i for i, b in enumerate(vocab)}
     x = torch.nn.functional.one_hot(torch.tensor([index[b] for b in text]), V).double()
     kinds = {"rnn": torch.nn.RNNCell, "lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell}
@@ -172,8 +171,7 @@ def torch_states(path, row, text):
             cs.append(torch.stack(cl) if cl else None)
             below = hs[-1]
         kw = {"nonlinearity": act} if cell == "rnn" else {}
-        mod = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
-            V, H, num_layers=L, **kw)
+        mod = MODULES[cell](V, H, num_layers=L, **kw)
         mod.load_state_dict({k: v for k, v in p.items() if not k.endswith("_out")}, strict=True)
         top, _ = mod(x[:, None])
     return [h.numpy() for h in hs], [c.numpy() if c is not None else None for c in cs], \

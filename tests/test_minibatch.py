@@ -33,17 +33,10 @@ from test_file import compare  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-try:
-    import torch
-except ImportError as e:
-    print("not ok - import torch in %s: %s" % (sys.executable, e))
-    sys.exit(1)
+from torchrun import torch, step_corpus, load_module, sfx  # noqa: E402
+from test_torch import unrolled, e_of, GATES  # noqa: E402
 
-from test_torch import load_module, unrolled, e_of, sfx, GATES  # noqa: E402
-
-torch.set_default_dtype(torch.float64)
-CORPUS = b"".join(b"step %d: the gradient of loss %d flows back %d steps.\n"
-                  % (i, i * 7 % 13, i % 5) for i in range(120))
+CORPUS = step_corpus(120)
 
 
 def run(binary, tmp, cell, act, L, B, extra, name):

@@ -14,6 +14,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
 from tap import check, png_content  # noqa: E402
+from chromium import chromium  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 
@@ -78,20 +79,10 @@ with tempfile.TemporaryDirectory() as tmp:
           not os.path.exists(os.path.join(oldrep, "diagnose.svg")),
           "a run without diagnostics still gets its report, saying they were not recorded", r.stderr)
 
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
 
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-dev-shm-usage", "--window-size=1280,1000",
-              "--user-data-dir=" + os.path.join(tmp, "profile")):
-        opts.add_argument(a)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    driver = chromium(tmp, "1280,1000")
     try:
-        driver.set_page_load_timeout(60)
         driver.get("file://" + os.path.join(out, "index.html"))
         check("rnnbow report" in driver.title, "Chromium loads index.html", driver.title)
         shot = driver.get_screenshot_as_png()

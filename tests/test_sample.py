@@ -35,15 +35,9 @@ from tap import check  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-try:
-    import torch
-except ImportError as e:
-    print("not ok - import torch in %s: %s" % (sys.executable, e))
-    sys.exit(1)
+from torchrun import torch, load_module  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./rnnbow")
-MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 T = tempfile.mkdtemp(prefix="rnnbow-sample.")
 
 CORPUS = os.path.join(T, "c.txt")
@@ -72,14 +66,7 @@ def load(path, batch):
     L, H, V = int(m["layers"]), int(m["hidden_size"]), int(m["vocab_size"])
     rows = list(f["record/batch"][:])
     r = len(rows) - 1 if batch < 0 else rows.index(batch)
-    kw = {"nonlinearity": "tanh"} if cell == "rnn" else {}
-    mod = MODULES[cell](V, H, num_layers=L, batch_first=True, **kw)
-    p = f["record/params"]
-    mod.load_state_dict({k: torch.tensor(p[k][r], dtype=torch.float64)
-                         for k in mod.state_dict()}, strict=True)
-    lin = torch.nn.Linear(H, V)
-    lin.weight.data = torch.tensor(p["weight_out"][r], dtype=torch.float64)
-    lin.bias.data = torch.tensor(p["bias_out"][r], dtype=torch.float64)
+    mod, lin = load_module(f, cell, "tanh", L, H, V, r)
     return mod, lin, bytes(f["model/vocab"][:]), cell
 
 

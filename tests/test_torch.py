@@ -39,34 +39,9 @@ from test_file import compare, s  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-try:
-    import torch
-except ImportError as e:
-    print("not ok - import torch in %s: %s" % (sys.executable, e))
-    print("# install python3-torch (make test does) and run with /usr/bin/python3")
-    sys.exit(1)
+from torchrun import torch, step_corpus, load_module, sfx  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
-MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
-
-
-def sfx(l):
-    return "" if l == 0 else "_l%d" % l
-
-
-def load_module(f, cell, act, L, H, V, r):
-    """nn.RNN/LSTM/GRU and nn.Linear holding record r's parameters."""
-    kw = {"nonlinearity": act} if cell == "rnn" else {}
-    mod = MODULES[cell](V, H, num_layers=L, batch_first=True, **kw)
-    p = f["record/params"]
-    state = {k: torch.from_numpy(p[k][r].astype(np.float64)) for k in p
-             if k not in ("weight_out", "bias_out")}
-    mod.load_state_dict(state, strict=True)  # every name and shape, no more
-    out = torch.nn.Linear(H, V)
-    out.load_state_dict({"weight": torch.from_numpy(p["weight_out"][r].astype(np.float64)),
-                         "bias": torch.from_numpy(p["bias_out"][r].astype(np.float64))})
-    return mod, out
 
 
 def unrolled(mod, cell, act, L, H, x1h, h0, c0):
@@ -240,8 +215,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "c.txt")
         with open(corpus, "wb") as fh:
-            fh.write(b"".join(b"step %d: the gradient of loss %d flows back %d steps.\n"
-                              % (i, i * 7 % 13, i % 5) for i in range(300)))
+            fh.write(step_corpus(300))
         runs = [("rnn", "tanh", 1), ("rnn", "relu", 2), ("lstm", "tanh", 1), ("lstm", "tanh", 2),
                 ("gru", "tanh", 1), ("gru", "tanh", 2)]
         for cell, act, L in runs:

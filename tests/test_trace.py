@@ -42,19 +42,10 @@ from tap import check  # noqa: E402
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-try:
-    import torch
-except ImportError as e:
-    print("not ok - import torch in %s: %s" % (sys.executable, e))
-    sys.exit(1)
+from torchrun import torch, step_corpus, params, sfx  # noqa: E402
 
-torch.set_default_dtype(torch.float64)
 GATES = {"rnn": [""], "lstm": list("ifgo"), "gru": list("rzn")}
 BIN = "./rnnbow"
-
-
-def sfx(l):
-    return "" if l == 0 else "_l%d" % l
 
 
 def s(v):
@@ -72,8 +63,7 @@ class Batch:
         self.L, self.H, self.V, self.n = (int(m["layers"]), int(m["hidden_size"]),
                                           int(m["vocab_size"]), int(m["seq_len"]))
         self.G = len(GATES[self.cell])
-        p = f["record/params"]
-        self.P = {k: torch.tensor(p[k][r].astype(np.float64), requires_grad=True) for k in p}
+        self.P = params(f, r, requires_grad=True)
         self.x = f["record/input"][r].astype(np.int64)
         self.y = f["record/target"][r].astype(np.int64)
         self.h0 = [torch.tensor(f["record/h0" + sfx(l)][r].astype(np.float64))
@@ -602,8 +592,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         corpus = os.path.join(tmp, "c.txt")
         with open(corpus, "wb") as fh:
-            fh.write(b"".join(b"step %d: the gradient of loss %d flows back %d steps.\n"
-                              % (i, i * 7 % 13, i % 5) for i in range(300)))
+            fh.write(step_corpus(300))
         for cell, act, L in [("rnn", "tanh", 1), ("rnn", "relu", 2), ("lstm", "tanh", 1),
                              ("lstm", "tanh", 2), ("gru", "tanh", 1), ("gru", "tanh", 2)]:
             tap.section("%s %s L=%d" % (cell, act, L), check_cell, tmp, corpus, cell, act, L)

@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
 from tap import check, png_content  # noqa: E402
+from chromium import chromium  # noqa: E402
 
 BIN = os.path.abspath(sys.argv[1])
 REL = 0.00148  # plots/webview.h: a logq code is within 0.147% of its float
@@ -48,27 +49,16 @@ def synth_big(small, big, times):
         rec = dst.create_group("record")
         rows = src["record/batch"].shape[0]
         for name, d in src["record"].items():
-            if isinstance(d, h5py.Group):  # /record/diag, /record/params: not read by view
-                continue
+            if not isinstance(d, h5py.Dataset):
+                continue  # /record/diag: diagnostics, which the view does not read
             data = np.concatenate([d[()]] * times)
             if name == "batch":
                 data = np.arange(rows * times, dtype=np.int64)
             rec.create_dataset(name, data=data, chunks=True)
 
 
-def browser(tmp, perf=False):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-              "--disable-dev-shm-usage", "--window-size=1366,900",
-              "--user-data-dir=" + os.path.join(tmp, "profile")):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    d.set_page_load_timeout(60)
+def browser(tmp):
+    d = chromium(tmp, "1366,900", logs=True)
     d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                       {"width": 1366, "height": 768, "deviceScaleFactor": 1, "mobile": False})
     return d
