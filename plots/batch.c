@@ -51,6 +51,25 @@ static void labels_panel(struct figure *f, const struct batch_view *b)
 	fig_printf(f, "plot NaN notitle\nunset label\nunset ytics\nset border 3\n");
 }
 
+/* The chosen loss's name over its frame: centred on the step, unless half
+ * of it (about 0.62 em a character) would pass the figure's edge; then it
+ * ends at the frame's outer side, toward the plot (a last loss's label
+ * centred on the last step ran off the right edge). */
+static void loss_label(struct figure *f, int loss, int n, double left, double right)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "loss t = %d", loss);
+	const double half = strlen(text) * 0.62 / 2 * f->font_pt / 72 / f->width_in;
+	const double mid = left + (right - left) * (loss + 0.5) / n; /* x range -0.5 .. n-0.5 */
+	if (mid + half > 1)
+		fig_printf(f, "set label 991 \"%s\" at %d.5, graph 1.04 right", text, loss);
+	else if (mid - half < 0)
+		fig_printf(f, "set label 991 \"%s\" at %d.5-1, graph 1.04 left", text, loss);
+	else
+		fig_printf(f, "set label 991 \"%s\" at %d, graph 1.04 center", text, loss);
+	fig_printf(f, " tc rgb \"#de2d26\"\n");
+}
+
 void view_batch(struct figure *f, const struct batch_view *b)
 {
 	const int n = b->n, layers = b->lags + 1;
@@ -155,11 +174,11 @@ void view_batch(struct figure *f, const struct batch_view *b)
 	if (top_bar > 0)
 		fig_printf(f, "set ytics %.9g\n", nice_step(top_bar, (bars_top - bars_bottom) / line / 2));
 	fig_printf(f, "set xtics nomirror format \"\"\nset ytics nomirror\n");
-	if (b->loss >= 0) /* the chosen loss: a dashed frame around its step */
+	if (b->loss >= 0) { /* the chosen loss: a dashed frame around its step */
 		fig_printf(f, "set object 1 rect from %d.5-1, graph 0 to %d.5, graph 1 fs empty "
-			      "border rgb \"#de2d26\" dt 2 lw 1.5 front\nset label 991 \"loss t = %d\" "
-			      "at %d, graph 1.04 center tc rgb \"#de2d26\"\n",
-			   b->loss, b->loss, b->loss, b->loss);
+			      "border rgb \"#de2d26\" dt 2 lw 1.5 front\n", b->loss, b->loss);
+		loss_label(f, b->loss, n, left, right);
+	}
 	if (b->loss < 0)
 		fig_printf(f, "set xtics nomirror format \"%%g\"\nset xlabel \"step j\"\n");
 	fig_printf(f, "plot ");

@@ -165,6 +165,31 @@ void view_heatmap(struct figure *f, const float *g, int n, int64_t batch)
 		fig_printf(f, "plot $M matrix with image\n");
 }
 
+/* The characters of the widest of gnuplot's "%g" labels for ticks every
+ * step from lo to hi, the range widened to whole steps as autoscaling does. */
+static int widest_ticks(double lo, double hi, double step)
+{
+	char buf[32];
+	int most = 1;
+	if (!(step > 0) || !(hi >= lo))
+		return most;
+	double first = floor(lo / step), last = ceil(hi / step);
+	for (double k = first; k <= last && k - first < 100; k++) {
+		int len = snprintf(buf, sizeof(buf), "%g", k * step + 0.0);
+		most = len > most ? len : most;
+	}
+	return most;
+}
+
+/* The same for a log axis, ticked at whole decades around lo..hi (> 0). */
+static int widest_log_ticks(double lo, double hi)
+{
+	char buf[32];
+	int a = snprintf(buf, sizeof(buf), "%g", pow(10, floor(log10(lo))));
+	int b = snprintf(buf, sizeof(buf), "%g", pow(10, ceil(log10(hi))));
+	return a > b ? a : b;
+}
+
 void view_loss(struct figure *f, const struct loss_series *l)
 {
 	fig_printf(f, "$T << EOD\n");
@@ -184,8 +209,25 @@ void view_loss(struct figure *f, const struct loss_series *l)
 			lo = fmin(lo, l->loss[i]);
 			hi = fmax(hi, l->loss[i]);
 		}
+	/* the left margin holds the widest tick label of either panel and
+	 * the y label beside it: 6.5 em held up to three characters, and a
+	 * gradient norm of thousands pushed its label off the figure */
+	double step = 0, nlo = INFINITY, nhi = 0;
+	if (hi > lo) { /* as many loss ticks as half the height holds */
+		double raw = (hi - lo) / (fig_max_yticks(f) / 2.0 + 0.5), p = pow(10, floor(log10(raw)));
+		step = raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
+	}
+	for (int64_t i = 0; i < l->n; i++)
+		if (isfinite(l->grad_norm[i]) && l->grad_norm[i] > 0) {
+			nlo = fmin(nlo, l->grad_norm[i]);
+			nhi = fmax(nhi, l->grad_norm[i]);
+		}
+	int chars = widest_ticks(lo, hi, step);
+	if (nhi > 0)
+		chars = fmax(chars, widest_log_ticks(nlo, nhi));
+	const double lmargin = em_x * (6.5 + 0.9 * fmax(0, chars - 3));
 	fig_printf(f, "set multiplot layout 2,1 margins %.4f,%.4f,%.4f,%.4f spacing 0,%.4f\n",
-		   em_x * 6.5, 1 - em_x * 2, line * 3.6, 1 - line * (f->title ? 2 : 0.6), line);
+		   lmargin, 1 - em_x * 2, line * 3.6, 1 - line * (f->title ? 2 : 0.6), line);
 	if (f->title) {
 		fig_printf(f, "set label 999 ");
 		fig_quote(f, f->title);
@@ -194,11 +236,8 @@ void view_loss(struct figure *f, const struct loss_series *l)
 	fig_printf(f, "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\nunset key\n"
 		      "set format x \"\"\nset ylabel \"loss%s%s\"\n", narrow ? "" : " (nats/step)",
 		   l->binned ? ", bin mean" : "");
-	if (hi > lo) { /* as many loss ticks as half the height holds */
-		double raw = (hi - lo) / (fig_max_yticks(f) / 2.0 + 0.5), p = pow(10, floor(log10(raw)));
-		fig_printf(f, "set ytics %.9g\n", raw <= p ? p : raw <= 2 * p ? 2 * p :
-							  raw <= 5 * p ? 5 * p : 10 * p);
-	}
+	if (step > 0)
+		fig_printf(f, "set ytics %.9g\n", step);
 	/* a panel with nothing to draw on its axis (no finite loss; no
 	 * positive gradient norm, as a run written by a trainer that does
 	 * not give one holds) gets a fixed range: gnuplot refuses to
