@@ -5,6 +5,7 @@
 #include "views.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ten colours that stay apart in print: an LSTM and a GRU overlaid gate
  * by gate are seven curves */
@@ -226,15 +227,24 @@ void view_loss(struct figure *f, const struct loss_series *l)
 	if (nhi > 0)
 		chars = fmax(chars, widest_log_ticks(nlo, nhi));
 	const double lmargin = em_x * (6.5 + 0.9 * fmax(0, chars - 3));
+	const double top = 1 - line * (f->title ? 2 : 0.6), bottom = line * 3.6;
 	fig_printf(f, "set multiplot layout 2,1 margins %.4f,%.4f,%.4f,%.4f spacing 0,%.4f\n",
-		   lmargin, 1 - em_x * 2, line * 3.6, 1 - line * (f->title ? 2 : 0.6), line);
+		   lmargin, 1 - em_x * 2, bottom, top, line);
+	/* a y label runs along its panel, a line past it at most (about 0.65
+	 * em a character): the long forms ran off the top and into each
+	 * other on the 7 x 4.2 in PDF, so a short panel takes the short ones */
+	const double along = ((top - bottom - line) / 2 + line) * f->height_in * 72 /
+			     (0.65 * f->font_pt);
+	const int short_loss = narrow || strlen(l->binned ? "loss (nats/step), bin mean" :
+						       "loss (nats/step)") > along;
+	const int short_norm = narrow || strlen("gradient norm before clipping") > along;
 	if (f->title) {
 		fig_printf(f, "set label 999 ");
 		fig_quote(f, f->title);
 		fig_printf(f, " at screen 0.5, screen %.4f center noenhanced\n", 1 - line);
 	}
 	fig_printf(f, "set grid lc rgb \"#e0e0e0\"\nset border 3\nset tics nomirror\nunset key\n"
-		      "set format x \"\"\nset ylabel \"loss%s%s\"\n", narrow ? "" : " (nats/step)",
+		      "set format x \"\"\nset ylabel \"loss%s%s\"\n", short_loss ? "" : " (nats/step)",
 		   l->binned ? ", bin mean" : "");
 	if (step > 0)
 		fig_printf(f, "set ytics %.9g\n", step);
@@ -250,7 +260,7 @@ void view_loss(struct figure *f, const struct loss_series *l)
 	fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
 	fig_printf(f, "set format x \"%%g\"\nset xlabel \"training batch\"\n"
 		      "set ylabel \"%s\"\n%s\nset ytics autofreq\n",
-		   narrow ? "gradient norm" : "gradient norm before clipping",
+		   short_norm ? "gradient norm" : "gradient norm before clipping",
 		   positive_norm ? "set logscale y\nset autoscale y" : "set yrange [0:1]");
 	fig_printf(f, "plot $T using 1:3 with lines lc rgb \"#a50f15\"\nunset multiplot\n");
 }

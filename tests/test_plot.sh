@@ -268,6 +268,55 @@ gp = open('$T/fig/bcol.pdf.gp').read()
 m = re.search(r'set label 990 \"([^\"]*)\" at screen ([0-9.]+)', gp)
 sys.exit(not (m and 'corpus offset' not in m.group(1) and
               float(m.group(2)) + (len(m.group(1)) + 2) * 0.7 * 8 / 72 / 3.3 <= 1.0))"
+# nothing runs off the figure: a last loss's label ("loss t = 15" centred on
+# the last step ran past the right edge) and a y label beside tick labels
+# of 4+ digits (gradient norms in the thousands pushed it past the left)
+svg_inside() { # FILE TEXT...: every text of an SVG lies within its width (by its
+	# anchor and about 0.6 em a character, or for text turned 90 degrees by
+	# its ascent) and a y label within its height, and each TEXT is among
+	# them (gnuplot drops a label that would start off the figure)
+	$PY - "$@" <<'PY'
+import re, sys
+svg = open(sys.argv[1], encoding="utf-8").read()
+width, height = map(float, re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', svg).groups())
+bad, seen = [], []
+for m in re.finditer(r'<g transform="translate\(([-0-9.]+),([-0-9.]+)\)( rotate\((\d+)\))?"[^>]*?'
+                     r'font-size="([0-9.]+)"[^>]*?text-anchor="(\w+)">\s*<text>(.*?)</text>', svg, re.S):
+    x, y, rot, fs, anchor = (float(m.group(1)), float(m.group(2)), m.group(4),
+                             float(m.group(5)), m.group(6))
+    text = re.sub(r'<[^>]*>', '', m.group(7))
+    seen.append(text)
+    if rot in ("90", "270"):
+        lo, hi = x - 0.8 * fs, x + 0.25 * fs
+        half = len(text) * 0.6 * fs / 2
+        if anchor == "middle" and (y - half < 0 or y + half > height):
+            bad.append("%r: y %.1f..%.1f of 0..%.0f" % (text, y - half, y + half, height))
+    else:
+        w = len(text) * 0.6 * fs
+        lo = x - {"start": 0, "middle": w / 2, "end": w}[anchor]
+        hi = lo + w
+    if lo < 0 or hi > width:
+        bad.append("%r: x %.1f..%.1f of 0..%.0f" % (text, lo, hi, width))
+bad += ["no text %r" % t for t in sys.argv[2:] if t not in seen]
+if bad:
+    sys.exit("\n".join(bad))
+PY
+}
+cp "$T/run.h5" "$T/bignorm.h5"
+$PY -c "
+import h5py
+with h5py.File('$T/bignorm.h5', 'r+') as f: f['train/grad_norm'][:] *= 1000"
+# sizes: the default (PNG, SVG), a column, and the PDF's default page
+for size in "" column 7x4.2; do
+	"$BIN" plot batch --batch 1500 --loss 15 ${size:+--size $size} "$T/run.h5" -o "$T/fig/last$size.svg"
+	check "plot batch --loss (the last) ${size:-default size}: every text inside the figure" \
+		svg_inside "$T/fig/last$size.svg" "loss t = 15"
+	ylabel="gradient norm before clipping"
+	[ -z "$size" ] || ylabel="gradient norm" # the short form: narrow, or short panels
+	"$BIN" plot loss ${size:+--size $size} "$T/bignorm.h5" -o "$T/fig/bignorm$size.svg"
+	check "plot loss, gradient norms in the thousands, ${size:-default size}: every text inside the figure" \
+		svg_inside "$T/fig/bignorm$size.svg" "$ylabel"
+done
 # a trainer that gives no gradient norm writes zeros (librnnbow's default), and a
 # run whose every batch blew up holds no finite loss: loss figures still draw
 cp "$T/run.h5" "$T/zero.h5"
