@@ -642,7 +642,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.batches = o->batches, .record_every = o->record_every,
 		.sample_every = o->sample_every, .sample_length = o->sample_length,
 		.batch_size = o->batch_size, .record_sequences = o->record_sequences,
-		.valid_every = o->valid_every, .valid_steps = o->valid_steps,
+		.valid_every = o->valid_every, .valid_steps = (int64_t)o->valid->ev.steps,
 		.valid_bytes = (int64_t)o->valid->len, .valid_source = o->valid->source,
 		.lr_decay = o->lr_decay_seen ? o->lr_decay : 0, .lr_decay_after = o->lr_decay_after,
 		.epoch_batches = o->epoch,

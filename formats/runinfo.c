@@ -5,6 +5,7 @@
 #include "h5util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +94,42 @@ static void summarize_samples(struct run_summary *s, const struct run *r)
 	}
 }
 
+/* /valid: its attributes, committed rows, the last and the best loss. */
+static void summarize_valid(struct run_summary *s, const struct run *r)
+{
+	char bpath[80], lpath[80];
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(r->file, SCHEMA_VALID, H5P_DEFAULT); } H5E_END_TRY;
+	if (g < 0)
+		return;
+	schema_get_i64(g, A_VALID_EVERY, &s->valid_every);
+	schema_get_i64(g, A_VALID_STEPS, &s->valid_steps);
+	schema_get_i64(g, A_VALID_BYTES, &s->valid_bytes);
+	schema_get_str(g, A_VALID_SOURCE, s->valid_source, sizeof(s->valid_source));
+	H5Gclose(g);
+	s->valid_rows = run_rows(r, SCHEMA_VALID);
+	snprintf(bpath, sizeof(bpath), "%s/%s", SCHEMA_VALID, SCHEMA_VALID_BATCH);
+	snprintf(lpath, sizeof(lpath), "%s/%s", SCHEMA_VALID, SCHEMA_VALID_LOSS);
+	int64_t n = s->valid_rows;
+	int64_t *b = n > 0 ? malloc((size_t)n * sizeof(*b)) : NULL;
+	float *l = n > 0 ? malloc((size_t)n * sizeof(*l)) : NULL;
+	if (!b || !l || read_rows(r->file, bpath, 0, n, H5T_NATIVE_INT64, b) < 0 ||
+	    read_rows(r->file, lpath, 0, n, H5T_NATIVE_FLOAT, l) < 0) {
+		s->valid_rows = 0;
+	} else {
+		int best = -1;
+		for (int64_t i = 0; i < n; i++) /* the first of equal lows; NaN never */
+			if (l[i] == l[i] && (best < 0 || l[i] < l[best]))
+				best = (int)i;
+		s->valid_last = l[n - 1];
+		s->valid_last_batch = b[n - 1];
+		s->valid_best = best < 0 ? NAN : l[best];
+		s->valid_best_batch = best < 0 ? -1 : b[best];
+	}
+	free(b);
+	free(l);
+}
+
 void run_summarize(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
@@ -121,6 +158,9 @@ void run_summarize(struct run_summary *s, const struct run *r)
 			s->batch_size = s->record_sequences = 1;
 			schema_get_i64(g, A_BATCH_SIZE, &s->batch_size);
 			schema_get_i64(g, A_RECORD_SEQUENCES, &s->record_sequences);
+			schema_get_f64(g, A_LR_DECAY, &s->lr_decay);
+			schema_get_i64(g, A_LR_DECAY_AFTER, &s->lr_decay_after);
+			schema_get_i64(g, A_EPOCH_BATCHES, &s->epoch_batches);
 			H5Gclose(g);
 		}
 	} H5E_END_TRY;
@@ -158,6 +198,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	s->has_hidden = exists(f, path);
 	find_layer_data(s, f);
 	summarize_samples(s, r);
+	summarize_valid(s, r);
 	s->size = run_size(r);
 	char ck[4096];
 	snprintf(ck, sizeof(ck), "%s.ckpt", r->path);
