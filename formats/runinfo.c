@@ -3,6 +3,7 @@
  */
 #include "runinfo.h"
 #include "h5util.h"
+#include "validread.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -97,7 +98,6 @@ static void summarize_samples(struct run_summary *s, const struct run *r)
 /* /valid: its attributes, committed rows, the last and the best loss. */
 static void summarize_valid(struct run_summary *s, const struct run *r)
 {
-	char bpath[80], lpath[80];
 	hid_t g = H5I_INVALID_HID;
 	H5E_BEGIN_TRY { g = H5Gopen2(r->file, SCHEMA_VALID, H5P_DEFAULT); } H5E_END_TRY;
 	if (g < 0)
@@ -107,27 +107,19 @@ static void summarize_valid(struct run_summary *s, const struct run *r)
 	schema_get_i64(g, A_VALID_BYTES, &s->valid_bytes);
 	schema_get_str(g, A_VALID_SOURCE, s->valid_source, sizeof(s->valid_source));
 	H5Gclose(g);
-	s->valid_rows = run_rows(r, SCHEMA_VALID);
-	snprintf(bpath, sizeof(bpath), "%s/%s", SCHEMA_VALID, SCHEMA_VALID_BATCH);
-	snprintf(lpath, sizeof(lpath), "%s/%s", SCHEMA_VALID, SCHEMA_VALID_LOSS);
-	int64_t n = s->valid_rows;
-	int64_t *b = n > 0 ? malloc((size_t)n * sizeof(*b)) : NULL;
-	float *l = n > 0 ? malloc((size_t)n * sizeof(*l)) : NULL;
-	if (!b || !l || read_rows(r->file, bpath, 0, n, H5T_NATIVE_INT64, b) < 0 ||
-	    read_rows(r->file, lpath, 0, n, H5T_NATIVE_FLOAT, l) < 0) {
-		s->valid_rows = 0;
-	} else {
-		int best = -1;
-		for (int64_t i = 0; i < n; i++) /* the first of equal lows; NaN never */
-			if (l[i] == l[i] && (best < 0 || l[i] < l[best]))
-				best = (int)i;
-		s->valid_last = l[n - 1];
-		s->valid_last_batch = b[n - 1];
-		s->valid_best = best < 0 ? NAN : l[best];
-		s->valid_best_batch = best < 0 ? -1 : b[best];
-	}
-	free(b);
-	free(l);
+	struct valid_rows v;
+	if (valid_rows_read(&v, r) < 0 || v.n == 0)
+		return;
+	int64_t best = -1;
+	for (int64_t i = 0; i < v.n; i++) /* the first of equal lows; NaN never */
+		if (v.loss[i] == v.loss[i] && (best < 0 || v.loss[i] < v.loss[best]))
+			best = i;
+	s->valid_rows = v.n;
+	s->valid_last = v.loss[v.n - 1];
+	s->valid_last_batch = v.batch[v.n - 1];
+	s->valid_best = best < 0 ? NAN : v.loss[best];
+	s->valid_best_batch = best < 0 ? -1 : v.batch[best];
+	valid_rows_free(&v);
 }
 
 void run_summarize(struct run_summary *s, const struct run *r)

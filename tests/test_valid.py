@@ -15,6 +15,8 @@
   * --lr-decay X with sgd: until the first epoch boundary the run equals
     one without decay bit for bit; the update of the boundary batch is X
     times the undecayed one's; --lr-decay-after past it leaves it alone;
+  * info (text and JSON) reports the last and the best held-out loss,
+    plot loss draws it with its own key;
   * bad input (share 0 or 1, --valid with --valid-share, --valid-every
     alone) is a usage error (2) leaving nothing behind.
 """
@@ -167,6 +169,32 @@ def lr_decay():
               "--lr-decay-after past the boundary: no decay there")
 
 
+def readers():
+    path = record("readers.h5", "--batches", 90, "--record-every", 30, "--valid-share", 0.1)
+    with h5py.File(path, "r") as f:
+        vb, vl = f["valid/batch"][:], f["valid/loss"][:]
+    best = int(np.argmin(vl))
+    p = run("info", "--format", "json", path)
+    import json
+    d = json.loads(p.stdout)
+    check(d["valid_rows"] == 3 and d["valid_last_batch"] == vb[-1]
+          and abs(d["valid_last_loss"] - vl[-1]) < 1e-6 and d["valid_best_batch"] == vb[best]
+          and abs(d["valid_best_loss"] - vl[best]) < 1e-6,
+          "info --format json: valid_last_loss and valid_best_loss with their batches", d)
+    text = run("info", path).stdout.decode()
+    check("valid:   every 30 batches" in text and "best %.4f (batch %d)" % (vl[best], vb[best])
+          in text, "info: a valid: line with the last and the best", text)
+    svg = os.path.join(T, "loss.svg")
+    p = run("plot", "loss", path, "-o", svg)
+    body = open(svg).read() if p.returncode == 0 else ""
+    check("held-out" in body and "training" in body,
+          "plot loss: a held-out line with its own key beside the training loss",
+          p.stderr.decode())
+    plain = record("plain.h5", "--batches", 30, "--record-every", 10)
+    text = run("info", plain).stdout.decode()
+    check("valid:" not in text, "info: no valid: line for a run without /valid")
+
+
 def bad_input():
     out = os.path.join(T, "x.h5")
     for opts, what in ((["--valid-share", 0], "share 0"), (["--valid-share", 1], "share 1"),
@@ -187,6 +215,7 @@ try:
     tap.section("share excludes tail", share_excludes_tail)
     tap.section("valid file", valid_file)
     tap.section("lr decay", lr_decay)
+    tap.section("readers", readers)
     tap.section("bad input", bad_input)
 finally:
     shutil.rmtree(T, ignore_errors=True)
