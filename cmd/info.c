@@ -98,6 +98,9 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	if (s->recent_loss >= 0)
 		fprintf(out, "         loss %.4f nats per step (mean of the last %lld batches)\n",
 		       s->recent_loss, (long long)s->loss_window);
+	if (s->lr_decay > 0)
+		fprintf(out, "         lr x %g every epoch (%lld batches) from batch %lld on\n",
+			s->lr_decay, (long long)s->epoch_batches, (long long)s->lr_decay_after);
 	if (s->batch_size > 1)
 		fprintf(out, "batch:   %lld sequences; records itemize the first %lld together "
 			"(readers show one's text and loss: --sequence)\n", (long long)s->batch_size,
@@ -121,6 +124,14 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	else if (s->sample_every > 0)
 		fprintf(out, "samples: every %lld batches, %lld bytes: no samples yet\n",
 			(long long)s->sample_every, (long long)s->sample_length);
+	if (s->valid_every > 0 && s->valid_rows)
+		fprintf(out, "valid:   every %lld batches, %lld steps of %s: last %.4f (batch %lld), "
+			"best %.4f (batch %lld)\n", (long long)s->valid_every,
+			(long long)s->valid_steps, s->valid_source, s->valid_last,
+			(long long)s->valid_last_batch, s->valid_best, (long long)s->valid_best_batch);
+	else if (s->valid_every > 0)
+		fprintf(out, "valid:   every %lld batches, %lld steps of %s: no rows yet\n",
+			(long long)s->valid_every, (long long)s->valid_steps, s->valid_source);
 	print_diag_data(out, s);
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
@@ -234,6 +245,23 @@ static void print_json(const struct run_summary *s, const char *path)
 		JI("sample_every", s->sample_every);
 		JI("sample_length", s->sample_length);
 		JI("samples", s->sample_rows);
+	}
+	if (s->lr_decay > 0) {
+		JF("lr_decay", s->lr_decay);
+		JI("lr_decay_after", s->lr_decay_after);
+		JI("epoch_batches", s->epoch_batches);
+	}
+	if (s->valid_every > 0) {
+		JI("valid_every", s->valid_every);
+		JI("valid_steps", s->valid_steps);
+		JS("valid_source", s->valid_source);
+		JI("valid_rows", s->valid_rows);
+		if (s->valid_rows > 0) {
+			JF("valid_last_loss", s->valid_last);
+			JI("valid_last_batch", s->valid_last_batch);
+			JF("valid_best_loss", s->valid_best);
+			JI("valid_best_batch", s->valid_best_batch);
+		}
 	}
 	printf(",\"diagnostics\":[");
 	for (int i = L_DIAG_SATURATED, first = 1; i <= L_DIAG_DEAD; i++)

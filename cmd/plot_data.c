@@ -12,6 +12,7 @@
 #include "../formats/runread.h"
 #include "../formats/recread.h"
 #include "../formats/tsvread.h"
+#include "../formats/validread.h"
 #include "../libcore/analysis.h"
 #include "../libcore/model.h"
 #include "../plots/envelope.h"
@@ -311,6 +312,31 @@ out:
 
 /* --- loss over training ----------------------------------------------- */
 
+/* The held-out loss of the batches in the window, when the run has
+ * /valid: into ls (*vx, *vl to free). Returns 0 or -1 (said why). */
+static int valid_series(struct loss_series *ls, double **vx, double **vl,
+			const struct run *run, const struct plot_opts *o)
+{
+	struct valid_rows v;
+	if (valid_rows_read(&v, run) < 0)
+		return error("%s: cannot read /valid", run->path);
+	*vx = calloc((size_t)v.n + 1, sizeof(double));
+	*vl = calloc((size_t)v.n + 1, sizeof(double));
+	if (!*vx || !*vl) {
+		valid_rows_free(&v);
+		return error("out of memory");
+	}
+	for (int64_t i = 0; i < v.n; i++)
+		if (in_window(&o->r, v.batch[i])) {
+			(*vx)[ls->vn] = (double)v.batch[i];
+			(*vl)[ls->vn++] = v.loss[i];
+		}
+	ls->vx = *vx;
+	ls->vloss = *vl;
+	valid_rows_free(&v);
+	return 0;
+}
+
 static int plot_loss(struct figure *f, const struct run *run, const struct plot_opts *o)
 {
 	struct trainread tr;
@@ -322,6 +348,7 @@ static int plot_loss(struct figure *f, const struct run *run, const struct plot_
 	double *x = calloc((size_t)cap, sizeof(double)), *l = calloc((size_t)cap, sizeof(double));
 	double *g = calloc((size_t)cap, sizeof(double));
 	struct mean_bins mb = { .per = per, .out = { x, l, g } };
+	double *vx = NULL, *vl = NULL;
 	int rc = -1;
 	if (!x || !l || !g) {
 		error("out of memory");
@@ -342,9 +369,13 @@ static int plot_loss(struct figure *f, const struct run *run, const struct plot_
 		goto out;
 	}
 	struct loss_series ls = { .n = nb, .x = x, .loss = l, .grad_norm = g, .binned = per > 1 };
+	if (valid_series(&ls, &vx, &vl, run, o) < 0)
+		goto out;
 	view_loss(f, &ls);
 	rc = 0;
 out:
+	free(vx);
+	free(vl);
 	free(x);
 	free(l);
 	free(g);

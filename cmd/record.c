@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "progress.h"
 #include "recsample.h"
+#include "recvalid.h"
 #include "../formats/checkpoint.h"
 #include "../formats/clock.h"
 #include "../formats/corpus.h"
@@ -71,6 +72,13 @@ struct record_opts {
 	int64_t sample_every, sample_length; /* --sample-every, --sample-length */
 	int sample_length_seen;
 	struct recsample *samples;           /* their sampler */
+	/* held-out loss (recvalid.h) and char-rnn's lr decay (libcore/valid.h) */
+	const char *valid_file;
+	double valid_share, lr_decay;
+	int valid_share_seen, valid_every_seen, valid_steps_seen, lr_decay_seen, lr_decay_after_seen;
+	int64_t valid_every, valid_steps, lr_decay_after;
+	int64_t epoch;                       /* batches per epoch */
+	struct recvalid *valid;
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -185,7 +193,10 @@ static int train_loop(struct trainer *tr, struct runqueue *q, const struct recor
 			rc = -1;
 			break;
 		}
-		if (recsample_take(o->samples, &tr->m, tr->batch, q) < 0) {
+		if (o->lr_decay_seen && lr_decays_at(tr->batch, o->epoch, o->lr_decay_after))
+			tr->opt.lr *= (float)o->lr_decay;
+		if (recvalid_take(o->valid, &tr->m, tr->batch, q) < 0 ||
+		    recsample_take(o->samples, &tr->m, tr->batch, q) < 0) {
 			rc = -1;
 			break;
 		}
@@ -349,6 +360,24 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		  .help = "random seed of the initial weights (default 1)" },
 		{ "max-corpus", 0, OPT_STRING, &o->max_corpus, .arg = "SIZE",
 		  .help = "refuse a corpus larger than SIZE (K, M, G; default 4G)" },
+		{ "lr-decay", 0, OPT_FLOAT, &o->lr_decay, 0, 1e6, &o->lr_decay_seen, .arg = "X",
+		  .help = "multiply the learning rate by X at the start of every\n"
+			  "epoch (one pass over the training text) from batch\n"
+			  "--lr-decay-after on (char-rnn's schedule; default: none)" },
+		{ "lr-decay-after", 0, OPT_INT, &o->lr_decay_after, 0, 1e15, &o->lr_decay_after_seen,
+		  .arg = "N", .help = "first batch --lr-decay may act on (default 0)" },
+		{ "valid", 0, OPT_STRING, &o->valid_file, .arg = "FILE",
+		  .help = "held-out text (the corpus' bytes only): its loss goes\n"
+			  "to /valid every --valid-every batches" },
+		{ "valid-share", 0, OPT_FLOAT, &o->valid_share, 0, 1, &o->valid_share_seen, .arg = "X",
+		  .help = "hold out the corpus' last X (0 < X < 1): never trained\n"
+			  "on, its loss goes to /valid" },
+		{ "valid-every", 0, OPT_INT, &o->valid_every, 1, 1e15, &o->valid_every_seen, .arg = "K",
+		  .help = "held-out loss at batches 0, K, 2K, ... (default:\n"
+			  "--record-every, or 100 when not recording)" },
+		{ "valid-steps", 0, OPT_INT, &o->valid_steps, 0, 1e15, &o->valid_steps_seen, .arg = "N",
+		  .help = "evaluate the first N steps of the held-out text\n"
+			  "(default 10000, 0: all of it)" },
 		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite, .arg = "A",
 		  .help = "a NaN or infinite loss or gradient: stop (default) the run,\n"
 			  "or skip that batch's update and go on" },
@@ -444,6 +473,21 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 	if (o->record_sequences > o->batch_size)
 		usage_error(usage, "--record-sequences %lld: a batch has only --batch-size %lld",
 			    (long long)o->record_sequences, (long long)o->batch_size);
+	if (o->valid_file && o->valid_share_seen)
+		usage_error(usage, "--valid and --valid-share: give one held-out text");
+	if (o->valid_share_seen && !(o->valid_share > 0 && o->valid_share < 1))
+		usage_error(usage, "--valid-share: must be between 0 and 1 (exclusive), got %g",
+			    o->valid_share);
+	if ((o->valid_every_seen || o->valid_steps_seen) && !o->valid_file && !o->valid_share_seen)
+		usage_error(usage, "--valid-every and --valid-steps go with --valid or --valid-share");
+	if (!o->valid_every_seen)
+		o->valid_every = o->record_every > 0 ? o->record_every : 100;
+	if (!o->valid_file && !o->valid_share_seen)
+		o->valid_every = 0;
+	if (o->lr_decay_seen && !(o->lr_decay > 0))
+		usage_error(usage, "--lr-decay: must be above 0");
+	if (o->lr_decay_after_seen && !o->lr_decay_seen)
+		usage_error(usage, "--lr-decay-after goes with --lr-decay X");
 	if (corpus_parse_size(o->max_corpus, &o->max_corpus_bytes) < 0)
 		usage_error(usage, "--max-corpus: expected a size such as 500M or 4G, got '%s'",
 			    o->max_corpus);
@@ -506,6 +550,18 @@ static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char
 	return 0;
 }
 
+/* Whether the text left to train on after --valid-share still fits
+ * --seq-len and --batch-size (said why when not). */
+static int train_fits(const struct record_opts *o, size_t len)
+{
+	if (!o->valid_share_seen || trainer_fits(len, (int)o->seq_len, (int)o->batch_size))
+		return 1;
+	error("--valid-share %g: leaves %zu bytes to train on; --batch-size %lld sequences of "
+	      "--seq-len %lld need at least %lld", o->valid_share, len, (long long)o->batch_size,
+	      (long long)o->seq_len, (long long)o->batch_size * (o->seq_len + 1));
+	return 0;
+}
+
 /* Completes cfg from o and the vocabulary, builds the trainer and the run's
  * fingerprint (o->fp). Returns 0, or -1 out of memory (said why; nothing to
  * free). */
@@ -547,6 +603,17 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 		o->fp.sample_every = o->sample_every;
 		o->fp.sample_length = o->sample_length;
 	}
+	if (o->valid_every) {
+		memcpy(o->fp.valid_sha256, o->valid->sha256, 65);
+		o->fp.valid_every = o->valid_every;
+		o->fp.valid_steps = o->valid_steps;
+		o->fp.valid_share = o->valid_share_seen ? o->valid_share : 0;
+	}
+	if (o->lr_decay_seen) {
+		o->fp.lr_decay = o->lr_decay;
+		o->fp.lr_decay_after = o->lr_decay_after;
+	}
+	o->epoch = epoch_batches(tr->stretch, cfg->n);
 	return 0;
 }
 
@@ -575,6 +642,10 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.batches = o->batches, .record_every = o->record_every,
 		.sample_every = o->sample_every, .sample_length = o->sample_length,
 		.batch_size = o->batch_size, .record_sequences = o->record_sequences,
+		.valid_every = o->valid_every, .valid_steps = (int64_t)o->valid->ev.steps,
+		.valid_bytes = (int64_t)o->valid->len, .valid_source = o->valid->source,
+		.lr_decay = o->lr_decay_seen ? o->lr_decay : 0, .lr_decay_after = o->lr_decay_after,
+		.epoch_batches = o->epoch,
 	};
 	if (kind != RUNPATH_ABSENT)
 		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
@@ -644,7 +715,7 @@ int cmd_record(int argc, char **argv)
 		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200, .batch_size = 1,
-		.record_sequences = 1,
+		.record_sequences = 1, .valid_steps = 10000,
 		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
 	};
 	/* a file size limit (ulimit -f) fails the write, reported, instead of
@@ -661,6 +732,7 @@ int cmd_record(int argc, char **argv)
 	struct runfile *rf = NULL;
 	struct runlock lock = { .fd = -1 };
 	struct recsample samples = { 0 };
+	struct recvalid valid = { 0 };
 	int32_t *ids = NULL;
 	char sha[65];
 	int rc = 1, have_trainer = 0;
@@ -669,9 +741,17 @@ int cmd_record(int argc, char **argv)
 	int kind = open_output(&lock, &o, paths, npaths);
 	if (kind < 0 || prepare_corpus(&corpus, &vocab, &ids, sha, &o, paths, npaths) < 0)
 		goto out;
-	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, corpus.len, sha) < 0)
+	size_t train_len = corpus.len; /* less the held-out tail of --valid-share */
+	o.valid = &valid;
+	if (recvalid_prepare(&valid, o.valid_every, o.valid_file, o.valid_share, corpus.data, ids,
+			     &train_len, &vocab, o.max_corpus_bytes) < 0 ||
+	    !train_fits(&o, train_len))
+		goto out;
+	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, train_len, sha) < 0)
 		goto out;
 	have_trainer = 1;
+	if (recvalid_start(&valid, &tr.m, o.valid_steps, (int)o.seq_len) < 0)
+		goto out;
 	if (recsample_init(&samples, &tr.m, o.sample_every, o.sample_length, cfg.seed,
 			   vocab.bytes) < 0)
 		goto out;
@@ -683,6 +763,7 @@ out:
 	runlock_release(&lock);
 	free(cmdline);
 	recsample_free(&samples);
+	recvalid_free(&valid);
 	if (have_trainer)
 		trainer_free(&tr);
 	free(ids);

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 4 /* 2: cell, layers, forget bias; state of every layer;
+#define VERSION 5 /* 2: cell, layers, forget bias; state of every layer;
 		   * 3: layer 0's W_ih stored transposed;
 		   * 4: batch size and record sequences, the B sequences' states;
 		   *    --sample-every, --sample-length in the fingerprint;
-		   *    diagnostics on or off, the relu cell's fired flags */
+		   *    diagnostics on or off, the relu cell's fired flags;
+		   * 5: held-out loss and lr decay options in the fingerprint,
+		   *    the current learning rate (--lr-decay changes it) */
 
 struct buf {
 	unsigned char *p;
@@ -105,6 +107,39 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 	}
 	if (tr->fired)
 		io(b, tr->fired, (size_t)tr->m.L * tr->m.H);
+	if (version >= 5) /* before: the lr never changed */
+		io(b, &tr->opt.lr, sizeof(tr->opt.lr));
+}
+
+/* Version 4: the fingerprint up to sample_length; the rest of this
+ * version's is zero (no held-out loss, no lr decay). */
+struct fingerprint_v4 {
+	int32_t cell, layers, H, V, n, act, optim, save_params, save_hidden;
+	float lr, clip, init_scale, forget_bias;
+	uint64_t seed;
+	int64_t batches, record_every;
+	int64_t batch_size, record_sequences;
+	char corpus_sha256[65];
+	int64_t sample_every, sample_length;
+};
+
+/* Grows the version 4 fingerprint at b->at into this version's in place
+ * (zeros after it). Returns 0 or -1. */
+static int upgrade_v4(struct buf *b)
+{
+	const size_t at = b->at, old = sizeof(struct fingerprint_v4);
+	const size_t grow = sizeof(struct run_fingerprint) - old;
+	if (b->len - at < old)
+		return -1;
+	unsigned char *p = realloc(b->p, b->len + grow);
+	if (!p)
+		return -1;
+	b->p = p;
+	memmove(p + at + old + grow, p + at + old, b->len - at - old);
+	memset(p + at + old, 0, grow);
+	b->len += grow;
+	b->cap = b->len;
+	return 0;
 }
 
 /* Version 3, before minibatches: the fingerprint without batch_size and
@@ -119,7 +154,7 @@ struct fingerprint_v3 {
 };
 
 /* Rewrites the version 3 fingerprint at b->at as this version's
- * (batch_size = record_sequences = 1) in place. Returns 0 or -1. */
+ * (batch_size = record_sequences = 1, the rest zero) in place. Returns 0 or -1. */
 static int upgrade_v3(struct buf *b)
 {
 	struct fingerprint_v3 o;
@@ -275,11 +310,12 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 	b.at = 8;
 	uint32_t version;
 	get(&b, &version, sizeof(version));
-	if (version == 3 && upgrade_v3(&b) < 0) {
+	if ((version == 3 && upgrade_v3(&b) < 0) /* straight to this version's */ ||
+	    (version == 4 && upgrade_v4(&b) < 0)) {
 		error("%s: cannot read the checkpoint", path);
 		goto out;
 	}
-	if (version != VERSION && version != 3) {
+	if (version != VERSION && version != 3 && version != 4) {
 		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
 		goto out;
 	}
@@ -363,6 +399,14 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	DIFF_INT(save_hidden, "--save-hidden");
 	DIFF_INT(sample_every, "--sample-every");
 	DIFF_INT(sample_length, "--sample-length");
+	DIFF_INT(valid_every, "--valid-every");
+	DIFF_INT(valid_steps, "--valid-steps");
+	DIFF_NUM(valid_share, "--valid-share");
+	DIFF_NUM(lr_decay, "--lr-decay");
+	DIFF_INT(lr_decay_after, "--lr-decay-after");
+	if (strcmp(a->valid_sha256, b->valid_sha256) && ++n)
+		error("--valid: the run's held-out text has sha256 %.16s..., this command's %.16s...",
+		      a->valid_sha256, b->valid_sha256);
 	DIFF_INT(V, "vocabulary size (another corpus)");
 	if (strcmp(a->corpus_sha256, b->corpus_sha256) && ++n)
 		error("corpus: the run's has sha256 %.16s..., this command's %.16s...",

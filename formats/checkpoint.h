@@ -24,6 +24,12 @@ struct run_fingerprint {
 	int64_t batch_size, record_sequences; /* B, S */
 	char corpus_sha256[65];
 	int64_t sample_every, sample_length; /* 0, 0 without --sample-every */
+	/* version 5: --valid (the held-out text's sha256) or --valid-share,
+	 * --valid-every, --valid-steps; --lr-decay, --lr-decay-after (all
+	 * zero without them: what a version 4 checkpoint reads as) */
+	char valid_sha256[65];
+	int64_t valid_every, valid_steps, lr_decay_after;
+	double valid_share, lr_decay;
 };
 
 /* Writes tr's state and fp to path + ".ckpt". Returns 0 or -1 (message). */

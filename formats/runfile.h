@@ -46,6 +46,15 @@ struct run_info {
 	/* record --sample-every: /samples holds text drawn at batches 0, K,
 	 * 2K, ... (K = sample_every, 0: no /samples), sample_length bytes each */
 	int64_t sample_every, sample_length;
+	/* record --valid, --valid-share: /valid holds the held-out loss of
+	 * batches 0, K, 2K, ... (K = valid_every, 0: no /valid), over the
+	 * first valid_steps steps of valid_source (valid_bytes long) */
+	int64_t valid_every, valid_steps, valid_bytes;
+	const char *valid_source;
+	/* record --lr-decay X --lr-decay-after N (lr_decay 0: not given);
+	 * epoch_batches: the batches of one pass over the training text */
+	double lr_decay;
+	int64_t lr_decay_after, epoch_batches;
 };
 
 enum runfile_flags {
@@ -113,6 +122,10 @@ int runfile_add_record(struct runfile *f, const struct record *r);
 /* Appends one /samples row (text: the length the run was created with)
  * and flushes it. Returns 0 or -1 (message printed). */
 int runfile_add_sample(struct runfile *f, int64_t batch, const uint8_t *text);
+
+/* Appends one /valid row and flushes it. Returns 0 or -1 (message
+ * printed). */
+int runfile_add_valid(struct runfile *f, int64_t batch, float loss);
 
 /* Closes the file and fsyncs it. Returns 0 or -1; the file is closed and
  * f freed either way. */

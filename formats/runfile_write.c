@@ -54,6 +54,8 @@ struct runfile {
 	struct column train[TRAIN_COLS]; /* schema_train's */
 	struct column samples[2];        /* /samples batch, text; unused when */
 	int has_samples;                 /* the run has no /samples */
+	struct column valid[2];          /* /valid batch, loss; unused when */
+	int has_valid;                   /* the run has no /valid */
 	double last_fsync;
 	int failed;     /* a write failed and was reported: closing may fail too */
 	hsize_t room_end;    /* the file is known to be at least this long */
@@ -365,6 +367,9 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_RECORD_EVERY: v->i = in->record_every; break;
 	case A_BATCH_SIZE: v->i = in->batch_size; return in->batch_size > 1;
 	case A_RECORD_SEQUENCES: v->i = in->record_sequences; return in->batch_size > 1;
+	case A_LR_DECAY: v->f = in->lr_decay; return in->lr_decay > 0;
+	case A_LR_DECAY_AFTER: v->i = in->lr_decay_after; return in->lr_decay > 0;
+	case A_EPOCH_BATCHES: v->i = in->epoch_batches; return in->lr_decay > 0;
 	default: return 0;
 	}
 	return 1;
@@ -447,6 +452,8 @@ static void free_runfile(struct runfile *f)
 		col_close(&f->train[i]);
 	for (int i = 0; i < 2; i++)
 		col_close(&f->samples[i]);
+	for (int i = 0; i < 2; i++)
+		col_close(&f->valid[i]);
 	free(f->cols);
 	free(f->rec);
 	free(f->path);
@@ -530,6 +537,69 @@ int runfile_add_sample(struct runfile *f, int64_t batch, const uint8_t *text)
 	/* the text first, the batch that names it last (as /train) */
 	if (col_append(&f->samples[1], 1, text) < 0 || col_append(&f->samples[0], 1, &batch) < 0 ||
 	    H5Dflush(f->samples[1].dset) < 0 || H5Dflush(f->samples[0].dset) < 0)
+		return write_failed(f, what, h5_reason(), 0);
+	return 0;
+}
+
+/* ---- /valid (record --valid, --valid-share) ---- */
+
+/* The /valid group of a new run, when info asks for it: its attributes
+ * and two empty columns. Returns 0 or -1 (no message: the caller's). */
+static int create_valid(struct runfile *f, const struct run_info *info)
+{
+	if (info->valid_every <= 0)
+		return 0;
+	hid_t g = make_group(f->file, SCHEMA_VALID);
+	struct schema_value every = { .i = info->valid_every }, steps = { .i = info->valid_steps };
+	struct schema_value src = { .s = info->valid_source }, bytes = { .i = info->valid_bytes };
+	int rc = g < 0 || schema_put(g, A_VALID_EVERY, &every) < 0 ||
+		 schema_put(g, A_VALID_STEPS, &steps) < 0 || schema_put(g, A_VALID_SOURCE, &src) < 0 ||
+		 schema_put(g, A_VALID_BYTES, &bytes) < 0 ||
+		 col_create(&f->valid[0], g, SCHEMA_VALID_BATCH, H5T_STD_I64LE, H5T_NATIVE_INT64,
+			    0, NULL, SAMPLES_BATCH_CHUNK_ROWS) < 0 ||
+		 col_create(&f->valid[1], g, SCHEMA_VALID_LOSS, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+			    0, NULL, SAMPLES_BATCH_CHUNK_ROWS) < 0 ? -1 : 0;
+	if (g >= 0)
+		H5Gclose(g);
+	f->has_valid = rc == 0;
+	return rc;
+}
+
+/* Reopens /valid of a resumed run, if it has one, at the rows of batches
+ * 0, K, ... below train_rows (a row is written before its batch's /train
+ * row, from the parameters that batch starts with). Returns 0 or -1. */
+static int reopen_valid(struct runfile *f, int64_t train_rows)
+{
+	int64_t every = 0;
+	if (H5Lexists(f->file, SCHEMA_VALID, H5P_DEFAULT) <= 0)
+		return 0;
+	hid_t g = H5Gopen2(f->file, SCHEMA_VALID, H5P_DEFAULT);
+	if (g < 0)
+		return -1;
+	int64_t rows = schema_get_i64(g, A_VALID_EVERY, &every) < 0 || every <= 0 ? -1 :
+		       (train_rows + every - 1) / every;
+	int rc = rows < 0 ||
+		 col_reopen(&f->valid[0], g, SCHEMA_VALID_BATCH, H5T_NATIVE_INT64, rows) < 0 ||
+		 col_reopen(&f->valid[1], g, SCHEMA_VALID_LOSS, H5T_NATIVE_FLOAT, rows) < 0 ? -1 : 0;
+	H5Gclose(g);
+	if (rc == 0) {
+		f->valid[0].dims[0] = f->valid[1].dims[0] = (hsize_t)rows;
+		f->has_valid = 1;
+	}
+	return rc;
+}
+
+int runfile_add_valid(struct runfile *f, int64_t batch, float loss)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "held-out loss of batch %lld", (long long)batch);
+	if (!f->has_valid)
+		return write_failed(f, what, "the run has no /valid", 0);
+	hsize_t bytes = ROOM_SLACK + col_new_bytes(&f->valid[0], 1) + col_new_bytes(&f->valid[1], 1);
+	if (claim_room(f, bytes) < 0)
+		return write_failed(f, what, sys_reason(errno), 1);
+	if (col_append(&f->valid[1], 1, &loss) < 0 || col_append(&f->valid[0], 1, &batch) < 0 ||
+	    H5Dflush(f->valid[1].dset) < 0 || H5Dflush(f->valid[0].dset) < 0)
 		return write_failed(f, what, h5_reason(), 0);
 	return 0;
 }
@@ -632,7 +702,8 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 		goto fail;
 	if (create_train_columns(f, train) < 0)
 		goto fail;
-	if (create_record_columns(f, rec) < 0 || create_samples(f, info) < 0)
+	if (create_record_columns(f, rec) < 0 || create_samples(f, info) < 0 ||
+	    create_valid(f, info) < 0)
 		goto fail;
 	H5Gclose(rec);
 	H5Gclose(train);
@@ -745,7 +816,7 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * the end of allocation must go past the file's end by every chunk,
 	 * or new data lands outside it ("addr overflow"). This is what
 	 * h5clear --increment is for. */
-	if (reopen_samples(f, train_rows) < 0)
+	if (reopen_samples(f, train_rows) < 0 || reopen_valid(f, train_rows) < 0)
 		goto fail;
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
@@ -755,6 +826,8 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 		margin += f->rec[i].chunk_size;
 	for (int i = 0; f->has_samples && i < 2; i++)
 		margin += f->samples[i].chunk_size;
+	for (int i = 0; f->has_valid && i < 2; i++)
+		margin += f->valid[i].chunk_size;
 	if (H5Fincrement_filesize(f->file, margin) < 0)
 		goto fail;
 	what = "cannot cut the run back to its checkpoint";
@@ -766,6 +839,9 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 			goto fail;
 	for (int i = 0; f->has_samples && i < 2; i++)
 		if (col_cut(&f->samples[i], f->samples[i].dims[0]) < 0)
+			goto fail;
+	for (int i = 0; f->has_valid && i < 2; i++)
+		if (col_cut(&f->valid[i], f->valid[i].dims[0]) < 0)
 			goto fail;
 	/* the plan (raised when the run is extended) and the history: only
 	 * before SWMR writing may attributes change, and only once the run

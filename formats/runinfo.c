@@ -3,8 +3,10 @@
  */
 #include "runinfo.h"
 #include "h5util.h"
+#include "validread.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,6 +95,33 @@ static void summarize_samples(struct run_summary *s, const struct run *r)
 	}
 }
 
+/* /valid: its attributes, committed rows, the last and the best loss. */
+static void summarize_valid(struct run_summary *s, const struct run *r)
+{
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(r->file, SCHEMA_VALID, H5P_DEFAULT); } H5E_END_TRY;
+	if (g < 0)
+		return;
+	schema_get_i64(g, A_VALID_EVERY, &s->valid_every);
+	schema_get_i64(g, A_VALID_STEPS, &s->valid_steps);
+	schema_get_i64(g, A_VALID_BYTES, &s->valid_bytes);
+	schema_get_str(g, A_VALID_SOURCE, s->valid_source, sizeof(s->valid_source));
+	H5Gclose(g);
+	struct valid_rows v;
+	if (valid_rows_read(&v, r) < 0 || v.n == 0)
+		return;
+	int64_t best = -1;
+	for (int64_t i = 0; i < v.n; i++) /* the first of equal lows; NaN never */
+		if (v.loss[i] == v.loss[i] && (best < 0 || v.loss[i] < v.loss[best]))
+			best = i;
+	s->valid_rows = v.n;
+	s->valid_last = v.loss[v.n - 1];
+	s->valid_last_batch = v.batch[v.n - 1];
+	s->valid_best = best < 0 ? NAN : v.loss[best];
+	s->valid_best_batch = best < 0 ? -1 : v.batch[best];
+	valid_rows_free(&v);
+}
+
 void run_summarize(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
@@ -121,6 +150,9 @@ void run_summarize(struct run_summary *s, const struct run *r)
 			s->batch_size = s->record_sequences = 1;
 			schema_get_i64(g, A_BATCH_SIZE, &s->batch_size);
 			schema_get_i64(g, A_RECORD_SEQUENCES, &s->record_sequences);
+			schema_get_f64(g, A_LR_DECAY, &s->lr_decay);
+			schema_get_i64(g, A_LR_DECAY_AFTER, &s->lr_decay_after);
+			schema_get_i64(g, A_EPOCH_BATCHES, &s->epoch_batches);
 			H5Gclose(g);
 		}
 	} H5E_END_TRY;
@@ -158,6 +190,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	s->has_hidden = exists(f, path);
 	find_layer_data(s, f);
 	summarize_samples(s, r);
+	summarize_valid(s, r);
 	s->size = run_size(r);
 	char ck[4096];
 	snprintf(ck, sizeof(ck), "%s.ckpt", r->path);

@@ -36,6 +36,14 @@ struct run_summary {
 	int has_params, has_hidden, has_checkpoint;
 	/* /samples (record --sample-every); sample_every 0: none */
 	int64_t sample_every, sample_length, sample_rows, first_sample, last_sample;
+	/* /valid (record --valid, --valid-share); valid_every 0: none. The
+	 * last and the lowest held-out loss, with their batches */
+	int64_t valid_every, valid_steps, valid_bytes, valid_rows, valid_last_batch, valid_best_batch;
+	double valid_last, valid_best;
+	char valid_source[1024];
+	/* /train's --lr-decay; lr_decay 0: none */
+	double lr_decay;
+	int64_t lr_decay_after, epoch_batches;
 };
 
 /* Fills s from an open run. Missing attributes and datasets leave their

@@ -20,7 +20,7 @@
  * this many bytes per slot (an LSTM at n = 25, H = 100 needs 0.5 MB). */
 #define DEFER_MAX_BYTES (8u << 20)
 #define TRAIN_BLOCK_SECONDS 1.0
-#define NJOBS (RUNQUEUE_SLOTS + 4) /* records, two train blocks, a sync, a sample */
+#define NJOBS (RUNQUEUE_SLOTS + 5) /* records, two train blocks, a sync, a sample, a valid row */
 
 /* A /samples row waiting for the writer (one at a time: samples are rare). */
 struct sample_buf {
@@ -30,7 +30,15 @@ struct sample_buf {
 	int queued;
 };
 
+/* A /valid row waiting for the writer (one at a time). */
+struct valid_buf {
+	int64_t batch;
+	float loss;
+	int queued;
+};
+
 struct job {
+	struct valid_buf *valid;  /* a /valid row, or */
 	struct record *rec;       /* a record to write, or */
 	struct train_rows *train; /* a /train block, or */
 	struct sample_buf *sample; /* a /samples row, or none: a sync */
@@ -58,6 +66,7 @@ struct runqueue {
 	int train_queued[2];
 	double train_since;
 	struct sample_buf sample;
+	struct valid_buf valid;
 };
 
 static void *writer_main(void *arg)
@@ -90,7 +99,9 @@ static void *writer_main(void *arg)
 			q->train_failed = (rc = runfile_write_train(q->file, j.train)) < 0;
 		else if (j.sample && !q->failed)
 			rc = runfile_add_sample(q->file, j.sample->batch, j.sample->text);
-		else if (!j.rec && !j.train && !j.sample && !q->failed)
+		else if (j.valid && !q->failed)
+			rc = runfile_add_valid(q->file, j.valid->batch, j.valid->loss);
+		else if (!j.rec && !j.train && !j.sample && !j.valid && !q->failed)
 			rc = runfile_sync(q->file);
 
 		pthread_mutex_lock(&q->lock);
@@ -102,6 +113,8 @@ static void *writer_main(void *arg)
 			q->busy[j.rec - q->slots] = 0;
 		else if (j.train)
 			q->train_queued[j.train - q->train] = 0;
+		else if (j.valid)
+			j.valid->queued = 0;
 		else if (j.sample)
 			j.sample->queued = 0;
 		pthread_cond_broadcast(&q->wake_trainer);
@@ -117,6 +130,7 @@ static void enqueue(struct runqueue *q, struct record *rec, struct train_rows *t
 	j->rec = rec;
 	j->train = train;
 	j->sample = NULL;
+	j->valid = NULL;
 	q->count++;
 	pthread_cond_signal(&q->wake_writer);
 }
@@ -274,6 +288,23 @@ int runqueue_push_sample(struct runqueue *q, int64_t batch, const uint8_t *text,
 	q->jobs[(q->head + q->count - 1) % NJOBS].sample = &q->sample;
 	pthread_mutex_unlock(&q->lock);
 	return 0;
+}
+
+int runqueue_push_valid(struct runqueue *q, int64_t batch, float loss)
+{
+	pthread_mutex_lock(&q->lock);
+	while (q->valid.queued && !q->failed)
+		pthread_cond_wait(&q->wake_trainer, &q->lock);
+	int failed = q->failed;
+	if (!failed) {
+		q->valid.batch = batch;
+		q->valid.loss = loss;
+		q->valid.queued = 1;
+		enqueue(q, NULL, NULL);
+		q->jobs[(q->head + q->count - 1) % NJOBS].valid = &q->valid;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return failed ? -1 : 0;
 }
 
 int runqueue_sync(struct runqueue *q)

@@ -46,6 +46,10 @@ int runqueue_push_train(struct runqueue *q, const struct batch_stats *st);
  * or memory ran out. */
 int runqueue_push_sample(struct runqueue *q, int64_t batch, const uint8_t *text, size_t len);
 
+/* Queues a /valid row, waiting while the one before is still queued.
+ * Returns 0, or -1 when the writer has failed. */
+int runqueue_push_valid(struct runqueue *q, int64_t batch, float loss);
+
 /* Writes everything queued, including the /train rows buffered so far,
  * then flushes and fsyncs the file, and returns when that is done: the
  * point a checkpoint may be written. Returns 0, or -1 when writing failed. */

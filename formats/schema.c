@@ -86,6 +86,13 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_RECORD_SEQUENCES] = { SCHEMA_TRAIN, "record_sequences", ST_I64, "--batch-size > 1" },
 	[A_DIAG_ACTIVATIONS] = { SCHEMA_RECORD "/" SCHEMA_DIAG, "activations", ST_STR,
 				 "diagnostics" },
+	[A_VALID_EVERY] = { SCHEMA_VALID, "every", ST_I64, "--valid, --valid-share" },
+	[A_VALID_STEPS] = { SCHEMA_VALID, "steps", ST_I64, "--valid, --valid-share" },
+	[A_VALID_SOURCE] = { SCHEMA_VALID, "source", ST_STR, "--valid, --valid-share" },
+	[A_VALID_BYTES] = { SCHEMA_VALID, "bytes", ST_I64, "--valid, --valid-share" },
+	[A_LR_DECAY] = { SCHEMA_TRAIN, "lr_decay", ST_F64, "--lr-decay" },
+	[A_LR_DECAY_AFTER] = { SCHEMA_TRAIN, "lr_decay_after", ST_I64, "--lr-decay" },
+	[A_EPOCH_BATCHES] = { SCHEMA_TRAIN, "epoch_batches", ST_I64, "--lr-decay" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)

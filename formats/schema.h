@@ -28,6 +28,10 @@
 #define SCHEMA_SAMPLES_BATCH "batch" /* (S) int64: the training batch sampled */
 #define SCHEMA_SAMPLES_TEXT "text"   /* (S, N) uint8: N bytes, fixed-size rows */
 #define SCHEMA_DIAG "diag"     /* under record: the diagnostics */
+/* /valid (record --valid, --valid-share): the held-out loss as it trained */
+#define SCHEMA_VALID "valid"
+#define SCHEMA_VALID_BATCH "batch" /* (V) int64: the batch whose parameters were evaluated */
+#define SCHEMA_VALID_LOSS "loss"   /* (V) float32: mean nats per held-out step */
 
 /* Element types: little-endian in the file, native in memory. */
 enum schema_type { ST_I64, ST_U64, ST_I32, ST_F32, ST_F64, ST_U8, ST_STR };
@@ -55,6 +59,10 @@ enum schema_attr_id {
 	A_BATCH_SIZE, A_RECORD_SEQUENCES, /* minibatch runs (B > 1) only */
 	/* /record/diag (written with the group, not by write_attrs) */
 	A_DIAG_ACTIVATIONS,
+	/* /valid */
+	A_VALID_EVERY, A_VALID_STEPS, A_VALID_SOURCE, A_VALID_BYTES,
+	/* /train, --lr-decay */
+	A_LR_DECAY, A_LR_DECAY_AFTER, A_EPOCH_BATCHES,
 	SCHEMA_ATTRS
 };
 

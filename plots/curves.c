@@ -197,6 +197,12 @@ void view_loss(struct figure *f, const struct loss_series *l)
 	for (int64_t i = 0; i < l->n; i++)
 		fig_printf(f, "%.9g %.9g %.9g\n", l->x[i], l->loss[i], l->grad_norm[i]);
 	fig_printf(f, "EOD\n");
+	if (l->vn) {
+		fig_printf(f, "$V << EOD\n");
+		for (int64_t i = 0; i < l->vn; i++)
+			fig_printf(f, "%.9g %.9g\n", l->vx[i], l->vloss[i]);
+		fig_printf(f, "EOD\n");
+	}
 	if (l->n)
 		fig_xtics(f, 0, l->x[l->n - 1]);
 	/* margins from the font: tick labels and a y label on the left, the
@@ -209,6 +215,11 @@ void view_loss(struct figure *f, const struct loss_series *l)
 		if (isfinite(l->loss[i])) {
 			lo = fmin(lo, l->loss[i]);
 			hi = fmax(hi, l->loss[i]);
+		}
+	for (int64_t i = 0; i < l->vn; i++)
+		if (isfinite(l->vloss[i])) {
+			lo = fmin(lo, l->vloss[i]);
+			hi = fmax(hi, l->vloss[i]);
 		}
 	/* the left margin holds the widest tick label of either panel and
 	 * the y label beside it: 6.5 em held up to three characters, and a
@@ -257,7 +268,12 @@ void view_loss(struct figure *f, const struct loss_series *l)
 		positive_norm = isfinite(l->grad_norm[i]) && l->grad_norm[i] > 0;
 	if (!(hi >= lo))
 		fig_printf(f, "set yrange [0:1]\n");
-	fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
+	if (l->vn) /* the held-out loss: points and a line, its own key */
+		fig_printf(f, "set key top right\nplot $T using 1:2 with lines lc rgb \"#08519c\" "
+			      "title \"training\", $V using 1:2 with linespoints pt 7 ps 0.5 "
+			      "lc rgb \"#e6550d\" title \"held-out\"\nunset key\nunset label 999\n");
+	else
+		fig_printf(f, "plot $T using 1:2 with lines lc rgb \"#08519c\"\nunset label 999\n");
 	fig_printf(f, "set format x \"%%g\"\nset xlabel \"training batch\"\n"
 		      "set ylabel \"%s\"\n%s\nset ytics autofreq\n",
 		   short_norm ? "gradient norm" : "gradient norm before clipping",

@@ -66,6 +66,9 @@ struct loss_series {
 	int64_t n;
 	const double *x, *loss, *grad_norm;
 	int binned;
+	/* the held-out loss (/valid), drawn beside the loss with a key; vn 0: none */
+	int64_t vn;
+	const double *vx, *vloss;
 };
 void view_loss(struct figure *f, const struct loss_series *l);
 

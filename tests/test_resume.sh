@@ -78,13 +78,19 @@ printf 'x' | dd of="$T/c/run.h5.ckpt" bs=1 seek=100 conv=notrunc 2>/dev/null
 (cd "$T/c" && "$BIN" record $A -o run.h5 --resume) 2>"$T/dmg.err"
 check "a damaged checkpoint is refused, saying so" sh -c "grep -q 'damaged checkpoint' '$T/dmg.err'"
 # a 2-layer LSTM: cell states and every layer's state go through checkpoints
-G="$T/c.txt --quiet --cell lstm --layers 2 --hidden 16 --seq-len 12 --batches 150000 --record-every 5 --save-hidden --checkpoint-every 300"
+# (with a held-out tail and char-rnn's lr decay: 9 epoch boundaries of
+# 16k batches, /valid rows every 50 batches, across the kills)
+G="$T/c.txt --quiet --cell lstm --layers 2 --hidden 16 --seq-len 12 --batches 150000 --record-every 5 --save-hidden --checkpoint-every 300 --valid-share 0.05 --valid-every 50 --valid-steps 100 --lr-decay 0.9"
 mkdir "$T/g"
 rm -f "$T/a/run.h5"
 # shellcheck disable=SC2086
 (cd "$T/a" && "$BIN" record $G -o run.h5)
 # shellcheck disable=SC2086
 interrupt "$T/g" $G
+check "... /valid among them: batches 0, 50, ... (a function of the parameters)" $PY -c "
+import h5py, sys, numpy as np
+f = h5py.File('$T/g/run.h5', 'r')
+sys.exit(not (np.array_equal(f['valid/batch'][:], np.arange(0, 150000, 50)) and f['train'].attrs['lr_decay'] == 0.9))"
 mkdir "$T/h"
 # shellcheck disable=SC2086
 (cd "$T/h" && "$BIN" record $G -o run.h5 &
@@ -93,6 +99,11 @@ mkdir "$T/h"
 (cd "$T/h" && "$BIN" record $G --cell gru -o run.h5 --resume) 2>"$T/cell.err"
 check "resuming with another --cell is refused, saying so" sh -c \
 	"grep -q -- '--cell: the run has lstm, this command says gru' '$T/cell.err'"
+# shellcheck disable=SC2086
+(cd "$T/h" && "$BIN" record $G --valid-share 0.1 --lr-decay 0.5 -o run.h5 --resume) 2>"$T/vs.err"
+check "resuming with another --valid-share or --lr-decay is refused, naming them" sh -c \
+	"grep -q -- '--valid-share: the run has 0.05, this command says 0.1' '$T/vs.err' &&
+	 grep -q -- '--lr-decay: the run has 0.9, this command says 0.5' '$T/vs.err'"
 # shellcheck disable=SC2086
 (cd "$T/h" && "$BIN" record $G --no-diagnostics -o run.h5 --resume) 2>"$T/nodiag.err"
 check "resuming a run with diagnostics with --no-diagnostics is refused, saying so" sh -c \
@@ -164,23 +175,62 @@ check "... with every dataset identical to 300 batches done in one go" same "$T/
 check "resuming with another --batch-size is refused, naming it" sh -c \
 	"cd '$T/m' && '$BIN' record $M --batch-size 4 --batches 400 -o run.h5 --resume 2>&1 |
 	grep -q -- '--batch-size: the run has 5, this command says 4'"
+# --valid-share and --lr-decay extended across an epoch boundary: a small
+# corpus, 4 sequences of 10 steps: (2700 / 4 - 1) / 10 = 67 batches an epoch;
+# the run of 100 batches is extended to 300 (boundaries at 67 before, 134,
+# 201, 268 after the resume), /valid cut back to the rows below batch 100
+head -c 3000 "$T/c.txt" >"$T/s.txt"
+S="$T/s.txt --quiet --hidden 12 --seq-len 10 --batch-size 4 --record-every 11 --save-params --valid-share 0.1 --valid-every 30 --lr-decay 0.6 --lr-decay-after 100 --optimizer sgd"
+mkdir "$T/s"
+# shellcheck disable=SC2086
+(cd "$T/s" && "$BIN" record $S --batches 300 -o long.h5 && "$BIN" record $S --batches 100 -o run.h5)
+# shellcheck disable=SC2086
+check "--valid-share, --lr-decay: a run of 100 batches is extended to 300 with --resume" sh -c \
+	"cd '$T/s' && '$BIN' record $S --batches 300 -o run.h5 --resume"
+check "... with every dataset identical to 300 batches done in one go" same "$T/s/long.h5" "$T/s/run.h5"
+# a checkpoint of version 4 (before --valid, --lr-decay: its fingerprint
+# ends at sample_length, 184 bytes, and it has no lr after the fired flags)
+# still resumes exactly: made here from a version 5 one
+mkdir "$T/v4"
+(cd "$T/v4" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+check "a version 4 checkpoint is made from a version 5 one" $PY -c "
+import struct
+p = '$T/v4/run.h5.ckpt'
+b = open(p, 'rb').read()[:-8]
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 5
+assert b[12 + 184:12 + 296] == bytes(112)  # no --valid, no --lr-decay
+v4 = b[:8] + struct.pack('<I', 4) + b[12:12 + 184] + b[12 + 296:-4]
+h = 0xcbf29ce484222325
+for c in v4:
+    h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+open(p, 'wb').write(v4 + struct.pack('<Q', h))"
+# shellcheck disable=SC2086
+check "a version 4 checkpoint (before --valid) is extended with --resume" sh -c \
+	"cd '$T/v4' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+check "... with every dataset identical to 400 batches done in one go" same "$T/v4/long.h5" "$T/v4/run.h5"
 # a checkpoint of version 3 (rnnbow 0.1.0: its fingerprint lacks
 # batch_size and record_sequences, 16 bytes at offset 80, and sample_every
 # and sample_length, 16 bytes at 168 after the sha256 and its padding)
 # still resumes, as a run of one sequence per batch without samples,
 # exactly: made here from a version 4 one by cutting those bytes out and
-# re-summing (FNV-1a 64)
+# re-summing (FNV-1a 64); version 5 added 112 bytes at 184 (zero
+# without --valid and --lr-decay) and the lr, 4 bytes at the end
 mkdir "$T/v3"
 # shellcheck disable=SC2086
 # (0.1.0 had no diagnostics: its runs resume with --no-diagnostics, and the
 # version 4 checkpoint's diagnostics flag, 4 bytes at its end, goes too)
-V3="$E --no-diagnostics"
+# (and no samples: a version 3 fingerprint has no place for them; with
+# $E's --sample-every the assertion below failed and the test resumed a
+# version 4 checkpoint unchanged)
+V3B="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
+V3="$V3B --no-diagnostics"
 (cd "$T/v3" && "$BIN" record $V3 --batches 400 -o long.h5 && "$BIN" record $V3 --batches 250 -o run.h5)
-$PY -c "
+check "a version 3 checkpoint is made from a version 5 one" $PY -c "
 import struct
 p = '$T/v3/run.h5.ckpt'
 b = open(p, 'rb').read()[:-8]
-assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 4
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 5
+b = b[:12 + 184] + b[12 + 296:-4]  # as version 4
 assert struct.unpack('<qq', b[12 + 80:12 + 96]) == (1, 1)  # batch_size, record_sequences
 assert struct.unpack('<qq', b[12 + 168:12 + 184]) == (0, 0)  # sample_every, sample_length
 assert struct.unpack('<i', b[-4:])[0] == 0  # diagnostics off
@@ -195,7 +245,7 @@ check "a version 3 checkpoint (before minibatches) is extended with --resume" sh
 check "... with every dataset identical to 400 batches done in one go" same "$T/v3/long.h5" "$T/v3/run.h5"
 # shellcheck disable=SC2086
 check "... and resuming it with diagnostics is refused, saying how" sh -c \
-	"cd '$T/v3' && ! '$BIN' record $E --batches 500 -o run.h5 --resume 2>&1 |
+	"cd '$T/v3' && ! '$BIN' record $V3B --batches 500 -o run.h5 --resume 2>&1 |
 	grep -q 'recorded without diagnostics (by an older rnnbow); resume it with --no-diagnostics'"
 expect_fail 2 "--resume with --force" "$BIN" record "$T/c.txt" -o "$T/x.h5" --resume --force
 expect_fail 2 "--checkpoint-every nonsense" "$BIN" record "$T/c.txt" -o "$T/x.h5" --checkpoint-every 5m
