@@ -25,7 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import tap  # noqa: E402
 from tap import check  # noqa: E402
 from test_file import compare  # noqa: E402
-from test_torch import GATES, MODULES, e_of, unrolled  # noqa: E402
+from test_torch import GATES, e_of, unrolled  # noqa: E402
+from torchrun import MODULES  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
