@@ -174,7 +174,9 @@ const struct schema_rec schema_record_once[SCHEMA_RECORD_ONCE] = {
 
 /* Pass 1 is layer 0's itemized, truncation_error and h0 in SPEC 2's order
  * and place, then what gated cells add, then each further layer; pass 2
- * the hidden states of every layer; pass 3 every layer's unit_flow. */
+ * the hidden states of every layer; pass 3 every layer's diagnostics
+ * (under /record/diag: add() tells them by their pass); pass 4 every
+ * layer's unit_flow. */
 const struct schema_rec schema_layer[SCHEMA_LAYER_DATASETS] = {
 	[L_ITEMIZED] = { "itemized", ST_F32, { DIM_N, DIM_N }, W_ALWAYS, 1, 0, SRC_G },
 	[L_TRUNC] = { "truncation_error", ST_F32, { DIM_N }, W_ALWAYS, 1, 1, SRC_E },
