@@ -14,6 +14,7 @@
 #include "../formats/clock.h"
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
+#include "../formats/paraminit.h"
 #include "../formats/runfile.h"
 #include "../formats/runqueue.h"
 #include "../formats/runlock.h"
@@ -79,6 +80,8 @@ struct record_opts {
 	int64_t valid_every, valid_steps, lr_decay_after;
 	int64_t epoch;                       /* batches per epoch */
 	struct recvalid *valid;
+	const char *init;          /* --init FILE, and where it started: */
+	char init_desc[4200];      /* "PATH" or "PATH:B" (the root attribute init) */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -344,6 +347,11 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		  .help = "steps per batch (default 25)" },
 		{ "init-scale", 0, OPT_FLOAT, &o->init_scale, 0, 1e6, &o->init_scale_seen,
 		  .arg = "X", .help = "std of the Gaussian weight init (default: see below)" },
+		{ "init", 0, OPT_STRING, &o->init, .arg = "FILE",
+		  .help = "start from saved parameters instead: a run's last\n"
+			  "record (RUN.h5, --save-params), the record of batch B\n"
+			  "(RUN.h5:B), or an HDF5 file of PyTorch-named tensors;\n"
+			  "the optimizer state starts fresh" },
 		OPT_GROUP("training:"),
 		{ "batches", 0, OPT_INT, &o->batches, 1, 1e15, .arg = "N",
 		  .help = "batches to train (default 10000)" },
@@ -645,7 +653,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.valid_every = o->valid_every, .valid_steps = (int64_t)o->valid->ev.steps,
 		.valid_bytes = (int64_t)o->valid->len, .valid_source = o->valid->source,
 		.lr_decay = o->lr_decay_seen ? o->lr_decay : 0, .lr_decay_after = o->lr_decay_after,
-		.epoch_batches = o->epoch,
+		.epoch_batches = o->epoch, .init = o->init ? o->init_desc : NULL,
 	};
 	if (kind != RUNPATH_ABSENT)
 		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
@@ -750,6 +758,10 @@ int cmd_record(int argc, char **argv)
 	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, train_len, sha) < 0)
 		goto out;
 	have_trainer = 1;
+	/* --init before the file is made: a refused one leaves nothing */
+	if (o.init && param_init_load(&tr.m, vocab.bytes, o.init, o.init_desc,
+				      sizeof(o.init_desc), o.fp.init_sha256) < 0)
+		goto out;
 	if (recvalid_start(&valid, &tr.m, o.valid_steps, (int)o.seq_len) < 0)
 		goto out;
 	if (recsample_init(&samples, &tr.m, o.sample_every, o.sample_length, cfg.seed,

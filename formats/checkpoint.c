@@ -15,13 +15,14 @@
 #include <unistd.h>
 
 #define MAGIC "RNNBOWCK"
-#define VERSION 5 /* 2: cell, layers, forget bias; state of every layer;
+#define VERSION 6 /* 2: cell, layers, forget bias; state of every layer;
 		   * 3: layer 0's W_ih stored transposed;
 		   * 4: batch size and record sequences, the B sequences' states;
 		   *    --sample-every, --sample-length in the fingerprint;
 		   *    diagnostics on or off, the relu cell's fired flags;
 		   * 5: held-out loss and lr decay options in the fingerprint,
-		   *    the current learning rate (--lr-decay changes it) */
+		   *    the current learning rate (--lr-decay changes it);
+		   * 6: --init's parameters (their sha256) in the fingerprint */
 
 struct buf {
 	unsigned char *p;
@@ -123,11 +124,26 @@ struct fingerprint_v4 {
 	int64_t sample_every, sample_length;
 };
 
-/* Grows the version 4 fingerprint at b->at into this version's in place
- * (zeros after it). Returns 0 or -1. */
-static int upgrade_v4(struct buf *b)
+/* Version 5: the fingerprint up to lr_decay; without --init. */
+struct fingerprint_v5 {
+	int32_t cell, layers, H, V, n, act, optim, save_params, save_hidden;
+	float lr, clip, init_scale, forget_bias;
+	uint64_t seed;
+	int64_t batches, record_every;
+	int64_t batch_size, record_sequences;
+	char corpus_sha256[65];
+	int64_t sample_every, sample_length;
+	char valid_sha256[65];
+	int64_t valid_every, valid_steps, lr_decay_after;
+	double valid_share, lr_decay;
+};
+
+/* Grows the fingerprint of `old` bytes (an older version's, a prefix of
+ * this version's) at b->at into this version's in place (zeros after it).
+ * Returns 0 or -1. */
+static int upgrade_grow(struct buf *b, size_t old)
 {
-	const size_t at = b->at, old = sizeof(struct fingerprint_v4);
+	const size_t at = b->at;
 	const size_t grow = sizeof(struct run_fingerprint) - old;
 	if (b->len - at < old)
 		return -1;
@@ -311,11 +327,12 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 	uint32_t version;
 	get(&b, &version, sizeof(version));
 	if ((version == 3 && upgrade_v3(&b) < 0) /* straight to this version's */ ||
-	    (version == 4 && upgrade_v4(&b) < 0)) {
+	    (version == 4 && upgrade_grow(&b, sizeof(struct fingerprint_v4)) < 0) ||
+	    (version == 5 && upgrade_grow(&b, sizeof(struct fingerprint_v5)) < 0)) {
 		error("%s: cannot read the checkpoint", path);
 		goto out;
 	}
-	if (version != VERSION && version != 3 && version != 4) {
+	if (version != VERSION && (version < 3 || version > 5)) {
 		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
 		goto out;
 	}
@@ -407,6 +424,10 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	if (strcmp(a->valid_sha256, b->valid_sha256) && ++n)
 		error("--valid: the run's held-out text has sha256 %.16s..., this command's %.16s...",
 		      a->valid_sha256, b->valid_sha256);
+	if (strcmp(a->init_sha256, b->init_sha256) && ++n)
+		error("--init: the run started from parameters of sha256 %.16s..., this command's "
+		      "%.16s...", *a->init_sha256 ? a->init_sha256 : "(random)",
+		      *b->init_sha256 ? b->init_sha256 : "(random)");
 	DIFF_INT(V, "vocabulary size (another corpus)");
 	if (strcmp(a->corpus_sha256, b->corpus_sha256) && ++n)
 		error("corpus: the run's has sha256 %.16s..., this command's %.16s...",

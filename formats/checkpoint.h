@@ -30,6 +30,9 @@ struct run_fingerprint {
 	char valid_sha256[65];
 	int64_t valid_every, valid_steps, lr_decay_after;
 	double valid_share, lr_decay;
+	/* version 6: --init, the sha256 of the parameters it loaded (""
+	 * without: what a version 5 checkpoint reads as) */
+	char init_sha256[65];
 };
 
 /* Writes tr's state and fp to path + ".ckpt". Returns 0 or -1 (message). */

@@ -55,6 +55,9 @@ struct run_info {
 	 * epoch_batches: the batches of one pass over the training text */
 	double lr_decay;
 	int64_t lr_decay_after, epoch_batches;
+	/* record --init: where the parameters started ("PATH" or "PATH:B"),
+	 * NULL: drawn at random */
+	const char *init;
 };
 
 enum runfile_flags {

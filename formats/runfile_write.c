@@ -370,6 +370,7 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_LR_DECAY: v->f = in->lr_decay; return in->lr_decay > 0;
 	case A_LR_DECAY_AFTER: v->i = in->lr_decay_after; return in->lr_decay > 0;
 	case A_EPOCH_BATCHES: v->i = in->epoch_batches; return in->lr_decay > 0;
+	case A_INIT: v->s = in->init; return in->init != NULL;
 	default: return 0;
 	}
 	return 1;

@@ -93,6 +93,7 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_LR_DECAY] = { SCHEMA_TRAIN, "lr_decay", ST_F64, "--lr-decay" },
 	[A_LR_DECAY_AFTER] = { SCHEMA_TRAIN, "lr_decay_after", ST_I64, "--lr-decay" },
 	[A_EPOCH_BATCHES] = { SCHEMA_TRAIN, "epoch_batches", ST_I64, "--lr-decay" },
+	[A_INIT] = { "", "init", ST_STR, "--init" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)

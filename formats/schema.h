@@ -63,6 +63,8 @@ enum schema_attr_id {
 	A_VALID_EVERY, A_VALID_STEPS, A_VALID_SOURCE, A_VALID_BYTES,
 	/* /train, --lr-decay */
 	A_LR_DECAY, A_LR_DECAY_AFTER, A_EPOCH_BATCHES,
+	/* root, --init */
+	A_INIT,
 	SCHEMA_ATTRS
 };
 

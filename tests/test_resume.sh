@@ -188,18 +188,39 @@ mkdir "$T/s"
 check "--valid-share, --lr-decay: a run of 100 batches is extended to 300 with --resume" sh -c \
 	"cd '$T/s' && '$BIN' record $S --batches 300 -o run.h5 --resume"
 check "... with every dataset identical to 300 batches done in one go" same "$T/s/long.h5" "$T/s/run.h5"
+# a checkpoint of version 5 (before --init: its fingerprint ends at
+# lr_decay, 296 bytes; version 6 added the sha256 of --init's parameters,
+# 72 bytes with padding, empty without --init) still resumes exactly: made
+# here from a version 6 one
+mkdir "$T/v5"
+(cd "$T/v5" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
+check "a version 5 checkpoint is made from a version 6 one" $PY -c "
+import struct
+p = '$T/v5/run.h5.ckpt'
+b = open(p, 'rb').read()[:-8]
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 6
+assert b[12 + 296:12 + 368] == bytes(72)  # no --init
+v5 = b[:8] + struct.pack('<I', 5) + b[12:12 + 296] + b[12 + 368:]
+h = 0xcbf29ce484222325
+for c in v5:
+    h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
+open(p, 'wb').write(v5 + struct.pack('<Q', h))"
+# shellcheck disable=SC2086
+check "a version 5 checkpoint (before --init) is extended with --resume" sh -c \
+	"cd '$T/v5' && '$BIN' record $E --batches 400 -o run.h5 --resume"
+check "... with every dataset identical to 400 batches done in one go" same "$T/v5/long.h5" "$T/v5/run.h5"
 # a checkpoint of version 4 (before --valid, --lr-decay: its fingerprint
 # ends at sample_length, 184 bytes, and it has no lr after the fired flags)
-# still resumes exactly: made here from a version 5 one
+# still resumes exactly: made here from a version 6 one
 mkdir "$T/v4"
 (cd "$T/v4" && "$BIN" record $E --batches 400 -o long.h5 && "$BIN" record $E --batches 250 -o run.h5)
-check "a version 4 checkpoint is made from a version 5 one" $PY -c "
+check "a version 4 checkpoint is made from a version 6 one" $PY -c "
 import struct
 p = '$T/v4/run.h5.ckpt'
 b = open(p, 'rb').read()[:-8]
-assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 5
-assert b[12 + 184:12 + 296] == bytes(112)  # no --valid, no --lr-decay
-v4 = b[:8] + struct.pack('<I', 4) + b[12:12 + 184] + b[12 + 296:-4]
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 6
+assert b[12 + 184:12 + 368] == bytes(184)  # no --valid, no --lr-decay, no --init
+v4 = b[:8] + struct.pack('<I', 4) + b[12:12 + 184] + b[12 + 368:-4]
 h = 0xcbf29ce484222325
 for c in v4:
     h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
@@ -214,7 +235,8 @@ check "... with every dataset identical to 400 batches done in one go" same "$T/
 # still resumes, as a run of one sequence per batch without samples,
 # exactly: made here from a version 4 one by cutting those bytes out and
 # re-summing (FNV-1a 64); version 5 added 112 bytes at 184 (zero
-# without --valid and --lr-decay) and the lr, 4 bytes at the end
+# without --valid and --lr-decay) and the lr, 4 bytes at the end; version
+# 6 added 72 bytes at 296 (zero without --init)
 mkdir "$T/v3"
 # shellcheck disable=SC2086
 # (0.1.0 had no diagnostics: its runs resume with --no-diagnostics, and the
@@ -225,12 +247,13 @@ mkdir "$T/v3"
 V3B="$T/c.txt --quiet --hidden 16 --seq-len 10 --record-every 9 --save-params"
 V3="$V3B --no-diagnostics"
 (cd "$T/v3" && "$BIN" record $V3 --batches 400 -o long.h5 && "$BIN" record $V3 --batches 250 -o run.h5)
-check "a version 3 checkpoint is made from a version 5 one" $PY -c "
+check "a version 3 checkpoint is made from a version 6 one" $PY -c "
 import struct
 p = '$T/v3/run.h5.ckpt'
 b = open(p, 'rb').read()[:-8]
-assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 5
-b = b[:12 + 184] + b[12 + 296:-4]  # as version 4
+assert b[:8] == b'RNNBOWCK' and struct.unpack('<I', b[8:12])[0] == 6
+assert b[12 + 184:12 + 368] == bytes(184)
+b = b[:12 + 184] + b[12 + 368:-4]  # as version 4
 assert struct.unpack('<qq', b[12 + 80:12 + 96]) == (1, 1)  # batch_size, record_sequences
 assert struct.unpack('<qq', b[12 + 168:12 + 184]) == (0, 0)  # sample_every, sample_length
 assert struct.unpack('<i', b[-4:])[0] == 0  # diagnostics off
