@@ -242,6 +242,23 @@ static float rel_error(double sq, double total)
 	       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
 }
 
+void itemize_errors_from_parts(float *E, float *Eq, const double *part, const double *total,
+			       int G, int n)
+{
+	double all = 0.0;
+	for (int q = 0; q < G; q++)
+		all += total[q];
+	for (int k = 0; k < n; k++) {
+		double s = 0.0;
+		for (int q = 0; q < G; q++) {
+			s += part[q * n + k];
+			if (Eq)
+				Eq[q * n + k] = rel_error(part[q * n + k], total[q]);
+		}
+		E[k] = rel_error(s, all);
+	}
+}
+
 /* E[k] from the Gram form, adding one lag block per k, highest lag first.
  * At step k, A = A_k has non-zero rows [0, r) only (r = n-k-1), so the dot
  * needs M = K A on those rows only: M[0:r) = K[0:r, 0:r) A[0:r). When r grows
@@ -281,18 +298,7 @@ HOT_LOOPS static void itemize_E(float *E, float *Eq, struct itemize_ws *w, const
 		for (int q = 0; k >= 0 && q < G; q++)
 			sq[q * n + k] = f[q];
 	}
-	double all = 0.0;
-	for (int q = 0; q < G; q++)
-		all += total[q];
-	for (int k = 0; k < n; k++) {
-		double s = 0.0;
-		for (int q = 0; q < G; q++) {
-			s += sq[q * n + k];
-			if (Eq)
-				Eq[q * n + k] = rel_error(sq[q * n + k], total[q]);
-		}
-		E[k] = rel_error(s, all);
-	}
+	itemize_errors_from_parts(E, Eq, sq, total, G, n);
 }
 
 /* g and g_q (and unit_flow) of layer l from its deltas and h_{j-1} (rows

@@ -91,6 +91,13 @@ void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l
 			 const float *delta, const float *hs);
 void itemize_ws_free(struct itemize_ws *w);
 
+/* E (n) and, when Eq is not NULL, Eq (G, n) from the squared norms of the
+ * truncated-away parts: part (G, n), the part beyond lag k of each gate
+ * block, and total (G), each block's whole squared norm (SPEC 1: E[k] =
+ * |G - G_k| / |G|). Shared by the one-sequence and minibatch itemizers. */
+void itemize_errors_from_parts(float *E, float *Eq, const double *part, const double *total,
+			       int G, int n);
+
 /* Fills out from the cache of a batch that went through rnn_forward and
  * rnn_backward. */
 void itemize(const struct itemized *out, struct itemize_ws *w, const struct rnn_cache *c,

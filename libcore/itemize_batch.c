@@ -11,12 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-static float rel_error(double sq, double total)
-{
-	return total > 0.0 ? (float)sqrt(fmax(sq, 0.0) / total) :
-	       isnan(total) ? NAN : 0.0f; /* a NaN gradient gives no E */
-}
-
 /* |G|_1 of each gate block q (rows q H .. q H + H - 1 of the GH x H G). */
 static void gate_l1(double *l1, const float *G, int H, int ng)
 {
@@ -97,16 +91,5 @@ void itemize_batch_layer(const struct itemized *out, struct itemize_ws *w, int l
 		for (int q = 0; d > 0 && q < G; q++)
 			part[q * n + d - 1] = sq[q];
 	}
-	double all = 0.0;
-	for (int q = 0; q < G; q++)
-		all += total[q];
-	for (int k = 0; k < n; k++) {
-		double s = 0.0;
-		for (int q = 0; q < G; q++) {
-			s += part[q * n + k];
-			if (Eq)
-				Eq[q * n + k] = rel_error(part[q * n + k], total[q]);
-		}
-		E[k] = rel_error(s, all);
-	}
+	itemize_errors_from_parts(E, Eq, part, total, G, n);
 }
