@@ -26,8 +26,12 @@ for delay in 0.15 0.3 0.45 0.6 0.8 1.0 1.3 1.7; do
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r", swmr=True)
 rec = f["record"]
-names = ["batch", "position", "input", "target", "predicted", "loss", "itemized",
-         "truncation_error", "h0", "hidden"]
+# a record is committed when every dataset of /record has its row (SPEC 2:
+# the shortest dataset's), /record/diag and unit_flow included: a kill
+# between the first dataset's append and the last leaves a row short
+names = []
+rec.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+assert {"batch", "itemized", "truncation_error", "hidden", "unit_flow", "diag/rho"} <= set(names)
 rows = min(rec[n].shape[0] for n in names)
 assert rows >= 1, "no record committed"
 batch = rec["batch"][:rows]
