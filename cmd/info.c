@@ -135,6 +135,8 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	print_diag_data(out, s);
 	if (s->size >= 0)
 		fprintf(out, "size:    %.1f MiB (%lld bytes)\n", s->size / 1048576.0, (long long)s->size);
+	if (*s->init)
+		fprintf(out, "init:    parameters from %s (record --init)\n", s->init);
 	fprintf(out, "command: %s\n", s->command_line);
 	for (const char *h = s->history, *label = "history: "; *h; label = "         ") {
 		size_t len = strcspn(h, "\n");
@@ -203,6 +205,8 @@ static void print_json(const struct run_summary *s, const char *path)
 		h += len + (h[len] == '\n');
 	}
 	putchar(']');
+	if (*s->init)
+		JS("init", s->init);
 	JS("corpus_name", s->corpus_name);
 	JI("corpus_bytes", s->corpus_bytes);
 	JS("corpus_sha256", s->corpus_sha256);

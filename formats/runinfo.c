@@ -132,6 +132,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 	schema_get_str(f, A_CREATED_UTC, s->created, sizeof(s->created));
 	schema_get_str(f, A_COMMAND_LINE, s->command_line, sizeof(s->command_line));
 	schema_get_str(f, A_HISTORY, s->history, sizeof(s->history));
+	schema_get_str(f, A_INIT, s->init, sizeof(s->init));
 	schema_get_str(f, A_CORPUS_NAME, s->corpus_name, sizeof(s->corpus_name));
 	schema_get_str(f, A_CORPUS_SHA256, s->corpus_sha256, sizeof(s->corpus_sha256));
 	schema_get_i64(f, A_CORPUS_BYTES, &s->corpus_bytes);

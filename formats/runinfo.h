@@ -20,6 +20,7 @@
 struct run_summary {
 	char software_version[64], created[64], command_line[4096];
 	char history[16384]; /* lines: resumes and extensions, oldest first */
+	char init[4096];     /* record --init: where the parameters came from, or "" */
 	char corpus_name[1024], corpus_sha256[80];
 	char cell[32], activation[32], optimizer[32], gate_names[64];
 	char input[16];     /* "dense" for a library run of dense inputs; else "tokens" */

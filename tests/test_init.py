@@ -17,6 +17,7 @@
   * a shape other than the model's, a missing name, a NaN, a batch not
     recorded: one line, exit 1, no run file left.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -101,6 +102,15 @@ def from_run():
               "root attribute init names the last record's batch", f.attrs["init"])
     with h5py.File(a, "r") as f:
         check("init" not in f.attrs, "a run without --init has no attribute init")
+    text = subprocess.run([BIN, "info", b], capture_output=True, text=True).stdout
+    check("init:    parameters from %s:10 (record --init)" % a in text,
+          "rnnbow info says where the parameters came from", text)
+    j = json.loads(subprocess.run([BIN, "info", "--format", "json", b], capture_output=True,
+                                  text=True).stdout)
+    k = json.loads(subprocess.run([BIN, "info", "--format", "json", a], capture_output=True,
+                                  text=True).stdout)
+    check(j.get("init") == a + ":10" and "init" not in k,
+          "info --format json: init of a run with --init, none without", (j.get("init"), k.get("init")))
 
 
 def torch_file(name, L=2, H=10, edit=None):
