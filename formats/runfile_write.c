@@ -500,46 +500,57 @@ static int create_samples(struct runfile *f, const struct run_info *info)
 	return rc;
 }
 
-/* Reopens /samples of a resumed run, if it has one, leaving dims[0] of
- * both columns at the rows the checkpoint had committed: the samples of
- * batches 0, K, ... below train_rows (a sample is written before its
- * batch's /train row). Returns 0 or -1. */
-static int reopen_samples(struct runfile *f, int64_t train_rows)
+/* Reopens a group of two columns written every K batches (/samples,
+ * /valid: attribute every_id holds K) of a resumed run, if it has one,
+ * leaving dims[0] of both at the rows of batches 0, K, ... below
+ * train_rows (each row is written before its batch's /train row); *has
+ * says it is there. Returns 0 or -1. */
+static int reopen_every(struct runfile *f, const char *group, enum schema_attr_id every_id,
+			struct column *cols, const char *name0, hid_t type0, const char *name1,
+			hid_t type1, int64_t train_rows, int *has)
 {
 	int64_t every = 0;
-	if (H5Lexists(f->file, SCHEMA_SAMPLES, H5P_DEFAULT) <= 0)
+	if (H5Lexists(f->file, group, H5P_DEFAULT) <= 0)
 		return 0;
-	hid_t g = H5Gopen2(f->file, SCHEMA_SAMPLES, H5P_DEFAULT);
+	hid_t g = H5Gopen2(f->file, group, H5P_DEFAULT);
 	if (g < 0)
 		return -1;
-	int64_t rows = schema_get_i64(g, A_SAMPLE_EVERY, &every) < 0 || every <= 0 ? -1 :
+	int64_t rows = schema_get_i64(g, every_id, &every) < 0 || every <= 0 ? -1 :
 		       (train_rows + every - 1) / every;
-	int rc = rows < 0 ||
-		 col_reopen(&f->samples[0], g, SCHEMA_SAMPLES_BATCH, H5T_NATIVE_INT64, rows) < 0 ||
-		 col_reopen(&f->samples[1], g, SCHEMA_SAMPLES_TEXT, H5T_NATIVE_UINT8, rows) < 0 ? -1 : 0;
+	int rc = rows < 0 || col_reopen(&cols[0], g, name0, type0, rows) < 0 ||
+		 col_reopen(&cols[1], g, name1, type1, rows) < 0 ? -1 : 0;
 	H5Gclose(g);
 	if (rc == 0) {
-		f->samples[0].dims[0] = f->samples[1].dims[0] = (hsize_t)rows;
-		f->has_samples = 1;
+		cols[0].dims[0] = cols[1].dims[0] = (hsize_t)rows;
+		*has = 1;
 	}
 	return rc;
+}
+
+/* Appends one row to such a group: value1 to cols[1] first, the batch
+ * that names it (cols[0]) last, as /train does, each flushed. */
+static int append_every(struct runfile *f, const char *what, int has, const char *group,
+			struct column *cols, const int64_t *batch, const void *value1)
+{
+	if (!has) {
+		char why[64];
+		snprintf(why, sizeof(why), "the run has no /%s", group);
+		return write_failed(f, what, why, 0);
+	}
+	hsize_t bytes = ROOM_SLACK + col_new_bytes(&cols[0], 1) + col_new_bytes(&cols[1], 1);
+	if (claim_room(f, bytes) < 0)
+		return write_failed(f, what, sys_reason(errno), 1);
+	if (col_append(&cols[1], 1, value1) < 0 || col_append(&cols[0], 1, batch) < 0 ||
+	    H5Dflush(cols[1].dset) < 0 || H5Dflush(cols[0].dset) < 0)
+		return write_failed(f, what, h5_reason(), 0);
+	return 0;
 }
 
 int runfile_add_sample(struct runfile *f, int64_t batch, const uint8_t *text)
 {
 	char what[64];
 	snprintf(what, sizeof(what), "sample of batch %lld", (long long)batch);
-	if (!f->has_samples)
-		return write_failed(f, what, "the run has no /samples", 0);
-	hsize_t bytes = ROOM_SLACK + col_new_bytes(&f->samples[0], 1) +
-			col_new_bytes(&f->samples[1], 1);
-	if (claim_room(f, bytes) < 0)
-		return write_failed(f, what, sys_reason(errno), 1);
-	/* the text first, the batch that names it last (as /train) */
-	if (col_append(&f->samples[1], 1, text) < 0 || col_append(&f->samples[0], 1, &batch) < 0 ||
-	    H5Dflush(f->samples[1].dset) < 0 || H5Dflush(f->samples[0].dset) < 0)
-		return write_failed(f, what, h5_reason(), 0);
-	return 0;
+	return append_every(f, what, f->has_samples, SCHEMA_SAMPLES, f->samples, &batch, text);
 }
 
 /* ---- /valid (record --valid, --valid-share) ---- */
@@ -566,43 +577,11 @@ static int create_valid(struct runfile *f, const struct run_info *info)
 	return rc;
 }
 
-/* Reopens /valid of a resumed run, if it has one, at the rows of batches
- * 0, K, ... below train_rows (a row is written before its batch's /train
- * row, from the parameters that batch starts with). Returns 0 or -1. */
-static int reopen_valid(struct runfile *f, int64_t train_rows)
-{
-	int64_t every = 0;
-	if (H5Lexists(f->file, SCHEMA_VALID, H5P_DEFAULT) <= 0)
-		return 0;
-	hid_t g = H5Gopen2(f->file, SCHEMA_VALID, H5P_DEFAULT);
-	if (g < 0)
-		return -1;
-	int64_t rows = schema_get_i64(g, A_VALID_EVERY, &every) < 0 || every <= 0 ? -1 :
-		       (train_rows + every - 1) / every;
-	int rc = rows < 0 ||
-		 col_reopen(&f->valid[0], g, SCHEMA_VALID_BATCH, H5T_NATIVE_INT64, rows) < 0 ||
-		 col_reopen(&f->valid[1], g, SCHEMA_VALID_LOSS, H5T_NATIVE_FLOAT, rows) < 0 ? -1 : 0;
-	H5Gclose(g);
-	if (rc == 0) {
-		f->valid[0].dims[0] = f->valid[1].dims[0] = (hsize_t)rows;
-		f->has_valid = 1;
-	}
-	return rc;
-}
-
 int runfile_add_valid(struct runfile *f, int64_t batch, float loss)
 {
 	char what[64];
 	snprintf(what, sizeof(what), "held-out loss of batch %lld", (long long)batch);
-	if (!f->has_valid)
-		return write_failed(f, what, "the run has no /valid", 0);
-	hsize_t bytes = ROOM_SLACK + col_new_bytes(&f->valid[0], 1) + col_new_bytes(&f->valid[1], 1);
-	if (claim_room(f, bytes) < 0)
-		return write_failed(f, what, sys_reason(errno), 1);
-	if (col_append(&f->valid[1], 1, &loss) < 0 || col_append(&f->valid[0], 1, &batch) < 0 ||
-	    H5Dflush(f->valid[1].dset) < 0 || H5Dflush(f->valid[0].dset) < 0)
-		return write_failed(f, what, h5_reason(), 0);
-	return 0;
+	return append_every(f, what, f->has_valid, SCHEMA_VALID, f->valid, &batch, &loss);
 }
 
 /* A writer with its column list and nothing opened; NULL after a message. */
@@ -817,7 +796,12 @@ struct runfile *runfile_reopen(const char *path, const struct model *m, int n, i
 	 * the end of allocation must go past the file's end by every chunk,
 	 * or new data lands outside it ("addr overflow"). This is what
 	 * h5clear --increment is for. */
-	if (reopen_samples(f, train_rows) < 0 || reopen_valid(f, train_rows) < 0)
+	if (reopen_every(f, SCHEMA_SAMPLES, A_SAMPLE_EVERY, f->samples, SCHEMA_SAMPLES_BATCH,
+			 H5T_NATIVE_INT64, SCHEMA_SAMPLES_TEXT, H5T_NATIVE_UINT8, train_rows,
+			 &f->has_samples) < 0 ||
+	    reopen_every(f, SCHEMA_VALID, A_VALID_EVERY, f->valid, SCHEMA_VALID_BATCH,
+			 H5T_NATIVE_INT64, SCHEMA_VALID_LOSS, H5T_NATIVE_FLOAT, train_rows,
+			 &f->has_valid) < 0)
 		goto fail;
 	what = "cannot move the end of allocation";
 	hsize_t margin = 0;
