@@ -221,13 +221,7 @@ int cmd_diagnose(int argc, char **argv)
 	int nfiles = parse(argc, argv, &o);
 	if (o.fail_on)
 		parse_fail_on(o.fail_on, fail);
-	char *stdin_only[] = { "-" };
-	char **files = argv;
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	check_inputs(files, nfiles, usage);
+	char **files = reader_inputs(argv, &nfiles, usage);
 
 	/* every run opened and checked before the first row */
 	struct run *runs = calloc((size_t)nfiles, sizeof(*runs));

@@ -224,15 +224,9 @@ int cmd_horizon(int argc, char **argv)
 		  .help = "the fit stops where the median falls to X (default 1e-3)" },
 		OPT_END,
 	};
-	char *stdin_only[] = { "-" };
-	char **files = argv;
 	int nfiles = opts_parse(argc, argv, opts, usage);
 	read_opts_check(&o.r, usage);
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	check_inputs(files, nfiles, usage);
+	char **files = reader_inputs(argv, &nfiles, usage);
 	int one_loss = o.batch >= 0 || o.step >= 0;
 	if (one_loss && (o.batch < 0 || o.step < 0))
 		usage_error(usage, "--batch and --step go together");

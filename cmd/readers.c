@@ -57,9 +57,13 @@ int read_decay(struct decay *d, struct recread *rr, const struct read_opts *o)
 	return 0;
 }
 
-void check_inputs(char *const *files, int nfiles, const char *usage)
+char **reader_inputs(char **argv, int *nfiles, const char *usage)
 {
-	for (int i = 0, dashes = 0; i < nfiles; i++) {
+	static char *stdin_only[] = { "-" };
+	char **files = *nfiles ? argv : stdin_only;
+	if (!*nfiles)
+		*nfiles = 1;
+	for (int i = 0, dashes = 0; i < *nfiles; i++) {
 		if (strcmp(files[i], "-"))
 			continue;
 		if (++dashes > 1)
@@ -67,6 +71,7 @@ void check_inputs(char *const *files, int nfiles, const char *usage)
 		if (isatty(STDIN_FILENO))
 			usage_error(usage, "no run file given, and stdin is a terminal");
 	}
+	return files;
 }
 
 int precheck_runs(char *const *files, int nfiles, unsigned cols, const struct rec_source *src)

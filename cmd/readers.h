@@ -76,9 +76,10 @@ static inline const char *const *with_run(const char *const *names, int show_run
 	return names + 1;
 }
 
-/* Refuses (exit 2) '-' given twice, and stdin that is a terminal: a run
- * file has to come from somewhere. */
-void check_inputs(char *const *files, int nfiles, const char *usage);
+/* The files a reader reads: argv's nfiles, or stdin ("-") alone when none
+ * is given (*nfiles then 1). Refuses (exit 2) '-' given twice, and stdin
+ * that is a terminal: a run file has to come from somewhere. */
+char **reader_inputs(char **argv, int *nfiles, const char *usage);
 
 /* Opens every file but stdin and its /record columns of the layer and
  * gate of src, so that a bad file (or a layer or gate a run does not

@@ -223,15 +223,9 @@ int cmd_summarize(int argc, char **argv)
 			  "find every column at the same place for one run or many" },
 		OPT_END,
 	};
-	char *stdin_only[] = { "-" };
-	char **files = argv;
 	int nfiles = opts_parse(argc, argv, opts, usage);
 	read_opts_check(&o, usage);
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	check_inputs(files, nfiles, usage);
+	char **files = reader_inputs(argv, &nfiles, usage);
 	if (train && (top_n || top_per_run))
 		usage_error(usage, "--top%s applies to records, not to --train",
 			    top_n ? "" : "-per-run");

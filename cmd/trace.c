@@ -294,7 +294,7 @@ int cmd_trace(int argc, char **argv)
 	read_opts_check(&o.r, usage);
 	if (nfiles != 1)
 		usage_error(usage, nfiles ? "one run file at a time" : "no run file given");
-	check_inputs(argv, 1, usage);
+	reader_inputs(argv, &nfiles, usage);
 	if (o.summary == (o.batch >= 0))
 		usage_error(usage, "choose one of --batch B and --summary");
 	if (o.lags && !o.summary)

@@ -172,15 +172,9 @@ int cmd_units(int argc, char **argv)
 			  "E[k] <= X (default 0.1)" },
 		OPT_END,
 	};
-	char *stdin_only[] = { "-" };
-	char **files = argv;
 	int nfiles = opts_parse(argc, argv, opts, usage);
 	read_opts_check(&o.r, usage);
-	if (nfiles == 0) {
-		files = stdin_only;
-		nfiles = 1;
-	}
-	check_inputs(files, nfiles, usage);
+	char **files = reader_inputs(argv, &nfiles, usage);
 	for (int i = 0; i < nfiles; i++) { /* every file checked before the first row */
 		struct run run;
 		struct unitread u;
