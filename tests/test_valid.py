@@ -17,6 +17,10 @@
     times the undecayed one's; --lr-decay-after past it leaves it alone;
   * info (text and JSON) reports the last and the best held-out loss,
     plot loss draws it with its own key;
+  * summarize --train adds valid_loss (h5py's /valid/loss on its batches,
+    nan elsewhere) when a run read has /valid, and prints a run without
+    one as before; summarize --valid gives every evaluation with the
+    running best (h5py + numpy), and refuses a run without /valid;
   * bad input (share 0 or 1, --valid with --valid-share, --valid-every
     alone) is a usage error (2) leaving nothing behind.
 """
@@ -195,6 +199,69 @@ def readers():
     check("valid:" not in text, "info: no valid: line for a run without /valid")
 
 
+def tsv(out):
+    lines = out.decode().splitlines()
+    head = lines[0].split("\t")
+    return head, [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+
+
+def summarize():
+    path = record("sum.h5", "--batches", 130, "--record-every", 0, "--valid-share", 0.1,
+                  "--valid-every", 20, "--valid-steps", 200)
+    plain = record("sum_plain.h5", "--batches", 30, "--record-every", 10)
+    with h5py.File(path, "r") as f:
+        vb, vl = f["valid/batch"][:], f["valid/loss"][:]
+        tb, tl = f["train/batch"][:], f["train/loss"][:]
+    p = run("summarize", "--train", path)
+    head, rows = tsv(p.stdout)
+    check(p.returncode == 0 and head == ["batch", "loss", "grad_norm", "nonfinite", "valid_loss"],
+          "summarize --train: valid_loss after the columns it always had", head)
+    byb = dict(zip(vb.tolist(), vl.tolist()))
+    got = [float(r["valid_loss"]) for r in rows]
+    want = [byb.get(b, float("nan")) for b in tb.tolist()]
+    check(len(rows) == len(tb) and np.array_equal(np.array(got, np.float32),
+                                                  np.array(want, np.float32), equal_nan=True)
+          and np.array_equal(np.array([float(r["loss"]) for r in rows], np.float32), tl),
+          "summarize --train: valid_loss is /valid/loss on its batches, nan elsewhere",
+          (got[:25], want[:25]))
+    check(sum(not np.isnan(g) for g in got) == len(vb) == 7,
+          "summarize --train: one valid_loss per /valid row (batches 0, 20, .. 120)", vb)
+    p = run("summarize", "--train", plain)
+    head, rows = tsv(p.stdout)
+    check(head == ["batch", "loss", "grad_norm", "nonfinite"] and len(rows) == 30,
+          "summarize --train: a run without /valid prints the columns it always did", head)
+    p = run("summarize", "--train", plain, path)
+    head, rows = tsv(p.stdout)
+    check(head[-1] == "valid_loss" and head[0] == "run"
+          and all(r["valid_loss"] == "nan" for r in rows if r["run"] == plain)
+          and len(rows) == 30 + len(tb),
+          "summarize --train, two runs, one with /valid: valid_loss nan for the other", head)
+    p = run("summarize", "--valid", "--format", "json", path)
+    import json
+    rows = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+    best = np.minimum.accumulate(vl)
+    bb = [int(vb[int(np.argmin(vl[:i + 1]))]) for i in range(len(vl))]
+    check(p.returncode == 0 and [r["batch"] for r in rows] == vb.tolist()
+          and np.array_equal(np.array([r["valid_loss"] for r in rows], np.float32), vl)
+          and np.array_equal(np.array([r["valid_best_loss"] for r in rows], np.float32), best)
+          and [r["valid_best_batch"] for r in rows] == bb,
+          "summarize --valid: every /valid row with the running best and its batch",
+          (rows, vl))
+    p = run("summarize", "--valid", "--from", 40, "--to", 100, path)
+    head, rows = tsv(p.stdout)
+    check([int(r["batch"]) for r in rows] == [40, 60, 80, 100]
+          and float(rows[0]["valid_best_loss"]) == float(rows[0]["valid_loss"]),
+          "summarize --valid --from/--to: the window, best within it", rows)
+    p = run("summarize", "--valid", plain)
+    err = p.stderr.decode()
+    check(p.returncode == 1 and p.stdout == b"" and len(err.strip().splitlines()) == 1
+          and "/valid" in err, "summarize --valid, a run without /valid: one line, exit 1", err)
+    for opts in (["--train", "--valid"], ["--valid", "--top", 3]):
+        p = run("summarize", *opts, path)
+        check(p.returncode == 2, "summarize %s: usage error" % " ".join(map(str, opts)),
+              p.stderr.decode())
+
+
 def bad_input():
     out = os.path.join(T, "x.h5")
     for opts, what in ((["--valid-share", 0], "share 0"), (["--valid-share", 1], "share 1"),
@@ -216,6 +283,7 @@ try:
     tap.section("valid file", valid_file)
     tap.section("lr decay", lr_decay)
     tap.section("readers", readers)
+    tap.section("summarize", summarize)
     tap.section("bad input", bad_input)
 finally:
     shutil.rmtree(T, ignore_errors=True)
