@@ -7,6 +7,9 @@
     (float64, zero state, one pass over the held-out steps) with that
     batch's saved parameters (--save-params, --valid-every = --record-every),
     for rnn, lstm and two stacked layers; --valid-steps cuts the text;
+  * --batch-size 4: /valid/loss is still the one-sequence loss of the held-
+    out text from a zero state (PyTorch float64 over the saved params of a
+    B = 4 run, lstm and 2-layer gru), B does not enter it;
   * --valid-share X holds the corpus' last floor(X len) bytes out of
     training: no /record/position reaches them, and the run trains exactly
     as a run on the corpus without its tail (same /train/loss);
@@ -101,6 +104,24 @@ def against_torch(cell, L, steps):
         pos = f["record/position"][:]
         check(pos.max() + 16 + 1 <= len(TEXT) - tail,
               "%s L=%d: no recorded batch reads the held-out tail" % (cell, L), pos)
+
+
+def minibatch(cell, L):
+    """A B = 4 run: its /valid is the same function of the parameters."""
+    share = 0.1
+    path = record("mb_%s_%d.h5" % (cell, L), "--cell", cell, "--layers", L, "--hidden", 12,
+                  "--batch-size", 4, "--batches", 120, "--record-every", 40, "--save-params",
+                  "--valid-share", share, "--no-diagnostics")
+    with h5py.File(path, "r") as f:
+        V = int(f["model"].attrs["vocab_size"])
+        tail = int(share * len(TEXT))
+        ids = encode(f, TEXT[len(TEXT) - tail:])
+        vl = f["valid/loss"][:]
+        want = [torch_loss(f, r, ids, cell, L, 12, V) for r in range(3)]
+        check(list(f["valid/batch"][:]) == [0, 40, 80]
+              and np.allclose(vl, want, rtol=2e-5, atol=0) and len(set(want)) == 3,
+              "--batch-size 4, %s L=%d: /valid/loss equals PyTorch's one-sequence forward "
+              "over the held-out text from a zero state" % (cell, L), (list(vl), want))
 
 
 def share_excludes_tail():
@@ -279,6 +300,8 @@ def bad_input():
 try:
     for cell, L, steps in (("rnn", 1, 0), ("lstm", 1, 0), ("lstm", 2, 0), ("rnn", 1, 50)):
         tap.section("against torch %s %d" % (cell, L), against_torch, cell, L, steps)
+    for cell, L in (("lstm", 1), ("gru", 2)):
+        tap.section("minibatch %s %d" % (cell, L), minibatch, cell, L)
     tap.section("share excludes tail", share_excludes_tail)
     tap.section("valid file", valid_file)
     tap.section("lr decay", lr_decay)
