@@ -385,7 +385,8 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 			  "--record-every, or 100 when not recording)" },
 		{ "valid-steps", 0, OPT_INT, &o->valid_steps, 0, 1e15, &o->valid_steps_seen, .arg = "N",
 		  .help = "evaluate the first N steps of the held-out text\n"
-			  "(default 10000, 0: all of it)" },
+			  "(default: --valid-every times --seq-len, the steps a\n"
+			  "sequence trains on in between; 0: all of it)" },
 		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite, .arg = "A",
 		  .help = "a NaN or infinite loss or gradient: stop (default) the run,\n"
 			  "or skip that batch's update and go on" },
@@ -492,6 +493,8 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 		o->valid_every = o->record_every > 0 ? o->record_every : 100;
 	if (!o->valid_file && !o->valid_share_seen)
 		o->valid_every = 0;
+	if (!o->valid_steps_seen)
+		o->valid_steps = recvalid_default_steps(o->valid_every, (int)o->seq_len);
 	if (o->lr_decay_seen && !(o->lr_decay > 0))
 		usage_error(usage, "--lr-decay: must be above 0");
 	if (o->lr_decay_after_seen && !o->lr_decay_seen)
@@ -723,7 +726,7 @@ int cmd_record(int argc, char **argv)
 		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200, .batch_size = 1,
-		.record_sequences = 1, .valid_steps = 10000,
+		.record_sequences = 1,
 		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
 	};
 	/* a file size limit (ulimit -f) fails the write, reported, instead of
@@ -748,6 +751,10 @@ int cmd_record(int argc, char **argv)
 	check_options(&o, &cfg, paths, npaths);
 	int kind = open_output(&lock, &o, paths, npaths);
 	if (kind < 0 || prepare_corpus(&corpus, &vocab, &ids, sha, &o, paths, npaths) < 0)
+		goto out;
+	/* a resumed run goes on with its own --valid-steps unless told one */
+	if (o.resume && kind == RUNPATH_RUN && o.valid_every && !o.valid_steps_seen &&
+	    recvalid_resume_steps(o.output, &o.valid_steps) < 0)
 		goto out;
 	size_t train_len = corpus.len; /* less the held-out tail of --valid-share */
 	o.valid = &valid;

@@ -3,10 +3,12 @@
  * recvalid.h).
  */
 #include "recvalid.h"
+#include "../formats/checkpoint.h"
 #include "../formats/corpus.h"
 #include "../formats/msg.h"
 #include "../formats/sha256.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +97,18 @@ int recvalid_take(struct recvalid *rv, const struct model *m, int64_t batch,
 	if (loss < 0)
 		return error("out of memory for the held-out loss");
 	return runqueue_push_valid(q, batch, (float)loss);
+}
+
+int64_t recvalid_default_steps(int64_t every, int n)
+{
+	return every > INT64_MAX / n ? 0 : every * n;
+}
+
+int recvalid_resume_steps(const char *run, int64_t *steps)
+{
+	struct run_fingerprint fp;
+	int has = checkpoint_peek(run, &fp);
+	if (has > 0 && fp.valid_every > 0)
+		*steps = fp.valid_steps;
+	return has < 0 ? -1 : 0;
 }

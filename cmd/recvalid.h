@@ -39,6 +39,18 @@ int recvalid_prepare(struct recvalid *rv, int64_t every, const char *file, doubl
 		     const uint8_t *corpus, const int32_t *ids, size_t *train_len,
 		     const struct vocab *v, size_t max_bytes);
 
+/* The default of --valid-steps: the steps one sequence trains on between
+ * two evaluations, every * n (0, all of the text, when that overflows), so
+ * that the held-out pass costs a fixed share of training whatever
+ * --valid-every (docs/FORMAT.md, "Held-out loss", has the measurements). */
+int64_t recvalid_default_steps(int64_t every, int n);
+
+/* --resume without --valid-steps: the run's own value, from its checkpoint
+ * (a run recorded when the default was 10000 goes on with 10000). Sets
+ * *steps when the run has a checkpoint with a held-out loss; returns 0, or
+ * -1 after a message (a checkpoint that cannot be read). */
+int recvalid_resume_steps(const char *run, int64_t *steps);
+
 /* Allocates the evaluation for m (steps 0: the whole text; chunk: steps
  * per forward pass). Returns 0, or -1 out of memory (said why). */
 int recvalid_start(struct recvalid *rv, const struct model *m, int64_t steps, int chunk);

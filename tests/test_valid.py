@@ -13,6 +13,7 @@
   * --valid-share X holds the corpus' last floor(X len) bytes out of
     training: no /record/position reaches them, and the run trains exactly
     as a run on the corpus without its tail (same /train/loss);
+  * --valid-steps defaults to --valid-every x --seq-len;
   * --valid FILE: scored with the corpus' vocabulary; a byte outside it is
     refused with one line and no file;
   * --lr-decay X with sgd: until the first epoch boundary the run equals
@@ -82,8 +83,7 @@ def against_torch(cell, L, steps):
     share = 0.1
     opts = ["--cell", cell, "--layers", L, "--hidden", 12, "--batches", 120,
             "--record-every", 40, "--save-params", "--valid-share", share]
-    if steps:
-        opts += ["--valid-steps", steps]
+    opts += ["--valid-steps", steps]  # 0: all of it
     path = record("t_%s_%d_%d.h5" % (cell, L, steps), *opts)
     with h5py.File(path, "r") as f:
         V = int(f["model"].attrs["vocab_size"])
@@ -111,7 +111,7 @@ def minibatch(cell, L):
     share = 0.1
     path = record("mb_%s_%d.h5" % (cell, L), "--cell", cell, "--layers", L, "--hidden", 12,
                   "--batch-size", 4, "--batches", 120, "--record-every", 40, "--save-params",
-                  "--valid-share", share, "--no-diagnostics")
+                  "--valid-share", share, "--valid-steps", 0, "--no-diagnostics")
     with h5py.File(path, "r") as f:
         V = int(f["model"].attrs["vocab_size"])
         tail = int(share * len(TEXT))
@@ -198,6 +198,9 @@ def readers():
     path = record("readers.h5", "--batches", 90, "--record-every", 30, "--valid-share", 0.1)
     with h5py.File(path, "r") as f:
         vb, vl = f["valid/batch"][:], f["valid/loss"][:]
+        steps = int(f["valid"].attrs["steps"])
+    check(steps == 30 * 16 < int(0.1 * len(TEXT)) - 1,
+          "--valid-steps by default: --valid-every x --seq-len (30 x 16)", steps)
     best = int(np.argmin(vl))
     p = run("info", "--format", "json", path)
     import json
