@@ -235,34 +235,32 @@ static void valid_run(struct table *t, const struct valid_rows *v, const char *f
 	}
 }
 
-static void close_runs(struct run *runs, struct valid_rows *v, int n)
-{
-	for (int i = 0; i < n; i++) {
-		valid_rows_free(&v[i]);
-		run_close(&runs[i]);
-	}
-}
-
-/* Opens every run and reads its /valid before the first row is printed:
- * whether valid_loss is a column depends on all of them, and stdin can be
- * read once only. need_valid (--valid): a run without /valid is an error.
- * Returns 0 (*any: some run has /valid), or -1 after a message, with
- * nothing left open. */
-static int open_runs(struct run *runs, struct valid_rows *v, char *const *files, int nfiles,
-		     int need_valid, int *any)
+/* Reads every run's /valid before the first row is printed: whether
+ * valid_loss is a column depends on all of them. Stdin's run stays open in
+ * *in (*in_open: it can be read once only); the others are closed and
+ * opened again one at a time for their rows, so that any number of runs
+ * needs two open files at most. need_valid (--valid): a run without /valid
+ * is an error. Returns 0 (*any: some run has /valid), or -1 after a
+ * message. */
+static int scan_valid(struct valid_rows *v, char *const *files, int nfiles, int need_valid,
+		      struct run *in, int *in_open, int *any)
 {
 	*any = 0;
 	for (int i = 0; i < nfiles; i++) {
-		if (run_open(&runs[i], files[i]) < 0)
-			return close_runs(runs, v, i), -1;
+		struct run r, *rp = strcmp(files[i], "-") ? &r : in;
+		if (run_open(rp, files[i]) < 0)
+			return -1;
+		*in_open |= rp == in;
 		int rc = 0;
-		if (valid_rows_read(&v[i], &runs[i]) < 0)
+		if (valid_rows_read(&v[i], rp) < 0)
 			rc = error("%s: cannot read /valid", files[i]);
 		else if (need_valid && v[i].n == 0)
 			rc = error("%s: no held-out loss (/valid); record the run with --valid FILE "
 				   "or --valid-share X", files[i]);
+		if (rp == &r)
+			run_close(&r);
 		if (rc < 0)
-			return close_runs(runs, v, i + 1), -1;
+			return -1;
 		*any |= v[i].n > 0;
 	}
 	return 0;
@@ -272,14 +270,14 @@ static int open_runs(struct run *runs, struct valid_rows *v, char *const *files,
 static int curve_runs(char *const *files, int nfiles, int valid, int show_run,
 		      const struct read_opts *o)
 {
-	struct run *runs = calloc((size_t)nfiles, sizeof(*runs));
 	struct valid_rows *v = calloc((size_t)nfiles, sizeof(*v));
-	int any, rc = -1;
-	if (!runs || !v) {
+	struct run in;
+	int any, in_open = 0, rc = -1;
+	if (!v) {
 		error("out of memory");
 		goto out;
 	}
-	if (open_runs(runs, v, files, nfiles, valid, &any) < 0)
+	if (scan_valid(v, files, nfiles, valid, &in, &in_open, &any) < 0)
 		goto out;
 	struct table t;
 	int ncols = valid ? 5 : 5 + any;
@@ -287,16 +285,24 @@ static int curve_runs(char *const *files, int nfiles, int valid, int show_run,
 	table_begin(&t, stdout, o->fmt, names, ncols);
 	rc = 0;
 	for (int i = 0; i < nfiles && !rc; i++) {
-		if (valid)
+		const struct valid_rows *vi = any ? &v[i] : NULL;
+		struct run r;
+		if (valid) {
 			valid_run(&t, &v[i], files[i], show_run, o);
-		else
-			rc = train_run(&t, &runs[i], files[i], show_run, o, any ? &v[i] : NULL);
+		} else if (!strcmp(files[i], "-")) {
+			rc = train_run(&t, &in, files[i], show_run, o, vi);
+		} else if ((rc = run_open(&r, files[i])) == 0) {
+			rc = train_run(&t, &r, files[i], show_run, o, vi);
+			run_close(&r);
+		}
 	}
 	if (!rc)
 		table_finish(&t);
-	close_runs(runs, v, nfiles);
 out:
-	free(runs);
+	if (in_open)
+		run_close(&in);
+	for (int i = 0; v && i < nfiles; i++)
+		valid_rows_free(&v[i]);
 	free(v);
 	return rc;
 }
