@@ -245,9 +245,9 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 			bar += rr->itemized[(size_t)t * n + j];
 		int32_t ty = rr->target[j], py = rr->predicted[j];
 		fprintf(out, "<tr><td>%d</td><td class=\"b\">", j);
-		html_byte(out, ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?');
+		html_byte(out, recread_byte(rr, ty));
 		fprintf(out, "</td><td class=\"b\">");
-		html_byte(out, py >= 0 && py < rr->V ? rr->vocab[py] : '?');
+		html_byte(out, recread_byte(rr, py));
 		fprintf(out, "</td><td>%.4f</td><td>%.4g</td><td>%.4g</td></tr>\n", rr->loss[j], bar,
 			j <= worst ? rr->itemized[(size_t)worst * n + j] : 0.0);
 	}
