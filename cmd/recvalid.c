@@ -33,8 +33,9 @@ static int tokenize_file(struct recvalid *rv, const char *file, const struct tok
 	rv->len = tokens_encode(tv, rv->own, c.data, c.len);
 	for (size_t i = 0; i < rv->len; i++)
 		if (rv->own[i] < 0) {
-			error("--valid %s: code point %zu is not in the corpus' vocabulary (%d code "
-			      "points); the held-out text must use the corpus' only", file, i, tv->V);
+			error("--valid %s: its code point %zu (from 0) is not one of the corpus' %d; "
+			      "the held-out text must use the corpus' code points only", file, i,
+			      tv->V);
 			goto out;
 		}
 	sha256_hex(rv->sha256, c.data, c.len);
