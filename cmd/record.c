@@ -540,7 +540,8 @@ static int open_output(struct runlock *lock, const struct record_opts *o, char *
 	return kind;
 }
 
-/* The corpus, read and encoded: c, v, *ids (to free) and its digest sha.
+/* The corpus, read and encoded: c, v, *ids (to free) and its digest sha;
+ * other tokens than bytes go to rectokens_prepare (o->tok gets them).
  * Returns 0, or -1 when it cannot be read or is too short for --seq-len
  * (said why). */
 static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char sha[65],
@@ -549,8 +550,7 @@ static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char
 	if (!o->tok.token_ids && load_corpus(c, paths, npaths, o->quiet, o->max_corpus_bytes) < 0)
 		return -1;
 	if (o->tok.kind != TOKENS_BYTES) /* rectokens.c: the corpus as other tokens */
-		return rectokens_prepare(&o->tok, c, ids, sha, o->seq_len,
-					 o->batch_size);
+		return rectokens_prepare(&o->tok, c, ids, sha, o->seq_len, o->batch_size);
 	if (c->len == 0) {
 		error("%s: corpus is empty", c->name);
 		return -1;
