@@ -176,6 +176,13 @@ def test_words():
     body = open(svg, encoding="utf-8").read() if pl.returncode == 0 else ""
     check(pl.returncode == 0 and all(w.replace("<", "&lt;") in body for w in labels),
           "plot batch: the true words are the labels", pl.stderr)
+    rep = os.path.join(T, "rep")
+    rp = run("report", path, "-o", rep)
+    html = open(os.path.join(rep, "batch-%d.html" % f["record/batch"][1])).read() \
+        if rp.returncode == 0 else ""
+    cells = re.findall(r'<td class="b">([^<]*)</td>', html)
+    want = [got[i].replace("<", "&lt;").replace(">", "&gt;") for i in tgt[1]]
+    check(cells[0::2] == want, "report: the table of steps shows the true words", rp.stderr)
     return path
 
 
