@@ -21,6 +21,7 @@ independent tokenizer written here, PyTorch and the readers.
   * --tokens bytes leaves the run as it was (no tokens attribute or
     vocab_text; the same datasets as without the option).
 """
+import json
 import os
 import re
 import shutil
@@ -163,6 +164,10 @@ def test_words():
     check(re.search(r"vocab 300 words", info) and
           ("tokens:  words, %d in the corpus: <unk> %s %s" % (len(ids), got[1], got[2])) in info,
           "info: the kind, the corpus' words and the first tokens", info)
+    js = json.loads(run("info", "--format", "json", path).stdout)
+    check(js["tokens"] == "words" and js["corpus_tokens"] == len(ids) and js["vocab_size"] == 300
+          and js["token_preview"].split()[:3] == got[:3],
+          "info --format json: tokens, corpus_tokens, token_preview", js)
     sm = f["samples/text"][()]
     check(sm.shape == (2, 60) and all(
         all(w in got for w in bytes(row).decode().split()[:-1]) for row in sm),
