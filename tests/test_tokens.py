@@ -222,8 +222,21 @@ def test_utf8():
     check(ok, "summarize: target is the code point (multi-byte ones as UTF-8, \\n escaped)", s)
     smp = run("sample", "-n", 40, path).stdout.decode("utf-8")
     check(len(smp) == 40 and set(smp) <= set(want), "sample -n 40: 40 code points of the run")
-    bad = run("record", "--tokens", "utf8", BIN, "-o", "bin.h5", "--quiet")
-    return bad
+    with open(os.path.join(T, "held.txt"), "w", encoding="utf-8") as fh:
+        fh.write(text[:500][::-1])
+    with open(os.path.join(T, "heldbad.txt"), "w", encoding="utf-8") as fh:
+        fh.write(text[:100] + "Ω")
+    vp = run("record", "u.txt", "--tokens", "utf8", "--valid", "held.txt", "--valid-every", 10,
+             "--hidden", 8, "--batches", 21, "-o", "uv.h5", "--quiet")
+    check(vp.returncode == 0 and h5py.File(os.path.join(T, "uv.h5"), "r")["valid/loss"].shape == (3,),
+          "utf8 --valid FILE: tokenized with the run's code points, /valid every 10 batches",
+          vp.stderr)
+    vb = run("record", "u.txt", "--tokens", "utf8", "--valid", "heldbad.txt", "--batches", 5,
+             "-o", "uvb.h5", "--quiet")
+    check(vb.returncode == 1 and b"code point 100" in vb.stderr and
+          not os.path.exists(os.path.join(T, "uvb.h5")),
+          "utf8 --valid FILE with a code point the corpus lacks: one line naming it, no file",
+          vb.stderr)
 
 
 def test_ids():
