@@ -61,7 +61,7 @@ static int read_bytes(struct token_vocab *tv, hid_t model, const char *path, int
 		return error("%s: /model vocab_size %d is out of range (a byte vocabulary has "
 			     "1..256)", path, V);
 	H5E_BEGIN_TRY { d = H5Dopen2(model, SCHEMA_VOCAB, H5P_DEFAULT); } H5E_END_TRY;
-	int rc = d < 0 || h5_rows(d) != V ||
+	int rc = d < 0 || h5_rows(d) < V ||
 		 h5_read_rows(d, 0, V, -1, H5T_NATIVE_UINT8, bytes) < 0;
 	if (d >= 0)
 		H5Dclose(d);
