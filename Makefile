@@ -69,7 +69,7 @@ TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/te
 # are made from the same objects. The run-file writer (lib/run.c) is the
 # binary's own (formats/runfile_write.c and what it needs): HDF5 comes in.
 LIBRNNBOW_SRC = $(sort $(wildcard lib/*.c)) $(filter-out libcore/itemize_ref.c,$(CORE_SRC)) \
-	$(addprefix formats/,runfile_write.c schema.c h5util.c msg.c runlock.c clock.c)
+	$(addprefix formats/,runfile_write.c schema.c h5util.c msg.c runlock.c clock.c tokenio.c sha256.c)
 LIBRNNBOW_OBJ = $(LIBRNNBOW_SRC:%.c=$(B)/pic/%.o)
 LIBRNNBOW_LIBS = $(DEP_LIBS) -lm -pthread
 SONAME = librnnbow.so.$(SOMAJOR)
@@ -169,7 +169,7 @@ bench: deps-test
 #   make fuzz FUZZ_SECONDS=1800     corpus in tests/fuzz/corpus, finds in build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = tests/fuzz/fuzz_runread.c libcore/analysis.c formats/recread.c formats/runread.c \
-	formats/schema.c \
+	formats/schema.c formats/tokenio.c formats/sha256.c libcore/tokens.c \
 	formats/h5util.c formats/msg.c
 fuzz: deps-build
 	@mkdir -p build-fuzz tests/fuzz/corpus

@@ -61,6 +61,16 @@ static void html_byte(FILE *out, uint8_t b)
 	webview_html_text(out, fig_glyph(b, buf));
 }
 
+/* A token: a byte's glyph, or the text of another kind's token. */
+static void html_token(FILE *out, const struct recread *rr, int32_t id)
+{
+	size_t len;
+	if (rr->tokens.kind == TOKENS_BYTES)
+		html_byte(out, recread_byte(rr, id));
+	else
+		webview_html_text(out, recread_text(rr, id, &len));
+}
+
 /* A sample's bytes in a <pre>: text as it is (newlines and tabs too),
  * every other byte that is not printable ASCII as a marked \xHH. */
 static void html_sample(FILE *out, const uint8_t *text, int64_t len)
@@ -247,9 +257,9 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 			bar += rr->itemized[(size_t)t * n + j];
 		int32_t ty = rr->target[j], py = rr->predicted[j];
 		fprintf(out, "<tr><td>%d</td><td class=\"b\">", j);
-		html_byte(out, ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?');
+		html_token(out, rr, ty);
 		fprintf(out, "</td><td class=\"b\">");
-		html_byte(out, py >= 0 && py < rr->V ? rr->vocab[py] : '?');
+		html_token(out, rr, py);
 		fprintf(out, "</td><td>%.4f</td><td>%.4g</td><td>%.4g</td></tr>\n", rr->loss[j], bar,
 			j <= worst ? rr->itemized[(size_t)worst * n + j] : 0.0);
 	}

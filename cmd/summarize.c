@@ -46,6 +46,7 @@ struct row {
 	int64_t batch, position;
 	struct record_summary s;
 	uint8_t target, predicted;
+	char ttext[64], ptext[64]; /* other tokens than bytes: their escaped texts */
 };
 
 static void print_row(struct table *t, const struct row *r, char *const *files, int show_run)
@@ -57,8 +58,8 @@ static void print_row(struct table *t, const struct row *r, char *const *files, 
 	table_int(t, r->position);
 	table_num(t, r->s.max_grad);
 	table_int(t, r->s.max_step);
-	table_str(t, escape_byte(b1, r->target));
-	table_str(t, escape_byte(b2, r->predicted));
+	table_str(t, r->ttext[0] ? r->ttext : escape_byte(b1, r->target));
+	table_str(t, r->ptext[0] ? r->ptext : escape_byte(b2, r->predicted));
 	table_num(t, r->s.loss);
 	table_num(t, r->s.accuracy);
 	table_num(t, r->s.k_exact < 0 ? NAN : r->s.k_exact); /* nan: not finite */
@@ -131,6 +132,21 @@ static void print_top(struct table *t, struct top *tp, char *const *files, int s
 	tp->len = 0;
 }
 
+/* A run of other tokens than bytes: the texts of ids ty and py, escaped
+ * (a long word cut to fit; "" would read as a byte run's, so "\\0"). */
+static void token_texts(struct row *r, const struct recread *rr, int32_t ty, int32_t py)
+{
+	size_t len;
+	const char *s = recread_text(rr, ty, &len);
+	escape_text(r->ttext, sizeof(r->ttext), s, len);
+	s = recread_text(rr, py, &len);
+	escape_text(r->ptext, sizeof(r->ptext), s, len);
+	if (!r->ttext[0])
+		strcpy(r->ttext, "\\0");
+	if (!r->ptext[0])
+		strcpy(r->ptext, "\\0");
+}
+
 /* Streams one run's records; prints rows or feeds the heap. */
 static int summarize_run(struct table *t, int run_index, char *const *files, int show_run,
 			 const struct read_opts *o, struct top *tp)
@@ -160,8 +176,10 @@ static int summarize_run(struct table *t, int run_index, char *const *files, int
 					 rr.target + off, rr.predicted + off, n, o->eps,
 					 o->loss_share, counts);
 			int32_t ty = rr.target[off + r.s.max_step], py = rr.predicted[off + r.s.max_step];
-			r.target = ty >= 0 && ty < rr.V ? rr.vocab[ty] : '?';
-			r.predicted = py >= 0 && py < rr.V ? rr.vocab[py] : '?';
+			r.target = recread_byte(&rr, ty);
+			r.predicted = recread_byte(&rr, py);
+			if (rr.tokens.kind != TOKENS_BYTES)
+				token_texts(&r, &rr, ty, py);
 			if (tp)
 				top_push(tp, &r);
 			else

@@ -108,9 +108,20 @@ static const struct param_info *find_param(const struct model *src, const char *
 	return NULL;
 }
 
+/* Whether two vocabularies give every id the same kind and text. */
+static int same_tokens(const struct token_vocab *a, const struct token_vocab *b)
+{
+	if (a->kind != b->kind || a->V != b->V)
+		return 0;
+	for (int i = 0; i < a->V; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->text[i], b->text[i], a->len[i]))
+			return 0;
+	return 1;
+}
+
 /* A record's parameters (run file path, batch or -1: the last). */
-static int load_record(struct model *m, const uint8_t *vocab, const char *path, int64_t batch,
-		       int64_t *got)
+static int load_record(struct model *m, const struct token_vocab *tv, const char *path,
+		       int64_t batch, int64_t *got)
 {
 	struct run run;
 	struct run_params rp;
@@ -138,9 +149,9 @@ static int load_record(struct model *m, const uint8_t *vocab, const char *path, 
 		else
 			model_import_one(m, i, pt + q->offset);
 	}
-	if (!rc && memcmp(rp.vocab, vocab, (size_t)m->V))
-		rc = error("--init %s: the run's vocabulary maps token ids to other bytes than "
-			   "this corpus'", path);
+	if (!rc && !same_tokens(&rp.tokens, tv))
+		rc = error("--init %s: the run's vocabulary maps token ids to other %s than "
+			   "this corpus'", path, tv->kind == TOKENS_BYTES ? "bytes" : "tokens");
 	free(pt);
 	run_params_free(&rp);
 	return rc;
@@ -164,7 +175,7 @@ static int split_spec(const char *file, char *path, size_t len, int64_t *batch)
 	return 0;
 }
 
-int param_init_load(struct model *m, const uint8_t *vocab, const char *file, char *desc,
+int param_init_load(struct model *m, const struct token_vocab *tv, const char *file, char *desc,
 		    size_t desclen, char sha[65])
 {
 	char path[4096];
@@ -186,7 +197,7 @@ int param_init_load(struct model *m, const uint8_t *vocab, const char *file, cha
 		rc = 0;
 	H5Fclose(f);
 	if (!rc && is_run)
-		rc = load_record(m, vocab, path, batch, &got);
+		rc = load_record(m, tv, path, batch, &got);
 	if (rc < 0)
 		return -1;
 	if (got >= 0)

@@ -137,6 +137,8 @@ int run_params_read(struct run_params *p, const struct run *run, int64_t batch)
 	if (find_row(p, &rr, batch, &row) < 0 || make_model(&p->m, &rr, run) < 0)
 		goto out;
 	memcpy(p->vocab, rr.vocab, sizeof(p->vocab));
+	p->tokens = rr.tokens; /* ours now: recread_close leaves it */
+	memset(&rr.tokens, 0, sizeof(rr.tokens));
 	int64_t seed = 0;
 	schema_get_i64(run->file, A_SEED, &seed);
 	p->seed = (uint64_t)seed;
@@ -151,6 +153,7 @@ int run_params_read(struct run_params *p, const struct run *run, int64_t batch)
 	goto out;
 out_model:
 	model_free(&p->m);
+	tokens_free(&p->tokens);
 out:
 	free(block);
 	recread_close(&rr);
@@ -160,4 +163,5 @@ out:
 void run_params_free(struct run_params *p)
 {
 	model_free(&p->m);
+	tokens_free(&p->tokens);
 }

@@ -14,6 +14,7 @@
 
 #include "runread.h"
 #include "schema.h"
+#include "../libcore/tokens.h"
 
 enum recread_columns {
 	RC_BATCH = 1 << 0,     /* always read */
@@ -49,7 +50,8 @@ struct recread {
 	char cell[16];       /* /model cell ("" when absent: rnn) */
 	char activation[32]; /* /model activation, "" when absent */
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */
-	uint8_t vocab[256];
+	uint8_t vocab[256];  /* a byte run's bytes ('?' in a run of other tokens) */
+	struct token_vocab tokens; /* every run's token texts (tokenio.h) */
 	int64_t rows;        /* committed records */
 	int64_t next;        /* first row of the next block */
 	int64_t first;       /* first row of the current block */
@@ -90,6 +92,11 @@ int64_t recread_next(struct recread *rr);
 int recread_find(struct recread *rr, int64_t batch);
 
 void recread_close(struct recread *rr);
+
+/* The byte of token id, or '?' (outside the vocabulary, or other tokens). */
+uint8_t recread_byte(const struct recread *rr, int32_t id);
+/* The text of token id ("?" outside the vocabulary), *len its bytes. */
+const char *recread_text(const struct recread *rr, int32_t id, size_t *len);
 
 /* /train in blocks: batch, loss, grad_norm, nonfinite, clip_share. A run
  * without /train/nonfinite (another writer's: SPEC §2 does not have it)

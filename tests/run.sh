@@ -47,6 +47,7 @@ suite "sample and /samples against PyTorch: greedy, frequencies, resume-free see
 suite "minibatches against PyTorch: gradients B = 1..8, itemization of S sequences" "$PY" tests/test_minibatch.py "$BIN"
 suite "held-out loss against PyTorch, --valid-share excludes the tail, --lr-decay" "$PY" tests/test_valid.py "$BIN"
 suite "record --init: from a run's record or PyTorch tensors, resume, refusals" "$PY" tests/test_init.py "$BIN"
+suite "tokens: utf8, words, token ids against a tokenizer and PyTorch; readers; refusals" "$PY" tests/test_tokens.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"
