@@ -107,7 +107,6 @@ def measure(corpus, out, cell, H, n, B):
     # end to end with the defaults (diagnostics, unit_flow): runs of 1 and
     # 1 + nd batches recording every batch, less nd training batches; its
     # file growth per record and peak RSS
-    f_rec = n * n * G * H * H + n ** 3 * G * H
     t_rec = r["rec_inproc"]
     nd = count(f_train / FLOPS + t_rec)
     a = run(corpus, out, 1, base + ["--record-every", "1"])

@@ -8,10 +8,10 @@
 # drives and tabulates; rnnbow and tests/bench/record_parts.c (libcore's
 # parts of a record, timed one by one) do the work.  Times are CPU seconds
 # (user + sys, both of rnnbow's threads): the machines this runs on are
-# shared.  The OpenBLAS core in use
-# is printed first.  About 10-15 minutes on a 2-core machine; not part of
-# `make test` or `make bench`.  Run from the repository root after
-# `make rnnbow build/tests/bench/record_parts`:  sh tests/bench/scaling.sh
+# shared.  The OpenBLAS core in use is printed first.  About 14 CPU minutes
+# (38 wall minutes on a 2-core machine at load 5-11); not part of `make
+# test` or `make bench`.  Run from the repository root after `make rnnbow
+# build/tests/bench/record_parts`:  sh tests/bench/scaling.sh
 # Env: REPEAT=2 keeps the least CPU time of two runs of each measurement;
 # TARGET=1.5 CPU seconds per timed part; ONLY="lstm 512 100 64" one row.
 set -eu
