@@ -139,7 +139,7 @@ def fit(rows):
 
 
 def fmt_s(v):
-    if v is None:
+    if v is None or math.isnan(v):
         return "-"
     if abs(v) < 1e-3:
         return "%.0f us" % (v * 1e6)
