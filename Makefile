@@ -4,6 +4,7 @@
 #   make demo       record an RNN and an LSTM on the built-in corpus, compare them
 #   make test       build and run every test (installs missing packages)
 #   make bench      throughput and memory against a numpy baseline
+#   make bench-scaling   the README's scaling table (~15 minutes; not in bench)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test    sanitizer build
 #   V=1             show the commands
@@ -79,7 +80,7 @@ LIBRNNBOW = $(B)/librnnbow.a $(B)/$(SOFILE) $(B)/$(SONAME) $(B)/librnnbow.so
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
 
-.PHONY: all lib demo test check test-slurm bench fuzz install uninstall clean deps-build deps-run deps-test
+.PHONY: all lib demo test check test-slurm bench bench-scaling fuzz install uninstall clean deps-build deps-run deps-test
 .DELETE_ON_ERROR:
 
 all: rnnbow lib
@@ -163,6 +164,11 @@ bench: deps-test
 	@sh tests/bench/bench.sh
 	@sh tests/bench/analysis_bench.sh
 	@sh tests/bench/minibatch_bench.sh
+
+# the README's "Scaling" table: 36 sizes and where a record's time goes
+bench-scaling: deps-test
+	@$(MAKE) --no-print-directory rnnbow $(B)/tests/bench/record_parts
+	@sh tests/bench/scaling.sh
 
 # libFuzzer on the run reader (clang, address and undefined sanitizers; leak
 # detection off: libhdf5 leaks a little on every damaged file it refuses):
