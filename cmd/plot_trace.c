@@ -4,14 +4,18 @@
  * (of --gate's block only, if given) traced (libcore/trace.c), and its
  * paths counted per edge between (step, vertex kind) cells of the grid
  * that plots/trace.c draws. The hop into the root L is left out: every
- * path takes it.
+ * path takes it. With --shares, every record in --from/--to traced the
+ * same way and counted per component (libcore/trace_tally.c), for
+ * plots/trace_shares.c.
  */
 #include "plot.h"
 #include "../formats/batchread.h"
 #include "../plots/views.h"
 #include "../formats/msg.h"
 #include "../libcore/trace.h"
+#include "../libcore/trace_tally.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +188,109 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 	}
 	free(gr.names);
 	free(gr.ptrs);
+	batchread_close(&b);
+	return rc;
+}
+
+/* The components' names as the key shows them: "l1 gate_f" when there
+ * are several layers. Returns an array of nc strings, or NULL. */
+static char (*share_names(const struct model *m, int nc))[32]
+{
+	char (*names)[32] = calloc((size_t)nc, sizeof(*names));
+	for (int k = 0; names && k < nc; k++) {
+		int layer;
+		const char *name = trace_component_name(m, k, &layer);
+		if (m->L > 1 && layer < m->L)
+			snprintf(names[k], sizeof(names[k]), "l%d %s", layer, name);
+		else
+			snprintf(names[k], sizeof(names[k]), "%s", name);
+	}
+	return names;
+}
+
+/* Every record in the window traced: share[k * nrec + i] of component k
+ * in record i (rows [r0, r1) of parameter p, every column). */
+static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size_t r0,
+		     size_t r1, struct trace_shares_view *v, int64_t *batch, double *share)
+{
+	struct trace_graph g;
+	struct trace_tally t;
+	if (trace_graph_init(&g, &b->m, b->n) < 0)
+		return error("out of memory");
+	if (trace_tally_init(&t, &g) < 0) {
+		trace_graph_free(&g);
+		return error("out of memory");
+	}
+	int rc = 0;
+	int64_t nrec = 0;
+	for (int64_t row = 0; row < b->rows; row++) {
+		if (!in_window(&o->r, b->batch[row]))
+			continue;
+		if ((rc = batchread_load(b, row)) < 0)
+			break;
+		trace_graph_run(&g, b->x, b->y, b->h0, b->c0);
+		trace_tally_clear(&t);
+		trace_tally_record(&t, &g, p, r0, r1, 0, (size_t)b->m.H);
+		batch[nrec] = b->batch[row];
+		for (int k = 0; k < t.nc; k++)
+			share[(size_t)k * (size_t)b->rows + (size_t)nrec] = trace_tally_share(&t, k);
+		v->paths = t.paths;
+		nrec++;
+	}
+	v->nrec = nrec;
+	trace_tally_free(&t);
+	trace_graph_free(&g);
+	return rc;
+}
+
+int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts *o)
+{
+	struct batchread b;
+	int rc = -1;
+	if (batchread_open(&b, run) < 0)
+		return -1;
+	const struct model *m = &b.m;
+	const int layer = (int)o->r.src.layer, nc = trace_components(m);
+	int q = 0;
+	int64_t *batch = malloc(((size_t)b.rows + 1) * sizeof(int64_t));
+	double *share = malloc(((size_t)b.rows * nc + 1) * sizeof(double));
+	double *packed = malloc(((size_t)b.rows * nc + 1) * sizeof(double));
+	char (*names)[32] = share_names(m, nc);
+	const char **ptrs = calloc((size_t)nc, sizeof(*ptrs));
+	if (!batch || !share || !packed || !names || !ptrs) {
+		error("out of memory");
+	} else if (layer >= m->L) {
+		error("%s: no layer %d (the run has %s %d)", run->path, layer,
+		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
+	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1) {
+		size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
+		size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
+		int p = model_param(layer, LP_WEIGHT_HH);
+		struct trace_shares_view v = { .ncomp = nc, .batch = batch, .share = packed,
+					       .param = m->tab[p].name };
+		if (shares_of(&b, o, p, r0, r1, &v, batch, share) == 0) {
+			if (!v.nrec) {
+				error("%s: no records to plot%s", run->path,
+				      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
+			} else {
+				/* rows of b.rows to rows of nrec */
+				for (int k = 0; k < nc; k++) {
+					memcpy(packed + (size_t)k * v.nrec,
+					       share + (size_t)k * (size_t)b.rows,
+					       (size_t)v.nrec * sizeof(double));
+					ptrs[k] = names[k];
+				}
+				v.names = ptrs;
+				view_trace_shares(f, &v);
+				rc = 0;
+			}
+		}
+	}
+	free(batch);
+	free(share);
+	free(packed);
+	free(names);
+	free(ptrs);
 	batchread_close(&b);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "../formats/batchread.h"
 #include "../formats/msg.h"
 #include "../libcore/trace.h"
+#include "../libcore/trace_tally.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,8 +28,8 @@ static const char usage[] =
 	"takes through the unrolled network, hop by hop, choosing at each vertex\n"
 	"the consumer with the largest |w g|. One row per hop: param row col hop\n"
 	"step layer node unit term. --summary: the share of paths through each\n"
-	"component and the lags, over every record. Needs a run recorded with\n"
-	"--save-params. See rnnbow-trace(1).\n"
+	"component and the lags, over every record (--per-record: record by\n"
+	"record). Needs a run recorded with --save-params. See rnnbow-trace(1).\n"
 	"\n";
 
 static const char *const hop_cols[] = {
@@ -38,6 +39,11 @@ static const char *const summary_cols[] = {
 	"component", "layer", "records", "paths", "share", "lag_mean",
 };
 static const char *const lag_cols[] = { "lag", "paths", "share", "cumulative" };
+/* --per-record: the record's training batch first, no records column */
+static const char *const record_cols[] = {
+	"batch", "component", "layer", "paths", "share", "lag_mean",
+};
+static const char *const record_lag_cols[] = { "batch", "lag", "paths", "share", "cumulative" };
 
 /* A half-open range of rows or columns, as given ("A:B", "A:", ":B", "A"). */
 struct range {
@@ -50,7 +56,7 @@ struct trace_opts {
 	const char *param;
 	struct range rows, cols;
 	int64_t batch;
-	int summary, lags;
+	int summary, lags, per_record;
 };
 
 static int parse_bound(const char *s, const char *end, int64_t *v)
@@ -196,70 +202,87 @@ static int trace_batch(struct table *t, struct batchread *b, struct trace_opts *
 	return 0;
 }
 
-/* Every record in the window: component counts and the lag histogram. */
+/* The component rows of tally a (batch >= 0: prefixed by the record's
+ * training batch, --per-record; else with the records counted). */
+static void summary_rows(struct table *t, const struct model *m, const struct trace_tally *a,
+			 int64_t batch)
+{
+	for (int k = -1; k < a->nc; k++) {
+		int layer = -1;
+		const char *name = k < 0 ? "all" : trace_component_name(m, k, &layer);
+		if (batch >= 0)
+			table_int(t, batch);
+		table_str(t, name);
+		table_int(t, layer);
+		if (batch < 0)
+			table_int(t, a->records);
+		table_int(t, trace_tally_paths(a, k));
+		table_num(t, trace_tally_share(a, k));
+		table_num(t, trace_tally_lag_mean(a, k));
+		table_end_row(t);
+	}
+}
+
+/* The lag rows of tally a (batch >= 0: prefixed by it). */
+static void lag_rows(struct table *t, const struct trace_tally *a, int64_t batch)
+{
+	int64_t cum = 0;
+	for (int d = 0; a->paths && d < a->n; d++) {
+		cum += a->lag[d];
+		if (batch >= 0)
+			table_int(t, batch);
+		table_int(t, d);
+		table_int(t, a->lag[d]);
+		table_num(t, (double)a->lag[d] / (double)a->paths);
+		table_num(t, (double)cum / (double)a->paths);
+		table_end_row(t);
+	}
+}
+
+/* Every record in the window: component counts and the lag histogram,
+ * over them all, or (--per-record) one table per record. */
 static int trace_summary(struct table *t, struct batchread *b, struct trace_opts *o,
 			 const char *file)
 {
 	int p = select_entries(b, o, file);
-	struct tracer tr;
-	if (p < 0 || tracer_init(&tr, b) < 0)
+	struct trace_graph g;
+	struct trace_tally all, one;
+	if (p < 0)
 		return -1;
-	const int nc = trace_components(&b->m), n = b->n;
-	uint8_t *flags = malloc((size_t)nc);
-	int64_t *count = calloc((size_t)nc + 1, sizeof(int64_t)), *lag = calloc((size_t)n, sizeof(int64_t));
-	double *lagsum = calloc((size_t)nc + 1, sizeof(double));
-	int64_t records = 0, paths = 0;
+	if (trace_graph_init(&g, &b->m, b->n) < 0)
+		return error("out of memory");
+	if (trace_tally_init(&all, &g) < 0) {
+		trace_graph_free(&g);
+		return error("out of memory");
+	}
+	if (trace_tally_init(&one, &g) < 0) {
+		trace_tally_free(&all);
+		trace_graph_free(&g);
+		return error("out of memory");
+	}
 	int rc = 0;
-	if (!flags || !count || !lag || !lagsum)
-		rc = error("out of memory");
-	for (int64_t row = 0; !rc && row < b->rows; row++) {
+	for (int64_t row = 0; row < b->rows; row++) {
 		if (!in_window(&o->r, b->batch[row]))
 			continue;
 		if ((rc = batchread_load(b, row)) < 0)
 			break;
-		tracer_run(&tr, b);
-		records++;
-		for (int64_t r = o->rows.lo; r < o->rows.hi; r++)
-			for (int64_t c = o->cols.lo; c < o->cols.hi; c++) {
-				int hops = trace_path(&tr.g, p, (size_t)r, (size_t)c, tr.ids, tr.terms);
-				memset(flags, 0, (size_t)nc);
-				int d = trace_path_components(&tr.g, tr.ids, hops, flags);
-				paths++;
-				lag[d]++;
-				lagsum[nc] += d;
-				for (int k = 0; k < nc; k++)
-					if (flags[k]) {
-						count[k]++;
-						lagsum[k] += d;
-					}
-			}
+		trace_graph_run(&g, b->x, b->y, b->h0, b->c0);
+		trace_tally_clear(&one);
+		trace_tally_record(&one, &g, p, (size_t)o->rows.lo, (size_t)o->rows.hi,
+				   (size_t)o->cols.lo, (size_t)o->cols.hi);
+		trace_tally_add(&all, &one);
+		if (o->per_record && o->lags)
+			lag_rows(t, &one, b->batch[row]);
+		else if (o->per_record)
+			summary_rows(t, &b->m, &one, b->batch[row]);
 	}
-	for (int k = -1; !rc && !o->lags && k < nc; k++) {
-		int layer = -1;
-		const char *name = k < 0 ? "all" : trace_component_name(&b->m, k, &layer);
-		int64_t c = k < 0 ? paths : count[k];
-		table_str(t, name);
-		table_int(t, layer);
-		table_int(t, records);
-		table_int(t, c);
-		table_num(t, paths ? (double)c / (double)paths : NAN);
-		table_num(t, c ? lagsum[k < 0 ? nc : k] / (double)c : NAN);
-		table_end_row(t);
-	}
-	int64_t cum = 0;
-	for (int d = 0; !rc && o->lags && paths && d < n; d++) {
-		cum += lag[d];
-		table_int(t, d);
-		table_int(t, lag[d]);
-		table_num(t, (double)lag[d] / (double)paths);
-		table_num(t, (double)cum / (double)paths);
-		table_end_row(t);
-	}
-	free(flags);
-	free(count);
-	free(lag);
-	free(lagsum);
-	tracer_free(&tr);
+	if (!rc && !o->per_record && o->lags)
+		lag_rows(t, &all, -1);
+	else if (!rc && !o->per_record)
+		summary_rows(t, &b->m, &all, -1);
+	trace_tally_free(&one);
+	trace_tally_free(&all);
+	trace_graph_free(&g);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -284,6 +307,9 @@ int cmd_trace(int argc, char **argv)
 		{ "lags", 0, OPT_FLAG, &o.lags,
 		  .help = "with --summary: the lag from a path's start to its loss,\n"
 			  "one row per lag" },
+		{ "per-record", 0, OPT_FLAG, &o.per_record,
+		  .help = "with --summary: one table per record, each row led by\n"
+			  "the record's training batch" },
 		{ "from", 0, OPT_INT, &o.r.from, 0, 9.2e18, .arg = "B",
 		  .help = "--summary: only records of training batch B or later" },
 		{ "to", 0, OPT_INT, &o.r.to, 0, 9.2e18, .arg = "B",
@@ -299,6 +325,8 @@ int cmd_trace(int argc, char **argv)
 		usage_error(usage, "choose one of --batch B and --summary");
 	if (o.lags && !o.summary)
 		usage_error(usage, "--lags goes with --summary");
+	if (o.per_record && !o.summary)
+		usage_error(usage, "--per-record goes with --summary");
 	range_parse(&o.rows, "rows");
 	range_parse(&o.cols, "cols");
 
@@ -309,8 +337,15 @@ int cmd_trace(int argc, char **argv)
 	if (run_open(&run, argv[0]) < 0)
 		return 1;
 	if (batchread_open(&b, &run) == 0) {
-		const char *const *names = o.summary ? (o.lags ? lag_cols : summary_cols) : hop_cols;
-		int ncols = o.summary ? (o.lags ? 4 : 6) : 9;
+		const char *const *names = hop_cols;
+		int ncols = 9;
+		if (o.summary && o.per_record) {
+			names = o.lags ? record_lag_cols : record_cols;
+			ncols = o.lags ? 5 : 6;
+		} else if (o.summary) {
+			names = o.lags ? lag_cols : summary_cols;
+			ncols = o.lags ? 4 : 6;
+		}
 		table_begin(&t, stdout, o.r.fmt, names, ncols);
 		rc = o.summary ? trace_summary(&t, &b, &o, argv[0]) : trace_batch(&t, &b, &o, argv[0]);
 		if (!rc)
