@@ -179,17 +179,18 @@ int run_model_component(struct run_model *rm, const char *want)
 	return k;
 }
 
-int schema_refuse_mix(const char *path, const struct run_model *rm, const char *what)
+int schema_refuse_mix(const char *path, const char *components)
 {
 	char list[96];
 	size_t k = 0;
-	for (const char *p = rm->components; *p && k + 3 < sizeof(list); p++) {
+	for (const char *p = components; *p && k + 3 < sizeof(list); p++) {
 		list[k++] = *p;
 		if (*p == ',')
 			list[k++] = ' ';
 	}
 	list[k] = '\0';
-	return error("%s: a mix of components (%s): %s", path, list, what);
+	return error("%s: a mix of components (%s): not supported by this command yet "
+		     "(summarize, horizon, info, trace, ablate and plot of g and E read mixes)", path, list);
 }
 
 /* ---- /train ---- */

@@ -126,9 +126,10 @@ void run_model_read(struct run_model *rm, hid_t g);
  * component (nothing said; rm unchanged). */
 int run_model_component(struct run_model *rm, const char *want);
 
-/* "rnnbow CMD: PATH: a mix of components (rnn, lstm, gru): WHAT" as one
- * message for a reader that does not read mixes; returns -1. */
-int schema_refuse_mix(const char *path, const struct run_model *rm, const char *what);
+/* "rnnbow CMD: PATH: a mix of components (rnn, lstm, gru): not supported
+ * by this command yet (...)" as one message for a reader that does not
+ * read mixes (components: /model's); returns -1. */
+int schema_refuse_mix(const char *path, const char *components);
 
 /* ---- /train: one row per training batch ---- */
 

@@ -39,7 +39,7 @@ from torchrun import torch, step_corpus, sfx, MODULES  # noqa: E402
 from test_torch import unrolled, e_of, GATES  # noqa: E402
 
 
-READERS = False  # the readers' --component: next
+READERS = True
 
 
 def comp_cell(name):
@@ -221,6 +221,10 @@ def check_readers(binary, path, tmp):
               "%s: the first component by default" % reader)
         one_line(run([binary, reader, path, "--component", "tcn"]), reader + " --component tcn",
                  "no component 'tcn'")
+    one_line(run([binary, "info", path, "--component", "tcn"]), "info --component tcn",
+             "no component 'tcn'")
+    for args in (["diagnose", path], ["units", path], ["sample", path]):
+        one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
 
 
 def check_refusals(binary, corpus, tmp):
