@@ -198,8 +198,22 @@ def main():
                 paths[L] = path
         if 1 in paths and READERS:
             check_readers(binary, paths[1], tmp)
+        check_tracing(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
     sys.exit(tap.summary())
+
+
+def check_tracing(binary, corpus, tmp):
+    import mixtrace_check
+    for spec, comps, L in [("rnn,lstm,gru", ["rnn", "lstm", "gru"], 1),
+                           ("lstm,gru,lstm", ["lstm0", "gru", "lstm1"], 2)]:
+        path = os.path.join(tmp, "t%d.h5" % L)
+        rc = run([binary, "record", corpus, "-o", path, "--cell", spec, "--layers", str(L),
+                  "--hidden", "4", "--seq-len", "6", "--batches", "30", "--record-every", "13",
+                  "--save-params", "--init-scale", "0.5", "--quiet"])
+        label = "trace --cell %s L=%d" % (spec, L)
+        if check(rc.returncode == 0, "%s: rnnbow record exits 0" % label, rc.stderr):
+            mixtrace_check.run(binary, path, comps, label)
 
 
 def check_readers(binary, path, tmp):
