@@ -154,6 +154,15 @@ out:
 	return rc;
 }
 
+/* A mix has a weight_hh per component: not drawn here. Returns -1 after
+ * one message. */
+static int refuse_mix(struct batchread *b, const struct run *run)
+{
+	batchread_close(b);
+	return error("%s: a mix of components: plot trace draws one model's weight_hh "
+		     "(rnnbow trace reads a mix)", run->path);
+}
+
 int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
@@ -162,6 +171,8 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 	int rc = -1;
 	if (batchread_open(&b, run) < 0)
 		return -1;
+	if (b.mx)
+		return refuse_mix(&b, run);
 	const struct model *m = &b.m;
 	int64_t row = batchread_row(&b, o->batch);
 	int layer = (int)o->r.src.layer, q = 0;
@@ -215,13 +226,20 @@ static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size
 {
 	struct trace_graph g;
 	struct trace_tally t;
+	const int nc = trace_components(&b->m);
 	if (trace_graph_init(&g, &b->m, b->n) < 0)
 		return error("out of memory");
-	if (trace_tally_init(&t, &g) < 0) {
+	int cap = trace_max_hops(&g), rc = 0;
+	size_t *ids = malloc((size_t)cap * sizeof(size_t));
+	double *terms = malloc((size_t)cap * sizeof(double));
+	uint8_t *flags = malloc((size_t)nc);
+	if (!ids || !terms || !flags || trace_tally_init(&t, nc, b->n) < 0) {
+		free(ids);
+		free(terms);
+		free(flags);
 		trace_graph_free(&g);
 		return error("out of memory");
 	}
-	int rc = 0;
 	int64_t nrec = 0;
 	for (int64_t row = 0; row < b->rows; row++) {
 		if (!in_window(&o->r, b->batch[row]))
@@ -230,7 +248,13 @@ static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size
 			break;
 		trace_graph_run(&g, b->x, b->y, b->h0, b->c0);
 		trace_tally_clear(&t);
-		trace_tally_record(&t, &g, p, r0, r1, 0, (size_t)b->m.H);
+		for (size_t r = r0; r < r1; r++)
+			for (size_t c = 0; c < (size_t)b->m.H; c++) {
+				int hops = trace_path(&g, p, r, c, ids, terms);
+				memset(flags, 0, (size_t)nc);
+				trace_tally_count(&t, flags,
+						  trace_path_components(&g, ids, hops, flags));
+			}
 		batch[nrec] = b->batch[row];
 		for (int k = 0; k < t.nc; k++)
 			share[(size_t)k * (size_t)b->rows + (size_t)nrec] = trace_tally_share(&t, k);
@@ -240,6 +264,9 @@ static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size
 	v->nrec = nrec;
 	trace_tally_free(&t);
 	trace_graph_free(&g);
+	free(ids);
+	free(terms);
+	free(flags);
 	return rc;
 }
 
@@ -249,6 +276,8 @@ int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts 
 	int rc = -1;
 	if (batchread_open(&b, run) < 0)
 		return -1;
+	if (b.mx)
+		return refuse_mix(&b, run);
 	const struct model *m = &b.m;
 	const int layer = (int)o->r.src.layer, nc = trace_components(m);
 	int q = 0;

@@ -33,6 +33,11 @@ struct rec_source {
 	int layer_given;     /* the user named the layer: labels say it */
 	int64_t sequence;    /* a minibatch record's sequence whose position,
 				target, predicted and loss are read (default 0) */
+	/* a mix (docs/FORMAT.md "Components"): the component whose g and E
+	 * are read, a name or an index (NULL: the first), when mix_ok; a
+	 * reader without mix_ok is refused a mix's g and E in one line */
+	const char *component;
+	int mix_ok;
 };
 
 #define RECREAD_PATH 48
@@ -49,6 +54,9 @@ struct recread {
 	char cell[16];       /* /model cell ("" when absent: rnn) */
 	char activation[32]; /* /model activation, "" when absent */
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */
+	char comp[16];       /* a mix: the component read (its datasets' prefix), else "" */
+	int ncomp;           /* a mix: its components; 0 for one model */
+	char components[64]; /* a mix: /model components, "rnn,lstm,gru" */
 	uint8_t vocab[256];
 	int64_t rows;        /* committed records */
 	int64_t next;        /* first row of the next block */

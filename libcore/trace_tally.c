@@ -1,7 +1,5 @@
 /*
  * trace_tally.c - paths counted per component and per lag (trace_tally.h).
- * The walk is trace.c's; what a path goes through is
- * trace_path_components'.
  */
 #include "trace_tally.h"
 
@@ -9,19 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int trace_tally_init(struct trace_tally *t, const struct trace_graph *g)
+int trace_tally_init(struct trace_tally *t, int nc, int n)
 {
 	memset(t, 0, sizeof(*t));
-	t->nc = trace_components(g->m);
-	t->n = g->n;
-	int cap = trace_max_hops(g);
-	t->count = calloc((size_t)t->nc, sizeof(int64_t));
-	t->lag = calloc((size_t)t->n, sizeof(int64_t));
-	t->lagsum = calloc((size_t)t->nc + 1, sizeof(double));
-	t->flags = malloc((size_t)t->nc);
-	t->ids = malloc((size_t)cap * sizeof(size_t));
-	t->terms = malloc((size_t)cap * sizeof(double));
-	if (!t->count || !t->lag || !t->lagsum || !t->flags || !t->ids || !t->terms) {
+	t->nc = nc;
+	t->n = n;
+	t->count = calloc((size_t)nc + 1, sizeof(int64_t));
+	t->lag = calloc((size_t)n, sizeof(int64_t));
+	t->lagsum = calloc((size_t)nc + 1, sizeof(double));
+	if (!t->count || !t->lag || !t->lagsum) {
 		trace_tally_free(t);
 		return -1;
 	}
@@ -33,9 +27,6 @@ void trace_tally_free(struct trace_tally *t)
 	free(t->count);
 	free(t->lag);
 	free(t->lagsum);
-	free(t->flags);
-	free(t->ids);
-	free(t->terms);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -47,24 +38,15 @@ void trace_tally_clear(struct trace_tally *t)
 	memset(t->lagsum, 0, ((size_t)t->nc + 1) * sizeof(double));
 }
 
-void trace_tally_record(struct trace_tally *t, struct trace_graph *g, int p, size_t r0,
-			size_t r1, size_t c0, size_t c1)
+void trace_tally_count(struct trace_tally *t, const uint8_t *flags, int lag)
 {
-	const int nc = t->nc;
-	t->records++;
-	for (size_t r = r0; r < r1; r++)
-		for (size_t c = c0; c < c1; c++) {
-			int hops = trace_path(g, p, r, c, t->ids, t->terms);
-			memset(t->flags, 0, (size_t)nc);
-			int d = trace_path_components(g, t->ids, hops, t->flags);
-			t->paths++;
-			t->lag[d]++;
-			t->lagsum[nc] += d;
-			for (int k = 0; k < nc; k++)
-				if (t->flags[k]) {
-					t->count[k]++;
-					t->lagsum[k] += d;
-				}
+	t->paths++;
+	t->lag[lag]++;
+	t->lagsum[t->nc] += lag;
+	for (int k = 0; k < t->nc; k++)
+		if (flags[k]) {
+			t->count[k]++;
+			t->lagsum[k] += lag;
 		}
 }
 
