@@ -543,6 +543,46 @@ def check_known(tmp, corpus):
           rc.stdout.decode() + rc.stderr.decode())
 
 
+def check_mix_per_record(tmp, corpus):
+    """A mix traced from its input, record by record: in every record the
+    components' own rows (layer -1) share its input paths (they add up to
+    1), and the records add up to --summary's paths; plot trace refuses a
+    mix in one line."""
+    path = os.path.join(tmp, "mix.h5")
+    rc = subprocess.run([BIN, "record", corpus, "-o", path, "--quiet", "--cell", "rnn,lstm,gru",
+                         "--hidden", "4", "--seq-len", "9", "--batches", "40", "--record-every",
+                         "13", "--save-params"], capture_output=True)
+    if not check(rc.returncode == 0, "mix: rnnbow record --cell rnn,lstm,gru exits 0", rc.stderr):
+        return
+    each = read_table(subprocess.run([BIN, "trace", "--summary", "--per-record", "--param",
+                                      "input", path], capture_output=True).stdout)
+    whole = read_table(subprocess.run([BIN, "trace", "--summary", "--param", "input", path],
+                                      capture_output=True).stdout)
+    comps = ("rnn", "lstm", "gru")
+    per, bad = {}, []
+    for r in each:
+        per.setdefault(int(r["batch"]), {})[r["component"]] = r
+    for b, rows in sorted(per.items()):
+        tot = sum(float(rows[c]["share"]) for c in comps)
+        n = sum(int(rows[c]["paths"]) for c in comps)
+        if abs(tot - 1) > 1e-8 or n != int(rows["all"]["paths"]) or n != 9:
+            bad.append("batch %d: components' shares add to %g, paths %d of %s" % (
+                b, tot, n, rows["all"]["paths"]))
+    for r in whole:
+        got = sum(int(rows[r["component"]]["paths"]) for rows in per.values())
+        if got != int(r["paths"]):
+            bad.append("%s: records add to %d paths, --summary %s" % (r["component"], got,
+                                                                      r["paths"]))
+    check(per and not bad, "mix: --per-record --param input: each record's components share "
+          "its input paths (sum 1), the records add up to --summary (%d records)" % len(per),
+          "\n".join(bad))
+    rc = subprocess.run([BIN, "plot", "trace", "--shares", path, "-o",
+                         os.path.join(tmp, "mix.png")], capture_output=True)
+    check(rc.returncode == 1 and b"a mix of components" in rc.stderr and
+          rc.stderr.count(b"\n") == 1 and not os.path.exists(os.path.join(tmp, "mix.png")),
+          "mix: plot trace refuses a mix in one line", rc.stderr)
+
+
 def grid_row(node, layer, cell, G, L):
     per = G + (cell == "lstm") + 1
     if node == "logit":
@@ -722,6 +762,7 @@ def main():
                              ("lstm", "tanh", 2), ("gru", "tanh", 1), ("gru", "tanh", 2)]:
             tap.section("%s %s L=%d" % (cell, act, L), check_cell, tmp, corpus, cell, act, L)
         tap.section("known model", check_known, tmp, corpus)
+        tap.section("mix, record by record", check_mix_per_record, tmp, corpus)
         tap.section("plot trace", check_plot, tmp, corpus)
         tap.section("bad input", check_bad, tmp, corpus)
     sys.exit(tap.summary())
