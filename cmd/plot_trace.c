@@ -10,7 +10,7 @@
 #include "../formats/batchread.h"
 #include "../plots/views.h"
 #include "../formats/msg.h"
-#include "../libcore/trace.h"
+#include "../libcore/mixtrace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,11 +154,20 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
 	struct trace_graph g;
+	struct mix_trace mt = { 0 };
 	struct grid gr = { 0 };
-	int rc = -1;
+	int rc = -1, k = 0;
 	if (batchread_open(&b, run) < 0)
 		return -1;
-	const struct model *m = &b.m;
+	/* a mix: the paths of --component's weight_hh (default the first's),
+	 * under the mix's loss (libcore/mixtrace.h) */
+	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(&b);
+		return -1;
+	}
+	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	int64_t row = batchread_row(&b, o->batch);
 	int layer = (int)o->r.src.layer, q = 0;
 	if (row < 0) {
@@ -168,10 +177,15 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 		error("%s: no layer %d (the run has %s %d)", run->path, layer,
 		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
 	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1 && batchread_load(&b, row) == 0) {
-		if (trace_graph_init(&g, m, b.n) < 0) {
+		if (b.mx ? mix_trace_init(&mt, b.mx, b.n) < 0 : trace_graph_init(&g, m, b.n) < 0) {
 			error("out of memory");
 		} else {
-			trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			if (b.mx) {
+				mix_trace_run(&mt, b.x, b.y, b.h0, b.c0);
+				g = mt.g[k];
+			} else {
+				trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			}
 			size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
 			size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
 			if (grid_init(&gr, &g) < 0)
@@ -179,7 +193,10 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 			else
 				rc = draw(f, &g, &gr, model_param(layer, LP_WEIGHT_HH), r0, r1,
 					  o->batch);
-			trace_graph_free(&g);
+			if (b.mx)
+				mix_trace_free(&mt);
+			else
+				trace_graph_free(&g);
 		}
 	}
 	free(gr.names);
