@@ -201,6 +201,7 @@ def main():
         check_tracing(binary, corpus, tmp)
         check_ablate(binary, corpus, tmp)
         check_resume(binary, corpus, tmp)
+        check_init(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
     sys.exit(tap.summary())
 
@@ -321,6 +322,35 @@ def check_resume(binary, corpus, tmp):
     check(d.returncode == 1 and "--cell: the run has lstm,rnn,gru, this command says "
           "lstm,gru,rnn" in err, "resume with the components in another order is refused, "
           "naming both", err)
+
+
+def check_init(binary, corpus, tmp):
+    """record --init of a mix: from a mix's record, from PyTorch-named tensors."""
+    src = os.path.join(tmp, "whole.h5")  # check_resume's: records of batches 0, 4, ...
+    args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
+            "--batches", "2", "--record-every", "1", "--save-params", "--quiet"]
+    a = os.path.join(tmp, "init_a.h5")
+    rc = run([binary, "record", corpus, "-o", a, "--init", src + ":8"] + args)
+    tensors = os.path.join(tmp, "tensors.h5")
+    with h5py.File(src, "r") as f, h5py.File(tensors, "w") as g:
+        r = list(f["record/batch"][:]).index(8)
+        want = {k: f["record/params/" + k][r] for k in f["record/params"]}
+        for k, v in want.items():
+            g[k] = v.astype(np.float64)
+    b = os.path.join(tmp, "init_b.h5")
+    rc2 = run([binary, "record", corpus, "-o", b, "--init", tensors] + args)
+    ok = rc.returncode == 0 and rc2.returncode == 0
+    if ok:
+        for path in (a, b):
+            with h5py.File(path, "r") as f:
+                ok = ok and all(np.array_equal(f["record/params/" + k][0], v)
+                                for k, v in want.items())
+    check(ok, "record --init of a mix: from a mix's record (RUN:B) and from PyTorch-named "
+          "tensors (lstm.weight_hh_l0, ...), every component's parameters as saved",
+          rc.stderr + rc2.stderr)
+    one_line(run([binary, "record", corpus, "-o", os.path.join(tmp, "init_c.h5"), "--init",
+                  src, "--hidden", "5", "--layers", "2", "--seq-len", "6", "--batches", "2",
+                  "--quiet"]), "--init of one model from a mix", "no parameter weight_ih_l0")
 
 
 def check_tracing(binary, corpus, tmp):
