@@ -6,13 +6,14 @@
  * that plots/trace.c draws. The hop into the root L is left out: every
  * path takes it. With --shares, every record in --from/--to traced the
  * same way and counted per component (libcore/trace_tally.c), for
- * plots/trace_shares.c.
+ * plots/trace_shares.c. A mix: --component's weight_hh, under the mix's
+ * loss.
  */
 #include "plot.h"
 #include "../formats/batchread.h"
 #include "../plots/views.h"
 #include "../formats/msg.h"
-#include "../libcore/trace.h"
+#include "../libcore/mixtrace.h"
 #include "../libcore/trace_tally.h"
 
 #include <stdint.h>
@@ -154,26 +155,24 @@ out:
 	return rc;
 }
 
-/* A mix has a weight_hh per component: not drawn here. Returns -1 after
- * one message. */
-static int refuse_mix(struct batchread *b, const struct run *run)
-{
-	batchread_close(b);
-	return error("%s: a mix of components: plot trace draws one model's weight_hh "
-		     "(rnnbow trace reads a mix)", run->path);
-}
-
 int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
 	struct trace_graph g;
+	struct mix_trace mt = { 0 };
 	struct grid gr = { 0 };
-	int rc = -1;
+	int rc = -1, k = 0;
 	if (batchread_open(&b, run) < 0)
 		return -1;
-	if (b.mx)
-		return refuse_mix(&b, run);
-	const struct model *m = &b.m;
+	/* a mix: the paths of --component's weight_hh (default the first's),
+	 * under the mix's loss (libcore/mixtrace.h) */
+	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(&b);
+		return -1;
+	}
+	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	int64_t row = batchread_row(&b, o->batch);
 	int layer = (int)o->r.src.layer, q = 0;
 	if (row < 0) {
@@ -183,10 +182,15 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 		error("%s: no layer %d (the run has %s %d)", run->path, layer,
 		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
 	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1 && batchread_load(&b, row) == 0) {
-		if (trace_graph_init(&g, m, b.n) < 0) {
+		if (b.mx ? mix_trace_init(&mt, b.mx, b.n) < 0 : trace_graph_init(&g, m, b.n) < 0) {
 			error("out of memory");
 		} else {
-			trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			if (b.mx) {
+				mix_trace_run(&mt, b.x, b.y, b.h0, b.c0);
+				g = mt.g[k];
+			} else {
+				trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			}
 			size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
 			size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
 			if (grid_init(&gr, &g) < 0)
@@ -194,7 +198,10 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 			else
 				rc = draw(f, &g, &gr, model_param(layer, LP_WEIGHT_HH), r0, r1,
 					  o->batch);
-			trace_graph_free(&g);
+			if (b.mx)
+				mix_trace_free(&mt);
+			else
+				trace_graph_free(&g);
 		}
 	}
 	free(gr.names);
@@ -219,51 +226,69 @@ static char (*share_names(const struct model *m, int nc))[32]
 	return names;
 }
 
-/* Every record in the window traced: share[k * nrec + i] of component k
- * in record i (rows [r0, r1) of parameter p, every column). */
-static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size_t r0,
-		     size_t r1, struct trace_shares_view *v, int64_t *batch, double *share)
+/* The graphs of one record: a single model's, or a mix's (the paths in
+ * component k's graph, under the mix's loss). */
+struct share_graphs {
+	struct trace_graph one;
+	struct mix_trace mt;
+	const struct mix *mx;
+	int k;
+};
+
+static struct trace_graph *share_graph(struct share_graphs *s)
 {
-	struct trace_graph g;
+	return s->mx ? &s->mt.g[s->k] : &s->one;
+}
+
+/* Every record in the window traced: share[c * rows + i] of component c
+ * in the i-th record (rows [r0, r1) of parameter p of model m, every
+ * column). */
+static int shares_of(struct batchread *b, const struct plot_opts *o, const struct model *m,
+		     int k, int p, size_t r0, size_t r1, struct trace_shares_view *v,
+		     int64_t *batch, double *share)
+{
+	struct share_graphs s = { .mx = b->mx, .k = k };
 	struct trace_tally t;
-	const int nc = trace_components(&b->m);
-	if (trace_graph_init(&g, &b->m, b->n) < 0)
+	const int nc = trace_components(m);
+	if (b->mx ? mix_trace_init(&s.mt, b->mx, b->n) < 0 : trace_graph_init(&s.one, m, b->n) < 0)
 		return error("out of memory");
-	int cap = trace_max_hops(&g), rc = 0;
+	int cap = trace_max_hops(share_graph(&s)), rc = 0, tally = 0;
 	size_t *ids = malloc((size_t)cap * sizeof(size_t));
 	double *terms = malloc((size_t)cap * sizeof(double));
 	uint8_t *flags = malloc((size_t)nc);
-	if (!ids || !terms || !flags || trace_tally_init(&t, nc, b->n) < 0) {
-		free(ids);
-		free(terms);
-		free(flags);
-		trace_graph_free(&g);
-		return error("out of memory");
-	}
+	if (!ids || !terms || !flags || !(tally = trace_tally_init(&t, nc, b->n) == 0))
+		rc = error("out of memory");
 	int64_t nrec = 0;
-	for (int64_t row = 0; row < b->rows; row++) {
+	for (int64_t row = 0; !rc && row < b->rows; row++) {
 		if (!in_window(&o->r, b->batch[row]))
 			continue;
 		if ((rc = batchread_load(b, row)) < 0)
 			break;
-		trace_graph_run(&g, b->x, b->y, b->h0, b->c0);
+		if (b->mx)
+			mix_trace_run(&s.mt, b->x, b->y, b->h0, b->c0);
+		else
+			trace_graph_run(&s.one, b->x, b->y, b->h0, b->c0);
+		struct trace_graph *g = share_graph(&s);
 		trace_tally_clear(&t);
 		for (size_t r = r0; r < r1; r++)
-			for (size_t c = 0; c < (size_t)b->m.H; c++) {
-				int hops = trace_path(&g, p, r, c, ids, terms);
+			for (size_t c = 0; c < (size_t)m->H; c++) {
+				int hops = trace_path(g, p, r, c, ids, terms);
 				memset(flags, 0, (size_t)nc);
-				trace_tally_count(&t, flags,
-						  trace_path_components(&g, ids, hops, flags));
+				trace_tally_count(&t, flags, trace_path_components(g, ids, hops, flags));
 			}
 		batch[nrec] = b->batch[row];
-		for (int k = 0; k < t.nc; k++)
-			share[(size_t)k * (size_t)b->rows + (size_t)nrec] = trace_tally_share(&t, k);
+		for (int c = 0; c < nc; c++)
+			share[(size_t)c * (size_t)b->rows + (size_t)nrec] = trace_tally_share(&t, c);
 		v->paths = t.paths;
 		nrec++;
 	}
 	v->nrec = nrec;
-	trace_tally_free(&t);
-	trace_graph_free(&g);
+	if (tally)
+		trace_tally_free(&t);
+	if (b->mx)
+		mix_trace_free(&s.mt);
+	else
+		trace_graph_free(&s.one);
 	free(ids);
 	free(terms);
 	free(flags);
@@ -273,12 +298,17 @@ static int shares_of(struct batchread *b, const struct plot_opts *o, int p, size
 int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
-	int rc = -1;
+	int rc = -1, k = 0;
 	if (batchread_open(&b, run) < 0)
 		return -1;
-	if (b.mx)
-		return refuse_mix(&b, run);
-	const struct model *m = &b.m;
+	/* a mix: --component's weight_hh, as plot trace */
+	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(&b);
+		return -1;
+	}
+	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	const int layer = (int)o->r.src.layer, nc = trace_components(m);
 	int q = 0;
 	int64_t *batch = malloc(((size_t)b.rows + 1) * sizeof(int64_t));
@@ -286,6 +316,7 @@ int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts 
 	double *packed = malloc(((size_t)b.rows * nc + 1) * sizeof(double));
 	char (*names)[32] = share_names(m, nc);
 	const char **ptrs = calloc((size_t)nc, sizeof(*ptrs));
+	char param[64];
 	if (!batch || !share || !packed || !names || !ptrs) {
 		error("out of memory");
 	} else if (layer >= m->L) {
@@ -295,19 +326,21 @@ int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts 
 		size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
 		size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
 		int p = model_param(layer, LP_WEIGHT_HH);
+		snprintf(param, sizeof(param), "%s%s%s", b.mx ? b.mx->name[k] : "", b.mx ? "." : "",
+			 m->tab[p].name);
 		struct trace_shares_view v = { .ncomp = nc, .batch = batch, .share = packed,
-					       .param = m->tab[p].name };
-		if (shares_of(&b, o, p, r0, r1, &v, batch, share) == 0) {
+					       .param = param };
+		if (shares_of(&b, o, m, k, p, r0, r1, &v, batch, share) == 0) {
 			if (!v.nrec) {
 				error("%s: no records to plot%s", run->path,
 				      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
 			} else {
 				/* rows of b.rows to rows of nrec */
-				for (int k = 0; k < nc; k++) {
-					memcpy(packed + (size_t)k * v.nrec,
-					       share + (size_t)k * (size_t)b.rows,
+				for (int c = 0; c < nc; c++) {
+					memcpy(packed + (size_t)c * v.nrec,
+					       share + (size_t)c * (size_t)b.rows,
 					       (size_t)v.nrec * sizeof(double));
-					ptrs[k] = names[k];
+					ptrs[c] = names[c];
 				}
 				v.names = ptrs;
 				view_trace_shares(f, &v);

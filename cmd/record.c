@@ -450,9 +450,6 @@ static void check_mix(const struct record_opts *o, struct train_config *cfg, int
 	if (o->batch_size > 1)
 		usage_error(usage, "--cell %s: a mix trains one sequence per batch (no --batch-size "
 			    "yet)", o->cell);
-	if (o->init)
-		usage_error(usage, "--cell %s: a mix starts from random parameters (no --init yet)",
-			    o->cell);
 	if (o->sample_every)
 		usage_error(usage, "--cell %s: a mix does not sample yet (no --sample-every)",
 			    o->cell);

@@ -199,8 +199,158 @@ def main():
         if 1 in paths and READERS:
             check_readers(binary, paths[1], tmp)
         check_tracing(binary, corpus, tmp)
+        check_ablate(binary, corpus, tmp)
+        check_resume(binary, corpus, tmp)
+        check_init(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
     sys.exit(tap.summary())
+
+
+def torch_logits(f, r, name, L, H, V, x):
+    """Component name's logits over the token ids x from a zero state."""
+    mod, out = load_comp(f, name, L, H, V, r)
+    x1h = torch.nn.functional.one_hot(torch.from_numpy(x), V).to(torch.float64)
+    with torch.no_grad():
+        top, _ = mod(x1h[None])
+        return out(top[0])
+
+
+def check_ablate(binary, corpus, tmp):
+    path = os.path.join(tmp, "ab.h5")
+    comps = ["gru0", "rnn", "gru1", "lstm"]
+    rc = run([binary, "record", corpus, "-o", path, "--cell", "gru,rnn,gru,lstm", "--hidden", "6",
+              "--seq-len", "8", "--batches", "60", "--record-every", "20", "--save-params",
+              "--valid-share", "0.1", "--valid-every", "20", "--valid-steps", "300", "--quiet"])
+    if not check(rc.returncode == 0, "ablate: a mix recorded with --valid-share", rc.stderr):
+        return
+    with h5py.File(path, "r") as f:
+        m = f["model"].attrs
+        H, V, L = int(m["hidden_size"]), int(m["vocab_size"]), int(m["layers"])
+        vocab = bytes(f["model/vocab"][:])
+        nbytes = int(f["valid"].attrs["bytes"])
+        steps = int(f["valid"].attrs["steps"])
+        with open(corpus, "rb") as fh:
+            text = fh.read()[-nbytes:]
+        ids = np.array([vocab.index(c) for c in text[:steps + 1]], dtype=np.int64)
+        y = torch.from_numpy(ids[1:])
+        bad = []
+        for r, batch in enumerate(f["record/batch"][:]):
+            batch = int(batch)
+            out = run([binary, "ablate", path, "--batch", str(batch)])
+            rows = [ln.split("	") for ln in out.stdout.decode().splitlines()]
+            if out.returncode != 0 or rows[0] != ["component", "index", "batch", "steps",
+                                                  "loss_full", "loss_without", "increase"]:
+                bad.append("batch %d: %s" % (batch, out.stderr.decode()))
+                continue
+            lg = [torch_logits(f, r, c, L, H, V, ids[:-1]) for c in comps]
+            full = torch.nn.functional.cross_entropy(torch.stack(lg).mean(0), y).item()
+            vrow = list(f["valid/batch"][:]).index(batch)
+            if abs(float(rows[1][4]) - full) > 1e-5 * full or \
+                    abs(float(f["valid/loss"][vrow]) - full) > 1e-5 * full:
+                bad.append("batch %d: loss_full %s, /valid %g, PyTorch %g" % (
+                    batch, rows[1][4], f["valid/loss"][vrow], full))
+            for k, c in enumerate(comps):
+                wo = torch.nn.functional.cross_entropy(
+                    torch.stack([lg[j] for j in range(len(comps)) if j != k]).mean(0), y).item()
+                got = rows[1 + k]
+                if got[0] != c or int(got[3]) != steps or abs(float(got[5]) - wo) > 1e-5 * wo \
+                        or abs(float(got[6]) - (wo - full)) > 1e-5 * wo:
+                    bad.append("batch %d %s: %s; PyTorch without it %g" % (batch, c, got, wo))
+    check(not bad, "ablate: loss_full = /valid's = PyTorch's averaged logits, and each "
+          "loss_without = PyTorch's without that component (4 components, 3 records)",
+          "\n".join(bad))
+    txt = os.path.join(tmp, "t.txt")
+    with open(txt, "wb") as fh:
+        fh.write(text[:200])
+    a = run([binary, "ablate", path, "--batch", "20", "--text", txt, "--component", "rnn"])
+    b = run([binary, "ablate", path, "--batch", "20", "--text", txt, "--component", "1",
+             "--steps", "0"])
+    check(a.returncode == 0 and a.stdout == b.stdout and len(a.stdout.splitlines()) == 2,
+          "ablate --text, --component by name or index: one row", a.stderr)
+    one_line(run([binary, "ablate", path, "--batch", "20", "--component", "tcn"]),
+             "ablate --component tcn", "no component 'tcn'")
+    plain = os.path.join(tmp, "plain.h5")
+    run([binary, "record", corpus, "-o", plain, "--cell", "mix", "--hidden", "4", "--seq-len",
+         "5", "--batches", "3", "--record-every", "1", "--quiet"])
+    one_line(run([binary, "ablate", plain, "--batch", "0", "--text", txt]),
+             "ablate without saved parameters", "--save-params")
+    one_line(run([binary, "ablate", plain + "x", "--batch", "0"]), "ablate of a missing file",
+             "plain.h5x")
+    single = os.path.join(tmp, "single.h5")
+    run([binary, "record", corpus, "-o", single, "--hidden", "4", "--seq-len", "5",
+         "--batches", "3", "--record-every", "1", "--save-params", "--quiet"])
+    one_line(run([binary, "ablate", single, "--batch", "0", "--text", txt]),
+             "ablate of a single model", "not a mix")
+    nov = os.path.join(tmp, "nov.h5")
+    run([binary, "record", corpus, "-o", nov, "--cell", "mix", "--hidden", "4", "--seq-len",
+         "5", "--batches", "3", "--record-every", "1", "--save-params", "--quiet"])
+    one_line(run([binary, "ablate", nov, "--batch", "0"]), "ablate with no held-out text",
+             "--text FILE")
+
+
+def datasets(path):
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda k, v: out.__setitem__(k, v[()]) if isinstance(v, h5py.Dataset)
+                     else None)
+    return out
+
+
+def check_resume(binary, corpus, tmp):
+    """A mix stopped and resumed (the checkpoint of a complete run, then
+    extended, and a checkpoint every 7 batches) = an uninterrupted run."""
+    args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
+            "--record-every", "4", "--save-params", "--save-hidden", "--valid-share", "0.1",
+            "--valid-every", "5", "--optimizer", "adam", "--quiet"]
+    whole, parts = os.path.join(tmp, "whole.h5"), os.path.join(tmp, "parts.h5")
+    a = run([binary, "record", corpus, "-o", whole, "--batches", "30"] + args)
+    b = run([binary, "record", corpus, "-o", parts, "--batches", "13",
+             "--checkpoint-every", "7"] + args)
+    c = run([binary, "record", corpus, "-o", parts, "--batches", "30", "--resume"] + args)
+    if not check(a.returncode == b.returncode == c.returncode == 0,
+                 "resume: a mix's runs exit 0", a.stderr + b.stderr + c.stderr):
+        return
+    da, db = datasets(whole), datasets(parts)
+    bad = [k for k in da if k not in db or da[k].shape != db[k].shape or
+           not np.array_equal(da[k], db[k])] + [k for k in db if k not in da]
+    check(not bad and "record/lstm.itemized_l1" in da and "valid/loss" in da,
+          "resume: a mix resumed and extended = the uninterrupted run, bit for bit (%d "
+          "datasets)" % len(da), bad[:5])
+    d = run([binary, "record", corpus, "-o", parts, "--batches", "40", "--resume"] +
+            [x if x != "lstm,rnn,gru" else "lstm,gru,rnn" for x in args])
+    err = d.stderr.decode()
+    check(d.returncode == 1 and "--cell: the run has lstm,rnn,gru, this command says "
+          "lstm,gru,rnn" in err, "resume with the components in another order is refused, "
+          "naming both", err)
+
+
+def check_init(binary, corpus, tmp):
+    """record --init of a mix: from a mix's record, from PyTorch-named tensors."""
+    src = os.path.join(tmp, "whole.h5")  # check_resume's: records of batches 0, 4, ...
+    args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
+            "--batches", "2", "--record-every", "1", "--save-params", "--quiet"]
+    a = os.path.join(tmp, "init_a.h5")
+    rc = run([binary, "record", corpus, "-o", a, "--init", src + ":8"] + args)
+    tensors = os.path.join(tmp, "tensors.h5")
+    with h5py.File(src, "r") as f, h5py.File(tensors, "w") as g:
+        r = list(f["record/batch"][:]).index(8)
+        want = {k: f["record/params/" + k][r] for k in f["record/params"]}
+        for k, v in want.items():
+            g[k] = v.astype(np.float64)
+    b = os.path.join(tmp, "init_b.h5")
+    rc2 = run([binary, "record", corpus, "-o", b, "--init", tensors] + args)
+    ok = rc.returncode == 0 and rc2.returncode == 0
+    if ok:
+        for path in (a, b):
+            with h5py.File(path, "r") as f:
+                ok = ok and all(np.array_equal(f["record/params/" + k][0], v)
+                                for k, v in want.items())
+    check(ok, "record --init of a mix: from a mix's record (RUN:B) and from PyTorch-named "
+          "tensors (lstm.weight_hh_l0, ...), every component's parameters as saved",
+          rc.stderr + rc2.stderr)
+    one_line(run([binary, "record", corpus, "-o", os.path.join(tmp, "init_c.h5"), "--init",
+                  src, "--hidden", "5", "--layers", "2", "--seq-len", "6", "--batches", "2",
+                  "--quiet"]), "--init of one model from a mix", "no parameter weight_ih_l0")
 
 
 def check_tracing(binary, corpus, tmp):

@@ -546,8 +546,8 @@ def check_known(tmp, corpus):
 def check_mix_per_record(tmp, corpus):
     """A mix traced from its input, record by record: in every record the
     components' own rows (layer -1) share its input paths (they add up to
-    1), and the records add up to --summary's paths; plot trace refuses a
-    mix in one line."""
+    1), and the records add up to --summary's paths; plot trace --shares
+    of one component = the summary's rows of that component."""
     path = os.path.join(tmp, "mix.h5")
     rc = subprocess.run([BIN, "record", corpus, "-o", path, "--quiet", "--cell", "rnn,lstm,gru",
                          "--hidden", "4", "--seq-len", "9", "--batches", "40", "--record-every",
@@ -576,11 +576,23 @@ def check_mix_per_record(tmp, corpus):
     check(per and not bad, "mix: --per-record --param input: each record's components share "
           "its input paths (sum 1), the records add up to --summary (%d records)" % len(per),
           "\n".join(bad))
-    rc = subprocess.run([BIN, "plot", "trace", "--shares", path, "-o",
-                         os.path.join(tmp, "mix.png")], capture_output=True)
-    check(rc.returncode == 1 and b"a mix of components" in rc.stderr and
-          rc.stderr.count(b"\n") == 1 and not os.path.exists(os.path.join(tmp, "mix.png")),
-          "mix: plot trace refuses a mix in one line", rc.stderr)
+    keep = os.path.join(tmp, "keepmix")
+    os.makedirs(keep, exist_ok=True)
+    rc = subprocess.run([BIN, "plot", "trace", "--shares", "--component", "lstm", path, "-o",
+                         os.path.join(tmp, "mix.svg"), "--keep-script", keep],
+                        capture_output=True)
+    got = kept_block(os.path.join(keep, "mix.svg.gp"), "S") if rc.returncode == 0 else []
+    tab = read_table(subprocess.run([BIN, "trace", "--summary", "--per-record", "--param",
+                                     "lstm.weight_hh_l0", path], capture_output=True).stdout)
+    want = {}
+    for r in tab:
+        if r["component"].startswith("lstm."):
+            want.setdefault(int(r["batch"]), []).append(float(r["share"]))
+    ok = [int(g[0]) for g in got] == sorted(want) and all(
+        np.allclose([float(v) for v in g[1:]], want[int(g[0])], rtol=1e-8, atol=0) for g in got)
+    check(rc.returncode == 0 and got and ok, "mix: plot trace --shares --component lstm: the "
+          "plotted shares = trace --summary --per-record's lstm.* rows (%d records)" % len(got),
+          lambda: "%s\nwant %s\n%s" % (got, want, rc.stderr))
 
 
 def grid_row(node, layer, cell, G, L):
