@@ -1,6 +1,6 @@
 #!/bin/sh
 # tracing.sh - the experiment that the gradient-tracing chapter proposes
-# but never ran (issue 14): train components side by side on the same
+# but never ran: train components side by side on the same
 # input (record --cell rnn,lstm,gru: their logits averaged), rank them by
 # how many gradient paths go through each (rnnbow trace), take each out in
 # turn (rnnbow ablate: the held-out loss without its logits), and ask
@@ -49,7 +49,7 @@ export LC_ALL
 mkdir -p "$OUT"
 
 if ! "$RNNBOW" ablate --help >/dev/null 2>&1; then
-	echo "tracing.sh: $RNNBOW has no record --cell $CELLS or no ablate: build the branch with components in competition (issue 14)" >&2
+	echo "tracing.sh: $RNNBOW has no record --cell $CELLS or no ablate: build the branch with components in competition" >&2
 	exit 3
 fi
 
