@@ -1,9 +1,9 @@
 #!/bin/sh
 # tracing.sh - the experiment that the gradient-tracing chapter proposes
-# but never ran: train components side by side on the same
-# input (record --cell rnn,lstm,gru: their logits averaged), rank them by
-# how many gradient paths go through each (rnnbow trace), take each out in
-# turn (rnnbow ablate: the held-out loss without its logits), and ask
+# but never ran: train components side by side on the same input
+# (record --cell rnn,lstm,gru,rnn,lstm,gru: their logits averaged), rank
+# them by the share of the input's gradient paths each wins (rnnbow trace
+# --param input), take each out in turn (rnnbow ablate: the held-out loss without its logits), and ask
 # whether the two rankings agree: Spearman's rho between tracing influence
 # and loss increase, per seed and pooled, on two corpora:
 #   long   made by longrange.awk: copies across gaps of 8 to 24 bytes and
@@ -49,7 +49,7 @@ export LC_ALL
 mkdir -p "$OUT"
 
 if ! "$RNNBOW" ablate --help >/dev/null 2>&1; then
-	echo "tracing.sh: $RNNBOW has no record --cell $CELLS or no ablate: build the branch with components in competition" >&2
+	echo "tracing.sh: $RNNBOW has no ablate (components in competition): build a newer rnnbow" >&2
 	exit 3
 fi
 
