@@ -387,6 +387,16 @@ def check_readers(binary, path, tmp):
                  "no component 'tcn'")
     one_line(run([binary, "info", path, "--component", "tcn"]), "info --component tcn",
              "no component 'tcn'")
+    svgs = {}
+    for c in ("rnn", "lstm"):
+        for kind, extra in (("horizon", []), ("trace", ["--batch", "2"])):
+            out = os.path.join(tmp, "%s_%s.svg" % (kind, c))
+            rc = run([binary, "plot", kind, path, "--component", c, "-o", out] + extra)
+            svgs[kind, c] = open(out, "rb").read() if rc.returncode == 0 else None
+            check(rc.returncode == 0, "plot %s --component %s on a mix" % (kind, c), rc.stderr)
+    check(svgs["trace", "rnn"] != svgs["trace", "lstm"] and
+          svgs["horizon", "rnn"] != svgs["horizon", "lstm"],
+          "plot horizon and plot trace: each component its own figure")
     for args in (["diagnose", path], ["units", path], ["sample", path]):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
 
