@@ -433,6 +433,13 @@ def check_minibatch(binary, corpus, tmp):
 
 def check_tracing(binary, corpus, tmp):
     import mixtrace_check
+    for cell in ("lstm", "gru"):
+        path = os.path.join(tmp, "single_%s.h5" % cell)
+        rc = run([binary, "record", corpus, "-o", path, "--cell", cell, "--layers", "2",
+                  "--hidden", "4", "--seq-len", "6", "--batches", "30", "--record-every", "13",
+                  "--save-params", "--init-scale", "0.5", "--quiet"])
+        if check(rc.returncode == 0, "trace --param input: one %s recorded" % cell, rc.stderr):
+            mixtrace_check.run_single(binary, path, "trace --param input of one %s L=2" % cell)
     for spec, comps, L in [("rnn,lstm,gru", ["rnn", "lstm", "gru"], 1),
                            ("lstm,gru,lstm", ["lstm0", "gru", "lstm1"], 2)]:
         path = os.path.join(tmp, "t%d.h5" % L)
