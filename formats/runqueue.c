@@ -173,7 +173,7 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 		   !tr->mix;     /* nor a mix's (each component itemized on the spot) */
 	int spec = tr->diag && cpus2; /* the spectrum of W_hh, off the training thread too */
 	for (int i = 0; tr->mix && i < RUNQUEUE_SLOTS; i++)
-		bad |= mix_record_alloc(&q->slots[i], &tr->mix->mx, tr->cfg.n, with_params,
+		bad |= mix_record_alloc(&q->slots[i], &tr->mix->mx, tr->cfg.n, tr->S, with_params,
 					with_hidden) < 0;
 	for (int i = 0; !tr->mix && i < RUNQUEUE_SLOTS; i++)
 		bad |= record_alloc_seq(&q->slots[i], &tr->m, tr->cfg.n, tr->S, with_params,

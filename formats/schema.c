@@ -390,16 +390,16 @@ int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
  * and parameters, named with its prefix (schema_comp_layer_name), without
  * the diagnostics (a mix has none). */
 static int reccols_build_mix(struct reccol *cols, const struct model *m, int n,
-			     int with_params, int with_hidden, unsigned extras)
+			     int with_params, int with_hidden, unsigned extras, int S)
 {
 	const struct mix *mx = m->mix;
 	int k = 0;
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
-		add(cols, &k, &schema_record_once[i], m, n, 0, 1);
+		add(cols, &k, &schema_record_once[i], m, n, 0, S);
 	for (int c = 0; c < mx->K; c++) {
 		int first = k;
 		k += reccols_build_seq(cols + k, reccols_max(&mx->comp[c]), &mx->comp[c], n,
-				       with_params, with_hidden, extras & ~(unsigned)RECCOLS_DIAG, 1);
+				       with_params, with_hidden, extras & ~(unsigned)RECCOLS_DIAG, S);
 		/* drop the copy of the shared datasets */
 		memmove(cols + first, cols + first + SCHEMA_RECORD_ONCE,
 			(size_t)(k - first - SCHEMA_RECORD_ONCE) * sizeof(*cols));
@@ -421,7 +421,7 @@ int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n
 	if (cap < reccols_max(m))
 		return -1;
 	if (m->mix)
-		return reccols_build_mix(cols, m, n, with_params, with_hidden, extras);
+		return reccols_build_mix(cols, m, n, with_params, with_hidden, extras, S);
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
 		add(cols, &k, &schema_record_once[i], m, n, 0, S);
 	for (int p = 1; p <= 4; p++)

@@ -126,11 +126,12 @@ struct mix_train {
 	struct mix mx;
 	struct mix_run run;
 	struct itemize_ws iw[MIX_MAX];
+	struct rnn_cache view[MIX_MAX]; /* B > 1: the S itemized sequences' rows */
 };
 
-/* The record of a mix (record_alloc for each component, and the shared
- * arrays); one sequence. Returns 0 or -1 when out of memory. */
-int mix_record_alloc(struct record *r, const struct mix *mx, int n, int with_params,
+/* The record of a mix of S sequences (record_alloc_seq for each
+ * component, and the shared arrays). Returns 0 or -1 when out of memory. */
+int mix_record_alloc(struct record *r, const struct mix *mx, int n, int S, int with_params,
 		     int with_hidden);
 
 /* mixtrain.c: trainer_init, trainer_free and trainer_step's batch for a

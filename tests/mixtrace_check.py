@@ -105,8 +105,9 @@ def split_node(node):
     return tuple(node.split(".", 1)) if "." in node else (None, node)
 
 
-def check_input_paths(binary, path, f, rec, comps, label):
-    bts = mix_batches(f, rec, comps)
+def check_input_paths(binary, path, f, rec, comps, label, bts=None):
+    """comps [None] and bts [Batch]: one model, whose node names have no prefix."""
+    bts = bts or mix_batches(f, rec, comps)
     batch = int(f["record/batch"][rec])
     rows = trace(binary, path, ["--batch", str(batch), "--param", "input"])
     paths = {}
@@ -124,7 +125,7 @@ def check_input_paths(binary, path, f, rec, comps, label):
             err = err or "step %d: col %s is not x_t = %d" % (t, cp[0]["col"], bts[0].x[t])
         cands = []
         for k, b in enumerate(bts):
-            for term, v in b.input_terms(t):
+            for term, v in CompBatch.input_terms(b, t):
                 cands.append((-abs(term), k, b.sort_key(v), v, term))
         cands.sort(key=lambda c: (c[0], c[1], c[2]))
         comp, node = split_node(cp[0]["node"])
@@ -145,7 +146,7 @@ def check_input_paths(binary, path, f, rec, comps, label):
             ties += 1
         if not close(float(cp[0]["term"]), got[4], scale):
             err = err or "step %d hop 0: term %s, autograd %g" % (t, cp[0]["term"], got[4])
-        winners.add(comps[k])
+        winners.add(comps[k] or "the model")
         b, v = bts[k], got[3]
         for h in range(1, len(cp)):
             comp, node = split_node(cp[h]["node"])
@@ -238,6 +239,16 @@ def check_summary(binary, path, f, comps, label):
     rank = sorted(comps, key=lambda c: -float(byname[c]["share"]))
     diag("%s: shares of input paths: %s" % (label, ", ".join(
         "%s %.3f" % (c, float(byname[c]["share"])) for c in rank)))
+
+
+def run_single(binary, path, label):
+    """trace --param input on one model: each step's path = the walk."""
+    import h5py
+    test_trace.BIN = binary
+    with h5py.File(path, "r") as f:
+        bt = Batch(f, 1)
+        bt.run()
+        check_input_paths(binary, path, f, 1, [None], label, [bt])
 
 
 def run(binary, path, comps, label):

@@ -202,6 +202,7 @@ def main():
         check_ablate(binary, corpus, tmp)
         check_resume(binary, corpus, tmp)
         check_init(binary, corpus, tmp)
+        check_minibatch(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
     sys.exit(tap.summary())
 
@@ -302,7 +303,13 @@ def check_resume(binary, corpus, tmp):
     args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
             "--record-every", "4", "--save-params", "--save-hidden", "--valid-share", "0.1",
             "--valid-every", "5", "--optimizer", "adam", "--quiet"]
-    whole, parts = os.path.join(tmp, "whole.h5"), os.path.join(tmp, "parts.h5")
+    resume_exact(binary, corpus, tmp, args + ["--batch-size", "3", "--record-sequences", "2"],
+                 "mb_")
+    resume_exact(binary, corpus, tmp, args, "")
+
+
+def resume_exact(binary, corpus, tmp, args, tag):
+    whole, parts = os.path.join(tmp, tag + "whole.h5"), os.path.join(tmp, tag + "parts.h5")
     a = run([binary, "record", corpus, "-o", whole, "--batches", "30"] + args)
     b = run([binary, "record", corpus, "-o", parts, "--batches", "13",
              "--checkpoint-every", "7"] + args)
@@ -314,8 +321,10 @@ def check_resume(binary, corpus, tmp):
     bad = [k for k in da if k not in db or da[k].shape != db[k].shape or
            not np.array_equal(da[k], db[k])] + [k for k in db if k not in da]
     check(not bad and "record/lstm.itemized_l1" in da and "valid/loss" in da,
-          "resume: a mix resumed and extended = the uninterrupted run, bit for bit (%d "
-          "datasets)" % len(da), bad[:5])
+          "resume: a mix%s resumed and extended = the uninterrupted run, bit for bit (%d "
+          "datasets)" % (" of 3 sequences a batch" if tag else "", len(da)), bad[:5])
+    if tag:
+        return
     d = run([binary, "record", corpus, "-o", parts, "--batches", "40", "--resume"] +
             [x if x != "lstm,rnn,gru" else "lstm,gru,rnn" for x in args])
     err = d.stderr.decode()
@@ -353,8 +362,84 @@ def check_init(binary, corpus, tmp):
                   "--quiet"]), "--init of one model from a mix", "no parameter weight_ih_l0")
 
 
+def check_minibatch(binary, corpus, tmp):
+    """--batch-size B with a mix: batch 0's loss and every gradient against
+    PyTorch over the B sequences (char-rnn's stretches), batch 1 from each
+    sequence's own state; a record keeps S sequences' shared datasets."""
+    path = os.path.join(tmp, "mb.h5")
+    comps, B, S, L = ["lstm", "rnn", "gru"], 3, 2, 2
+    rc = run([binary, "record", corpus, "-o", path, "--cell", ",".join(comps), "--layers", str(L),
+              "--hidden", "5", "--seq-len", "6", "--batch-size", str(B), "--record-sequences",
+              str(S), "--batches", "2", "--record-every", "1", "--save-params", "--optimizer",
+              "sgd", "--lr", "1", "--clip", "0", "--init-scale", "0.3", "--quiet"])
+    if not check(rc.returncode == 0, "minibatch: a mix with --batch-size 3 records", rc.stderr):
+        return
+    with open(corpus, "rb") as fh:
+        text = fh.read()
+    with h5py.File(path, "r") as f:
+        m = f["model"].attrs
+        H, V, n = int(m["hidden_size"]), int(m["vocab_size"]), int(m["seq_len"])
+        vocab = list(f["model/vocab"][:])
+        ids = np.array([vocab.index(c) for c in text])
+        stretch = len(ids) // B
+
+        def tensors(pos):
+            x = np.stack([ids[b * stretch + pos: b * stretch + pos + n] for b in range(B)])
+            y = np.stack([ids[b * stretch + pos + 1: b * stretch + pos + n + 1]
+                          for b in range(B)])
+            return (torch.nn.functional.one_hot(torch.from_numpy(x), V).to(torch.float64),
+                    torch.from_numpy(y), x)
+        x, y, xi = tensors(0)
+        logits, lasts, allp = [], [], []
+        for c in comps:
+            mod, out = load_comp(f, c, L, H, V, 0)
+            zero = torch.zeros(L, B, H)
+            top, last = mod(x, (zero, zero) if c == "lstm" else zero)
+            logits.append(out(top))
+            lasts.append(last)
+            allp += [(c + "." + k, v) for k, v in mod.named_parameters()]
+            allp += [(c + ".weight_out", out.weight), (c + ".bias_out", out.bias)]
+        avg = torch.stack(logits).mean(0)
+        loss = torch.nn.functional.cross_entropy(avg.reshape(-1, V), y.reshape(-1),
+                                                 reduction="sum")
+        ok, msg = compare(np.array([loss.item() / (B * n)]), f["train/loss"][0:1], 1e-5, 1e-6)
+        check(ok, "minibatch: batch 0's loss = PyTorch's over the B sequences", msg)
+        grads = torch.autograd.grad(loss, [v for _, v in allp])
+        worst = None
+        for (k, _), g in zip(allp, grads):
+            p = f["record/params/" + k]
+            ok, msg = compare(p[0].astype(np.float64) - p[1].astype(np.float64), g.numpy(),
+                              1e-3, 2e-7 + 1e-4 * float(np.abs(g.numpy()).max()))
+            worst = worst or (None if ok else "%s: %s" % (k, msg))
+        check(worst is None, "minibatch: every component's gradient of batch 0 = autograd's",
+              worst)
+        x1, y1, _ = tensors(n)
+        with torch.no_grad():
+            lg = []
+            for c, last in zip(comps, lasts):
+                mod, out = load_comp(f, c, L, H, V, 1)
+                top, _ = mod(x1, last)
+                lg.append(out(top))
+            l1 = torch.nn.functional.cross_entropy(torch.stack(lg).mean(0).reshape(-1, V),
+                                                   y1.reshape(-1)).item()
+        ok, msg = compare(np.array([l1]), f["train/loss"][1:2], 1e-5, 1e-6)
+        check(ok, "minibatch: batch 1 goes on from each component's and sequence's state", msg)
+        check(f["record/input"].shape == (2, S, n) and np.array_equal(f["record/input"][0], xi[:S])
+              and f["record/lstm.h0_l1"].shape == (2, S, H)
+              and f["record/gru.itemized"].shape == (2, n, n),
+              "minibatch: a record keeps the first S sequences' inputs and states, one g per "
+              "component")
+
+
 def check_tracing(binary, corpus, tmp):
     import mixtrace_check
+    for cell in ("lstm", "gru"):
+        path = os.path.join(tmp, "single_%s.h5" % cell)
+        rc = run([binary, "record", corpus, "-o", path, "--cell", cell, "--layers", "2",
+                  "--hidden", "4", "--seq-len", "6", "--batches", "30", "--record-every", "13",
+                  "--save-params", "--init-scale", "0.5", "--quiet"])
+        if check(rc.returncode == 0, "trace --param input: one %s recorded" % cell, rc.stderr):
+            mixtrace_check.run_single(binary, path, "trace --param input of one %s L=2" % cell)
     for spec, comps, L in [("rnn,lstm,gru", ["rnn", "lstm", "gru"], 1),
                            ("lstm,gru,lstm", ["lstm0", "gru", "lstm1"], 2)]:
         path = os.path.join(tmp, "t%d.h5" % L)
@@ -387,6 +472,16 @@ def check_readers(binary, path, tmp):
                  "no component 'tcn'")
     one_line(run([binary, "info", path, "--component", "tcn"]), "info --component tcn",
              "no component 'tcn'")
+    svgs = {}
+    for c in ("rnn", "lstm"):
+        for kind, extra in (("horizon", []), ("trace", ["--batch", "2"])):
+            out = os.path.join(tmp, "%s_%s.svg" % (kind, c))
+            rc = run([binary, "plot", kind, path, "--component", c, "-o", out] + extra)
+            svgs[kind, c] = open(out, "rb").read() if rc.returncode == 0 else None
+            check(rc.returncode == 0, "plot %s --component %s on a mix" % (kind, c), rc.stderr)
+    check(svgs["trace", "rnn"] != svgs["trace", "lstm"] and
+          svgs["horizon", "rnn"] != svgs["horizon", "lstm"],
+          "plot horizon and plot trace: each component its own figure")
     for args in (["diagnose", path], ["units", path], ["sample", path]):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
 
@@ -396,8 +491,10 @@ def check_refusals(binary, corpus, tmp):
     one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,foo"]), "--cell rnn,foo",
              "--cell")
     check(not os.path.exists(out), "--cell rnn,foo leaves no file")
-    one_line(run([binary, "record", corpus, "-o", out, "--cell", "mix", "--batch-size", "2"]),
-             "--cell mix --batch-size 2", "--batch-size")
+    one_line(run([binary, "record", corpus, "-o", out, "--cell", "mix", "--sample-every", "2"]),
+             "--cell mix --sample-every 2", "--sample-every")
+    one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,lstm,gru,rnn,lstm,gru,rnn,"
+                  "lstm,gru"]), "--cell with 9 components", "--cell")
 
 
 if __name__ == "__main__":
