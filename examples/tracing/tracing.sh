@@ -8,7 +8,8 @@
 # and loss increase, per seed and pooled, on two corpora:
 #   long   made by longrange.awk: copies across gaps of 8 to 24 bytes and
 #          nested brackets, bytes that depend on bytes far behind them
-#   c      rnnbow's own C source
+#   c      C: the first 200 KB of the system's headers (HDF5's, then
+#          /usr/include/*.h)
 # Writes to OUT: per corpus and seed the run (CORPUS_sSEED.h5), its
 # influence and ablation tables (.influence.tsv, .ablate.tsv), then
 # results.tsv and points.tsv (analyze.py), the figure scatter.{png,svg}
@@ -28,7 +29,6 @@ OUT=${OUT:-examples/tracing/out}
 RNNBOW=${RNNBOW:-./rnnbow}
 PY=${PY:-python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
 if [ "${QUICK:-0}" = 1 ]; then
 	SEEDS=${SEEDS:-1 2}
 	BATCHES=${BATCHES:-300}
@@ -56,7 +56,9 @@ fi
 # --- the corpora: training text and held-out text of the same kind ---
 awk -v bytes="$BYTES" -v seed=1 -f "$HERE/longrange.awk" >"$OUT/long.txt"
 awk -v bytes=20000 -v seed=2 -f "$HERE/longrange.awk" >"$OUT/long_held.txt"
-cat "$ROOT"/libcore/*.c "$ROOT"/formats/*.c "$ROOT"/cmd/*.c | head -c "$BYTES" >"$OUT/c_all.txt"
+# C: the system's C headers (as examples/pitfalls), not rnnbow's own
+# source, which changes from commit to commit and the numbers with it
+cat /usr/include/hdf5/serial/*.h /usr/include/*.h | head -c "$BYTES" >"$OUT/c_all.txt"
 size=$(wc -c <"$OUT/c_all.txt")
 head -c $((size * 9 / 10)) "$OUT/c_all.txt" >"$OUT/c.txt"
 # the held-out tail keeps only lines made of the training text's bytes
