@@ -17,6 +17,7 @@ int cmd_trace(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
+int cmd_ablate(int argc, char **argv);
 
 #include <stddef.h>
 #include <stdio.h>

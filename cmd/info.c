@@ -12,7 +12,7 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: rnnbow info [--format text|json] RUN.h5|-\n"
+	"usage: rnnbow info [--format text|json] [--component C] RUN.h5|-\n"
 	"\n"
 	"Say what a run file holds: model (cell, layers, gates), corpus, training,\n"
 	"records and the datasets of each layer, size.\n"
@@ -23,7 +23,7 @@ static const char usage[] =
  * i,f,g,o; forget bias 1" for LSTM, "gates r,z,n" for GRU. */
 static void cell_detail(char *buf, size_t len, const struct run_summary *s)
 {
-	if (!s->gate_names[0]) {
+	if (!s->gate_names[0] || s->ncomp) {
 		snprintf(buf, len, "%s", s->activation);
 		return;
 	}
@@ -64,7 +64,7 @@ static void print_layer_data(FILE *out, const struct run_summary *s)
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
 			if (!(s->layer_data[l] & (1u << i)) || is_diag(i))
 				continue;
-			runinfo_layer_dataset(name, sizeof(name), i, l);
+			runinfo_comp_dataset(name, sizeof(name), s->comp, i, l);
 			fprintf(out, "%s%s", first ? "" : ", ", name);
 			first = 0;
 		}
@@ -73,6 +73,18 @@ static void print_layer_data(FILE *out, const struct run_summary *s)
 	if (s->layers > s->listed_layers)
 		fprintf(out, "         (and %lld more layers)\n",
 			(long long)(s->layers - s->listed_layers));
+}
+
+/* A mix: its components, and whose datasets the layer lines list. */
+static void print_components(FILE *out, const struct run_summary *s)
+{
+	fprintf(out, "mix:     %d components, logits averaged: ", s->ncomp);
+	for (const char *p = s->components; *p;) {
+		size_t w = strcspn(p, ",");
+		fprintf(out, "%s%.*s", p == s->components ? "" : ", ", (int)w, p);
+		p += w + (p[w] == ',');
+	}
+	fprintf(out, "; layers below: %s's (--component); no diagnostics\n", s->comp);
 }
 
 static void print_text(FILE *out, const struct run_summary *s, const char *path)
@@ -91,6 +103,8 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 			(long long)s->corpus_tokens, s->token_preview);
 	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
+	if (s->ncomp)
+		print_components(out, s);
 	if (!strcmp(s->input, "dense"))
 		fprintf(out, "input:   dense, %lld features per step (no token ids)\n",
 			(long long)s->input_size);
@@ -177,7 +191,7 @@ static void print_json_layer_data(const struct run_summary *s)
 		for (int i = 0, first = 1; i < RUNINFO_LAYER_DATASETS; i++) {
 			if (!(s->layer_data[l] & (1u << i)) || is_diag(i))
 				continue;
-			runinfo_layer_dataset(name, sizeof(name), i, l);
+			runinfo_comp_dataset(name, sizeof(name), s->comp, i, l);
 			if (!first)
 				putchar(',');
 			json_string(stdout, name);
@@ -233,6 +247,20 @@ static void print_json(const struct run_summary *s, const char *path)
 	JF("init_scale", s->init_scale);
 	JI("gates", s->gates);
 	print_json_gate_names(s->gate_names);
+	if (s->ncomp) { /* "components":["rnn","lstm","gru"],"component":"rnn" */
+		printf(",\"components\":[");
+		for (const char *p = s->components; *p;) {
+			char name[16];
+			size_t w = strcspn(p, ",");
+			snprintf(name, sizeof(name), "%.*s", (int)w, p);
+			if (p != s->components)
+				putchar(',');
+			json_string(stdout, name);
+			p += w + (p[w] == ',');
+		}
+		putchar(']');
+		JS("component", s->comp);
+	}
 	if (s->has_forget_bias)
 		JF("forget_bias", s->forget_bias);
 	JS("optimizer", s->optimizer);
@@ -298,10 +326,13 @@ static void print_json(const struct run_summary *s, const char *path)
 
 int cmd_info(int argc, char **argv)
 {
-	const char *format = "text";
+	const char *format = "text", *component = NULL;
 	const struct opt opts[] = {
 		{ "format", 0, OPT_STRING, &format, .arg = "F",
 		  .help = "text (default) or json (one object, for scripts)" },
+		{ "component", 0, OPT_STRING, &component, .arg = "C",
+		  .help = "a mix: list the datasets of component C (a name\n"
+			  "or an index; default: the first)" },
 		OPT_END,
 	};
 	int nargs = opts_parse(argc, argv, opts, usage);
@@ -315,7 +346,11 @@ int cmd_info(int argc, char **argv)
 	struct run_summary s;
 	if (run_open(&r, argv[0]) < 0)
 		return 1;
-	run_summarize(&s, &r);
+	if (run_summarize_comp(&s, &r, component) < 0) {
+		error("%s: no component '%s' (the run has %s)", argv[0], component, s.components);
+		run_close(&r);
+		return 1;
+	}
 	if (json)
 		print_json(&s, argv[0]);
 	else

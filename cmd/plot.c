@@ -31,7 +31,9 @@ static const char usage[] =
 	"  loss       training loss and gradient norm over all batches\n"
 	"  trace      gradient tracing: the paths of every entry of weight_hh (of\n"
 	"             --layer L, of --gate's block) in batch --batch B on the\n"
-	"             unrolled grid, line width by paths; needs --save-params\n"
+	"             unrolled grid, line width by paths; needs --save-params;\n"
+	"             --shares: each component's share of the paths, record by\n"
+	"             record over training (--from/--to)\n"
 	"  diagnose   one layer's diagnostics over training (--layer L): saturation\n"
 	"             per activation, dead relu units, rho, sigma_max and lambda of\n"
 	"             W_hh against 1, clip share, k (see rnnbow-diagnose(1))\n"
@@ -130,15 +132,20 @@ static int parse_options(int argc, char **argv, struct plot_opts *o)
 		  .help = "batch: highlight loss t and draw its horizon" },
 		{ "lags", 0, OPT_INT, &o->lags, 1, 32, .arg = "K",
 		  .help = "batch: lag layers before the \"rest\" layer (default 4)" },
+		{ "shares", 0, OPT_FLAG, &o->shares,
+		  .help = "trace: the component shares of every record over\n"
+			  "training, instead of one batch's paths" },
 		{ "mark", 0, OPT_INT, &o->mark, 0, 9.2e18, .arg = "B",
 		  .help = "overview: highlight training batch B" },
 		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
 		  .help = "k, units: tolerated relative error (default 0.1);\n"
 			  "units: reach where flow falls below X of lag 0" },
 		{ "from", 0, OPT_INT, &o->r.from, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k, overview, loss, diagnose: only training\nbatch B or later" },
+		  .help = "horizon, k, overview, loss, diagnose, trace --shares:\n"
+			  "only training batch B or later" },
 		{ "to", 0, OPT_INT, &o->r.to, 0, 9.2e18, .arg = "B",
-		  .help = "horizon, k, overview, loss, diagnose: only training\nbatch B or earlier" },
+		  .help = "horizon, k, overview, loss, diagnose, trace --shares:\n"
+			  "only training batch B or earlier" },
 		READ_SOURCE_OPTS(o->r, GATE_HELP ";\nhorizon: --gate all draws one curve per gate"),
 		{ "size", 0, OPT_STRING, &o->size, .arg = "S",
 		  .help = "column (3.3 in wide, 8 pt text), page (7 in wide,\n"
@@ -200,8 +207,13 @@ static void check_options(struct plot_opts *o, char **argv, int nargs)
 			usage_error(usage, "stdin ('-') can be read once only");
 	if (one_record(o->kind) && (o->batch < 0) == !o->top)
 		usage_error(usage, "%s needs --batch B or --top 1 (one of them)", argv[0]);
-	if (o->kind == K_TRACE && o->batch < 0)
-		usage_error(usage, "trace needs --batch B");
+	if (o->shares && o->kind != K_TRACE)
+		usage_error(usage, "--shares goes with plot trace");
+	if (o->shares && o->batch >= 0)
+		usage_error(usage, "trace --shares draws every record (choose them with --from/--to), "
+			    "not --batch");
+	if (o->kind == K_TRACE && o->batch < 0 && !o->shares)
+		usage_error(usage, "trace needs --batch B (or --shares)");
 	if (o->kind == K_TRACE && o->top)
 		usage_error(usage, "trace shows --batch B (--top ranks by itemized gradients)");
 	if (o->loss >= 0 && o->kind != K_BATCH)
@@ -287,7 +299,10 @@ static void default_title(char *title, size_t len, const struct plot_opts *o, ch
 			       "gradient decay with lag", "truncation horizon k", "g[t,j]",
 			       "training loss", "gradient paths of weight_hh in batch", "diagnostics",
 			       "unit flow of batch", "hidden states of batch" };
-	if (one_record(o->kind) || o->kind == K_TRACE)
+	if (o->kind == K_TRACE && o->shares)
+		snprintf(title, len, "%s: share of the gradient paths of weight_hh through each "
+			 "component", files[0]);
+	else if (one_record(o->kind) || o->kind == K_TRACE)
 		snprintf(title, len, "%s: %s%s", files[0], what[o->kind],
 			 o->top ? " (the largest max gradient)" : "");
 	else
@@ -307,7 +322,9 @@ int plot_make(struct plot_opts *o, char **files, int nfiles)
 		return error("--size %s: not a size", o->size);
 	int may_grow = z.h == 0;
 	if (z.h == 0) { /* the kind's height; a batch's loss panel adds a third */
-		double r = height_ratio[z.cls == SZ_INCHES ? SZ_PAGE : z.cls][o->kind];
+		/* trace --shares: lines over training with a key, as k */
+		enum kind hk = o->kind == K_TRACE && o->shares ? K_K : o->kind;
+		double r = height_ratio[z.cls == SZ_INCHES ? SZ_PAGE : z.cls][hk];
 		z.h = z.w * r * (o->kind == K_BATCH && o->loss >= 0 ? 1.23 : 1);
 	}
 	o->width_in = z.w;

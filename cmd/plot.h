@@ -21,6 +21,7 @@ struct plot_opts {
 	const char *output, *font, *title, *keep, *size, *yscale;
 	int64_t batch, top, loss, lags, mark;
 	int no_title;
+	int shares;                  /* trace: the component shares over training */
 	double width_in, height_in, dpi; /* set from --size by plot_make */
 	int framed;                  /* overview: fixed margins, frame reported */
 	double frame_xmin, frame_xmax, frame_ymin, frame_ymax; /* set by an overview */
@@ -67,6 +68,9 @@ double plot_frame_height(const struct plot_opts *o, double v);
  * from every entry of weight_hh of layer o->r.src.layer (of one gate's
  * block with --gate). Returns 0, or -1 after one message. */
 int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o);
+/* plot trace --shares (plot_trace.c): per record in --from/--to, the share
+ * of those paths through each component. 0, or -1 after one message. */
+int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts *o);
 
 /* With framed set, the overview's plot area spans these fractions of the
  * figure (left, right, bottom, top), so a page can lay links over bars. */

@@ -605,7 +605,7 @@ int plot_render(struct figure *f, char **files, int nfiles, struct plot_opts *o)
 		} else if (o->kind == K_UNITS || o->kind == K_HIDDEN) {
 			r = plot_units(f, &run, o);
 		} else if (o->kind == K_TRACE) {
-			r = plot_trace(f, &run, o);
+			r = o->shares ? plot_trace_shares(f, &run, o) : plot_trace(f, &run, o);
 		} else if (o->kind == K_DIAGNOSE) {
 			r = plot_diagnose(f, &run, o);
 		} else {

@@ -4,14 +4,19 @@
  * (of --gate's block only, if given) traced (libcore/trace.c), and its
  * paths counted per edge between (step, vertex kind) cells of the grid
  * that plots/trace.c draws. The hop into the root L is left out: every
- * path takes it.
+ * path takes it. With --shares, every record in --from/--to traced the
+ * same way and counted per component (libcore/trace_tally.c), for
+ * plots/trace_shares.c. A mix: --component's weight_hh, under the mix's
+ * loss.
  */
 #include "plot.h"
 #include "../formats/batchread.h"
 #include "../plots/views.h"
 #include "../formats/msg.h"
-#include "../libcore/trace.h"
+#include "../libcore/mixtrace.h"
+#include "../libcore/trace_tally.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,11 +159,20 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
 	struct trace_graph g;
+	struct mix_trace mt = { 0 };
 	struct grid gr = { 0 };
-	int rc = -1;
+	int rc = -1, k = 0;
 	if (batchread_open(&b, run) < 0)
 		return -1;
-	const struct model *m = &b.m;
+	/* a mix: the paths of --component's weight_hh (default the first's),
+	 * under the mix's loss (libcore/mixtrace.h) */
+	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(&b);
+		return -1;
+	}
+	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	int64_t row = batchread_row(&b, o->batch);
 	int layer = (int)o->r.src.layer, q = 0;
 	if (row < 0) {
@@ -168,10 +182,15 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 		error("%s: no layer %d (the run has %s %d)", run->path, layer,
 		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
 	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1 && batchread_load(&b, row) == 0) {
-		if (trace_graph_init(&g, m, b.n) < 0) {
+		if (b.mx ? mix_trace_init(&mt, b.mx, b.n) < 0 : trace_graph_init(&g, m, b.n) < 0) {
 			error("out of memory");
 		} else {
-			trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			if (b.mx) {
+				mix_trace_run(&mt, b.x, b.y, b.h0, b.c0);
+				g = mt.g[k];
+			} else {
+				trace_graph_run(&g, b.x, b.y, b.h0, b.c0);
+			}
 			size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
 			size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
 			if (grid_init(&gr, &g) < 0)
@@ -179,11 +198,161 @@ int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 			else
 				rc = draw(f, &g, &gr, model_param(layer, LP_WEIGHT_HH), r0, r1,
 					  o->batch);
-			trace_graph_free(&g);
+			if (b.mx)
+				mix_trace_free(&mt);
+			else
+				trace_graph_free(&g);
 		}
 	}
 	free(gr.names);
 	free(gr.ptrs);
+	batchread_close(&b);
+	return rc;
+}
+
+/* The components' names as the key shows them: "l1 gate_f" when there
+ * are several layers. Returns an array of nc strings, or NULL. */
+static char (*share_names(const struct model *m, int nc))[32]
+{
+	char (*names)[32] = calloc((size_t)nc, sizeof(*names));
+	for (int k = 0; names && k < nc; k++) {
+		int layer;
+		const char *name = trace_component_name(m, k, &layer);
+		if (m->L > 1 && layer < m->L)
+			snprintf(names[k], sizeof(names[k]), "l%d %s", layer, name);
+		else
+			snprintf(names[k], sizeof(names[k]), "%s", name);
+	}
+	return names;
+}
+
+/* The graphs of one record: a single model's, or a mix's (the paths in
+ * component k's graph, under the mix's loss). */
+struct share_graphs {
+	struct trace_graph one;
+	struct mix_trace mt;
+	const struct mix *mx;
+	int k;
+};
+
+static struct trace_graph *share_graph(struct share_graphs *s)
+{
+	return s->mx ? &s->mt.g[s->k] : &s->one;
+}
+
+/* Every record in the window traced: share[c * rows + i] of component c
+ * in the i-th record (rows [r0, r1) of parameter p of model m, every
+ * column). */
+static int shares_of(struct batchread *b, const struct plot_opts *o, const struct model *m,
+		     int k, int p, size_t r0, size_t r1, struct trace_shares_view *v,
+		     int64_t *batch, double *share)
+{
+	struct share_graphs s = { .mx = b->mx, .k = k };
+	struct trace_tally t;
+	const int nc = trace_components(m);
+	if (b->mx ? mix_trace_init(&s.mt, b->mx, b->n) < 0 : trace_graph_init(&s.one, m, b->n) < 0)
+		return error("out of memory");
+	int cap = trace_max_hops(share_graph(&s)), rc = 0, tally = 0;
+	size_t *ids = malloc((size_t)cap * sizeof(size_t));
+	double *terms = malloc((size_t)cap * sizeof(double));
+	uint8_t *flags = malloc((size_t)nc);
+	if (!ids || !terms || !flags || !(tally = trace_tally_init(&t, nc, b->n) == 0))
+		rc = error("out of memory");
+	int64_t nrec = 0;
+	for (int64_t row = 0; !rc && row < b->rows; row++) {
+		if (!in_window(&o->r, b->batch[row]))
+			continue;
+		if ((rc = batchread_load(b, row)) < 0)
+			break;
+		if (b->mx)
+			mix_trace_run(&s.mt, b->x, b->y, b->h0, b->c0);
+		else
+			trace_graph_run(&s.one, b->x, b->y, b->h0, b->c0);
+		struct trace_graph *g = share_graph(&s);
+		trace_tally_clear(&t);
+		for (size_t r = r0; r < r1; r++)
+			for (size_t c = 0; c < (size_t)m->H; c++) {
+				int hops = trace_path(g, p, r, c, ids, terms);
+				memset(flags, 0, (size_t)nc);
+				trace_tally_count(&t, flags, trace_path_components(g, ids, hops, flags));
+			}
+		batch[nrec] = b->batch[row];
+		for (int c = 0; c < nc; c++)
+			share[(size_t)c * (size_t)b->rows + (size_t)nrec] = trace_tally_share(&t, c);
+		v->paths = t.paths;
+		nrec++;
+	}
+	v->nrec = nrec;
+	if (tally)
+		trace_tally_free(&t);
+	if (b->mx)
+		mix_trace_free(&s.mt);
+	else
+		trace_graph_free(&s.one);
+	free(ids);
+	free(terms);
+	free(flags);
+	return rc;
+}
+
+int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts *o)
+{
+	struct batchread b;
+	int rc = -1, k = 0;
+	if (batchread_open(&b, run) < 0)
+		return -1;
+	/* a mix: --component's weight_hh, as plot trace */
+	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(&b);
+		return -1;
+	}
+	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
+	const int layer = (int)o->r.src.layer, nc = trace_components(m);
+	int q = 0;
+	int64_t *batch = malloc(((size_t)b.rows + 1) * sizeof(int64_t));
+	double *share = malloc(((size_t)b.rows * nc + 1) * sizeof(double));
+	double *packed = malloc(((size_t)b.rows * nc + 1) * sizeof(double));
+	char (*names)[32] = share_names(m, nc);
+	const char **ptrs = calloc((size_t)nc, sizeof(*ptrs));
+	char param[64];
+	if (!batch || !share || !packed || !names || !ptrs) {
+		error("out of memory");
+	} else if (layer >= m->L) {
+		error("%s: no layer %d (the run has %s %d)", run->path, layer,
+		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
+	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1) {
+		size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
+		size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
+		int p = model_param(layer, LP_WEIGHT_HH);
+		snprintf(param, sizeof(param), "%s%s%s", b.mx ? b.mx->name[k] : "", b.mx ? "." : "",
+			 m->tab[p].name);
+		struct trace_shares_view v = { .ncomp = nc, .batch = batch, .share = packed,
+					       .param = param };
+		if (shares_of(&b, o, m, k, p, r0, r1, &v, batch, share) == 0) {
+			if (!v.nrec) {
+				error("%s: no records to plot%s", run->path,
+				      o->r.from > 0 || o->r.to < INT64_MAX ? " in --from/--to" : "");
+			} else {
+				/* rows of b.rows to rows of nrec */
+				for (int c = 0; c < nc; c++) {
+					memcpy(packed + (size_t)c * v.nrec,
+					       share + (size_t)c * (size_t)b.rows,
+					       (size_t)v.nrec * sizeof(double));
+					ptrs[c] = names[c];
+				}
+				v.names = ptrs;
+				view_trace_shares(f, &v);
+				rc = 0;
+			}
+		}
+	}
+	free(batch);
+	free(share);
+	free(packed);
+	free(names);
+	free(ptrs);
 	batchread_close(&b);
 	return rc;
 }

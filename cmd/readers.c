@@ -18,7 +18,7 @@ void read_opts_init(struct read_opts *o)
 	o->to = INT64_MAX;
 	o->eps = 0.1;
 	o->loss_share = 1.0;
-	o->src = (struct rec_source){ 0 };
+	o->src = (struct rec_source){ .mix_ok = 1 };
 }
 
 void read_opts_check(struct read_opts *o, const char *usage)
@@ -33,6 +33,8 @@ void read_opts_check(struct read_opts *o, const char *usage)
 
 void read_source_check(const struct rec_source *src, const char *usage)
 {
+	if (src->component && !src->component[0])
+		usage_error(usage, "--component: expected a component's name or index");
 	if (src->gate && !src->gate[0])
 		usage_error(usage, "--gate: expected a gate name (i, f, g, o for lstm; r, z, n for gru)");
 }

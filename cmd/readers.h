@@ -63,7 +63,10 @@ static inline int in_window(const struct read_opts *o, int64_t batch)
 	{ "gate", 0, OPT_STRING, &(o).src.gate, .arg = "NAME", .help = gate_help }, \
 	{ "sequence", 0, OPT_INT, &(o).src.sequence, 0, 65535, .arg = "S",      \
 	  .help = "a minibatch run's itemized sequence S whose position,\n"      \
-		  "targets and losses are shown (default 0)" }
+		  "targets and losses are shown (default 0)" },                  \
+	{ "component", 0, OPT_STRING, &(o).src.component, .arg = "C",           \
+	  .help = "a mix's component whose g and E are read: a name\n"         \
+		  "(rnn, lstm0, ...) or an index (default: the first)" }
 
 /* Column names with "run" in front when it is shown (several runs, or
  * summarize --run-column): returns names or names + 1 (names[0] must be

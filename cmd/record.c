@@ -336,7 +336,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 	const struct opt opts[] = {
 		OPT_GROUP("model:"),
 		{ "cell", 0, OPT_STRING, &o->cell, .arg = "C",
-		  .help = "rnn (default), lstm or gru (PyTorch's equations)" },
+		  .help = "rnn (default), lstm or gru (PyTorch's equations); mix\n"
+			  "(= rnn,lstm,gru) or a list such as rnn,lstm,gru: those\n"
+			  "models side by side, their logits averaged" },
 		{ "activation", 0, OPT_STRING, &o->activation, .arg = "A",
 		  .help = "rnn cell: tanh (default), relu or sigmoid" },
 		{ "forget-bias", 0, OPT_FLOAT, &o->forget_bias, -1e6, 1e6, &o->forget_bias_seen,
@@ -447,6 +449,25 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 	return opts_parse(argc, argv, opts, usage);
 }
 
+/* 1 when the model (any component of a mix) has a cell of kind c. */
+static int mix_has(const struct train_config *cfg, enum cell_kind c)
+{
+	for (int k = 0; k < cfg->ncomp; k++)
+		if (cfg->comp[k] == c)
+			return 1;
+	return cfg->cell == c;
+}
+
+/* A mix of K components (libcore/mix.h): what it does not do yet is
+ * refused in one line. */
+static void check_mix(const struct record_opts *o, struct train_config *cfg, int K)
+{
+	cfg->ncomp = K;
+	if (o->sample_every)
+		usage_error(usage, "--cell %s: a mix does not sample yet (no --sample-every)",
+			    o->cell);
+}
+
 /* Refuses what cannot run (usage error, exit 2) before anything is touched,
  * and settles what the options leave open: cfg's cell, activation and
  * optimizer, o's init scale, learning rate, checkpoint interval and corpus
@@ -459,20 +480,25 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 		usage_error(usage, "no output file: give -o RUN.h5");
 	if (!strcmp(o->output, "-"))
 		usage_error(usage, "-o -: a run cannot go to stdout (HDF5 needs a seekable file)");
-	if (cell_parse(o->cell, &cfg->cell))
-		usage_error(usage, "--cell: expected %s, got '%s'",
-			    names_list(&cell_names, choices, sizeof(choices)), o->cell);
+	int K = mix_parse(o->cell, cfg->comp);
+	if (K < 0)
+		usage_error(usage, "--cell: expected %s, mix, or a list of 2 to %d of them such as "
+			    "rnn,lstm,gru, got '%s'", names_list(&cell_names, choices, sizeof(choices)),
+			    MIX_MAX, o->cell);
+	cfg->cell = cfg->comp[0];
+	if (K >= 2)
+		check_mix(o, cfg, K);
 	if (act_parse(o->activation, &cfg->act))
 		usage_error(usage, "--activation: expected %s, got '%s'",
 			    names_list(&act_names, choices, sizeof(choices)), o->activation);
-	if (cfg->cell != CELL_RNN && cfg->act != ACT_TANH)
+	if (!mix_has(cfg, CELL_RNN) && cfg->act != ACT_TANH)
 		usage_error(usage, "--activation %s: only --cell rnn takes one (%s's are fixed)",
 			    o->activation, o->cell);
-	if (cfg->cell != CELL_LSTM && o->forget_bias_seen)
+	if (!mix_has(cfg, CELL_LSTM) && o->forget_bias_seen)
 		usage_error(usage, "--forget-bias: only --cell lstm has a forget gate");
 	/* what is not given follows the model (train_defaults); lr follows cfg.optim */
 	double init_default, lr_default;
-	train_defaults(cfg->cell, (int)o->layers, (int)o->hidden, &cfg->optim, &lr_default,
+	train_defaults(mix_has(cfg, CELL_RNN) ? CELL_RNN : cfg->cell, (int)o->layers, (int)o->hidden, &cfg->optim, &lr_default,
 		       &init_default);
 	if (!o->init_scale_seen)
 		o->init_scale = init_default;
@@ -599,7 +625,7 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 			 int vocab_size, const int32_t *ids, size_t len, const char sha[65])
 {
 	cfg->layers = (int)o->layers;
-	cfg->forget_bias = cfg->cell == CELL_LSTM ? (float)o->forget_bias : 0.0f;
+	cfg->forget_bias = mix_has(cfg, CELL_LSTM) ? (float)o->forget_bias : 0.0f;
 	cfg->H = (int)o->hidden;
 	cfg->V = vocab_size;
 	cfg->n = (int)o->seq_len;
@@ -610,7 +636,8 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->batch = (int)o->batch_size;
 	cfg->record_sequences = (int)o->record_sequences;
 	int bad = trainer_init(tr, cfg, ids, len) < 0;
-	if (!bad && !o->no_diagnostics && trainer_diag_init(tr) < 0) {
+	/* a mix has no diagnostics (docs/FORMAT.md) */
+	if (!bad && !o->no_diagnostics && !tr->mix && trainer_diag_init(tr) < 0) {
 		trainer_free(tr);
 		bad = 1;
 	}
@@ -621,7 +648,8 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	}
 	memset(&o->fp, 0, sizeof(o->fp)); /* padding too: the checkpoint is checksummed */
 	o->fp = (struct run_fingerprint){
-		.cell = cfg->cell, .layers = cfg->layers, .forget_bias = cfg->forget_bias,
+		.cell = cfg->ncomp ? mix_code(cfg->comp, cfg->ncomp) : (int32_t)cfg->cell,
+		.layers = cfg->layers, .forget_bias = cfg->forget_bias,
 		.H = cfg->H, .V = cfg->V, .n = cfg->n, .act = cfg->act, .optim = cfg->optim,
 		.save_params = o->save_params, .save_hidden = o->save_hidden, .lr = cfg->lr,
 		.clip = cfg->clip, .init_scale = cfg->init_scale, .seed = cfg->seed,

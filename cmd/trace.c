@@ -12,7 +12,8 @@
 #include "readers.h"
 #include "../formats/batchread.h"
 #include "../formats/msg.h"
-#include "../libcore/trace.h"
+#include "../libcore/mixtrace.h"
+#include "../libcore/trace_tally.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,8 +28,8 @@ static const char usage[] =
 	"takes through the unrolled network, hop by hop, choosing at each vertex\n"
 	"the consumer with the largest |w g|. One row per hop: param row col hop\n"
 	"step layer node unit term. --summary: the share of paths through each\n"
-	"component and the lags, over every record. Needs a run recorded with\n"
-	"--save-params. See rnnbow-trace(1).\n"
+	"component and the lags, over every record (--per-record: record by\n"
+	"record). Needs a run recorded with --save-params. See rnnbow-trace(1).\n"
 	"\n";
 
 static const char *const hop_cols[] = {
@@ -38,6 +39,11 @@ static const char *const summary_cols[] = {
 	"component", "layer", "records", "paths", "share", "lag_mean",
 };
 static const char *const lag_cols[] = { "lag", "paths", "share", "cumulative" };
+/* --per-record: the record's training batch first, no records column */
+static const char *const record_cols[] = {
+	"batch", "component", "layer", "paths", "share", "lag_mean",
+};
+static const char *const record_lag_cols[] = { "batch", "lag", "paths", "share", "cumulative" };
 
 /* A half-open range of rows or columns, as given ("A:B", "A:", ":B", "A"). */
 struct range {
@@ -50,7 +56,7 @@ struct trace_opts {
 	const char *param;
 	struct range rows, cols;
 	int64_t batch;
-	int summary, lags;
+	int summary, lags, per_record;
 };
 
 static int parse_bound(const char *s, const char *end, int64_t *v)
@@ -99,10 +105,15 @@ static int range_fit(struct range *r, size_t size, const char *file, const char 
 	return 0;
 }
 
+/* --param input: the one-hot input of each step (rows: steps) */
+#define PARAM_INPUT (-2)
+
 static int find_param(const struct model *m, const char *name, const char *file)
 {
 	char have[1024];
 	size_t k = 0;
+	if (!strcmp(name, "input"))
+		return PARAM_INPUT;
 	for (int i = 0; i < m->ntab; i++)
 		if (!strcmp(m->tab[i].name, name))
 			return i;
@@ -110,13 +121,43 @@ static int find_param(const struct model *m, const char *name, const char *file)
 	for (int i = 0; i < m->ntab && k < sizeof(have); i++)
 		k += (size_t)snprintf(have + k, sizeof(have) - k, "%s%s", i ? ", " : "",
 				      m->tab[i].name);
-	return error("%s: no parameter '%s' (this run has %s)", file, name, have);
+	return error("%s: no parameter '%s' (this run has input, %s)", file, name, have);
+}
+
+/* The name --param means: a mix's parameters are its components', so a
+ * name without a component's prefix is --component's (default the first). */
+static int param_name(char *buf, size_t len, const struct batchread *b,
+		      const struct trace_opts *o, const char *file)
+{
+	snprintf(buf, len, "%s", o->param);
+	if (!b->mx || !strcmp(o->param, "input") || strchr(o->param, '.'))
+		return 0;
+	int k = o->r.src.component ? mix_find(b->mx, o->r.src.component) : 0;
+	if (k < 0) {
+		char list[MIX_MAX * MIX_NAME * 2] = "";
+		for (int i = 0; i < b->mx->K; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", b->mx->name[i]);
+		return error("%s: no component '%s' (the run has %s)", file, o->r.src.component,
+			     list);
+	}
+	snprintf(buf, len, "%s.%s", b->mx->name[k], o->param);
+	return 0;
 }
 
 /* The parameter and entry block asked for, checked against the run. */
 static int select_entries(const struct batchread *b, struct trace_opts *o, const char *file)
 {
-	int p = find_param(&b->m, o->param, file);
+	char name[64];
+	if (param_name(name, sizeof(name), b, o, file) < 0)
+		return -1;
+	int p = find_param(&b->m, name, file);
+	if (p == PARAM_INPUT) { /* rows: the steps; one column, x_t */
+		if (range_fit(&o->rows, (size_t)b->n, file, "input", "rows") < 0 ||
+		    range_fit(&o->cols, 1, file, "input", "cols") < 0)
+			return -1;
+		return p;
+	}
 	if (p < 0)
 		return -1;
 	const struct param_info *pi = &b->m.tab[p];
@@ -126,23 +167,41 @@ static int select_entries(const struct batchread *b, struct trace_opts *o, const
 	return p;
 }
 
+/* One graph per model: a single model's, or each component's of a mix
+ * (libcore/mixtrace.h), where the components compete for the input. */
 struct tracer {
-	struct trace_graph g;
+	const struct batchread *b;
+	int K;
+	struct trace_graph one;
+	struct mix_trace mt;
 	size_t *ids;
 	double *terms;
 };
 
+static struct trace_graph *graph(struct tracer *tr, int k)
+{
+	return tr->b->mx ? &tr->mt.g[k] : &tr->one;
+}
+
 static int tracer_init(struct tracer *tr, const struct batchread *b)
 {
-	if (trace_graph_init(&tr->g, &b->m, b->n) < 0)
+	memset(tr, 0, sizeof(*tr));
+	tr->b = b;
+	tr->K = b->mx ? b->mx->K : 1;
+	if (b->mx ? mix_trace_init(&tr->mt, b->mx, b->n) < 0 : trace_graph_init(&tr->one, &b->m, b->n) < 0)
 		return error("out of memory");
-	int cap = trace_max_hops(&tr->g);
+	int cap = 0;
+	for (int k = 0; k < tr->K; k++)
+		cap = trace_max_hops(graph(tr, k)) > cap ? trace_max_hops(graph(tr, k)) : cap;
 	tr->ids = malloc((size_t)cap * sizeof(size_t));
 	tr->terms = malloc((size_t)cap * sizeof(double));
 	if (!tr->ids || !tr->terms) {
-		trace_graph_free(&tr->g);
 		free(tr->ids);
 		free(tr->terms);
+		if (b->mx)
+			mix_trace_free(&tr->mt);
+		else
+			trace_graph_free(&tr->one);
 		return error("out of memory");
 	}
 	return 0;
@@ -150,14 +209,63 @@ static int tracer_init(struct tracer *tr, const struct batchread *b)
 
 static void tracer_free(struct tracer *tr)
 {
-	trace_graph_free(&tr->g);
+	if (tr->b->mx)
+		mix_trace_free(&tr->mt);
+	else
+		trace_graph_free(&tr->one);
 	free(tr->ids);
 	free(tr->terms);
 }
 
 static void tracer_run(struct tracer *tr, const struct batchread *b)
 {
-	trace_graph_run(&tr->g, b->x, b->y, b->h0, b->c0);
+	if (b->mx)
+		mix_trace_run(&tr->mt, b->x, b->y, b->h0, b->c0);
+	else
+		trace_graph_run(&tr->one, b->x, b->y, b->h0, b->c0);
+}
+
+/* The component of a mix's table entry p and p's index in its table. */
+static int param_component(const struct batchread *b, int p, int *local)
+{
+	*local = p;
+	for (int k = 0; b->mx && k < b->mx->K; k++) {
+		if (*local < b->mx->comp[k].ntab)
+			return k;
+		*local -= b->mx->comp[k].ntab;
+	}
+	return 0;
+}
+
+/* The path of entry (r, c) of p: into tr->ids, terms; its graph's
+ * component in *comp. Returns the hop count. */
+static int path_of(struct tracer *tr, int p, int64_t r, int64_t c, int *comp)
+{
+	if (p == PARAM_INPUT && tr->b->mx)
+		return mix_trace_input(&tr->mt, (int)r, comp, tr->ids, tr->terms);
+	if (p == PARAM_INPUT) {
+		double term;
+		size_t first = trace_first_input(&tr->one, (int)r, &term);
+		*comp = 0;
+		return trace_walk(&tr->one, first, term, tr->ids, tr->terms);
+	}
+	int local;
+	*comp = param_component(tr->b, p, &local);
+	return trace_path(graph(tr, *comp), local, (size_t)r, (size_t)c, tr->ids, tr->terms);
+}
+
+/* A vertex's node name; a mix's are its component's, "lstm.z_f", but for
+ * the loss and the root, which the components share. */
+static const char *node_name(struct tracer *tr, int k, const struct trace_vertex *v,
+			     char *buf, size_t len)
+{
+	char nb[8];
+	const char *name = trace_node_name(graph(tr, k), v, nb);
+	if (!tr->b->mx || v->node == TN_LOSS || v->node == TN_ROOT)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%s.%s", tr->b->mx->name[k], name);
+	return buf;
 }
 
 /* One batch: every path of the block, one row per hop. */
@@ -170,25 +278,26 @@ static int trace_batch(struct table *t, struct batchread *b, struct trace_opts *
 			     (long long)o->batch, file);
 	int p = select_entries(b, o, file);
 	struct tracer tr;
-	if (p < 0 || batchread_load(b, row) < 0 || tracer_init(&tr, b) < 0)
+	if (p == -1 || batchread_load(b, row) < 0 || tracer_init(&tr, b) < 0)
 		return -1;
 	tracer_run(&tr, b);
-	char buf[8];
+	char buf[32];
 	for (int64_t r = o->rows.lo; r < o->rows.hi; r++)
 		for (int64_t c = o->cols.lo; c < o->cols.hi; c++) {
-			int hops = trace_path(&tr.g, p, (size_t)r, (size_t)c, tr.ids, tr.terms);
-			for (int k = 0; k < hops; k++) {
+			int k;
+			int hops = path_of(&tr, p, r, c, &k);
+			for (int h = 0; h < hops; h++) {
 				struct trace_vertex v;
-				trace_vertex_of(&tr.g, tr.ids[k], &v);
-				table_str(t, b->m.tab[p].name);
+				trace_vertex_of(graph(&tr, k), tr.ids[h], &v);
+				table_str(t, p == PARAM_INPUT ? "input" : b->m.tab[p].name);
 				table_int(t, r);
-				table_int(t, c);
-				table_int(t, k);
+				table_int(t, p == PARAM_INPUT ? b->x[r] : c);
+				table_int(t, h);
 				table_int(t, v.step);
 				table_int(t, v.layer);
-				table_str(t, trace_node_name(&tr.g, &v, buf));
+				table_str(t, node_name(&tr, k, &v, buf, sizeof(buf)));
 				table_int(t, v.unit);
-				table_num(t, tr.terms[k]);
+				table_num(t, tr.terms[h]);
 				table_end_row(t);
 			}
 		}
@@ -196,21 +305,112 @@ static int trace_batch(struct table *t, struct batchread *b, struct trace_opts *
 	return 0;
 }
 
-/* Every record in the window: component counts and the lag histogram. */
+/* The summary's components: per model (a mix: per component, first the
+ * component itself) trace_components'. base[k]: model k's first; returns
+ * the count. */
+static int summary_components(const struct batchread *b, int *base)
+{
+	int nc = 0;
+	if (!b->mx) {
+		base[0] = 0;
+		return trace_components(&b->m);
+	}
+	for (int k = 0; k < b->mx->K; k++) {
+		base[k] = nc;
+		nc += 1 + trace_components(&b->mx->comp[k]);
+	}
+	return nc;
+}
+
+/* Name and layer of summary component c. */
+static const char *summary_name(const struct batchread *b, const int *base, int c, int *layer,
+				char *buf, size_t len)
+{
+	if (!b->mx)
+		return trace_component_name(&b->m, c, layer);
+	int k = b->mx->K - 1;
+	while (k > 0 && base[k] > c)
+		k--;
+	*layer = -1;
+	if (c == base[k])
+		return b->mx->name[k];
+	snprintf(buf, len, "%s.%s", b->mx->name[k],
+		 trace_component_name(&b->mx->comp[k], c - base[k] - 1, layer));
+	return buf;
+}
+
+/* The component rows of tally a (batch >= 0: prefixed by the record's
+ * training batch, --per-record; else with the records counted). */
+static void summary_rows(struct table *t, const struct batchread *b, const int *base,
+			 const struct trace_tally *a, int64_t batch)
+{
+	char buf[64];
+	for (int k = -1; k < a->nc; k++) {
+		int layer = -1;
+		const char *name = k < 0 ? "all" : summary_name(b, base, k, &layer, buf, sizeof(buf));
+		if (batch >= 0)
+			table_int(t, batch);
+		table_str(t, name);
+		table_int(t, layer);
+		if (batch < 0)
+			table_int(t, a->records);
+		table_int(t, trace_tally_paths(a, k));
+		table_num(t, trace_tally_share(a, k));
+		table_num(t, trace_tally_lag_mean(a, k));
+		table_end_row(t);
+	}
+}
+
+/* The lag rows of tally a (batch >= 0: prefixed by it). */
+static void lag_rows(struct table *t, const struct trace_tally *a, int64_t batch)
+{
+	int64_t cum = 0;
+	for (int d = 0; a->paths && d < a->n; d++) {
+		cum += a->lag[d];
+		if (batch >= 0)
+			table_int(t, batch);
+		table_int(t, d);
+		table_int(t, a->lag[d]);
+		table_num(t, (double)a->lag[d] / (double)a->paths);
+		table_num(t, (double)cum / (double)a->paths);
+		table_end_row(t);
+	}
+}
+
+/* One record's paths into tally a. */
+static void summary_record(struct trace_tally *a, struct tracer *tr, const struct batchread *b,
+			   const struct trace_opts *o, int p, const int *base, uint8_t *flags)
+{
+	a->records++;
+	for (int64_t r = o->rows.lo; r < o->rows.hi; r++)
+		for (int64_t c = o->cols.lo; c < o->cols.hi; c++) {
+			int k;
+			int hops = path_of(tr, p, r, c, &k);
+			memset(flags, 0, (size_t)a->nc);
+			uint8_t *f = flags + base[k];
+			if (b->mx)
+				*f++ = 1; /* the component itself */
+			trace_tally_count(a, flags,
+					  trace_path_components(graph(tr, k), tr->ids, hops, f));
+		}
+}
+
+/* Every record in the window: component counts and the lag histogram,
+ * over them all, or (--per-record) one table per record. */
 static int trace_summary(struct table *t, struct batchread *b, struct trace_opts *o,
 			 const char *file)
 {
 	int p = select_entries(b, o, file);
 	struct tracer tr;
-	if (p < 0 || tracer_init(&tr, b) < 0)
+	if (p == -1 || tracer_init(&tr, b) < 0)
 		return -1;
-	const int nc = trace_components(&b->m), n = b->n;
+	int base[MIX_MAX];
+	const int nc = summary_components(b, base);
+	struct trace_tally all, one;
 	uint8_t *flags = malloc((size_t)nc);
-	int64_t *count = calloc((size_t)nc + 1, sizeof(int64_t)), *lag = calloc((size_t)n, sizeof(int64_t));
-	double *lagsum = calloc((size_t)nc + 1, sizeof(double));
-	int64_t records = 0, paths = 0;
-	int rc = 0;
-	if (!flags || !count || !lag || !lagsum)
+	int rc = 0, have_all = trace_tally_init(&all, nc, b->n) == 0;
+	int have_one = have_all && trace_tally_init(&one, nc, b->n) == 0;
+	if (!flags || !have_one)
 		rc = error("out of memory");
 	for (int64_t row = 0; !rc && row < b->rows; row++) {
 		if (!in_window(&o->r, b->batch[row]))
@@ -218,47 +418,23 @@ static int trace_summary(struct table *t, struct batchread *b, struct trace_opts
 		if ((rc = batchread_load(b, row)) < 0)
 			break;
 		tracer_run(&tr, b);
-		records++;
-		for (int64_t r = o->rows.lo; r < o->rows.hi; r++)
-			for (int64_t c = o->cols.lo; c < o->cols.hi; c++) {
-				int hops = trace_path(&tr.g, p, (size_t)r, (size_t)c, tr.ids, tr.terms);
-				memset(flags, 0, (size_t)nc);
-				int d = trace_path_components(&tr.g, tr.ids, hops, flags);
-				paths++;
-				lag[d]++;
-				lagsum[nc] += d;
-				for (int k = 0; k < nc; k++)
-					if (flags[k]) {
-						count[k]++;
-						lagsum[k] += d;
-					}
-			}
+		trace_tally_clear(&one);
+		summary_record(&one, &tr, b, o, p, base, flags);
+		trace_tally_add(&all, &one);
+		if (o->per_record && o->lags)
+			lag_rows(t, &one, b->batch[row]);
+		else if (o->per_record)
+			summary_rows(t, b, base, &one, b->batch[row]);
 	}
-	for (int k = -1; !rc && !o->lags && k < nc; k++) {
-		int layer = -1;
-		const char *name = k < 0 ? "all" : trace_component_name(&b->m, k, &layer);
-		int64_t c = k < 0 ? paths : count[k];
-		table_str(t, name);
-		table_int(t, layer);
-		table_int(t, records);
-		table_int(t, c);
-		table_num(t, paths ? (double)c / (double)paths : NAN);
-		table_num(t, c ? lagsum[k < 0 ? nc : k] / (double)c : NAN);
-		table_end_row(t);
-	}
-	int64_t cum = 0;
-	for (int d = 0; !rc && o->lags && paths && d < n; d++) {
-		cum += lag[d];
-		table_int(t, d);
-		table_int(t, lag[d]);
-		table_num(t, (double)lag[d] / (double)paths);
-		table_num(t, (double)cum / (double)paths);
-		table_end_row(t);
-	}
+	if (!rc && !o->per_record && o->lags)
+		lag_rows(t, &all, -1);
+	else if (!rc && !o->per_record)
+		summary_rows(t, b, base, &all, -1);
+	if (have_one)
+		trace_tally_free(&one);
+	if (have_all)
+		trace_tally_free(&all);
 	free(flags);
-	free(count);
-	free(lag);
-	free(lagsum);
 	tracer_free(&tr);
 	return rc < 0 ? -1 : 0;
 }
@@ -273,7 +449,12 @@ int cmd_trace(int argc, char **argv)
 		{ "batch", 0, OPT_INT, &o.batch, 0, 9.2e18, .arg = "B",
 		  .help = "the recorded training batch whose paths are printed" },
 		{ "param", 0, OPT_STRING, &o.param, .arg = "NAME",
-		  .help = "the parameter traced from (default weight_hh_l0)" },
+		  .help = "the parameter traced from (default weight_hh_l0), or\n"
+			  "input: each step's one-hot input (rows: steps), where\n"
+			  "a mix's components compete" },
+		{ "component", 0, OPT_STRING, &o.r.src.component, .arg = "C",
+		  .help = "a mix: --param names component C's parameter (a name\n"
+			  "or an index; default: the first)" },
 		{ "rows", 0, OPT_STRING, &o.rows.text, .arg = "R0:R1",
 		  .help = "only its rows R0..R1-1 (either bound may be left out;\n"
 			  "one number: that row)" },
@@ -284,6 +465,9 @@ int cmd_trace(int argc, char **argv)
 		{ "lags", 0, OPT_FLAG, &o.lags,
 		  .help = "with --summary: the lag from a path's start to its loss,\n"
 			  "one row per lag" },
+		{ "per-record", 0, OPT_FLAG, &o.per_record,
+		  .help = "with --summary: one table per record, each row led by\n"
+			  "the record's training batch" },
 		{ "from", 0, OPT_INT, &o.r.from, 0, 9.2e18, .arg = "B",
 		  .help = "--summary: only records of training batch B or later" },
 		{ "to", 0, OPT_INT, &o.r.to, 0, 9.2e18, .arg = "B",
@@ -299,6 +483,8 @@ int cmd_trace(int argc, char **argv)
 		usage_error(usage, "choose one of --batch B and --summary");
 	if (o.lags && !o.summary)
 		usage_error(usage, "--lags goes with --summary");
+	if (o.per_record && !o.summary)
+		usage_error(usage, "--per-record goes with --summary");
 	range_parse(&o.rows, "rows");
 	range_parse(&o.cols, "cols");
 
@@ -309,8 +495,15 @@ int cmd_trace(int argc, char **argv)
 	if (run_open(&run, argv[0]) < 0)
 		return 1;
 	if (batchread_open(&b, &run) == 0) {
-		const char *const *names = o.summary ? (o.lags ? lag_cols : summary_cols) : hop_cols;
-		int ncols = o.summary ? (o.lags ? 4 : 6) : 9;
+		const char *const *names = hop_cols;
+		int ncols = 9;
+		if (o.summary && o.per_record) {
+			names = o.lags ? record_lag_cols : record_cols;
+			ncols = o.lags ? 5 : 6;
+		} else if (o.summary) {
+			names = o.lags ? lag_cols : summary_cols;
+			ncols = o.lags ? 4 : 6;
+		}
 		table_begin(&t, stdout, o.r.fmt, names, ncols);
 		rc = o.summary ? trace_summary(&t, &b, &o, argv[0]) : trace_batch(&t, &b, &o, argv[0]);
 		if (!rc)

@@ -46,6 +46,32 @@ out:
 	return rc;
 }
 
+/* A mix: its components' cells from /model components, and the block. */
+static int open_mix(struct batchread *b, struct run_model *rm, enum act_kind act)
+{
+	enum cell_kind cells[MIX_MAX];
+	int K = rm->ncomp;
+	if (K < 2 || K > MIX_MAX)
+		return error("%s: /model components \"%s\" is not a mix rnnbow knows", b->run->path,
+			     rm->components);
+	for (int k = 0; k < K; k++) {
+		struct run_model one = *rm;
+		char want[8];
+		snprintf(want, sizeof(want), "%d", k);
+		if (run_model_component(&one, want) < 0 || cell_parse(one.cell, &cells[k]) < 0)
+			return error("%s: /model components \"%s\" is not a mix rnnbow knows",
+				     b->run->path, rm->components);
+	}
+	b->mx = malloc(sizeof(*b->mx));
+	if (!b->mx || mix_init(b->mx, &b->m, cells, K, act, (int)rm->layers, (int)rm->H,
+			       (int)rm->V) < 0) {
+		free(b->mx);
+		b->mx = NULL;
+		return error("out of memory");
+	}
+	return 0;
+}
+
 static int open_model(struct batchread *b)
 {
 	struct run_model rm;
@@ -58,16 +84,18 @@ static int open_model(struct batchread *b)
 	run_model_read(&rm, g);
 	H5Gclose(g);
 	if (rm.bad || rm.H < 1 || rm.V < 1 || rm.n < 1 || rm.layers < 1 ||
-	    rm.layers > MAX_LAYERS || (rm.has_cell && cell_parse(rm.cell, &cell) < 0) ||
+	    rm.layers > MAX_LAYERS || (rm.has_cell && !rm.ncomp && cell_parse(rm.cell, &cell) < 0) ||
 	    (rm.activation[0] && cell == CELL_RNN && act_parse(rm.activation, &act) < 0))
 		return error("%s: /model does not describe a network rnnbow knows", b->run->path);
 	if (rm.has_input && strcmp(rm.input, "tokens"))
 		return error("%s: a run of %s inputs: they are not stored, so its batches cannot "
 			     "be rebuilt", b->run->path, rm.input);
 	int In = rm.has_input && rm.input_size > 0 ? (int)rm.input_size : (int)rm.V;
+	b->n = (int)rm.n;
+	if (rm.ncomp)
+		return open_mix(b, &rm, act);
 	if (model_init_io(&b->m, cell, act, (int)rm.layers, (int)rm.H, In, (int)rm.V) < 0)
 		return error("out of memory");
-	b->n = (int)rm.n;
 	return 0;
 }
 
@@ -92,8 +120,9 @@ int batchread_open(struct batchread *b, const struct run *run)
 	b->batch = malloc(((size_t)b->rows + 1) * sizeof(int64_t));
 	b->x = malloc((size_t)b->n * sizeof(int32_t));
 	b->y = malloc((size_t)b->n * sizeof(int32_t));
-	b->h0 = calloc((size_t)m->L * m->H, sizeof(float));
-	b->c0 = calloc((size_t)m->L * m->H, sizeof(float));
+	const size_t K = b->mx ? (size_t)b->mx->K : 1;
+	b->h0 = calloc(K * m->L * m->H, sizeof(float));
+	b->c0 = calloc(K * m->L * m->H, sizeof(float));
 	b->buf = malloc(big * sizeof(float));
 	if (!b->batch || !b->x || !b->y || !b->h0 || !b->c0 || !b->buf) {
 		batchread_close(b);
@@ -121,6 +150,27 @@ int64_t batchread_row(const struct batchread *b, int64_t batch)
 	return -1;
 }
 
+/* A mix's carried states: each component's h0 (and c0) of every layer. */
+static int load_mix_states(struct batchread *b, int64_t row)
+{
+	const struct mix *mx = b->mx;
+	const size_t H = (size_t)mx->H;
+	char path[96];
+	for (int k = 0; k < mx->K; k++)
+		for (int l = 0; l < mx->L; l++) {
+			size_t at = ((size_t)k * mx->L + l) * H;
+			schema_rec_path_comp(path, sizeof(path), &schema_layer[L_H0], mx->name[k], l);
+			if (read_row(b, path, row, H, H5T_NATIVE_FLOAT, b->h0 + at) < 0)
+				return -1;
+			if (mx->cell[k] != CELL_LSTM)
+				continue;
+			schema_rec_path_comp(path, sizeof(path), &schema_layer[L_C0], mx->name[k], l);
+			if (read_row(b, path, row, H, H5T_NATIVE_FLOAT, b->c0 + at) < 0)
+				return -1;
+		}
+	return 0;
+}
+
 int batchread_load(struct batchread *b, int64_t row)
 {
 	struct model *m = &b->m;
@@ -143,6 +193,8 @@ int batchread_load(struct batchread *b, int64_t row)
 		if (b->x[t] < 0 || b->x[t] >= m->In || b->y[t] < 0 || b->y[t] >= m->V)
 			return error("%s: record %lld: a token id outside the vocabulary",
 				     b->run->path, (long long)row);
+	if (b->mx)
+		return load_mix_states(b, row);
 	for (int l = 0; l < m->L; l++) {
 		schema_rec_path(path, sizeof(path), &schema_layer[L_H0], l);
 		if (read_row(b, path, row, H, H5T_NATIVE_FLOAT, b->h0 + l * H) < 0)
@@ -158,8 +210,12 @@ int batchread_load(struct batchread *b, int64_t row)
 
 void batchread_close(struct batchread *b)
 {
-	if (b->m.params)
+	if (b->mx) {
+		mix_free(b->mx, &b->m);
+		free(b->mx);
+	} else if (b->m.params) {
 		model_free(&b->m);
+	}
 	free(b->batch);
 	free(b->x);
 	free(b->y);

@@ -9,16 +9,19 @@
 #define RNNBOW_BATCHREAD_H
 
 #include "runread.h"
-#include "../libcore/model.h"
+#include "../libcore/mix.h"
 
 struct batchread {
 	const struct run *run;
-	struct model m;       /* the record's parameters after batchread_load */
+	struct model m;       /* the record's parameters after batchread_load;
+				 a mix: the block of its components' (mx) */
+	struct mix *mx;       /* a mix of components (docs/FORMAT.md), or NULL */
 	int n;
 	int64_t rows;         /* committed records */
 	int64_t *batch;       /* (rows) /record/batch */
 	int32_t *x, *y;       /* (n) inputs, targets */
-	float *h0, *c0;       /* (L, H) carried states; c0 LSTM only (else zeros) */
+	float *h0, *c0;       /* (L, H) carried states; c0 LSTM only (else zeros);
+				 a mix: (K, L, H), component k's at k L H */
 	float *buf;           /* the largest parameter, PyTorch's layout */
 };
 

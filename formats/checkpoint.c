@@ -89,7 +89,7 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 		tr->pos = (size_t)pos;
 		tr->opt.step = step;
 	}
-	size_t state = (size_t)tr->m.L * tr->B * tr->m.H * sizeof(float); /* B sequences */
+	size_t state = trainer_state_len(tr) * sizeof(float); /* B sequences (K components) */
 	io(b, tr->h, state);
 	if (tr->cstate)
 		io(b, tr->cstate, state);
@@ -423,7 +423,12 @@ int fingerprint_diff(const struct run_fingerprint *a, const struct run_fingerpri
 	if (a->field != b->field && ++n)                                                        \
 		error("%s: the run has %s, this command says %s", name,                         \
 		      names_get(names, a->field), names_get(names, b->field));
-	DIFF_NAME(cell, "--cell", &cell_names);
+	if (a->cell != b->cell && ++n) { /* a mix's is a code (mix.h) */
+		char ca[64], cb[64];
+		mix_code_name(ca, sizeof(ca), a->cell);
+		mix_code_name(cb, sizeof(cb), b->cell);
+		error("--cell: the run has %s, this command says %s", ca, cb);
+	}
 	DIFF_INT(layers, "--layers");
 	DIFF_NUM(forget_bias, "--forget-bias");
 	DIFF_INT(H, "--hidden");

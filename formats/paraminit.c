@@ -5,7 +5,9 @@
 #include "paraminit.h"
 #include "h5util.h"
 #include "msg.h"
+#include "batchread.h"
 #include "paramread.h"
+#include "recread.h"
 #include "runread.h"
 #include "schema.h"
 #include "sha256.h"
@@ -119,6 +121,79 @@ static int same_tokens(const struct token_vocab *a, const struct token_vocab *b)
 	return 1;
 }
 
+/* -1 (said why) when the run's vocabulary differs from the corpus'. */
+static int check_tokens(const char *path, const struct token_vocab *got,
+			const struct token_vocab *tv)
+{
+	if (same_tokens(got, tv))
+		return 0;
+	return error("--init %s: the run's vocabulary maps token ids to other %s than "
+		     "this corpus'", path, tv->kind == TOKENS_BYTES ? "bytes" : "tokens");
+}
+
+/* 1 when the run is a mix of components (/model components). */
+static int run_is_mix(const struct run *run)
+{
+	struct run_model rm;
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(run->file, SCHEMA_MODEL, H5P_DEFAULT); } H5E_END_TRY;
+	if (g < 0)
+		return 0;
+	run_model_read(&rm, g);
+	H5Gclose(g);
+	return rm.ncomp > 0;
+}
+
+/* Every parameter of m from pt (src's, in PyTorch's layout), by name. */
+static int import_named(struct model *m, const struct model *src, const float *pt,
+			const char *path)
+{
+	for (int i = 0; i < m->ntab; i++) {
+		const struct param_info *p = &m->tab[i], *q = find_param(src, p->name);
+		if (!q)
+			return error("--init %s: the run has no parameter %s (%d layers%s)", path,
+				     p->name, src->L, src->mix ? ", a mix" : "");
+		if (check_shape(path, p, q->rank, q->dims) < 0 ||
+		    check_finite(path, p->name, pt + q->offset, q->size) < 0)
+			return -1;
+		model_import_one(m, i, pt + q->offset);
+	}
+	return 0;
+}
+
+/* A mix's record (libcore/mix.h), rebuilt by batchread: its parameters
+ * named by component ("lstm.weight_hh_l0"). */
+static int load_mix_record(struct model *m, const struct token_vocab *tv, struct run *run,
+			   const char *path, int64_t batch, int64_t *got)
+{
+	struct recread rr;
+	struct batchread b;
+	if (recread_open(&rr, run, RC_BATCH) < 0)
+		return -1;
+	if (batchread_open(&b, run) < 0) {
+		recread_close(&rr);
+		return -1;
+	}
+	int64_t row = batch < 0 ? b.rows - 1 : batchread_row(&b, batch);
+	float *pt = NULL;
+	int rc = -1;
+	if (row < 0)
+		error("--init %s: %s", path, batch < 0 ? "has no records" : "no record of that batch");
+	else if (batchread_load(&b, row) == 0 && !(pt = malloc(b.m.nparams * sizeof(float))))
+		error("out of memory for the parameters");
+	else if (pt) {
+		model_export(&b.m, pt, b.m.params);
+		*got = b.batch[row];
+		rc = import_named(m, &b.m, pt, path);
+		if (!rc)
+			rc = check_tokens(path, &rr.tokens, tv);
+	}
+	free(pt);
+	batchread_close(&b);
+	recread_close(&rr);
+	return rc;
+}
+
 /* A record's parameters (run file path, batch or -1: the last). */
 static int load_record(struct model *m, const struct token_vocab *tv, const char *path,
 		       int64_t batch, int64_t *got)
@@ -127,6 +202,11 @@ static int load_record(struct model *m, const struct token_vocab *tv, const char
 	struct run_params rp;
 	if (run_open(&run, path) < 0)
 		return -1;
+	if (run_is_mix(&run)) {
+		int rc = load_mix_record(m, tv, &run, path, batch, got);
+		run_close(&run);
+		return rc;
+	}
 	int rc = run_params_read(&rp, &run, batch);
 	run_close(&run);
 	if (rc < 0)
@@ -138,20 +218,9 @@ static int load_record(struct model *m, const struct token_vocab *tv, const char
 		return error("out of memory for the parameters");
 	}
 	model_export(&rp.m, pt, rp.m.params); /* PyTorch's layout, named by rp.m's table */
-	for (int i = 0; i < m->ntab && !rc; i++) {
-		const struct param_info *p = &m->tab[i], *q = find_param(&rp.m, p->name);
-		if (!q)
-			rc = error("--init %s: the run has no parameter %s (%d layers)", path,
-				   p->name, rp.m.L);
-		else if (check_shape(path, p, q->rank, q->dims) < 0 ||
-			 check_finite(path, p->name, pt + q->offset, q->size) < 0)
-			rc = -1;
-		else
-			model_import_one(m, i, pt + q->offset);
-	}
-	if (!rc && !same_tokens(&rp.tokens, tv))
-		rc = error("--init %s: the run's vocabulary maps token ids to other %s than "
-			   "this corpus'", path, tv->kind == TOKENS_BYTES ? "bytes" : "tokens");
+	rc = import_named(m, &rp.m, pt, path);
+	if (!rc)
+		rc = check_tokens(path, &rp.tokens, tv);
 	free(pt);
 	run_params_free(&rp);
 	return rc;

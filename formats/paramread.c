@@ -16,6 +16,8 @@ static int make_model(struct model *m, const struct recread *rr, const struct ru
 {
 	enum cell_kind cell;
 	enum act_kind act = ACT_TANH;
+	if (rr->ncomp)
+		return schema_refuse_mix(run->path, rr->components);
 	if (cell_parse(rr->cell, &cell) < 0)
 		return error("%s: /model cell '%s' is not one this program knows", run->path,
 			     rr->cell);

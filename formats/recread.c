@@ -50,7 +50,32 @@ static hid_t open_checked(const struct run *run, const char *path, int ntail,
 /* /model (schema.h's run_model_read). Files from before gated cells and
  * stacked layers may lack `gates` and `gate_names` (and `cell`, `layers`
  * are optional to readers): absent means one vanilla layer. */
-static int read_model(struct recread *rr, const struct run *run)
+static void list_names(char *buf, size_t len, const char *names);
+
+/* A mix's component (src's), whose cell, gates and datasets are read;
+ * refused to a reader of g and E without mix_ok. */
+static int pick_component(struct recread *rr, struct run_model *rm, const struct run *run,
+			  const struct rec_source *src)
+{
+	if (!rm->ncomp)
+		return 0;
+	rr->ncomp = rm->ncomp;
+	snprintf(rr->components, sizeof(rr->components), "%s", rm->components);
+	if (!(rr->cols & (RC_ITEMIZED | RC_TRUNC)))
+		return 0; /* the shared datasets alone */
+	if (!src || !src->mix_ok)
+		return schema_refuse_mix(run->path, rm->components);
+	const char *want = src->component;
+	if (run_model_component(rm, want) < 0) {
+		char list[96];
+		list_names(list, sizeof(list), rm->components);
+		return error("%s: no component '%s' (the run has %s)", run->path, want, list);
+	}
+	snprintf(rr->comp, sizeof(rr->comp), "%s", rm->comp_name);
+	return 0;
+}
+
+static int read_model(struct recread *rr, const struct run *run, const struct rec_source *src)
 {
 	struct run_model rm;
 	hid_t g = H5I_INVALID_HID;
@@ -59,6 +84,8 @@ static int read_model(struct recread *rr, const struct run *run)
 		return error("%s: not a complete run: no /model", run->path);
 	run_model_read(&rm, g);
 	H5Gclose(g);
+	if (pick_component(rr, &rm, run, src) < 0)
+		return -1;
 	if (!rm.bad && (rm.layers < 1 || rm.layers > 1 << 10 || rm.gates < 1 || rm.gates > 16))
 		return error("%s: /model layers or gates are out of range", run->path);
 	if (rm.bad || rm.n < 1 || rm.n > 1 << 16 || rm.H < 1 || rm.H > 1 << 20 || rm.V < 1 ||
@@ -183,7 +210,10 @@ static hid_t open_column(struct recread *rr, int i)
 	const struct schema_rec *e = column_entry(i, record_cols[i].once < 0 && slice >= 0);
 	int rank = schema_rec_tail_seq(e, tail, rr->n, rr->H, rr->G, column_per_sequence(rr, i) ?
 				       rr->S : 1);
-	schema_rec_path(rr->path[i], RECREAD_PATH, e, record_cols[i].once < 0 ? rr->layer : 0);
+	if (record_cols[i].once < 0)
+		schema_rec_path_comp(rr->path[i], RECREAD_PATH, e, rr->comp, rr->layer);
+	else
+		schema_rec_path(rr->path[i], RECREAD_PATH, e, 0);
 	return open_checked(rr->run, rr->path[i], rank, tail, rr->rows);
 }
 
@@ -208,7 +238,7 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 		rr->dset[i] = H5I_INVALID_HID;
 	rr->run = run;
 	rr->cols = cols | RC_BATCH;
-	if (read_model(rr, run) < 0 || pick_source(rr, src, run->path) < 0) {
+	if (read_model(rr, run, src) < 0 || pick_source(rr, src, run->path) < 0) {
 		tokens_free(&rr->tokens);
 		return -1;
 	}
@@ -257,8 +287,10 @@ void rec_source_name(char *buf, size_t len, const struct rec_source *src)
 {
 	int layer = src && (src->layer_given || src->layer > 0), gate = src && src->gate;
 	buf[0] = '\0';
+	if (src && src->component)
+		snprintf(buf, len, "component %s%s", src->component, layer || gate ? ", " : "");
 	if (layer)
-		snprintf(buf, len, "layer %lld", (long long)src->layer);
+		snprintf(buf + strlen(buf), len - strlen(buf), "layer %lld", (long long)src->layer);
 	if (gate)
 		snprintf(buf + strlen(buf), len - strlen(buf), "%sgate %s", layer ? ", " : "",
 			 src->gate);

@@ -34,6 +34,11 @@ struct rec_source {
 	int layer_given;     /* the user named the layer: labels say it */
 	int64_t sequence;    /* a minibatch record's sequence whose position,
 				target, predicted and loss are read (default 0) */
+	/* a mix (docs/FORMAT.md "Components"): the component whose g and E
+	 * are read, a name or an index (NULL: the first), when mix_ok; a
+	 * reader without mix_ok is refused a mix's g and E in one line */
+	const char *component;
+	int mix_ok;
 };
 
 #define RECREAD_PATH 48
@@ -52,6 +57,9 @@ struct recread {
 	char gate_names[64]; /* /model gate_names: "" or e.g. "i,f,g,o" */
 	uint8_t vocab[256];  /* a byte run's bytes ('?' in a run of other tokens) */
 	struct token_vocab tokens; /* every run's token texts (tokenio.h) */
+	char comp[16];       /* a mix: the component read (its datasets' prefix), else "" */
+	int ncomp;           /* a mix: its components; 0 for one model */
+	char components[64]; /* a mix: /model components, "rnn,lstm,gru" */
 	int64_t rows;        /* committed records */
 	int64_t next;        /* first row of the next block */
 	int64_t first;       /* first row of the current block */

@@ -332,6 +332,18 @@ out:
 	return rc;
 }
 
+/* A mix's /model components: "rnn,lstm,gru" (mix.h's names). */
+static int mix_components(struct schema_value *v, const struct mix *mx)
+{
+	static char list[MIX_MAX * MIX_NAME];
+	list[0] = '\0';
+	for (int k = 0; k < mx->K; k++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? "," : "",
+			 mx->name[k]);
+	v->s = list;
+	return 1;
+}
+
 /* The value of attribute id in a new run; 0: the run has none. This is
  * the code that fills schema_attrs. */
 static int attr_value(struct schema_value *v, enum schema_attr_id id, const struct run_info *in,
@@ -349,13 +361,15 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_CORPUS_NAME: v->s = in->corpus_name; break;
 	case A_CORPUS_BYTES: v->i = in->corpus_bytes; break;
 	case A_CORPUS_SHA256: v->s = in->corpus_sha256; break;
-	case A_CELL: v->s = cell_name(m->cell); break;
+	case A_CELL: v->s = m->mix ? "mix" : cell_name(m->cell); break;
 	case A_ACTIVATION: v->s = in->activation; break;
 	case A_HIDDEN_SIZE: v->i = m->H; break;
 	case A_LAYERS: v->i = m->L; break;
-	case A_GATES: v->i = m->G; break;
-	case A_GATE_NAMES: v->s = cell_gate_names(m->cell); break;
-	case A_FORGET_BIAS: v->f = in->forget_bias; return m->cell == CELL_LSTM;
+	case A_GATES: v->i = m->G; return !m->mix; /* a mix: each component's cell's */
+	case A_GATE_NAMES: v->s = cell_gate_names(m->cell); return !m->mix;
+	case A_FORGET_BIAS:
+		v->f = in->forget_bias;
+		return m->mix ? m->mix->any_lstm : m->cell == CELL_LSTM;
 	case A_VOCAB_SIZE: v->i = m->V; break;
 	case A_SEQ_LEN: v->i = n; break;
 	case A_INIT_SCALE: v->f = in->init_scale; break;
@@ -374,6 +388,7 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_INIT: v->s = in->init; return in->init != NULL;
 	case A_TOKENS: return tokens_other(in) ? (v->s = tokens_kind_name(in->tokens->kind), 1) : 0;
 	case A_CORPUS_TOKENS: v->i = in->corpus_tokens; return tokens_other(in);
+	case A_COMPONENTS: return m->mix && mix_components(v, m->mix);
 	default: return 0;
 	}
 	return 1;

@@ -42,6 +42,11 @@ void runinfo_layer_dataset(char *buf, size_t len, int i, int l)
 	schema_layer_name(buf, len, schema_layer[i].name, l);
 }
 
+void runinfo_comp_dataset(char *buf, size_t len, const char *comp, int i, int l)
+{
+	schema_comp_layer_name(buf, len, comp, schema_layer[i].name, l);
+}
+
 /* Which per-layer datasets the run holds: a vanilla run has itemized,
  * truncation_error and h0 of layer 0; gated cells and layers add more. */
 static void find_layer_data(struct run_summary *s, hid_t f)
@@ -51,7 +56,7 @@ static void find_layer_data(struct run_summary *s, hid_t f)
 			   RUNINFO_MAX_LAYERS : (int)s->layers;
 	for (int l = 0; l < s->listed_layers; l++)
 		for (int i = 0; i < RUNINFO_LAYER_DATASETS; i++) {
-			schema_rec_path(path, sizeof(path), &schema_layer[i], l);
+			schema_rec_path_comp(path, sizeof(path), &schema_layer[i], s->comp, l);
 			if (exists(f, path))
 				s->layer_data[l] |= 1u << i;
 		}
@@ -76,6 +81,10 @@ static void summarize_model(struct run_summary *s, hid_t g)
 	s->has_forget_bias = rm.has_forget_bias;
 	s->forget_bias = rm.forget_bias;
 	s->init_scale = rm.init_scale;
+	snprintf(s->components, sizeof(s->components), "%s", rm.components);
+	s->ncomp = rm.ncomp;
+	if (rm.ncomp && run_model_component(&rm, NULL) >= 0)
+		snprintf(s->comp, sizeof(s->comp), "%s", rm.comp_name);
 }
 
 /* /samples: its attributes, committed rows, first and last batch. */
@@ -152,6 +161,25 @@ static void summarize_tokens(struct run_summary *s, const struct run *r)
 	tokens_free(&tv);
 }
 
+int run_summarize_comp(struct run_summary *s, const struct run *r, const char *component)
+{
+	run_summarize(s, r);
+	if (!s->ncomp || !component)
+		return 0;
+	int count, k = mix_find_in(s->components, component, &count);
+	if (k < 0)
+		return -1;
+	const char *p = s->components;
+	for (int i = 0; i < k; i++)
+		p += strcspn(p, ",") + 1;
+	snprintf(s->comp, sizeof(s->comp), "%.*s", (int)strcspn(p, ","), p);
+	memset(s->layer_data, 0, sizeof(s->layer_data));
+	s->has_hidden = 0;
+	find_layer_data(s, r->file);
+	s->has_hidden = (s->layer_data[0] >> L_HIDDEN) & 1;
+	return 0;
+}
+
 void run_summarize(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
@@ -218,7 +246,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 		read_rows(f, path, s->record_rows - 1, 1, H5T_NATIVE_INT64, &s->last_rec);
 	}
 	s->has_params = exists(f, SCHEMA_RECORD "/" SCHEMA_PARAMS);
-	schema_rec_path(path, sizeof(path), &schema_layer[L_HIDDEN], 0);
+	schema_rec_path_comp(path, sizeof(path), &schema_layer[L_HIDDEN], s->comp, 0);
 	s->has_hidden = exists(f, path);
 	find_layer_data(s, f);
 	summarize_samples(s, r);

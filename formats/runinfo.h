@@ -50,6 +50,12 @@ struct run_summary {
 	char tokens[16];
 	int64_t corpus_tokens;
 	char token_preview[256];
+	/* a mix (cell "mix"): its components ("rnn,lstm,gru"), their number,
+	 * and the one whose datasets layer_data lists (its name; run_summarize
+	 * picks the first). cell, gates and gate_names stay the run's: "mix",
+	 * 1 and "". ncomp 0 for one model. */
+	char components[64], comp[16];
+	int ncomp;
 };
 
 /* Fills s from an open run. Missing attributes and datasets leave their
@@ -57,8 +63,16 @@ struct run_summary {
  * what there is. */
 void run_summarize(struct run_summary *s, const struct run *r);
 
+/* The same with the datasets of component `component` (a name or an
+ * index) of a mix listed. Returns 0, or -1 when the run is a mix without
+ * such a component (nothing said; s holds the first's). */
+int run_summarize_comp(struct run_summary *s, const struct run *r, const char *component);
+
 /* The name under /record of per-layer dataset i (0 ..
  * RUNINFO_LAYER_DATASETS - 1) of layer l, e.g. "itemized_gates_l1". */
 void runinfo_layer_dataset(char *buf, size_t len, int i, int l);
+/* The same for component comp of a mix ("lstm.itemized_gates_l1"); comp ""
+ * is runinfo_layer_dataset. */
+void runinfo_comp_dataset(char *buf, size_t len, const char *comp, int i, int l);
 
 #endif

@@ -169,9 +169,13 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	cpu_set_t cpus;
 	int cpus2 = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) > 1;
 	q->defer = cpus2 && itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES &&
-		   tr->S == 1; /* a minibatch's S > 1 itemization has no deferred E */
+		   tr->S == 1 && /* a minibatch's S > 1 itemization has no deferred E */
+		   !tr->mix;     /* nor a mix's (each component itemized on the spot) */
 	int spec = tr->diag && cpus2; /* the spectrum of W_hh, off the training thread too */
-	for (int i = 0; i < RUNQUEUE_SLOTS; i++)
+	for (int i = 0; tr->mix && i < RUNQUEUE_SLOTS; i++)
+		bad |= mix_record_alloc(&q->slots[i], &tr->mix->mx, tr->cfg.n, tr->S, with_params,
+					with_hidden) < 0;
+	for (int i = 0; !tr->mix && i < RUNQUEUE_SLOTS; i++)
 		bad |= record_alloc_seq(&q->slots[i], &tr->m, tr->cfg.n, tr->S, with_params,
 					with_hidden) ||
 		       (q->defer && record_defer(&q->slots[i], tr)) ||

@@ -3,6 +3,7 @@
  */
 #include "schema.h"
 #include "h5util.h"
+#include "msg.h"
 #include "runfile.h"
 
 #include <stdio.h>
@@ -96,6 +97,7 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_INIT] = { "", "init", ST_STR, "--init" },
 	[A_TOKENS] = { SCHEMA_MODEL, "tokens", ST_STR, "--tokens utf8|words, --token-ids" },
 	[A_CORPUS_TOKENS] = { "", "corpus_tokens", ST_I64, "--tokens utf8|words, --token-ids" },
+	[A_COMPONENTS] = { SCHEMA_MODEL, "components", ST_STR, "--cell mix or a list" },
 };
 
 int schema_put(hid_t obj, enum schema_attr_id id, const struct schema_value *v)
@@ -147,6 +149,50 @@ void run_model_read(struct run_model *rm, hid_t g)
 	schema_get_str(g, A_GATE_NAMES, rm->gate_names, sizeof(rm->gate_names));
 	rm->has_forget_bias = schema_get_f64(g, A_FORGET_BIAS, &rm->forget_bias) == 0;
 	schema_get_f64(g, A_INIT_SCALE, &rm->init_scale);
+	rm->comp = -1;
+	if (schema_get_str(g, A_COMPONENTS, rm->components, sizeof(rm->components)) == 0)
+		mix_find_in(rm->components, "", &rm->ncomp);
+}
+
+int run_model_component(struct run_model *rm, const char *want)
+{
+	int count, k = mix_find_in(rm->components, want ? want : "0", &count);
+	if (rm->ncomp < 1 || k < 0)
+		return -1;
+	const char *p = rm->components;
+	for (int i = 0; i < k; i++)
+		p += strcspn(p, ",") + 1;
+	size_t w = strcspn(p, ",");
+	snprintf(rm->comp_name, sizeof(rm->comp_name), "%.*s", (int)w, p);
+	/* the cell: the name without its rank */
+	size_t c = w;
+	while (c > 0 && p[c - 1] >= '0' && p[c - 1] <= '9')
+		c--;
+	enum cell_kind cell;
+	char kind[16];
+	snprintf(kind, sizeof(kind), "%.*s", (int)c, p);
+	if (cell_parse(kind, &cell) < 0)
+		return -1;
+	snprintf(rm->cell, sizeof(rm->cell), "%s", kind);
+	rm->has_cell = 1;
+	rm->gates = cell_gates(cell);
+	snprintf(rm->gate_names, sizeof(rm->gate_names), "%s", cell_gate_names(cell));
+	rm->comp = k;
+	return k;
+}
+
+int schema_refuse_mix(const char *path, const char *components)
+{
+	char list[96];
+	size_t k = 0;
+	for (const char *p = components; *p && k + 3 < sizeof(list); p++) {
+		list[k++] = *p;
+		if (*p == ',')
+			list[k++] = ' ';
+	}
+	list[k] = '\0';
+	return error("%s: a mix of components (%s): not supported by this command yet "
+		     "(summarize, horizon, info, trace, ablate and plot of g and E read mixes)", path, list);
 }
 
 /* ---- /train ---- */
@@ -231,6 +277,25 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
 }
 
+void schema_comp_layer_name(char *buf, size_t len, const char *comp, const char *base,
+			    int layer)
+{
+	char name[64];
+	schema_layer_name(name, sizeof(name), base, layer);
+	if (comp && *comp)
+		snprintf(buf, len, "%s.%s", comp, name);
+	else
+		snprintf(buf, len, "%s", name);
+}
+
+void schema_rec_path_comp(char *buf, size_t len, const struct schema_rec *e, const char *comp,
+			  int layer)
+{
+	char name[80];
+	schema_comp_layer_name(name, sizeof(name), comp, e->name, layer);
+	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
+}
+
 static int present(enum rec_when w, const struct model *m, int with_hidden, unsigned extras)
 {
 	switch (w) {
@@ -248,6 +313,12 @@ static int present(enum rec_when w, const struct model *m, int with_hidden, unsi
 
 int reccols_max(const struct model *m)
 {
+	if (m->mix) {
+		int k = SCHEMA_RECORD_ONCE;
+		for (int c = 0; c < m->mix->K; c++)
+			k += reccols_max(&m->mix->comp[c]);
+		return k;
+	}
 	return SCHEMA_RECORD_ONCE + SCHEMA_LAYER_DATASETS * m->L + m->ntab;
 }
 
@@ -317,12 +388,42 @@ int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 	return reccols_build_seq(cols, cap, m, n, with_params, with_hidden, extras, 1);
 }
 
+/* A mix: the shared datasets, then each component's per-layer datasets
+ * and parameters, named with its prefix (schema_comp_layer_name), without
+ * the diagnostics (a mix has none). */
+static int reccols_build_mix(struct reccol *cols, const struct model *m, int n,
+			     int with_params, int with_hidden, unsigned extras, int S)
+{
+	const struct mix *mx = m->mix;
+	int k = 0;
+	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
+		add(cols, &k, &schema_record_once[i], m, n, 0, S);
+	for (int c = 0; c < mx->K; c++) {
+		int first = k;
+		k += reccols_build_seq(cols + k, reccols_max(&mx->comp[c]), &mx->comp[c], n,
+				       with_params, with_hidden, extras & ~(unsigned)RECCOLS_DIAG, S);
+		/* drop the copy of the shared datasets */
+		memmove(cols + first, cols + first + SCHEMA_RECORD_ONCE,
+			(size_t)(k - first - SCHEMA_RECORD_ONCE) * sizeof(*cols));
+		k -= SCHEMA_RECORD_ONCE;
+		for (int i = first; i < k; i++) {
+			char name[sizeof(cols[i].name)];
+			snprintf(name, sizeof(name), "%s.%s", mx->name[c], cols[i].name);
+			memcpy(cols[i].name, name, sizeof(name));
+			cols[i].comp = c + 1;
+		}
+	}
+	return k;
+}
+
 int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n,
 		      int with_params, int with_hidden, unsigned extras, int S)
 {
 	int k = 0;
 	if (cap < reccols_max(m))
 		return -1;
+	if (m->mix)
+		return reccols_build_mix(cols, m, n, with_params, with_hidden, extras, S);
 	for (int i = 0; i < SCHEMA_RECORD_ONCE; i++)
 		add(cols, &k, &schema_record_once[i], m, n, 0, S);
 	for (int p = 1; p <= 4; p++)
@@ -346,6 +447,8 @@ int reccols_build_seq(struct reccol *cols, int cap, const struct model *m, int n
 
 const void *reccol_row(const struct reccol *c, const struct record *r)
 {
+	if (c->comp > 0)
+		r = &r->comp[c->comp - 1];
 	switch (c->src) {
 	case SRC_BATCH: return &r->batch;
 	case SRC_POSITION: return r->positions ? (const void *)r->positions : &r->position;

@@ -70,6 +70,8 @@ enum schema_attr_id {
 	A_INIT,
 	/* /model tokens and root corpus_tokens: runs of other tokens than bytes */
 	A_TOKENS, A_CORPUS_TOKENS,
+	/* /model, a mix (--cell mix or a list): its components' names */
+	A_COMPONENTS,
 	SCHEMA_ATTRS
 };
 
@@ -111,10 +113,28 @@ struct run_model {
 	double forget_bias, init_scale;
 	int has_cell, has_forget_bias, has_input;
 	int bad; /* seq_len, hidden_size or vocab_size missing */
+	/* a mix (cell "mix"): its components, e.g. "rnn,lstm,gru" (names:
+	 * the cell's, with a rank when a kind repeats: "rnn0,rnn1"), their
+	 * number; 0 and "" for one model */
+	char components[64];
+	int ncomp;
+	int comp;           /* run_model_component's pick, or -1 */
+	char comp_name[16]; /* its name: the prefix of its datasets */
 };
 
 /* Reads the attributes of the open /model group g. */
 void run_model_read(struct run_model *rm, hid_t g);
+
+/* Picks component `want` of a mix (a name, or an index; NULL: the first)
+ * and makes rm describe it: cell, gates and gate_names become the
+ * component's. Returns its index, or -1 when the run has no such
+ * component (nothing said; rm unchanged). */
+int run_model_component(struct run_model *rm, const char *want);
+
+/* "rnnbow CMD: PATH: a mix of components (rnn, lstm, gru): not supported
+ * by this command yet (...)" as one message for a reader that does not
+ * read mixes (components: /model's); returns -1. */
+int schema_refuse_mix(const char *path, const char *components);
 
 /* ---- /train: one row per training batch ---- */
 
@@ -189,6 +209,16 @@ int schema_rec_tail_seq(const struct schema_rec *e, hsize_t *tail, int n, int H,
 /* "record/NAME" or "record/NAME_l<l>" (layer 0 for the once datasets). */
 void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int layer);
 
+/* A mix's component datasets: the name prefixed by the component's and a
+ * dot, "lstm.itemized_l1" (the layer suffix as schema_layer_name); comp
+ * NULL or "" is schema_layer_name. The parameters are named the same way
+ * ("lstm.weight_hh_l0", from the block's table). */
+void schema_comp_layer_name(char *buf, size_t len, const char *comp, const char *base,
+			    int layer);
+/* schema_rec_path of component comp's dataset (NULL, "": the run's own). */
+void schema_rec_path_comp(char *buf, size_t len, const struct schema_rec *e, const char *comp,
+			  int layer);
+
 /* One /record dataset of one run, as the writer makes it. */
 struct reccol {
 	char name[40];      /* under /record ("diag/..." in its group), or /record/params */
@@ -199,6 +229,8 @@ struct reccol {
 	hsize_t tail[3];
 	enum rec_src src;
 	size_t offset;      /* elements into the record's array for src */
+	int comp;           /* a mix: 0 the record's own (shared) array, k + 1
+			       component k's (record.comp[k]) */
 };
 
 /* The /record datasets of a run of model m and length n, in file order:

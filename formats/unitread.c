@@ -82,6 +82,11 @@ int unitread_open(struct unitread *u, const struct run *run, unsigned what)
 	u->input = H5I_INVALID_HID;
 	if (recread_open(&u->rr, run, RC_BATCH) < 0)
 		return -1;
+	if (u->rr.ncomp) { /* its datasets are per component: not read here yet */
+		schema_refuse_mix(run->path, u->rr.components);
+		recread_close(&u->rr);
+		return -1;
+	}
 	u->n = u->rr.n;
 	u->H = u->rr.H;
 	u->layers = u->rr.layers;

@@ -34,6 +34,8 @@
 enum act_kind { ACT_TANH, ACT_RELU, ACT_SIGMOID };
 enum cell_kind { CELL_RNN, CELL_LSTM, CELL_GRU };
 
+struct mix;
+
 #define MAX_LAYERS 64
 
 /* The four parameters of a layer, in block order. */
@@ -69,6 +71,10 @@ struct model {
 	struct layer_params *layer; /* (L) */
 	float *W_out;       /* (V, H) */
 	float *b_out;       /* (V) */
+	/* A mix of components (mix.h): this model is then only the block of
+	 * every component's parameters, its table their names prefixed by
+	 * component; layer, W_out and b_out are NULL. NULL for one model. */
+	const struct mix *mix;
 };
 
 /* Fills m's table and allocates a zeroed block. Returns 0, or -1 when out

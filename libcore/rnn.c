@@ -207,13 +207,13 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 	}
 }
 
-static double forward(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
-		      const float *h0, const float *c0, const struct model *m)
+/* The layers and the output layer: logits (n, V) into c->probs. */
+static void forward_logits(struct rnn_cache *c, const struct rnn_input *in, const float *h0,
+			   const float *c0, const struct model *m)
 {
 	const int B = c->B, n = c->n * B, H = m->H, V = m->V;
 	const size_t BH = (size_t)B * H;
 	const float *top = c->ly[m->L - 1].hs + BH; /* h_0..h_{n-1} of the top layer */
-	double L = 0.0;
 
 	for (int l = 0; l < m->L; l++) {
 		memcpy(c->ly[l].hs, h0 + l * BH, BH * sizeof(float));
@@ -226,11 +226,24 @@ static double forward(struct rnn_cache *c, const struct rnn_input *in, const int
 		memcpy(c->probs + (size_t)t * V, m->b_out, (size_t)V * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, V, H, 1.0f,
 		    top, H, m->W_out, H, 1.0f, c->probs, V);
-	for (int t = 0; t < n; t++) {
-		c->pred[t] = softmax_row(c->probs + (size_t)t * V, V, y[t], &c->losses[t]);
-		L += c->losses[t];
+}
+
+double rnn_softmax_rows(float *probs, int32_t *pred, float *losses, int rows, int V,
+			const int32_t *y)
+{
+	double L = 0.0;
+	for (int t = 0; t < rows; t++) {
+		pred[t] = softmax_row(probs + (size_t)t * V, V, y[t], &losses[t]);
+		L += losses[t];
 	}
 	return L;
+}
+
+static double forward(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
+		      const float *h0, const float *c0, const struct model *m)
+{
+	forward_logits(c, in, h0, c0, m);
+	return rnn_softmax_rows(c->probs, c->pred, c->losses, c->n * c->B, m->V, y);
 }
 
 /* Column sums of a (rows, cols) block added into out (cols). */
@@ -353,17 +366,15 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 		    lc->dpre_ih, GH, lp->W_ih, H, 0.0f, c->ly[l - 1].dh, H);
 }
 
-static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *in,
-		     const int32_t *y, const struct model *m)
+/* Backward from the dlogits the cache holds. */
+static void backward_logits(float *grads, struct rnn_cache *c, const struct rnn_input *in,
+			    const struct model *m)
 {
 	const int n = c->n * c->B, H = m->H, V = m->V;
 	const struct layer_cache *top = &c->ly[m->L - 1];
 	float *dW_out = model_slot(m, grads, model_weight_out(m)); /* (V, H) */
 	float *db_out = model_slot(m, grads, model_bias_out(m));   /* (V) */
 
-	memcpy(c->dlogits, c->probs, (size_t)n * V * sizeof(float));
-	for (int t = 0; t < n; t++)
-		c->dlogits[(size_t)t * V + y[t]] -= 1.0f;
 	add_colsums(db_out, c->dlogits, n, V);
 	/* dW_out (V, H) += dlogits^T (V, n) h_{0..n-1} (n, H) */
 	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, H, n, 1.0f,
@@ -373,6 +384,30 @@ static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *
 		    c->dlogits, V, m->W_out, H, 0.0f, top->dh, H);
 	for (int l = m->L - 1; l >= 0; l--)
 		layer_backward(grads, c, l, in, m);
+}
+
+static void backward(float *grads, struct rnn_cache *c, const struct rnn_input *in,
+		     const int32_t *y, const struct model *m)
+{
+	const int n = c->n * c->B, V = m->V;
+	memcpy(c->dlogits, c->probs, (size_t)n * V * sizeof(float));
+	for (int t = 0; t < n; t++)
+		c->dlogits[(size_t)t * V + y[t]] -= 1.0f;
+	backward_logits(grads, c, in, m);
+}
+
+void rnn_forward_logits(struct rnn_cache *c, const int32_t *x, const float *h0, const float *c0,
+			const struct model *m)
+{
+	const struct rnn_input in = { .tok = x };
+	forward_logits(c, &in, h0, c0, m);
+}
+
+void rnn_backward_logits(float *grads, struct rnn_cache *c, const int32_t *x,
+			 const struct model *m)
+{
+	const struct rnn_input in = { .tok = x };
+	backward_logits(grads, c, &in, m);
 }
 
 double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,

@@ -82,6 +82,18 @@ double rnn_forward(struct rnn_cache *c, const int32_t *x, const int32_t *y,
 void rnn_backward(float *grads, struct rnn_cache *c, const int32_t *x,
 		  const int32_t *y, const struct model *m);
 
+/* The halves a mix of components (mix.h) runs between: rnn_forward
+ * without the softmax, leaving the logits (n, V) in c->probs (pred and
+ * losses untouched); rnn_backward from the dL/dlogits the caller put in
+ * c->dlogits. rnn_softmax_rows is the softmax of rnn_forward over rows of
+ * logits in place, filling pred and losses; returns sum L_t. */
+void rnn_forward_logits(struct rnn_cache *c, const int32_t *x, const float *h0, const float *c0,
+			const struct model *m);
+void rnn_backward_logits(float *grads, struct rnn_cache *c, const int32_t *x,
+			 const struct model *m);
+double rnn_softmax_rows(float *probs, int32_t *pred, float *losses, int rows, int V,
+			const int32_t *y);
+
 /* The pair with dense inputs (SPEC 1 "Dense inputs"): x (n, In) rows of
  * floats instead of token ids, read by layer 0 as one sgemm with its W_ih.
  * Everything above layer 0 is shared with the token path, whose numbers do

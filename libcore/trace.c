@@ -77,11 +77,18 @@ void trace_graph_run(struct trace_graph *g, const int32_t *x, const int32_t *y,
 		     const float *h0, const float *c0)
 {
 	const struct model *m = g->m;
-	const int n = g->n, H = m->H, GH = m->G * H;
 	memset(g->grads, 0, m->nparams * sizeof(float));
-	g->x = x;
 	g->loss = rnn_forward(&g->c, x, y, h0, c0, m);
 	rnn_backward(g->grads, &g->c, x, y, m);
+	trace_graph_adjoints(g, x, g->loss);
+}
+
+void trace_graph_adjoints(struct trace_graph *g, const int32_t *x, double loss)
+{
+	const struct model *m = g->m;
+	const int n = g->n, H = m->H, GH = m->G * H;
+	g->x = x;
+	g->loss = loss;
 	/* dL/dc_t = through c_{t+1} (kept by backward) + through h_t */
 	for (int l = 0; lstm(g) && l < m->L; l++) {
 		const struct layer_cache *lc = &g->c.ly[l];
@@ -327,6 +334,38 @@ size_t trace_first(const struct trace_graph *g, int p, size_t row, size_t col, d
 	return best;
 }
 
+size_t trace_first_input(const struct trace_graph *g, int t, double *term)
+{
+	const struct model *m = g->m;
+	const int GH = m->G * m->H;
+	const float *w = m->layer[0].W_ih + (size_t)g->x[t] * GH; /* stored (In, GH) */
+	size_t best = 0;
+	double bm = -2.0;
+	*term = 0.0;
+	for (int r = 0; r < GH; r++) {
+		size_t u = vid(g, t, 0, 0, r);
+		double tm = w[r] * trace_grad(g, u);
+		if (mag(tm) > bm) { /* ties: the lower unit */
+			bm = mag(tm);
+			best = u;
+			*term = tm;
+		}
+	}
+	return best;
+}
+
+int trace_walk(struct trace_graph *g, size_t first, double term, size_t *ids, double *terms)
+{
+	int k = 0;
+	ids[0] = first;
+	terms[0] = term;
+	while (ids[k] != g->nv - 1) {
+		ids[k + 1] = trace_next(g, ids[k], &terms[k + 1]);
+		k++;
+	}
+	return k + 1;
+}
+
 int trace_max_hops(const struct trace_graph *g)
 {
 	/* per step and layer at most z (GRU: z_r, z_n), c or h; then logit, loss, L */
@@ -336,13 +375,9 @@ int trace_max_hops(const struct trace_graph *g)
 int trace_path(struct trace_graph *g, int p, size_t row, size_t col, size_t *ids,
 	       double *terms)
 {
-	int k = 0;
-	ids[0] = trace_first(g, p, row, col, &terms[0]);
-	while (ids[k] != g->nv - 1) {
-		ids[k + 1] = trace_next(g, ids[k], &terms[k + 1]);
-		k++;
-	}
-	return k + 1;
+	double term;
+	size_t first = trace_first(g, p, row, col, &term);
+	return trace_walk(g, first, term, ids, terms);
 }
 
 /* ---- components ---- */

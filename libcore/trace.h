@@ -64,6 +64,12 @@ void trace_graph_free(struct trace_graph *g);
 void trace_graph_run(struct trace_graph *g, const int32_t *x, const int32_t *y,
 		     const float *h0, const float *c0);
 
+/* The second half of trace_graph_run, for a graph whose cache the caller
+ * ran forward and backward itself (a mix's component, mix.h: its dlogits
+ * dL/dy^k = (p - onehot(y)) / K): keeps x and the batch's loss, derives
+ * the LSTM's dL/dc_t and forgets the previous choices. */
+void trace_graph_adjoints(struct trace_graph *g, const int32_t *x, double loss);
+
 void trace_vertex_of(const struct trace_graph *g, size_t id, struct trace_vertex *v);
 /* "z", "z_i", "c", "h", "logit", "loss", "L". */
 const char *trace_node_name(const struct trace_graph *g, const struct trace_vertex *v,
@@ -86,6 +92,15 @@ size_t trace_first(const struct trace_graph *g, int p, size_t row, size_t col, d
 /* The use at step t alone (its vertex, and its term in *term). */
 size_t trace_first_at(const struct trace_graph *g, int p, size_t row, size_t col, int t,
 		      double *term);
+
+/* The first hop from step t's one-hot input x_t (the input vertex): the
+ * layer-0 pre-activation z_t[r] with the largest |W_ih[r, x_t] dL/dz_t[r]|
+ * (ties: the lower r), that term in *term. */
+size_t trace_first_input(const struct trace_graph *g, int t, double *term);
+
+/* The path from vertex `first` (its hop-0 term given) to the root, as
+ * trace_path fills it. Returns the hop count. */
+int trace_walk(struct trace_graph *g, size_t first, double term, size_t *ids, double *terms);
 
 /* Hops a path can have at most. */
 int trace_max_hops(const struct trace_graph *g);

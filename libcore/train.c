@@ -30,6 +30,8 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 	tr->len = len;
 	tr->stretch = len / (size_t)tr->B;
 	size_t state = (size_t)tr->cfg.layers * tr->B * cfg->H;
+	if (cfg->ncomp >= 2)
+		return mix_trainer_init(tr, ids, len);
 	if (model_init(&tr->m, cfg->cell, cfg->act, tr->cfg.layers, cfg->H, cfg->V) ||
 	    rnn_cache_init_batch(&tr->c, cfg->n, tr->B, &tr->m) ||
 	    optim_init(&tr->opt, cfg->optim, cfg->lr, tr->m.nparams) ||
@@ -62,6 +64,10 @@ fail:
 
 void trainer_free(struct trainer *tr)
 {
+	if (tr->mix) {
+		mix_trainer_free(tr);
+		return;
+	}
 	model_free(&tr->m);
 	rnn_cache_free(&tr->c);
 	optim_free(&tr->opt);
@@ -168,6 +174,9 @@ void record_free(struct record *r)
 	free(r->sigma_max);
 	free(r->dead);
 	free(r->whh);
+	for (int k = 0; r->comp && k < r->ncomp; k++)
+		record_free(&r->comp[k]);
+	free(r->comp);
 	if (r->defer) {
 		itemize_defer_free(r->defer);
 		free(r->defer);
@@ -270,9 +279,14 @@ static void batch_rows(struct sparse_rows *sp, int32_t *rows, uint8_t *seen,
 
 /* The state every layer carries into the next batch: zeros after a wrap
  * or a batch that was not finite, else the batch's last h_t (and c_t). */
+size_t trainer_state_len(const struct trainer *tr)
+{
+	return (size_t)tr->m.L * tr->B * tr->m.H * (tr->mix ? (size_t)tr->mix->mx.K : 1);
+}
+
 static void reset_state(struct trainer *tr)
 {
-	size_t len = (size_t)tr->m.L * tr->B * tr->m.H * sizeof(float);
+	size_t len = trainer_state_len(tr) * sizeof(float);
 	memset(tr->h, 0, len);
 	if (tr->cstate)
 		memset(tr->cstate, 0, len);
@@ -281,6 +295,10 @@ static void reset_state(struct trainer *tr)
 static void carry_state(struct trainer *tr)
 {
 	const size_t n = (size_t)tr->cfg.n, H = (size_t)tr->m.H * tr->B; /* B states */
+	if (tr->mix) {
+		mix_carry(&tr->mix->run, &tr->mix->mx, tr->h, tr->cstate);
+		return;
+	}
 	for (int l = 0; l < tr->m.L; l++) {
 		memcpy(tr->h + l * H, tr->c.ly[l].hs + n * H, H * sizeof(float));
 		if (tr->cstate)
@@ -306,12 +324,17 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 		x = tr->xb;
 		y = tr->yb;
 	}
-	double L = rnn_forward(&tr->c, x, y, tr->h, tr->cstate, &tr->m);
-	memset(tr->grads, 0, tr->m.nparams * sizeof(float));
-	rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
-	if (rec)
-		fill_record(rec, tr, x, y);
-	trainer_diag_batch(tr, rec);
+	double L;
+	if (tr->mix) {
+		L = mix_train_batch(tr, x, y, rec);
+	} else {
+		L = rnn_forward(&tr->c, x, y, tr->h, tr->cstate, &tr->m);
+		memset(tr->grads, 0, tr->m.nparams * sizeof(float));
+		rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
+		if (rec)
+			fill_record(rec, tr, x, y);
+		trainer_diag_batch(tr, rec);
+	}
 
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;

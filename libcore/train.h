@@ -10,6 +10,7 @@
 
 #include "diag.h"
 #include "itemize.h"
+#include "mix.h"
 #include "optim.h"
 #include "rng.h"
 
@@ -28,6 +29,8 @@ struct train_config {
 	uint64_t seed;
 	int batch;          /* B sequences per batch; 0 means 1 */
 	int record_sequences; /* S <= B itemized per record; 0 means 1 */
+	int ncomp;          /* K >= 2: a mix of these components (mix.h); else 0 */
+	enum cell_kind comp[MIX_MAX];
 };
 
 /* The optimizer, learning rate and initial weight std a model trains with
@@ -76,6 +79,11 @@ struct record {
 	float *whh;         /* (L, GH, H) or NULL: W_hh kept for record_diag_finish */
 	int spec_pending;   /* rho and sigma_max not filled yet (whh holds W_hh) */
 	int pending;        /* E (and E_q) not filled yet */
+	/* a mix's record (mix_record_alloc): this one holds the shared
+	 * batch, position, input, target, predicted and loss, comp[k]
+	 * component k's itemized arrays, states and parameters */
+	struct record *comp;
+	int ncomp;
 };
 
 struct batch_stats {
@@ -111,7 +119,33 @@ struct trainer {
 	struct diag_work dw; /* with diag: LAPACK's workspace */
 	uint8_t *seen;      /* (V) zero between batches: the rows a batch touched, */
 	int32_t *rows;      /* (V) in order of appearance */
+	struct mix_train *mix; /* a mix (cfg.ncomp >= 2): m is its block, h and
+				  cstate (K, L, B, H); c and iw unused */
 };
+
+/* What a mix trains with besides the block. */
+struct mix_train {
+	struct mix mx;
+	struct mix_run run;
+	struct itemize_ws iw[MIX_MAX];
+	struct rnn_cache view[MIX_MAX]; /* B > 1: the S itemized sequences' rows */
+};
+
+/* The record of a mix of S sequences (record_alloc_seq for each
+ * component, and the shared arrays). Returns 0 or -1 when out of memory. */
+int mix_record_alloc(struct record *r, const struct mix *mx, int n, int S, int with_params,
+		     int with_hidden);
+
+/* mixtrain.c: trainer_init, trainer_free and trainer_step's batch for a
+ * mix. mix_train_batch runs forward and backward (tr->grads) and fills
+ * rec when not NULL; returns sum L_t. */
+int mix_trainer_init(struct trainer *tr, const int32_t *ids, size_t len);
+void mix_trainer_free(struct trainer *tr);
+double mix_train_batch(struct trainer *tr, const int32_t *x, const int32_t *y,
+		       struct record *rec);
+
+/* Floats of the carried state tr->h (and tr->cstate): (K,) L, B, H. */
+size_t trainer_state_len(const struct trainer *tr);
 
 /* Sets up model, optimizer and workspaces and draws the initial weights
  * from cfg->seed. len must be at least n + 1 (len / B at least n + 1 for

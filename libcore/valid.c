@@ -2,6 +2,7 @@
  * valid.c - held-out loss and the lr schedule (see valid.h).
  */
 #include "valid.h"
+#include "mix.h"
 
 #include <string.h>
 
@@ -28,6 +29,12 @@ double valid_loss(struct valid_eval *v, const struct model *m)
 {
 	size_t LH = (size_t)m->L * (size_t)m->H;
 	double sum = 0;
+	if (m->mix) { /* the average of its components' logits (mix.h) */
+		double sums[MIX_MAX + 1];
+		if (mix_eval_sums(m->mix, v->ids, v->steps, v->chunk, sums) < 0)
+			return -1;
+		return sums[0] / (double)v->steps;
+	}
 	/* from a zero state every time: the loss is a function of m alone */
 	memset(v->s.h, 0, LH * sizeof(float));
 	memset(v->s.c, 0, LH * sizeof(float));

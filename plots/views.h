@@ -116,4 +116,18 @@ struct trace_view {
 };
 void view_trace(struct figure *f, const struct trace_view *v);
 
+/* Gradient tracing over training (plot trace --shares): per record, the
+ * share of the traced paths that go through each component, one line a
+ * component. */
+struct trace_shares_view {
+	int64_t nrec;
+	const int64_t *batch;          /* (nrec) the records' training batches */
+	int ncomp;
+	const char *const *names;      /* (ncomp) "gate_f", "l1 cell_path", ... */
+	const double *share;           /* (ncomp, nrec) */
+	int64_t paths;                 /* paths per record */
+	const char *param;
+};
+void view_trace_shares(struct figure *f, const struct trace_shares_view *v);
+
 #endif

@@ -41,7 +41,7 @@ documented() {
 	[ -z "$missing" ] || echo "# rnnbow $1: not documented:$missing"
 	[ -z "$missing" ]
 }
-for c in record summarize horizon plot report view info sample export diagnose units; do
+for c in record summarize horizon plot report view info sample export diagnose units ablate; do
 	check "rnnbow $c: every option of its table in --help and rnnbow-$c(1)" documented "$c"
 done
 check "rnnbow trace: every option of its table in --help and rnnbow-trace(1)" documented trace

@@ -53,4 +53,53 @@ check "pitfalls: a verdict table and a figure per run" sh -c \
 	"for n in healthy saturated dead exploding vanishing; do
 		[ \$(wc -l <'$T'/pitfalls/\$n.tsv) -eq 6 ] && [ -s '$T'/pitfalls/\$n.png ] || exit 1
 	 done"
+check "examples/tracing/tracing.sh runs (QUICK=1: 2 seeds, 300 batches)" sh -c \
+	"cd '$ROOT' && OUT='$T/tracing' QUICK=1 PY='$PY' RNNBOW='$BIN' sh examples/tracing/tracing.sh >'$T/tracing.out'"
+check "tracing: a verdict per corpus, and scatter.png and .svg (XML)" sh -c \
+	"grep -q '^long: ' '$T/tracing.out' && grep -q '^c: ' '$T/tracing.out' &&
+	 [ -s '$T/tracing/scatter.png' ] && $PY -c 'import xml.dom.minidom, sys; xml.dom.minidom.parse(sys.argv[1])' '$T/tracing/scatter.svg'"
+check "tracing: influence = the input paths each component wins, recounted from trace --batch; rho recomputed; increase = without - full" $PY - "$BIN" "$T/tracing" <<'PY'
+import glob, os, subprocess, sys
+import numpy as np
+rnnbow, d = sys.argv[1], sys.argv[2]
+def table(text):
+    lines = text.strip().split("\n")
+    head = lines[0].split("\t")
+    return [dict(zip(head, l.split("\t"))) for l in lines[1:]]
+res = table(open(os.path.join(d, "results.tsv")).read())
+runs = sorted(glob.glob(os.path.join(d, "*_s*.h5")))
+assert len(runs) == 4, runs
+for run in runs:
+    stem = run[:-3]
+    infl = {r["component"]: float(r["influence"]) for r in table(open(stem + ".influence.tsv").read())}
+    abl = table(open(stem + ".ablate.tsv").read())
+    assert sorted(infl) == sorted(r["component"] for r in abl), (infl, abl)
+    assert abs(sum(infl.values()) - 1) < 1e-6, infl
+    for r in abl:
+        assert abs(float(r["loss_without"]) - float(r["loss_full"]) - float(r["increase"])) < 1e-6, r
+    # recount: hop 0 of every input path of the records from batch 150 on
+    batches = [int(r["batch"]) for r in table(subprocess.run([rnnbow, "summarize", run],
+               capture_output=True, text=True).stdout) if int(r["batch"]) >= 150]
+    won = {}
+    for b in batches:
+        rows = table(subprocess.run([rnnbow, "trace", "--batch", str(b), "--param", "input", run],
+                     capture_output=True, text=True).stdout)
+        for r in rows:
+            if r["hop"] == "0":
+                c = r["node"].split(".")[0]
+                won[c] = won.get(c, 0) + 1
+    tot = sum(won.values())
+    assert all(abs(won.get(c, 0) / tot - infl[c]) < 1e-6 for c in infl), (won, infl)
+    # Spearman without ties: 1 - 6 sum d^2 / (n (n^2 - 1))
+    x = [infl[r["component"]] for r in abl]
+    y = [float(r["increase"]) for r in abl]
+    if len(set(x)) == len(x) and len(set(y)) == len(y):
+        rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+        n = len(x)
+        rho = 1 - 6 * float(((rx - ry) ** 2).sum()) / (n * (n * n - 1))
+        corpus, seed = os.path.basename(stem).rsplit("_s", 1)
+        got = [float(r["rho"]) for r in res if r["corpus"] == corpus and r["seed"] == seed]
+        assert got and abs(got[0] - rho) < 1e-3, (got, rho)
+print("# %d runs checked" % len(runs))
+PY
 finish

@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import xml.dom.minidom
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tap  # noqa: E402
@@ -411,13 +412,18 @@ def check_summary(path, bt, label):
     with h5py.File(path, "r") as f:
         batches = [int(b) for b in f["record/batch"][:]]
     count, lags, total = {}, {}, 0
+    per = {}  # batch -> (paths, {component: paths})
     for b in batches:
+        mine, n = {}, 0
         for cp in trace_rows(path, b, "weight_hh_l0").values():
             comps, lag = path_components(bt.cell, bt.G, cp)
             total += 1
+            n += 1
             lags[lag] = lags.get(lag, 0) + 1
             for c in comps:
                 count[c] = count.get(c, 0) + 1
+                mine[c] = mine.get(c, 0) + 1
+        per[b] = (n, mine)
     rc = subprocess.run([BIN, "trace", "--summary", path], capture_output=True)
     rows = read_table(rc.stdout)
     want = [("all", -1)] + components(bt.cell, bt.L, bt.G)
@@ -434,15 +440,66 @@ def check_summary(path, bt, label):
                 c, r["paths"], r["share"], n, total))
     check(not bad, "%s: --summary's paths and shares = the per-batch paths counted "
           "(%d paths)" % (label, total), "\n".join(bad))
+    check_per_record(path, bt, label, rows, per)
     rc = subprocess.run([BIN, "trace", "--summary", "--lags", path, "--format", "json"],
                         capture_output=True)
     rows = [json.loads(ln) for ln in rc.stdout.decode().splitlines()]
     hist = {r["lag"]: r["paths"] for r in rows}
+    rc = subprocess.run([BIN, "trace", "--summary", "--lags", "--per-record", path],
+                        capture_output=True)
+    each = {}
+    for r in read_table(rc.stdout):
+        each[int(r["lag"])] = each.get(int(r["lag"]), 0) + int(r["paths"])
+    check(rc.returncode == 0 and each == {d: hist.get(d, 0) for d in range(bt.n)},
+          "%s: --lags --per-record: the records' histograms add up to --lags'" % label,
+          lambda: "%s vs %s\n%s" % (each, hist, rc.stderr))
     check(sum(hist.values()) == total and all(hist.get(d, 0) == lags.get(d, 0) for d in
                                               range(bt.n))
           and abs(rows[-1]["cumulative"] - 1) < 1e-12,
           "%s: --lags: the lag histogram adds up to every path, and = the paths' lags" % label,
           lambda: "%s vs %s" % (hist, lags))
+
+
+def check_per_record(path, bt, label, summary, per):
+    """--summary --per-record: each record's rows = its own paths counted
+    from `trace --batch`; all's share is 1; the records' paths add up to
+    --summary's, and their path-weighted lag means to its lag_mean."""
+    rc = subprocess.run([BIN, "trace", "--summary", "--per-record", path], capture_output=True)
+    rows = read_table(rc.stdout)
+    want = [("all", -1)] + components(bt.cell, bt.L, bt.G)
+    bad = []
+    if rc.returncode != 0 or len(rows) != len(per) * len(want):
+        bad.append("exit %d, %d rows for %d records x %d components\n%s" % (
+            rc.returncode, len(rows), len(per), len(want), rc.stderr.decode()))
+        rows = []
+    for i, r in enumerate(rows):
+        b, c = int(r["batch"]), (r["component"], int(r["layer"]))
+        n, mine = per.get(b, (0, {}))
+        k = n if c[0] == "all" else mine.get(c, 0)
+        if c != want[i % len(want)] or b != sorted(per)[i // len(want)] or \
+                int(r["paths"]) != k or abs(float(r["share"]) - k / n) > 1e-8:
+            bad.append("batch %d %s: %s paths, share %s; from the paths: %d of %d" % (
+                b, c, r["paths"], r["share"], k, n))
+    check(not bad, "%s: --per-record: every record's paths and shares = its own paths "
+          "counted, all's share 1" % label, "\n".join(bad[:10]))
+    agg = {}
+    for r in rows:
+        c = (r["component"], int(r["layer"]))
+        p, lsum = agg.get(c, (0, 0.0))
+        p += int(r["paths"])
+        if int(r["paths"]):
+            lsum += int(r["paths"]) * float(r["lag_mean"])
+        agg[c] = (p, lsum)
+    bad = []
+    for r in summary:
+        c = (r["component"], int(r["layer"]))
+        p, lsum = agg.get(c, (0, 0.0))
+        lm = float(r["lag_mean"])
+        if p != int(r["paths"]) or (p and abs(lsum / p - lm) > 1e-6 * max(1, lm)):
+            bad.append("%s: records add to %d paths, lag mean %s; --summary %s, %s" % (
+                c, p, lsum / p if p else "nan", r["paths"], r["lag_mean"]))
+    check(rows and not bad, "%s: --per-record adds up to --summary (paths, lag means)" % label,
+          "\n".join(bad))
 
 
 def check_known(tmp, corpus):
@@ -484,6 +541,58 @@ def check_known(tmp, corpus):
     check(rc.returncode == 0 and [(r["lag"], r["paths"]) for r in rows][:3] ==
           [("0", "0"), ("1", "1"), ("2", "0")], "known model: its one path has lag 1",
           rc.stdout.decode() + rc.stderr.decode())
+
+
+def check_mix_per_record(tmp, corpus):
+    """A mix traced from its input, record by record: in every record the
+    components' own rows (layer -1) share its input paths (they add up to
+    1), and the records add up to --summary's paths; plot trace --shares
+    of one component = the summary's rows of that component."""
+    path = os.path.join(tmp, "mix.h5")
+    rc = subprocess.run([BIN, "record", corpus, "-o", path, "--quiet", "--cell", "rnn,lstm,gru",
+                         "--hidden", "4", "--seq-len", "9", "--batches", "40", "--record-every",
+                         "13", "--save-params"], capture_output=True)
+    if not check(rc.returncode == 0, "mix: rnnbow record --cell rnn,lstm,gru exits 0", rc.stderr):
+        return
+    each = read_table(subprocess.run([BIN, "trace", "--summary", "--per-record", "--param",
+                                      "input", path], capture_output=True).stdout)
+    whole = read_table(subprocess.run([BIN, "trace", "--summary", "--param", "input", path],
+                                      capture_output=True).stdout)
+    comps = ("rnn", "lstm", "gru")
+    per, bad = {}, []
+    for r in each:
+        per.setdefault(int(r["batch"]), {})[r["component"]] = r
+    for b, rows in sorted(per.items()):
+        tot = sum(float(rows[c]["share"]) for c in comps)
+        n = sum(int(rows[c]["paths"]) for c in comps)
+        if abs(tot - 1) > 1e-8 or n != int(rows["all"]["paths"]) or n != 9:
+            bad.append("batch %d: components' shares add to %g, paths %d of %s" % (
+                b, tot, n, rows["all"]["paths"]))
+    for r in whole:
+        got = sum(int(rows[r["component"]]["paths"]) for rows in per.values())
+        if got != int(r["paths"]):
+            bad.append("%s: records add to %d paths, --summary %s" % (r["component"], got,
+                                                                      r["paths"]))
+    check(per and not bad, "mix: --per-record --param input: each record's components share "
+          "its input paths (sum 1), the records add up to --summary (%d records)" % len(per),
+          "\n".join(bad))
+    keep = os.path.join(tmp, "keepmix")
+    os.makedirs(keep, exist_ok=True)
+    rc = subprocess.run([BIN, "plot", "trace", "--shares", "--component", "lstm", path, "-o",
+                         os.path.join(tmp, "mix.svg"), "--keep-script", keep],
+                        capture_output=True)
+    got = kept_block(os.path.join(keep, "mix.svg.gp"), "S") if rc.returncode == 0 else []
+    tab = read_table(subprocess.run([BIN, "trace", "--summary", "--per-record", "--param",
+                                     "lstm.weight_hh_l0", path], capture_output=True).stdout)
+    want = {}
+    for r in tab:
+        if r["component"].startswith("lstm."):
+            want.setdefault(int(r["batch"]), []).append(float(r["share"]))
+    ok = [int(g[0]) for g in got] == sorted(want) and all(
+        np.allclose([float(v) for v in g[1:]], want[int(g[0])], rtol=1e-8, atol=0) for g in got)
+    check(rc.returncode == 0 and got and ok, "mix: plot trace --shares --component lstm: the "
+          "plotted shares = trace --summary --per-record's lstm.* rows (%d records)" % len(got),
+          lambda: "%s\nwant %s\n%s" % (got, want, rc.stderr))
 
 
 def grid_row(node, layer, cell, G, L):
@@ -544,6 +653,68 @@ def check_plot(tmp, corpus):
     rc = subprocess.run([BIN, "plot", "trace", "--batch", str(batch), "--gate", "f", path,
                          "-o", os.path.join(tmp, "f.png")], capture_output=True)
     check(rc.returncode == 0, "plot trace --gate f draws the forget gate's rows", rc.stderr)
+    check_plot_shares(tmp, path, keep)
+
+
+def kept_block(script, name):
+    """The rows of datablock $NAME of a kept gnuplot script."""
+    rows, inside = [], False
+    for line in open(script):
+        if line.startswith("$%s << EOD" % name):
+            inside = True
+        elif inside and line.startswith("EOD"):
+            break
+        elif inside:
+            rows.append(line.split())
+    return rows
+
+
+def check_plot_shares(tmp, path, keep):
+    """plot trace --shares: every format renders, the same bytes twice; the
+    SVG parses and carries hover text; the plotted shares (the kept
+    script's data) = `trace --summary --per-record`'s, record by record,
+    for the whole matrix of layer 1 and for --gate f's rows alone."""
+    for fmt in ("png", "svg", "pdf"):
+        out = [os.path.join(tmp, "sh%d.%s" % (i, fmt)) for i in (1, 2)]
+        rcs = [subprocess.run([BIN, "plot", "trace", "--shares", "--layer", "1", path, "-o", o,
+                               "--keep-script", keep], capture_output=True) for o in out]
+        head = open(out[0], "rb").read(8) if os.path.exists(out[0]) else b""
+        magic = {"png": b"\x89PNG", "svg": b"<?xml", "pdf": b"%PDF"}[fmt]
+        check(all(r.returncode == 0 for r in rcs) and head.startswith(magic) and
+              open(out[0], "rb").read() == open(out[1], "rb").read(),
+              "plot trace --shares .%s: a %s file, the same bytes twice" % (fmt, fmt),
+              b"".join(r.stderr for r in rcs))
+    svg = os.path.join(tmp, "sh1.svg")
+    try:
+        doc = xml.dom.minidom.parse(svg)
+        text = " ".join(g.getAttribute("onmousemove") for g in doc.getElementsByTagName("g"))
+    except Exception as e:  # noqa: BLE001 - any parse failure fails the check
+        text = "not XML: %s" % e
+    with h5py.File(path, "r") as f:
+        b0 = int(f["record/batch"][0])
+    check("batch %d: l1 cell_path" % b0 in text and "l0 gate_f" in text,
+          "plot trace --shares .svg: parses as XML, hover text per record and component",
+          text[:300])
+    for extra, rows in (([], []), (["--gate", "f", "--from", "13"], ["--rows", "5:10"])):
+        name = "shares%d.svg" % len(extra)
+        rc = subprocess.run([BIN, "plot", "trace", "--shares", "--layer", "1", path, "-o",
+                             os.path.join(tmp, name), "--keep-script", keep] + extra,
+                            capture_output=True)
+        got = kept_block(os.path.join(keep, name + ".gp"), "S") if rc.returncode == 0 else []
+        want_cmd = [BIN, "trace", "--summary", "--per-record", "--param", "weight_hh_l1",
+                    path] + rows + extra[2:]
+        tab = read_table(subprocess.run(want_cmd, capture_output=True).stdout)
+        want = {}
+        for r in tab:
+            if r["component"] != "all":
+                want.setdefault(int(r["batch"]), []).append(float(r["share"]))
+        ok = rc.returncode == 0 and [int(g[0]) for g in got] == sorted(want) and all(
+            np.allclose([float(v) for v in g[1:]], want[int(g[0])], rtol=1e-8, atol=0)
+            for g in got)
+        check(ok and len(got) >= 2, "plot trace --shares %s: each record's plotted shares = "
+              "trace --summary --per-record %s(%d records)" % (
+                  " ".join(extra), " ".join(rows + [""]), len(got)),
+              lambda: "%s\nwant %s\n%s" % (got, want, rc.stderr))
 
 
 def check_bad(tmp, corpus):
@@ -570,6 +741,12 @@ def check_bad(tmp, corpus):
     cases += [
         (["plot", "trace", "--batch", "0", plain, "-o", png], 1, "--save-params"),
         (["plot", "trace", good, "-o", png], 2, "trace needs --batch B"),
+        (["plot", "trace", "--shares", "--batch", "0", good, "-o", png], 2, "not --batch"),
+        (["plot", "loss", "--shares", good, "-o", png], 2, "--shares goes with plot trace"),
+        (["plot", "trace", "--shares", "--from", "99", good, "-o", png], 1,
+         "no records to plot in --from/--to"),
+        (["plot", "trace", "--shares", plain, "-o", png], 1, "--save-params"),
+        (["--per-record", "--batch", "0", good], 2, "--per-record goes with --summary"),
         (["plot", "trace", "--batch", "0", "--layer", "3", good, "-o", png], 1, "no layer 3"),
         (["plot", "trace", "--batch", "0", "--gate", "f", good, "-o", png], 1, "no gate 'f'"),
         (["plot", "trace", "--batch", "7", good, "-o", png], 1, "batch 7 was not recorded"),
@@ -597,6 +774,7 @@ def main():
                              ("lstm", "tanh", 2), ("gru", "tanh", 1), ("gru", "tanh", 2)]:
             tap.section("%s %s L=%d" % (cell, act, L), check_cell, tmp, corpus, cell, act, L)
         tap.section("known model", check_known, tmp, corpus)
+        tap.section("mix, record by record", check_mix_per_record, tmp, corpus)
         tap.section("plot trace", check_plot, tmp, corpus)
         tap.section("bad input", check_bad, tmp, corpus)
     sys.exit(tap.summary())

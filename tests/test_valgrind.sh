@@ -58,6 +58,8 @@ vg "view of a run and a 2-layer gru" view "$T/run.h5" "$T/gru.h5" -o "$T/v.html"
 vg "trace --batch" trace --batch 18 "$T/run.h5"
 vg "trace --summary of a 2-layer lstm" trace --summary --rows 8:16 "$T/lstm.h5"
 vg "plot trace of a 2-layer gru" plot trace --batch 7 --layer 1 "$T/gru.h5" -o "$T/t.svg"
+vg "trace --summary --per-record --lags" trace --summary --per-record --lags "$T/lstm.h5"
+vg "plot trace --shares of a 2-layer lstm" plot trace --shares --layer 1 --gate f "$T/lstm.h5" -o "$T/ts.svg"
 vg "diagnose --overall --fail-on all" diagnose --overall --fail-on all "$T/run.h5"
 vg "plot diagnose" plot diagnose "$T/run.h5" -o "$T/d.svg"
 vg "a refused file" summarize "$T/c.txt"
@@ -67,4 +69,16 @@ vg "record --tokens words" record "$T/c.txt" --tokens words --vocab-size 300 -o 
 	--hidden 8 --batches 30 --record-every 9 --save-params --sample-every 10 --valid-share 0.1
 vg "summarize of a words run" summarize "$T/w.h5"
 vg "sample --prime of a words run" sample --prime "static int" "$T/w.h5"
+vg "record --cell mix, 2 layers, resumed" record "$T/c.txt" -o "$T/mix.h5" --quiet \
+	--cell lstm,rnn,gru --layers 2 --hidden 6 --seq-len 6 --batches 40 --record-every 7 \
+	--save-params --save-hidden --valid-share 0.05 --valid-every 10 --resume
+vg "summarize --component gru of a mix" summarize --component gru --layer 1 "$T/mix.h5"
+vg "info --component 1 of a mix" info --component 1 "$T/mix.h5"
+vg "trace --summary --param input of a mix" trace --summary --param input "$T/mix.h5"
+vg "plot trace --component lstm of a mix" plot trace --batch 7 --component lstm "$T/mix.h5" \
+	-o "$T/tm.svg"
+vg "ablate of a mix" ablate --batch 14 "$T/mix.h5"
+vg "record --init from a mix" record "$T/c.txt" -o "$T/mix2.h5" --quiet --cell lstm,rnn,gru \
+	--layers 2 --hidden 6 --seq-len 6 --batches 3 --init "$T/mix.h5"
+vg "a mix refused by diagnose" diagnose "$T/mix.h5"
 finish
