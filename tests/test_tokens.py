@@ -346,6 +346,32 @@ def test_bytes():
           "--tokens bytes is the default: /model/vocab uint8, no tokens attribute, same datasets")
 
 
+def test_mix():
+    """A mix of components over words (V past 256): the trainer's token rows
+    (it crashed before), the readers per component, ablate's refusal."""
+    text = zipf_text(3000, 500, 3)
+    with open(os.path.join(T, "mw.txt"), "w") as fh:
+        fh.write(text)
+    path = record("mw.h5", "mw.txt", "--cell", "rnn,lstm", "--tokens", "words", "--vocab-size",
+                  300, "--hidden", 8, "--seq-len", 10, "--batches", 20, "--record-every", 9,
+                  "--save-params")
+    f = h5py.File(path, "r")
+    vocab, ids = words_vocab(text, 300)
+    inp = f["record/input"][()]
+    pos = f["record/position"][()]
+    check(vocab_text(f) == vocab and all(np.array_equal(inp[r], ids[p:p + 10])
+                                         for r, p in enumerate(pos)),
+          "mix of words: the records' inputs are the tokenizer's ids")
+    s = run("summarize", "--component", "lstm", "mw.h5").stdout.decode().splitlines()
+    rows = [dict(zip(s[0].split("\t"), line.split("\t"))) for line in s[1:]]
+    check(len(rows) == len(pos) and all(r["target"] in vocab for r in rows),
+          "mix of words: summarize --component lstm prints words", s)
+    p = run("ablate", "--batch", 9, "--text", "mw.txt", "mw.h5")
+    err = p.stderr.decode()
+    check(p.returncode == 1 and len(err.splitlines()) == 1 and "words tokens" in err,
+          "mix of words: ablate refuses in one line (it scores bytes)", err)
+
+
 try:
     tap.section("words", test_words)
     tap.section("utf8", test_utf8)
@@ -353,6 +379,7 @@ try:
     tap.section("resume", test_resume)
     tap.section("bad input", test_bad)
     tap.section("bytes", test_bytes)
+    tap.section("mix", test_mix)
 finally:
     shutil.rmtree(T, ignore_errors=True)
 sys.exit(tap.summary())
