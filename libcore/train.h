@@ -28,6 +28,8 @@ struct train_config {
 	uint64_t seed;
 	int batch;          /* B sequences per batch; 0 means 1 */
 	int record_sequences; /* S <= B itemized per record; 0 means 1 */
+	int threads;        /* T threads for a minibatch's parts (pool.h); 0 means 1.
+			       The numbers are the same for any T */
 };
 
 /* The optimizer, learning rate and initial weight std a model trains with
@@ -109,10 +111,11 @@ struct trainer {
 	int diag;           /* diagnostics on (trainer_diag_init) */
 	uint8_t *fired;     /* (L, H) relu cell with diag: fired since the last record */
 	struct diag_work dw; /* with diag: LAPACK's workspace */
+	struct pool *pool;  /* cfg.threads > 1: the threads the batch's parts run on */
 };
 
-/* Sets up model, optimizer and workspaces and draws the initial weights
- * from cfg->seed. len must be at least n + 1 (len / B at least n + 1 for
+/* Sets up model, optimizer, workspaces (and the threads of cfg->threads)
+ * and draws the initial weights from cfg->seed. len must be at least n + 1 (len / B at least n + 1 for
  * a minibatch: trainer_fits). Returns 0, or -1 when out
  * of memory (everything allocated is freed). */
 int trainer_fits(size_t len, int n, int B);
