@@ -52,7 +52,7 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 	/* only a minibatch has parts to share (rnn_batch.h) */
 	if (tr->c.parts > 1 && cfg->threads > 1 && !(tr->pool = pool_create(cfg->threads)))
 		goto fail;
-	tr->c.pool = tr->pool;
+	tr->c.pool = tr->view.pool = tr->iw.pool = tr->pool;
 	rng_seed(&r, cfg->seed);
 	model_init_params(&tr->m, cfg->init_scale, cfg->forget_bias, &r);
 	return 0;
