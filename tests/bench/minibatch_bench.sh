@@ -4,8 +4,8 @@
 # (tests/bench/torch_minibatch.py: same corpus, sizes, stretches, Adam and
 # element-wise clipping), at H = 512, n = 100, B = 64 and at char-rnn's
 # defaults H = 128, n = 50, B = 50, each with one thread and with two
-# (rnnbow --threads T; PyTorch torch.set_num_threads(T) and
-# OPENBLAS_NUM_THREADS=T, its BLAS being OpenBLAS); then what recording
+# (rnnbow --threads T; PyTorch torch.set_num_threads(T), its BLAS being
+# OpenBLAS at 1 thread or T, the faster); then what recording
 # every batch costs with --record-sequences 1 and S > 1.  Throughput is
 # given per CPU second (user + sys, all threads) and per wall-clock second,
 # the best of REPS runs each: the machines this runs on are shared, CPU
@@ -21,6 +21,7 @@ PY=/usr/bin/python3
 RNNBOW=${RNNBOW:-./rnnbow}
 BATCHES=${BATCHES:-6}   # timed batches per configuration (a few seconds each)
 REPS=${REPS:-2}         # runs of each, the best kept
+# SIZES="H:n:B:batches ..." the table's sizes (default: both, below)
 
 [ -x "$RNNBOW" ] || { echo "bench: $RNNBOW not found; run make rnnbow" >&2; exit 1; }
 T=$(mktemp -d)
@@ -58,16 +59,23 @@ rnnbow_cps() {
         printf "%.0f %.0f\n", c / (cpu > 0 ? cpu : 1e-9), c / (wall > 0 ? wall : 1e-9) }'
 }
 
-# the best CPU and wall chars/s of REPS runs of torch_cps
+# the best CPU and wall chars/s of the runs of a command
 best_of() {
-    for r in $(seq "$REPS"); do "$@"; done | awk '{ if ($1 > c) c = $1; if ($2 > w) w = $2 }
+    "$@" | awk '{ if ($1 > c) c = $1; if ($2 > w) w = $2 }
         END { printf "%.0f %.0f\n", c, w }'
 }
 
+# PyTorch with TH threads: torch.set_num_threads(TH), its BLAS (OpenBLAS)
+# at 1 thread and at TH, each REPS times (two BLAS threads can be far
+# slower on small products, or on a busy machine): the best is kept
 torch_cps() {
-    OPENBLAS_NUM_THREADS=$TH OMP_NUM_THREADS=$TH "$PY" "$(dirname "$0")/torch_minibatch.py" \
-        "$T/corpus.txt" --threads "$TH" "$@" |
-        sed -n 's/^chars_per_s=\([0-9.]*\) cpu_chars_per_s=\([0-9.]*\).*/\2 \1/p'
+    for ob in $(seq "$TH"); do
+        for r in $(seq "$REPS"); do
+            OPENBLAS_NUM_THREADS=$ob OMP_NUM_THREADS=$TH "$PY" "$(dirname "$0")/torch_minibatch.py" \
+                "$T/corpus.txt" --threads "$TH" "$@" |
+                sed -n 's/^chars_per_s=\([0-9.]*\) cpu_chars_per_s=\([0-9.]*\).*/\2 \1/p'
+        done
+    done
 }
 
 echo "chars/s per CPU second (all threads) and per wall-clock second, best of $REPS runs"
@@ -75,9 +83,10 @@ printf '%-5s %5s %4s %4s %2s %11s %11s %7s %11s %11s %7s\n' cell H n B T rnnbow_
     ratio rnnbow_wall torch_wall ratio
 # the small size runs 8x the batches: its batches take ~10 ms, the
 # resolution of /usr/bin/time
-for size in "512 100 64 $BATCHES" "128 50 50 $((BATCHES * 8))"; do
-    set -- $size
-    H=$1 n=$2 B=$3 nb=$4
+for size in ${SIZES:-512:100:64:$BATCHES 128:50:50:$((BATCHES * 8))}; do
+    IFS=: read -r H n B nb <<EOF
+$size
+EOF
     for cell in lstm gru rnn; do
         for TH in 1 2; do
             CHARS=$((nb * n * B))
