@@ -65,6 +65,7 @@ struct record_opts {
 	size_t max_corpus_bytes;  /* in bytes */
 	int64_t hidden, layers, seq_len, batches, record_every, seed;
 	int64_t batch_size, record_sequences; /* B; S (0: not given) */
+	int64_t threads;          /* --threads T; 0: not given (record_threads decides) */
 	double init_scale, lr, clip, forget_bias; /* init_scale and lr: the defaults once checked */
 	int lr_seen, init_scale_seen, forget_bias_seen, save_params, save_hidden, force, quiet, resume;
 	int no_diagnostics, no_unit_flow;
@@ -362,6 +363,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		{ "batch-size", 0, OPT_INT, &o->batch_size, 1, 65536, .arg = "B",
 		  .help = "sequences per batch, each reading its own stretch\n"
 			  "of the corpus with its own state (default 1)" },
+		{ "threads", 0, OPT_INT, &o->threads, 1, 256, .arg = "T",
+		  .help = "threads sharing the work of each batch of a\n"
+			  "--batch-size run (default 1); the same numbers for any T" },
 		{ "optimizer", 0, OPT_STRING, &o->optimizer, .arg = "O",
 		  .help = "adagrad, sgd or adam (default: see below)" },
 		{ "lr", 0, OPT_FLOAT, &o->lr, 0, 1e6, &o->lr_seen, .arg = "X",
@@ -618,6 +622,15 @@ static int train_fits(const struct record_opts *o, size_t len)
 	return 0;
 }
 
+/* The threads of a run: --threads as given, else 1. Measured on the
+ * 2-core machine this was written on, shared with other jobs (README
+ * "Performance"): a second thread bought no wall-clock time there and
+ * cost CPU, and a one-sequence run (the default) has no parts to share. */
+static int record_threads(const struct record_opts *o)
+{
+	return o->threads > 0 ? (int)o->threads : 1;
+}
+
 /* Completes cfg from o and the vocabulary, builds the trainer and the run's
  * fingerprint (o->fp). Returns 0, or -1 out of memory (said why; nothing to
  * free). */
@@ -635,6 +648,7 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->seed = (uint64_t)o->seed;
 	cfg->batch = (int)o->batch_size;
 	cfg->record_sequences = (int)o->record_sequences;
+	cfg->threads = record_threads(o);
 	int bad = trainer_init(tr, cfg, ids, len) < 0;
 	/* a mix has no diagnostics (docs/FORMAT.md) */
 	if (!bad && !o->no_diagnostics && !tr->mix && trainer_diag_init(tr) < 0) {

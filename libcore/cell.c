@@ -31,7 +31,9 @@ HOT_LOOPS static void rnn_forward_step(int H, enum act_kind act, float *h, float
 	}
 }
 
-/* The gate blocks are passed apart, restrict-qualified: as offsets into one
+/* In the three steps the loop runs over H units, and rec holds the G
+ * blocks of H entries each (a unit range of a wider layer: cell_forward_units).
+ * The gate blocks are passed apart, restrict-qualified: as offsets into one
  * row (gate[H + i]) GCC cannot prove them independent of the stores and
  * does not vectorise the loop at all. */
 HOT_LOOPS static void lstm_forward_step(int H, float *restrict h, float *restrict c,
@@ -75,27 +77,46 @@ HOT_LOOPS static void gru_forward_step(int H, float *restrict h, float *restrict
 void cell_forward_step(const struct model *m, struct layer_cache *lc, int t, float *gate,
 		       const float *rec)
 {
-	const int H = m->H;
+	cell_forward_units(m, lc, t, gate, rec, 0, m->H);
+}
+
+void cell_forward_units(const struct model *m, struct layer_cache *lc, int t, float *gate,
+			const float *rec, int u0, int w)
+{
+	const size_t H = (size_t)m->H;
 	const size_t B = (size_t)lc->B; /* row t's own state is row t + B */
-	float *h = lc->hs + (t + B) * H;
+	float *h = lc->hs + (t + B) * H + u0;
+	gate += u0;
 	switch (m->cell) {
 	case CELL_LSTM:
-		lstm_forward_step(H, h, lc->cs + (t + B) * H, lc->aux + (size_t)t * H, gate,
-				  gate + H, gate + 2 * H, gate + 3 * H, rec, lc->cs + (size_t)t * H);
+		lstm_forward_step(w, h, lc->cs + (t + B) * H + u0, lc->aux + (size_t)t * H + u0, gate,
+				  gate + H, gate + 2 * H, gate + 3 * H, rec,
+				  lc->cs + (size_t)t * H + u0);
 		break;
 	case CELL_GRU:
-		gru_forward_step(H, h, lc->aux + (size_t)t * H, gate, gate + H, gate + 2 * H, rec,
-				 lc->hs + (size_t)t * H);
+		gru_forward_step(w, h, lc->aux + (size_t)t * H + u0, gate, gate + H, gate + 2 * H, rec,
+				 lc->hs + (size_t)t * H + u0);
 		break;
 	default:
-		rnn_forward_step(H, m->act, h, gate, rec);
+		rnn_forward_step(w, m->act, h, gate, rec);
 	}
 }
 
-HOT_LOOPS static void rnn_backward_rows(int H, int rows, const float *gates, const struct cell_back *b)
+/* The backward of units [u0, u0 + w) of `rows` rows of H units (GH gate
+ * entries) each; all units when w == H. */
+HOT_LOOPS static void rnn_backward_rows(int H, int rows, const float *gates, const struct cell_back *b,
+					int u0, int w)
 {
-	for (size_t i = 0; i < (size_t)rows * H; i++)
-		b->dpre[i] = gates[i] * b->dh[i];
+	if (w == H) {
+		for (size_t i = 0; i < (size_t)rows * H; i++)
+			b->dpre[i] = gates[i] * b->dh[i];
+		return;
+	}
+	for (size_t r = 0; r < (size_t)rows; r++) {
+		size_t o = r * H + u0;
+		for (int i = 0; i < w; i++)
+			b->dpre[o + i] = gates[o + i] * b->dh[o + i];
+	}
 }
 
 /* One LSTM row: gate values in, dpre out, dc updated in place (dL/dc_j
@@ -119,14 +140,14 @@ static inline void lstm_backward_row(int H, const float *restrict ig, const floa
 }
 
 HOT_LOOPS static void lstm_backward_rows(int H, int rows, const float *gates, const float *tcs,
-					 const float *cprev, const struct cell_back *b)
+					 const float *cprev, const struct cell_back *b, int u0, int w)
 {
 	const size_t GH = 4 * (size_t)H;
 	for (int r = 0; r < rows; r++) {
-		const float *gt = gates + r * GH;
-		float *dp = b->dpre + r * GH;
-		size_t o = (size_t)r * H;
-		lstm_backward_row(H, gt, gt + H, gt + 2 * H, gt + 3 * H, tcs + o, cprev + o,
+		const float *gt = gates + r * GH + u0;
+		float *dp = b->dpre + r * GH + u0;
+		size_t o = (size_t)r * H + u0;
+		lstm_backward_row(w, gt, gt + H, gt + 2 * H, gt + 3 * H, tcs + o, cprev + o,
 				  b->dh + o, b->dc + o, dp, dp + H, dp + 2 * H, dp + 3 * H);
 	}
 }
@@ -153,14 +174,14 @@ static inline void gru_backward_row(int H, const float *restrict rg, const float
 }
 
 HOT_LOOPS static void gru_backward_rows(int H, int rows, const float *gates, const float *hns,
-					const float *hprev, const struct cell_back *b)
+					const float *hprev, const struct cell_back *b, int u0, int w)
 {
 	const size_t GH = 3 * (size_t)H;
 	for (int r = 0; r < rows; r++) {
-		const float *gt = gates + r * GH;
-		float *dp = b->dpre + r * GH, *di = b->dpre_ih + r * GH;
-		size_t o = (size_t)r * H;
-		gru_backward_row(H, gt, gt + H, gt + 2 * H, hns + o, hprev + o, b->dh + o, dp,
+		const float *gt = gates + r * GH + u0;
+		float *dp = b->dpre + r * GH + u0, *di = b->dpre_ih + r * GH + u0;
+		size_t o = (size_t)r * H + u0;
+		gru_backward_row(w, gt, gt + H, gt + 2 * H, hns + o, hprev + o, b->dh + o, dp,
 				 dp + H, dp + 2 * H, di, di + H, di + 2 * H, b->direct + o);
 	}
 }
@@ -168,16 +189,22 @@ HOT_LOOPS static void gru_backward_rows(int H, int rows, const float *gates, con
 void cell_backward_rows(const struct model *m, const struct layer_cache *lc, int step0,
 			const struct cell_back *b)
 {
+	cell_backward_units(m, lc, step0, b, 0, m->H);
+}
+
+void cell_backward_units(const struct model *m, const struct layer_cache *lc, int step0,
+			 const struct cell_back *b, int u0, int w)
+{
 	const size_t H = (size_t)m->H, GH = (size_t)m->G * H, s = (size_t)step0;
 	const float *gates = lc->gates + s * GH;
 	switch (m->cell) {
 	case CELL_LSTM: /* cs row j holds c_{j-1} */
-		lstm_backward_rows(m->H, b->rows, gates, lc->aux + s * H, lc->cs + s * H, b);
+		lstm_backward_rows(m->H, b->rows, gates, lc->aux + s * H, lc->cs + s * H, b, u0, w);
 		break;
 	case CELL_GRU: /* hs row j holds h_{j-1} */
-		gru_backward_rows(m->H, b->rows, gates, lc->aux + s * H, lc->hs + s * H, b);
+		gru_backward_rows(m->H, b->rows, gates, lc->aux + s * H, lc->hs + s * H, b, u0, w);
 		break;
 	default:
-		rnn_backward_rows(m->H, b->rows, gates, b);
+		rnn_backward_rows(m->H, b->rows, gates, b, u0, w);
 	}
 }

@@ -25,6 +25,12 @@
  * row, and h_t, c_t (LSTM) and aux_t (LSTM, GRU) are written to lc. */
 void cell_forward_step(const struct model *m, struct layer_cache *lc, int t, float *gate,
 		       const float *rec);
+/* The same for units [u0, u0 + w) of the row alone (gate is still the
+ * whole row); rec then holds the G blocks of those units, w entries each.
+ * cell_forward_step is u0 = 0, w = H. The numbers of a unit do not depend
+ * on the range it is computed in (element-wise). */
+void cell_forward_units(const struct model *m, struct layer_cache *lc, int t, float *gate,
+			const float *rec, int u0, int w);
 
 /* The backward of `rows` steps of layer lc; row r is step step0 + r. */
 struct cell_back {
@@ -39,5 +45,9 @@ struct cell_back {
 };
 void cell_backward_rows(const struct model *m, const struct layer_cache *lc, int step0,
 			const struct cell_back *b);
+/* The same for units [u0, u0 + w) of each row alone (every array of b
+ * still has whole rows); cell_backward_rows is u0 = 0, w = H. */
+void cell_backward_units(const struct model *m, const struct layer_cache *lc, int step0,
+			 const struct cell_back *b, int u0, int w);
 
 #endif

@@ -53,7 +53,7 @@ static int ws_init(struct itemize_ws *w, int n, int S, const struct model *m, in
 	w->ones = malloc(h * sizeof(float));
 	w->l1 = malloc(N * G * sizeof(float));
 	if (S > 1) { /* one G_{t,j} and the E sums (itemize_batch.c) */
-		w->Gt = malloc(gh * h * sizeof(float));
+		w->Gt = malloc((ITEMIZE_PARTS + 1) * gh * h * sizeof(float));
 		w->R = calloc(gh * h, sizeof(double));
 		bad |= !w->Gt || !w->R;
 	}

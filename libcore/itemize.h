@@ -62,9 +62,16 @@ struct itemize_ws {
 	float *absblk; /* (n, GH) |delta| of one lag block */
 	float *ones;   /* (H) */
 	float *l1;     /* (n, G) row L1 norms of one lag block, per gate */
-	float *Gt;     /* S > 1: (GH, H) one G_{t,j} */
+	float *Gt;     /* S > 1: (ITEMIZE_PARTS + 1, GH, H) one G_{t,j} per part */
 	double *R;     /* S > 1: (GH, H) the sum of the lag blocks done so far */
+	struct pool *pool; /* S > 1: threads for a lag's (t, j) blocks, or NULL */
 };
+
+/* With S > 1 the G_{t,j} of a lag are formed in ITEMIZE_PARTS blocks of
+ * steps j (and the lag's sum beside them), which w->pool's threads share;
+ * each G is one product whatever the cut, so the numbers are the same
+ * for any pool. */
+#define ITEMIZE_PARTS 2
 
 int itemize_ws_init(struct itemize_ws *w, int n, const struct model *m);
 

@@ -4,6 +4,8 @@
  */
 #include "rnn.h"
 #include "cell.h"
+#include "pool.h"
+#include "rnn_batch.h"
 #include "fastmath.h"
 
 #include <cblas.h>
@@ -72,6 +74,10 @@ int rnn_cache_init_batch(struct rnn_cache *c, int n, int B, const struct model *
 	c->carry = calloc(H, sizeof(float));
 	c->dc = calloc(H, sizeof(float));
 	c->direct = calloc(H, sizeof(float));
+	c->parts = rnn_batch_parts(B, m->H);
+	if (c->parts > 1 && (!(c->whh_p = malloc((size_t)m->G * m->H * m->H * sizeof(float))) ||
+			     !(c->bhh_p = malloc((size_t)m->G * m->H * sizeof(float)))))
+		goto fail;
 	if (!c->ly || !c->probs || !c->dlogits || !c->pred || !c->losses || !c->rec ||
 	    !c->dht || !c->carry || !c->dc || !c->direct)
 		goto fail;
@@ -111,6 +117,8 @@ void rnn_cache_free(struct rnn_cache *c)
 	free(c->carry);
 	free(c->dc);
 	free(c->direct);
+	free(c->whh_p);
+	free(c->bhh_p);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -148,23 +156,27 @@ HOT_LOOPS static int32_t softmax_row(float *p, int V, int32_t y, float *loss)
 	return arg;
 }
 
-/* The recurrence of a minibatch: per step, rec (B, GH) = b_hh + h_{t-1}
- * (B, H) W_hh^T, one sgemm, then the cells row by row. */
-static void layer_forward_batch(struct rnn_cache *c, int l, const struct model *m)
-{
-	const int B = c->B, H = m->H, GH = m->G * m->H;
-	const struct layer_params *lp = &m->layer[l];
-	struct layer_cache *lc = &c->ly[l];
+/* Layer 0's gate rows of one-hot inputs, by blocks of rows: b_ih plus
+ * row x_t of W_ih (stored (In, GH)). */
+struct gather_job {
+	const struct rnn_cache *c;
+	float *gates;
+	const float *W, *b;
+	const int32_t *tok;
+	int rows, GH;
+};
 
-	for (int t = 0; t < c->n; t++) {
-		size_t r0 = (size_t)t * B;
-		for (int b = 0; b < B; b++)
-			memcpy(c->rec + (size_t)b * GH, lp->b_hh, (size_t)GH * sizeof(float));
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, GH, H, 1.0f,
-			    lc->hs + r0 * H, H, lp->W_hh, H, 1.0f, c->rec, GH);
-		for (int b = 0; b < B; b++)
-			cell_forward_step(m, lc, (int)r0 + b, lc->gates + (r0 + b) * GH,
-					  c->rec + (size_t)b * GH);
+static void gather_part(void *ctx, int k)
+{
+	const struct gather_job *j = ctx;
+	int lo, hi;
+	rnn_part_range(j->rows, j->c->parts, k, &lo, &hi);
+	for (int t = lo; t < hi; t++) {
+		float *gt = j->gates + (size_t)t * j->GH;
+		const float *w = j->W + (size_t)j->tok[t] * j->GH;
+		memcpy(gt, j->b, (size_t)j->GH * sizeof(float));
+		for (int i = 0; i < j->GH; i++)
+			gt[i] += w[i];
 	}
 }
 
@@ -179,24 +191,23 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 	const struct layer_params *lp = &m->layer[l];
 	struct layer_cache *lc = &c->ly[l];
 
-	for (int t = 0; t < n; t++)
-		memcpy(lc->gates + (size_t)t * GH, lp->b_ih, (size_t)GH * sizeof(float));
+	if (l == 0 && !in->x) { /* W_ih stored (In, GH): the one-hot x_t picks row x_t */
+		struct gather_job j = { .c = c, .gates = lc->gates, .W = lp->W_ih, .b = lp->b_ih,
+					.tok = in->tok, .rows = n, .GH = GH };
+		pool_run(c->pool, c->parts, gather_part, &j);
+	} else {
+		for (int t = 0; t < n; t++)
+			memcpy(lc->gates + (size_t)t * GH, lp->b_ih, (size_t)GH * sizeof(float));
+	}
 	if (l == 0 && in->x) { /* (n, GH) += x (n, In) W_ih, stored (In, GH) */
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, GH, m->In, 1.0f,
 			    in->x, m->In, lp->W_ih, GH, 1.0f, lc->gates, GH);
-	} else if (l == 0) { /* W_ih stored (In, GH): the one-hot x_t picks row x_t */
-		for (int t = 0; t < n; t++) {
-			float *gt = lc->gates + (size_t)t * GH;
-			const float *w = lp->W_ih + (size_t)in->tok[t] * GH;
-			for (int i = 0; i < GH; i++)
-				gt[i] += w[i];
-		}
-	} else { /* (n, GH) += h^{l-1}_{0..n-1} (n, H) W_ih^T */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, GH, H, 1.0f,
-			    c->ly[l - 1].hs + (size_t)B * H, H, lp->W_ih, H, 1.0f, lc->gates, GH);
+	} else if (l > 0) { /* (n, GH) += h^{l-1}_{0..n-1} (n, H) W_ih^T */
+		rnn_sgemm_parts(c, 1, CblasNoTrans, CblasTrans, n, GH, H, 1.0f,
+				c->ly[l - 1].hs + (size_t)B * H, H, lp->W_ih, H, 1.0f, lc->gates, GH);
 	}
 	if (B > 1) {
-		layer_forward_batch(c, l, m);
+		rnn_layer_forward_batch(c, l, m);
 		return;
 	}
 	for (int t = 0; t < n; t++) {
@@ -207,11 +218,41 @@ static void layer_forward(struct rnn_cache *c, int l, const struct rnn_input *in
 	}
 }
 
-/* The layers and the output layer: logits (n, V) into c->probs. */
-static void forward_logits(struct rnn_cache *c, const struct rnn_input *in, const float *h0,
-			   const float *c0, const struct model *m)
+/* The output layer on a block of rows: logits (rows, V) = top (rows, H)
+ * W_out^T + b_out; with targets y, then each row's softmax, loss and
+ * argmax (a mix averages the logits first: rnn_softmax_rows). */
+struct output_job {
+	struct rnn_cache *c;
+	const struct model *m;
+	const float *top;
+	const int32_t *y;   /* NULL: logits only */
+	int rows;
+};
+
+static void output_part(void *ctx, int k)
 {
-	const int B = c->B, n = c->n * B, H = m->H, V = m->V;
+	const struct output_job *j = ctx;
+	struct rnn_cache *c = j->c;
+	const int H = j->m->H, V = j->m->V;
+	int lo, hi;
+	rnn_part_range(j->rows, c->parts, k, &lo, &hi);
+	if (hi <= lo)
+		return;
+	float *p = c->probs + (size_t)lo * V;
+	for (int t = lo; t < hi; t++)
+		memcpy(c->probs + (size_t)t * V, j->m->b_out, (size_t)V * sizeof(float));
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, hi - lo, V, H, 1.0f,
+		    j->top + (size_t)lo * H, H, j->m->W_out, H, 1.0f, p, V);
+	for (int t = lo; j->y && t < hi; t++)
+		c->pred[t] = softmax_row(c->probs + (size_t)t * V, V, j->y[t], &c->losses[t]);
+}
+
+/* The layers and the output layer: logits (n, V) into c->probs, and with
+ * targets y their softmax, losses and argmax. */
+static void forward_logits(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
+			   const float *h0, const float *c0, const struct model *m)
+{
+	const int B = c->B, n = c->n * B, H = m->H;
 	const size_t BH = (size_t)B * H;
 	const float *top = c->ly[m->L - 1].hs + BH; /* h_0..h_{n-1} of the top layer */
 
@@ -221,11 +262,8 @@ static void forward_logits(struct rnn_cache *c, const struct rnn_input *in, cons
 			memcpy(c->ly[l].cs, c0 + l * BH, BH * sizeof(float));
 		layer_forward(c, l, in, m);
 	}
-	/* logits for all steps at once: (n, V) = top (n, H) W_out^T */
-	for (int t = 0; t < n; t++)
-		memcpy(c->probs + (size_t)t * V, m->b_out, (size_t)V * sizeof(float));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, V, H, 1.0f,
-		    top, H, m->W_out, H, 1.0f, c->probs, V);
+	struct output_job j = { .c = c, .m = m, .top = top, .y = y, .rows = n };
+	pool_run(c->pool, c->parts, output_part, &j);
 }
 
 double rnn_softmax_rows(float *probs, int32_t *pred, float *losses, int rows, int V,
@@ -242,16 +280,11 @@ double rnn_softmax_rows(float *probs, int32_t *pred, float *losses, int rows, in
 static double forward(struct rnn_cache *c, const struct rnn_input *in, const int32_t *y,
 		      const float *h0, const float *c0, const struct model *m)
 {
-	forward_logits(c, in, h0, c0, m);
-	return rnn_softmax_rows(c->probs, c->pred, c->losses, c->n * c->B, m->V, y);
-}
-
-/* Column sums of a (rows, cols) block added into out (cols). */
-static void add_colsums(float *out, const float *a, int rows, int cols)
-{
-	for (int r = 0; r < rows; r++)
-		for (int i = 0; i < cols; i++)
-			out[i] += a[(size_t)r * cols + i];
+	forward_logits(c, in, y, h0, c0, m);
+	double L = 0.0;
+	for (int t = 0; t < c->n * c->B; t++) /* in order, whatever the parts */
+		L += c->losses[t];
+	return L;
 }
 
 /* The sequential part of BPTT through layer l of one sequence: one cell
@@ -288,35 +321,27 @@ static void layer_bptt(struct rnn_cache *c, int l, const struct model *m)
 	}
 }
 
-/* The sequential part of BPTT through layer l for a minibatch: per step
- * the B rows through the cells at once, and the carry dL/dh_{t-1} (B, H) =
- * dpre_t (B, GH) W_hh, one sgemm. */
-static void layer_bptt_batch(struct rnn_cache *c, int l, const struct model *m)
-{
-	const int B = c->B, H = m->H, GH = m->G * m->H;
-	const size_t BH = (size_t)B * H;
-	const struct layer_params *lp = &m->layer[l];
-	struct layer_cache *lc = &c->ly[l];
+/* One-hot inputs: row x_t of dW_ih (stored (In, GH)) += dpre_ih row t,
+ * by blocks of columns (each entry adds its rows in order whatever the
+ * cut). */
+struct scatter_job {
+	const struct rnn_cache *c;
+	float *dW;
+	const float *d;
+	const int32_t *tok;
+	int rows, GH;
+};
 
-	memset(c->carry, 0, BH * sizeof(float));
-	memset(c->dc, 0, BH * sizeof(float));
-	for (int t = c->n - 1; t >= 0; t--) {
-		const size_t r0 = (size_t)t * B;
-		const float *dh = lc->dh + r0 * H;
-		for (size_t i = 0; i < BH; i++)
-			c->dht[i] = dh[i] + c->carry[i];
-		struct cell_back b = {
-			.rows = B, .dh = c->dht, .dc = c->dc, .dpre = lc->dpre + r0 * GH,
-			.dpre_ih = lc->dpre_ih + r0 * GH, .direct = c->direct,
-		};
-		cell_backward_rows(m, lc, (int)r0, &b);
-		if (t == 0)
-			break;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, GH, 1.0f, b.dpre, GH,
-			    lp->W_hh, H, 0.0f, c->carry, H);
-		if (m->cell == CELL_GRU)
-			for (size_t i = 0; i < BH; i++)
-				c->carry[i] += c->direct[i];
+static void scatter_part(void *ctx, int k)
+{
+	const struct scatter_job *j = ctx;
+	int lo, hi;
+	rnn_part_range(j->GH, j->c->parts, k, &lo, &hi);
+	for (int t = 0; t < j->rows; t++) {
+		const float *d = j->d + (size_t)t * j->GH;
+		float *row = j->dW + (size_t)j->tok[t] * j->GH;
+		for (int i = lo; i < hi; i++)
+			row[i] += d[i];
 	}
 }
 
@@ -335,35 +360,32 @@ static void layer_backward(float *grads, struct rnn_cache *c, int l,
 	float *db_hh = model_slot(m, grads, model_param(l, LP_BIAS_HH));
 
 	if (B > 1)
-		layer_bptt_batch(c, l, m);
+		rnn_layer_bptt_batch(c, l, m);
 	else
 		layer_bptt(c, l, m);
-	/* dW_hh (GH, H) += dpre^T (GH, n) h_{-1..n-2} (n, H) */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
-		    lc->dpre, GH, lc->hs, H, 1.0f, dW_hh, H);
-	add_colsums(db_hh, lc->dpre, n, GH);
-	add_colsums(db_ih, lc->dpre_ih, n, GH);
+	/* dW_hh (GH, H) += dpre^T (GH, n) h_{-1..n-2} (n, H), by columns */
+	rnn_sgemm_parts(c, 0, CblasTrans, CblasNoTrans, GH, H, n, 1.0f, lc->dpre, GH, lc->hs, H,
+			1.0f, dW_hh, H);
+	rnn_colsums_parts(c, db_hh, lc->dpre, n, GH);
+	rnn_colsums_parts(c, db_ih, lc->dpre_ih, n, GH);
 	if (l == 0 && in->x) { /* dW_ih, stored (In, GH), += x^T (In, n) dpre_ih (n, GH) */
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m->In, GH, n, 1.0f,
 			    in->x, m->In, lc->dpre_ih, GH, 1.0f, dW_ih, GH);
 		return;
 	}
 	if (l == 0) { /* one-hot inputs: row x_t of dW_ih, stored (In, GH) */
-		for (int t = 0; t < n; t++) {
-			const float *d = lc->dpre_ih + (size_t)t * GH;
-			float *row = dW_ih + (size_t)in->tok[t] * GH;
-			for (int i = 0; i < GH; i++)
-				row[i] += d[i];
-		}
+		struct scatter_job j = { .c = c, .dW = dW_ih, .d = lc->dpre_ih, .tok = in->tok,
+					 .rows = n, .GH = GH };
+		pool_run(c->pool, c->parts, scatter_part, &j);
 		return;
 	}
 	const float *below = c->ly[l - 1].hs + (size_t)B * H;
 	/* dW_ih (GH, H) += dpre_ih^T (GH, n) h^{l-1}_{0..n-1} (n, H) */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, GH, H, n, 1.0f,
-		    lc->dpre_ih, GH, below, H, 1.0f, dW_ih, H);
+	rnn_sgemm_parts(c, 0, CblasTrans, CblasNoTrans, GH, H, n, 1.0f, lc->dpre_ih, GH, below, H,
+			1.0f, dW_ih, H);
 	/* what reaches layer l-1: dh (n, H) = dpre_ih (n, GH) W_ih (GH, H) */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, GH, 1.0f,
-		    lc->dpre_ih, GH, lp->W_ih, H, 0.0f, c->ly[l - 1].dh, H);
+	rnn_sgemm_parts(c, 1, CblasNoTrans, CblasNoTrans, n, H, GH, 1.0f, lc->dpre_ih, GH, lp->W_ih,
+			H, 0.0f, c->ly[l - 1].dh, H);
 }
 
 /* Backward from the dlogits the cache holds. */
@@ -375,13 +397,13 @@ static void backward_logits(float *grads, struct rnn_cache *c, const struct rnn_
 	float *dW_out = model_slot(m, grads, model_weight_out(m)); /* (V, H) */
 	float *db_out = model_slot(m, grads, model_bias_out(m));   /* (V) */
 
-	add_colsums(db_out, c->dlogits, n, V);
-	/* dW_out (V, H) += dlogits^T (V, n) h_{0..n-1} (n, H) */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, H, n, 1.0f,
-		    c->dlogits, V, top->hs + (size_t)c->B * H, H, 1.0f, dW_out, H);
-	/* the top layer's dh (n, H) = dlogits (n, V) W_out (V, H) */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, H, V, 1.0f,
-		    c->dlogits, V, m->W_out, H, 0.0f, top->dh, H);
+	rnn_colsums_parts(c, db_out, c->dlogits, n, V);
+	/* dW_out (V, H) += dlogits^T (V, n) h_{0..n-1} (n, H), by columns */
+	rnn_sgemm_parts(c, 0, CblasTrans, CblasNoTrans, V, H, n, 1.0f, c->dlogits, V,
+			top->hs + (size_t)c->B * H, H, 1.0f, dW_out, H);
+	/* the top layer's dh (n, H) = dlogits (n, V) W_out (V, H), by rows */
+	rnn_sgemm_parts(c, 1, CblasNoTrans, CblasNoTrans, n, H, V, 1.0f, c->dlogits, V, m->W_out,
+			H, 0.0f, top->dh, H);
 	for (int l = m->L - 1; l >= 0; l--)
 		layer_backward(grads, c, l, in, m);
 }
@@ -400,7 +422,7 @@ void rnn_forward_logits(struct rnn_cache *c, const int32_t *x, const float *h0, 
 			const struct model *m)
 {
 	const struct rnn_input in = { .tok = x };
-	forward_logits(c, &in, h0, c0, m);
+	forward_logits(c, &in, NULL, h0, c0, m);
 }
 
 void rnn_backward_logits(float *grads, struct rnn_cache *c, const int32_t *x,

@@ -14,6 +14,8 @@
 
 #include "model.h"
 
+struct pool;
+
 /* What one layer keeps of a batch. Rows are steps; GH = gates x H. A
  * minibatch of B sequences (SPEC 1) keeps them interleaved, step-major:
  * row t*B + b is step t of sequence b, so "n" rows below read n*B, and the
@@ -48,6 +50,12 @@ struct rnn_cache {
 	float *carry;   /* (B, H) scratch: dL/dh_{t-1} through the recurrence */
 	float *dc;      /* (B, H) scratch: dL/dc_t (LSTM) */
 	float *direct;  /* (B, H) scratch: GRU's z_t * dh_t */
+	/* a minibatch's work is cut into `parts` by its size alone (rnn_batch.h),
+	 * which pool's threads share: the same numbers for any pool */
+	int parts;      /* 1 for B = 1 */
+	struct pool *pool; /* NULL: every part on the caller's thread */
+	float *whh_p;   /* parts > 1: (GH, H) one layer's W_hh rows in part order */
+	float *bhh_p;   /* parts > 1: (GH) its b_hh the same way */
 };
 
 /* Allocates a cache for n steps; returns 0, or -1 when out of memory. */

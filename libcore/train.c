@@ -4,6 +4,7 @@
  */
 #include "train.h"
 #include "diagrec.h"
+#include "pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 		goto fail;
 	if (!tr->grads || !tr->h)
 		goto fail;
+	/* only a minibatch has parts to share (rnn_batch.h) */
+	if (tr->c.parts > 1 && cfg->threads > 1 && !(tr->pool = pool_create(cfg->threads)))
+		goto fail;
+	tr->c.pool = tr->view.pool = tr->iw.pool = tr->pool;
 	rng_seed(&r, cfg->seed);
 	model_init_params(&tr->m, cfg->init_scale, cfg->forget_bias, &r);
 	return 0;
@@ -86,6 +91,8 @@ void trainer_free(struct trainer *tr)
 	if (tr->view.ly)
 		rnn_cache_free(&tr->view);
 	trainer_diag_free(tr);
+	pool_free(tr->pool);
+	tr->pool = NULL;
 }
 
 void train_defaults(enum cell_kind cell, int layers, int H, enum optim_kind *optim, double *lr,

@@ -31,6 +31,8 @@ struct train_config {
 	int record_sequences; /* S <= B itemized per record; 0 means 1 */
 	int ncomp;          /* K >= 2: a mix of these components (mix.h); else 0 */
 	enum cell_kind comp[MIX_MAX];
+	int threads;        /* T threads for a minibatch's parts (pool.h); 0 means 1.
+			       The numbers are the same for any T */
 };
 
 /* The optimizer, learning rate and initial weight std a model trains with
@@ -121,6 +123,7 @@ struct trainer {
 	int32_t *rows;      /* (V) in order of appearance */
 	struct mix_train *mix; /* a mix (cfg.ncomp >= 2): m is its block, h and
 				  cstate (K, L, B, H); c and iw unused */
+	struct pool *pool;  /* cfg.threads > 1: the threads the batch's parts run on */
 };
 
 /* What a mix trains with besides the block. */
@@ -147,10 +150,10 @@ double mix_train_batch(struct trainer *tr, const int32_t *x, const int32_t *y,
 /* Floats of the carried state tr->h (and tr->cstate): (K,) L, B, H. */
 size_t trainer_state_len(const struct trainer *tr);
 
-/* Sets up model, optimizer and workspaces and draws the initial weights
- * from cfg->seed. len must be at least n + 1 (len / B at least n + 1 for
- * a minibatch: trainer_fits). Returns 0, or -1 when out
- * of memory (everything allocated is freed). */
+/* Sets up model, optimizer, workspaces (and the threads of cfg->threads)
+ * and draws the initial weights from cfg->seed. len must be at least n + 1
+ * (len / B at least n + 1 for a minibatch: trainer_fits). Returns 0, or -1
+ * when out of memory (everything allocated is freed). */
 int trainer_fits(size_t len, int n, int B);
 int trainer_init(struct trainer *tr, const struct train_config *cfg,
 		 const int32_t *ids, size_t len);

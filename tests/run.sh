@@ -46,6 +46,7 @@ suite "trace against autograd and a plain walk, summary, bad input" "$PY" tests/
 suite "sample and /samples against PyTorch: greedy, frequencies, resume-free seeds" "$PY" tests/test_sample.py "$BIN"
 suite "minibatches against PyTorch: gradients B = 1..8, itemization of S sequences" "$PY" tests/test_minibatch.py "$BIN"
 suite "mix of components against PyTorch: loss, every gradient, itemization per component" "$PY" tests/test_mix.py "$BIN"
+suite "record --threads: the same datasets for T = 1, 2, 3, resumed with another T" "$PY" tests/test_threads.py "$BIN"
 suite "held-out loss against PyTorch, --valid-share excludes the tail, --lr-decay" "$PY" tests/test_valid.py "$BIN"
 suite "record --init: from a run's record or PyTorch tensors, resume, refusals" "$PY" tests/test_init.py "$BIN"
 suite "tokens: utf8, words, token ids against a tokenizer and PyTorch; readers; refusals" "$PY" tests/test_tokens.py "$BIN"
