@@ -482,8 +482,39 @@ def check_readers(binary, path, tmp):
     check(svgs["trace", "rnn"] != svgs["trace", "lstm"] and
           svgs["horizon", "rnn"] != svgs["horizon", "lstm"],
           "plot horizon and plot trace: each component its own figure")
-    for args in (["diagnose", path], ["units", path], ["sample", path]):
+    check_units(binary, path)
+    for args in (["diagnose", path], ["report", path, "-o", os.path.join(tmp, "r")],
+                 ["sample", path]):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
+
+
+def check_units(binary, path, eps=0.1):
+    """units --component C: every column of every row from C's own unit_flow
+    and truncation_error (docs/ANALYSIS.md "units"), recomputed in numpy."""
+    for c in ("rnn", "gru"):
+        rc = run([binary, "units", path, "--component", c])
+        lines = rc.stdout.decode().splitlines()
+        head = lines[0].split("\t") if lines else []
+        rows = [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+        bad = []
+        with h5py.File(path, "r") as f:
+            F = f["record/%s.unit_flow" % c][:].astype(np.float64)
+            E = f["record/%s.truncation_error" % c][:]
+            batches = list(f["record/batch"][:])
+        for row in rows:
+            r, u = batches.index(int(row["batch"])), int(row["unit"])
+            below = np.nonzero(E[r] <= eps)[0]
+            k = int(below[0]) if len(below) else len(E[r]) - 1
+            col = F[r, :, u]
+            under = np.nonzero(col[1:] < eps * col[0])[0]
+            reach = 0 if not col[0] > 0 else (under[0] + 1 if len(under) else len(col))
+            want = (reach, col[k + 1:].sum() / col.sum() if col.sum() > 0 else 0.0, k, col.sum())
+            got = tuple(float(row[x]) for x in ("reach", "share_beyond_k", "k_exact", "flow"))
+            if any(abs(g - w) > 1e-6 * abs(w) + 1e-30 for g, w in zip(got, want)):
+                bad.append("%s: %s, numpy %s" % (row, got, want))
+        check(rc.returncode == 0 and len(rows) == len(batches) * F.shape[2] and not bad,
+              "units --component %s: every row = numpy's from %s.unit_flow" % (c, c),
+              rc.stderr.decode() + "\n".join(bad[:3]))
 
 
 def check_refusals(binary, corpus, tmp):
