@@ -203,6 +203,7 @@ def main():
         check_resume(binary, corpus, tmp)
         check_init(binary, corpus, tmp)
         check_minibatch(binary, corpus, tmp)
+        check_sample(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
     sys.exit(tap.summary())
 
@@ -362,6 +363,50 @@ def check_init(binary, corpus, tmp):
                   "--quiet"]), "--init of one model from a mix", "no parameter weight_ih_l0")
 
 
+def check_sample(binary, corpus, tmp):
+    """A mix samples from its averaged logits: record --sample-every's rows =
+    rnnbow sample's; a greedy sample = PyTorch's argmax step by step."""
+    path = os.path.join(tmp, "smp.h5")
+    comps, L = ["gru", "lstm", "rnn"], 2
+    rc = run([binary, "record", corpus, "-o", path, "--cell", ",".join(comps), "--layers", str(L),
+              "--hidden", "6", "--seq-len", "8", "--batches", "41", "--record-every", "20",
+              "--sample-every", "20", "--sample-length", "30", "--save-params",
+              "--init-scale", "0.5", "--quiet"])
+    if not check(rc.returncode == 0, "sample: a mix with --sample-every records", rc.stderr):
+        return
+    with h5py.File(path, "r") as f:
+        stored = {int(b): bytes(t) for b, t in zip(f["samples/batch"][:], f["samples/text"][:])}
+        same = all(run([binary, "sample", path, "--batch", str(b), "-n", "30"]).stdout == t
+                   for b, t in stored.items())
+        check(same and len(stored) == 3, "sample: /samples of a mix = rnnbow sample --batch B "
+              "(%d samples)" % len(stored))
+        m = f["model"].attrs
+        H, V = int(m["hidden_size"]), int(m["vocab_size"])
+        vocab = bytes(f["model/vocab"][:])
+        r = 2
+        prime = b"int "
+        got = run([binary, "sample", path, "--batch", "40", "-t", "0", "--prime", "int ",
+                   "-n", "20"]).stdout
+        mods = [load_comp(f, c, L, H, V, r) for c in comps]
+        states = [None] * len(comps)
+        text = list(prime)
+        with torch.no_grad():
+            feed = list(prime)
+            for i in range(20 + len(prime) - 1):
+                x = torch.nn.functional.one_hot(torch.tensor([[vocab.index(feed[i])]]),
+                                                V).to(torch.float64)
+                lg = []
+                for k, (mod, out) in enumerate(mods):
+                    top, states[k] = mod(x, states[k])
+                    lg.append(out(top[0, -1]))
+                if i >= len(prime) - 1:
+                    nxt = vocab[int(torch.stack(lg).mean(0).argmax())]
+                    text.append(nxt)
+                    feed.append(nxt)
+        check(got == bytes(text), "sample -t 0 --prime of a mix = PyTorch's argmax of the "
+              "averaged logits, step by step", "%r vs %r" % (got, bytes(text)))
+
+
 def check_minibatch(binary, corpus, tmp):
     """--batch-size B with a mix: batch 0's loss and every gradient against
     PyTorch over the B sequences (char-rnn's stretches), batch 1 from each
@@ -484,7 +529,7 @@ def check_readers(binary, path, tmp):
           "plot horizon and plot trace: each component its own figure")
     check_units(binary, path)
     for args in (["diagnose", path], ["report", path, "-o", os.path.join(tmp, "r")],
-                 ["sample", path]):
+                 ["export", "lstmvis", path, "-o", os.path.join(tmp, "ex")]):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
 
 
@@ -522,8 +567,6 @@ def check_refusals(binary, corpus, tmp):
     one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,foo"]), "--cell rnn,foo",
              "--cell")
     check(not os.path.exists(out), "--cell rnn,foo leaves no file")
-    one_line(run([binary, "record", corpus, "-o", out, "--cell", "mix", "--sample-every", "2"]),
-             "--cell mix --sample-every 2", "--sample-every")
     one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,lstm,gru,rnn,lstm,gru,rnn,"
                   "lstm,gru"]), "--cell with 9 components", "--cell")
 
