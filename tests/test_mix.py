@@ -303,7 +303,8 @@ def check_resume(binary, corpus, tmp):
     extended, and a checkpoint every 7 batches) = an uninterrupted run."""
     args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
             "--record-every", "4", "--save-params", "--save-hidden", "--valid-share", "0.1",
-            "--valid-every", "5", "--optimizer", "adam", "--quiet"]
+            "--valid-every", "5", "--optimizer", "adam", "--sample-every", "6",
+            "--sample-length", "12", "--quiet"]
     resume_exact(binary, corpus, tmp, args + ["--batch-size", "3", "--record-sequences", "2"],
                  "mb_")
     resume_exact(binary, corpus, tmp, args, "")
