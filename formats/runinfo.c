@@ -136,7 +136,7 @@ int run_summarize_comp(struct run_summary *s, const struct run *r, const char *c
 	run_summarize(s, r);
 	if (!s->ncomp || !component)
 		return 0;
-	int count, k = mix_find_in(s->components, component, &count);
+	int count, k = names_in_list(s->components, component, &count);
 	if (k < 0)
 		return -1;
 	const char *p = s->components;

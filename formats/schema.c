@@ -149,12 +149,12 @@ void run_model_read(struct run_model *rm, hid_t g)
 	schema_get_f64(g, A_INIT_SCALE, &rm->init_scale);
 	rm->comp = -1;
 	if (schema_get_str(g, A_COMPONENTS, rm->components, sizeof(rm->components)) == 0)
-		mix_find_in(rm->components, "", &rm->ncomp);
+		names_in_list(rm->components, "", &rm->ncomp);
 }
 
 int run_model_component(struct run_model *rm, const char *want)
 {
-	int count, k = mix_find_in(rm->components, want ? want : "0", &count);
+	int count, k = names_in_list(rm->components, want ? want : "0", &count);
 	if (rm->ncomp < 1 || k < 0)
 		return -1;
 	const char *p = rm->components;
