@@ -500,8 +500,14 @@ def check_tracing(binary, corpus, tmp):
 def check_readers(binary, path, tmp):
     info = run([binary, "info", path])
     out = info.stdout.decode()
-    check(info.returncode == 0 and "rnn, lstm, gru" in out,
-          "info lists the components", out + info.stderr.decode())
+    check(info.returncode == 0 and "rnn, lstm, gru" in out and "rnn.itemized" in out,
+          "info lists the components, and the first's datasets", out + info.stderr.decode())
+    import json
+    js = run([binary, "info", path, "--format", "json", "--component", "gru"])
+    d = json.loads(js.stdout) if js.returncode == 0 else {}
+    check(d.get("cell") == "mix" and d.get("components") == ["rnn", "lstm", "gru"] and
+          d.get("component") == "gru" and "gru.itemized_gates" in d.get("layer_datasets", [[]])[0],
+          "info --format json --component gru: components, component, its layer_datasets", d)
     for reader in ("summarize", "horizon"):
         outs = {}
         for c in ("rnn", "lstm", "1", "gru"):
