@@ -205,6 +205,7 @@ def main():
         check_minibatch(binary, corpus, tmp)
         check_sample(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
+        check_old(binary, corpus, tmp)
     sys.exit(tap.summary())
 
 
@@ -567,6 +568,43 @@ def check_units(binary, path, eps=0.1):
         check(rc.returncode == 0 and len(rows) == len(batches) * F.shape[2] and not bad,
               "units --component %s: every row = numpy's from %s.unit_flow" % (c, c),
               rc.stderr.decode() + "\n".join(bad[:3]))
+
+
+def check_old(binary, corpus, tmp):
+    """A run of one model (no /model components, as every run before mixes)
+    reads as it did: --component has no effect, info says nothing of a mix;
+    one written before gated cells (no cell, gates, gate_names) too."""
+    path = os.path.join(tmp, "one.h5")
+    rc = run([binary, "record", corpus, "-o", path, "--cell", "lstm", "--hidden", "5",
+              "--seq-len", "6", "--batches", "30", "--record-every", "10", "--save-params",
+              "--quiet"])
+    if not check(rc.returncode == 0, "old files: one LSTM recorded", rc.stderr):
+        return
+    old = os.path.join(tmp, "old.h5")
+    run([binary, "record", corpus, "-o", old, "--hidden", "5", "--seq-len", "6", "--batches",
+         "30", "--record-every", "10", "--quiet"])
+    with h5py.File(old, "a") as f:
+        for a in ("cell", "gates", "gate_names", "layers"):
+            del f["model"].attrs[a]
+    with h5py.File(path, "r") as f:
+        check("components" not in f["model"].attrs, "old files: a one-model run has no "
+              "/model components")
+    same = []
+    for p in (path, old):
+        for args in (["summarize"], ["horizon"], ["units"], ["info"], ["info", "--format", "json"],
+                     ["trace", "--summary"]):
+            if p == old and args[0] == "trace":
+                continue
+            a = run([binary] + args + [p])
+            b = run([binary] + args + [p, "--component", "gru"])
+            ok = a.returncode == 0 and a.stdout == b.stdout and b"mix" not in a.stdout and \
+                (args[0] == "trace" or b"component" not in a.stdout)
+            if not ok:
+                same.append("%s %s: %s" % (args, os.path.basename(p), a.stderr + b.stderr))
+    check(not same, "old files: every reader reads a one-model run (and one from before gated "
+          "cells) as before, --component without effect", same[:3])
+    one_line(run([binary, "ablate", path, "--batch", "10", "--text", corpus]),
+             "ablate of one model", "not a mix")
 
 
 def check_refusals(binary, corpus, tmp):
