@@ -4,6 +4,7 @@
 #   make demo       record an RNN and an LSTM on the built-in corpus, compare them
 #   make test       build and run every test (installs missing packages)
 #   make bench      throughput and memory against a numpy baseline
+#   make bench-scaling   the README's scaling table (~15 minutes; not in bench)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make SANITIZE=address,undefined test    sanitizer build
 #   V=1             show the commands
@@ -69,7 +70,7 @@ TEST_BIN = $(B)/tests/test_core $(B)/tests/test_stats $(B)/tests/test_h5 $(B)/te
 # are made from the same objects. The run-file writer (lib/run.c) is the
 # binary's own (formats/runfile_write.c and what it needs): HDF5 comes in.
 LIBRNNBOW_SRC = $(sort $(wildcard lib/*.c)) $(filter-out libcore/itemize_ref.c,$(CORE_SRC)) \
-	$(addprefix formats/,runfile_write.c schema.c h5util.c msg.c runlock.c clock.c)
+	$(addprefix formats/,runfile_write.c schema.c h5util.c msg.c runlock.c clock.c tokenio.c sha256.c)
 LIBRNNBOW_OBJ = $(LIBRNNBOW_SRC:%.c=$(B)/pic/%.o)
 LIBRNNBOW_LIBS = $(DEP_LIBS) -lm -pthread
 SONAME = librnnbow.so.$(SOMAJOR)
@@ -79,7 +80,7 @@ LIBRNNBOW = $(B)/librnnbow.a $(B)/$(SOFILE) $(B)/$(SONAME) $(B)/librnnbow.so
 # the built-in default corpus: rnnbow's own numerical core, as C text
 CORPUS_FILES = $(sort $(wildcard libcore/*.h)) $(CORE_SRC)
 
-.PHONY: all lib demo test check test-slurm bench fuzz install uninstall clean deps-build deps-run deps-test
+.PHONY: all lib demo test check test-slurm bench bench-scaling fuzz install uninstall clean deps-build deps-run deps-test
 .DELETE_ON_ERROR:
 
 all: rnnbow lib
@@ -164,12 +165,17 @@ bench: deps-test
 	@sh tests/bench/analysis_bench.sh
 	@sh tests/bench/minibatch_bench.sh
 
+# the README's "Scaling" table: 36 sizes and where a record's time goes
+bench-scaling: deps-test
+	@$(MAKE) --no-print-directory rnnbow $(B)/tests/bench/record_parts
+	@sh tests/bench/scaling.sh
+
 # libFuzzer on the run reader (clang, address and undefined sanitizers; leak
 # detection off: libhdf5 leaks a little on every damaged file it refuses):
 #   make fuzz FUZZ_SECONDS=1800     corpus in tests/fuzz/corpus, finds in build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = tests/fuzz/fuzz_runread.c libcore/analysis.c formats/recread.c formats/runread.c \
-	formats/schema.c libcore/model.c libcore/rng.c libcore/names.c \
+	formats/schema.c formats/tokenio.c formats/sha256.c libcore/tokens.c libcore/model.c libcore/rng.c libcore/names.c \
 	formats/h5util.c formats/msg.c
 fuzz: deps-build
 	@mkdir -p build-fuzz tests/fuzz/corpus

@@ -200,6 +200,11 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 	if (run_params_read_one(&p, &run, o->batch) < 0)
 		goto out;
 	have_params = 1;
+	if (p.tokens.kind != TOKENS_BYTES) { /* its text is tokenized as bytes below */
+		error("%s: a run of %s tokens: export lstmvis reads the text as bytes, so only a "
+		      "bytes run (not yet other tokens)", run_path, tokens_kind_name(p.tokens.kind));
+		goto out;
+	}
 	if (o->layer >= p.m.L) {
 		error("%s: has no layer %lld (its layers: 0..%d)", run_path, (long long)o->layer,
 		      p.m.L - 1);

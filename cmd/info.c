@@ -93,9 +93,14 @@ static void print_text(FILE *out, const struct run_summary *s, const char *path)
 	cell_detail(detail, sizeof(detail), s);
 	fprintf(out, "%s: rnnbow run, format 1, written by rnnbow %s on %s\n", path,
 	       s->software_version, s->created);
-	fprintf(out, "model:   %s (%s), hidden %lld, %lld layer%s, vocab %lld bytes, seq-len %lld, "
+	const char *unit = !*s->tokens ? "bytes" : !strcmp(s->tokens, "utf8") ? "code points" :
+			   !strcmp(s->tokens, "words") ? "words" : "ids";
+	fprintf(out, "model:   %s (%s), hidden %lld, %lld layer%s, vocab %lld %s, seq-len %lld, "
 	       "init-scale %g\n", s->cell, detail, (long long)s->H, (long long)s->layers,
-	       s->layers == 1 ? "" : "s", (long long)s->V, (long long)s->n, s->init_scale);
+	       s->layers == 1 ? "" : "s", (long long)s->V, unit, (long long)s->n, s->init_scale);
+	if (*s->tokens)
+		fprintf(out, "tokens:  %s, %lld in the corpus: %s\n", s->tokens,
+			(long long)s->corpus_tokens, s->token_preview);
 	fprintf(out, "corpus:  %s, %lld bytes, sha256 %.16s...\n", s->corpus_name,
 	       (long long)s->corpus_bytes, s->corpus_sha256);
 	if (s->ncomp)
@@ -233,6 +238,11 @@ static void print_json(const struct run_summary *s, const char *path)
 	JI("hidden_size", s->H);
 	JI("layers", s->layers);
 	JI("vocab_size", s->V);
+	if (*s->tokens) { /* a run of other tokens than bytes */
+		JS("tokens", s->tokens);
+		JI("corpus_tokens", s->corpus_tokens);
+		JS("token_preview", s->token_preview);
+	}
 	JI("seq_len", s->n);
 	JF("init_scale", s->init_scale);
 	JI("gates", s->gates);

@@ -210,19 +210,35 @@ static int plot_batch(struct figure *f, struct recread *rr, const struct plot_op
 		free(pb);
 		return error("out of memory");
 	}
+	const char **tt = NULL, **pt = NULL; /* other tokens: their texts */
+	if (rr->tokens.kind != TOKENS_BYTES &&
+	    (!(tt = calloc((size_t)n, sizeof(char *))) || !(pt = calloc((size_t)n, sizeof(char *))))) {
+		free(tt);
+		free(tb);
+		free(pb);
+		return error("out of memory");
+	}
 	for (int j = 0; j < n; j++) {
 		int32_t ty = rr->target[j], py = rr->predicted[j];
-		tb[j] = ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?';
-		pb[j] = py >= 0 && py < rr->V ? rr->vocab[py] : '?';
+		size_t len;
+		tb[j] = recread_byte(rr, ty);
+		pb[j] = recread_byte(rr, py);
+		if (tt) {
+			tt[j] = recread_text(rr, ty, &len);
+			pt[j] = recread_text(rr, py, &len);
+		}
 	}
 	int lags = o->lags < n ? (int)o->lags : (n > 1 ? n - 1 : 1);
 	struct batch_view b = { .n = n, .lags = lags, .batch = rr->batch[0],
 				.position = rr->position[0], .g = rr->itemized, .target = tb,
-				.predicted = pb, .loss = (int)o->loss };
+				.predicted = pb, .loss = (int)o->loss, .target_text = tt,
+				.predicted_text = pt };
 	if (o->kind == K_BATCH)
 		view_batch(f, &b);
 	else
 		view_heatmap(f, rr->itemized, n, rr->batch[0]);
+	free(tt);
+	free(pt);
 	free(tb);
 	free(pb);
 	return 0;

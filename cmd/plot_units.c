@@ -83,7 +83,7 @@ static int draw_hidden(struct figure *f, struct unitread *u, int64_t row, int la
 	if (unitread_hidden(u, row, layer, h, x) < 0)
 		goto out;
 	for (size_t t = 0; t < n; t++)
-		text[t] = x[t] >= 0 && x[t] < u->rr.V ? u->rr.vocab[x[t]] : '?';
+		text[t] = recread_byte(&u->rr, x[t]);
 	char what[64];
 	snprintf(what, sizeof(what), "%s%s%s", u->rr.cell, strcmp(u->rr.cell, "rnn") ? "" : " ",
 		 strcmp(u->rr.cell, "rnn") ? "" : u->rr.activation);

@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "progress.h"
 #include "recsample.h"
+#include "rectokens.h"
 #include "recvalid.h"
 #include "../formats/checkpoint.h"
 #include "../formats/clock.h"
@@ -80,6 +81,7 @@ struct record_opts {
 	int64_t valid_every, valid_steps, lr_decay_after;
 	int64_t epoch;                       /* batches per epoch */
 	struct recvalid *valid;
+	struct rectokens tok;      /* --tokens, --token-ids (rectokens.h) */
 	const char *init;          /* --init FILE, and where it started: */
 	char init_desc[4200];      /* "PATH" or "PATH:B" (the root attribute init) */
 };
@@ -368,6 +370,19 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		  .help = "clip each gradient element to [-X, X] (default 5, 0: off)" },
 		{ "seed", 0, OPT_INT, &o->seed, 0, 9.2e18, .arg = "S",
 		  .help = "random seed of the initial weights (default 1)" },
+		{ "tokens", 0, OPT_STRING, &o->tok.kind_name, .arg = "KIND",
+		  .help = "what a token is: bytes (default), utf8 (code points)\n"
+			  "or words (split at whitespace; --vocab-size)" },
+		{ "vocab-size", 0, OPT_INT, &o->tok.vocab_size, 0, TOKENS_MAX_V,
+		  &o->tok.vocab_size_seen, .arg = "N",
+		  .help = "words: <unk> and the N-1 most frequent words\n"
+			  "(default 10000)" },
+		{ "token-ids", 0, OPT_STRING, &o->tok.token_ids, .arg = "FILE.h5:/PATH",
+		  .help = "train on the integer dataset PATH of FILE.h5\n"
+			  "(token ids) instead of a corpus" },
+		{ "token-vocab", 0, OPT_STRING, &o->tok.token_vocab, .arg = "FILE",
+		  .help = "--token-ids: the text of each id, one a line\n"
+			  "(default: the ids in decimal, max id + 1 of them)" },
 		{ "max-corpus", 0, OPT_STRING, &o->max_corpus, .arg = "SIZE",
 		  .help = "refuse a corpus larger than SIZE (K, M, G; default 4G)" },
 		{ "lr-decay", 0, OPT_FLOAT, &o->lr_decay, 0, 1e6, &o->lr_decay_seen, .arg = "X",
@@ -387,7 +402,8 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 			  "--record-every, or 100 when not recording)" },
 		{ "valid-steps", 0, OPT_INT, &o->valid_steps, 0, 1e15, &o->valid_steps_seen, .arg = "N",
 		  .help = "evaluate the first N steps of the held-out text\n"
-			  "(default 10000, 0: all of it)" },
+			  "(default: --valid-every times --seq-len, the steps a\n"
+			  "sequence trains on in between; 0: all of it)" },
 		{ "on-nonfinite", 0, OPT_STRING, &o->on_nonfinite, .arg = "A",
 		  .help = "a NaN or infinite loss or gradient: stop (default) the run,\n"
 			  "or skip that batch's update and go on" },
@@ -515,6 +531,8 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 		o->valid_every = o->record_every > 0 ? o->record_every : 100;
 	if (!o->valid_file && !o->valid_share_seen)
 		o->valid_every = 0;
+	if (!o->valid_steps_seen)
+		o->valid_steps = recvalid_default_steps(o->valid_every, (int)o->seq_len);
 	if (o->lr_decay_seen && !(o->lr_decay > 0))
 		usage_error(usage, "--lr-decay: must be above 0");
 	if (o->lr_decay_after_seen && !o->lr_decay_seen)
@@ -525,6 +543,7 @@ static void check_options(struct record_opts *o, struct train_config *cfg, char 
 	for (int i = 0; i < npaths; i++)
 		if (!strcmp(paths[i], "-") && npaths > 1)
 			usage_error(usage, "'-' (stdin) must be the only corpus");
+	rectokens_check(&o->tok, usage, npaths, o->valid_file != NULL);
 }
 
 /* Nothing is touched before the run is ours: its lock first, then what is
@@ -547,14 +566,17 @@ static int open_output(struct runlock *lock, const struct record_opts *o, char *
 	return kind;
 }
 
-/* The corpus, read and encoded: c, v, *ids (to free) and its digest sha.
+/* The corpus, read and encoded: c, v, *ids (to free) and its digest sha;
+ * other tokens than bytes go to rectokens_prepare (o->tok gets them).
  * Returns 0, or -1 when it cannot be read or is too short for --seq-len
  * (said why). */
 static int prepare_corpus(struct corpus *c, struct vocab *v, int32_t **ids, char sha[65],
-			  const struct record_opts *o, char **paths, int npaths)
+			  struct record_opts *o, char **paths, int npaths)
 {
-	if (load_corpus(c, paths, npaths, o->quiet, o->max_corpus_bytes) < 0)
+	if (!o->tok.token_ids && load_corpus(c, paths, npaths, o->quiet, o->max_corpus_bytes) < 0)
 		return -1;
+	if (o->tok.kind != TOKENS_BYTES) /* rectokens.c: the corpus as other tokens */
+		return rectokens_prepare(&o->tok, c, ids, sha, o->seq_len, o->batch_size);
 	if (c->len == 0) {
 		error("%s: corpus is empty", c->name);
 		return -1;
@@ -679,6 +701,7 @@ static struct runfile *open_run(struct trainer *tr, struct record_opts *o, int k
 		.valid_bytes = (int64_t)o->valid->len, .valid_source = o->valid->source,
 		.lr_decay = o->lr_decay_seen ? o->lr_decay : 0, .lr_decay_after = o->lr_decay_after,
 		.epoch_batches = o->epoch, .init = o->init ? o->init_desc : NULL,
+		.tokens = &o->tok.tv, .corpus_tokens = (int64_t)o->tok.count,
 	};
 	if (kind != RUNPATH_ABSENT)
 		flags |= RUNFILE_FORCE; /* --force, or --resume of an empty file */
@@ -748,8 +771,9 @@ int cmd_record(int argc, char **argv)
 		.cell = cell_name(CELL_RNN), .activation = act_name(ACT_TANH), .on_nonfinite = "stop",
 		.hidden = 100, .layers = 1, .seq_len = 25, .batches = 10000, .forget_bias = 1.0,
 		.record_every = 100, .seed = 1, .clip = 5, .sample_length = 200, .batch_size = 1,
-		.record_sequences = 1, .valid_steps = 10000,
+		.record_sequences = 1,
 		.checkpoint_every = "60s", .max_corpus = "4G", .max_corpus_bytes = CORPUS_MAX_DEFAULT,
+		.tok = { .kind_name = "bytes", .vocab_size = 10000 },
 	};
 	/* a file size limit (ulimit -f) fails the write, reported, instead of
 	 * killing the process half way through a row */
@@ -774,17 +798,28 @@ int cmd_record(int argc, char **argv)
 	int kind = open_output(&lock, &o, paths, npaths);
 	if (kind < 0 || prepare_corpus(&corpus, &vocab, &ids, sha, &o, paths, npaths) < 0)
 		goto out;
-	size_t train_len = corpus.len; /* less the held-out tail of --valid-share */
+	/* a resumed run goes on with its own --valid-steps unless told one */
+	if (o.resume && kind == RUNPATH_RUN && o.valid_every && !o.valid_steps_seen &&
+	    recvalid_resume_steps(o.output, &o.valid_steps) < 0)
+		goto out;
+	int other = o.tok.kind != TOKENS_BYTES; /* tokens of another kind than bytes */
+	if (!other && tokens_from_bytes(&o.tok.tv, vocab.bytes, vocab.size) < 0) {
+		error("out of memory");
+		goto out;
+	}
+	/* less the held-out tail of --valid-share */
+	size_t train_len = other ? o.tok.count : corpus.len;
 	o.valid = &valid;
-	if (recvalid_prepare(&valid, o.valid_every, o.valid_file, o.valid_share, corpus.data, ids,
-			     &train_len, &vocab, o.max_corpus_bytes) < 0 ||
+	if (recvalid_prepare(&valid, o.valid_every, o.valid_file, o.valid_share,
+			     other ? NULL : corpus.data, ids, &train_len, &vocab,
+			     other ? &o.tok.tv : NULL, o.max_corpus_bytes) < 0 ||
 	    !train_fits(&o, train_len))
 		goto out;
-	if (start_trainer(&tr, &cfg, &o, vocab.size, ids, train_len, sha) < 0)
+	if (start_trainer(&tr, &cfg, &o, other ? o.tok.tv.V : vocab.size, ids, train_len, sha) < 0)
 		goto out;
 	have_trainer = 1;
 	/* --init before the file is made: a refused one leaves nothing */
-	if (o.init && param_init_load(&tr.m, vocab.bytes, o.init, o.init_desc,
+	if (o.init && param_init_load(&tr.m, &o.tok.tv, o.init, o.init_desc,
 				      sizeof(o.init_desc), o.fp.init_sha256) < 0)
 		goto out;
 	if (recvalid_start(&valid, &tr.m, o.valid_steps, (int)o.seq_len) < 0)
@@ -792,6 +827,7 @@ int cmd_record(int argc, char **argv)
 	if (recsample_init(&samples, &tr.m, o.sample_every, o.sample_length, cfg.seed,
 			   vocab.bytes) < 0)
 		goto out;
+	samples.tv = other ? &o.tok.tv : NULL;
 	o.samples = &samples;
 	rf = open_run(&tr, &o, kind, &corpus, &vocab, sha, cmdline ? cmdline : "", &rc);
 	if (rf)
@@ -805,5 +841,6 @@ out:
 		trainer_free(&tr);
 	free(ids);
 	corpus_free(&corpus);
+	rectokens_free(&o.tok);
 	return rc;
 }

@@ -39,6 +39,24 @@ void recsample_free(struct recsample *rs)
 	memset(rs, 0, sizeof(*rs));
 }
 
+/* Other tokens: their text into the fixed row of len bytes (recsample.h). */
+static int join_tokens(struct recsample *rs)
+{
+	size_t n = (size_t)rs->len, all = tokens_join(rs->tv, NULL, rs->ids, n);
+	char *buf = malloc(all + 1);
+	if (!buf)
+		return error("out of memory for a sample");
+	tokens_join(rs->tv, buf, rs->ids, n);
+	size_t keep = all < n ? all : n;
+	/* cut at a character's first byte, not inside a UTF-8 sequence */
+	while (keep < all && keep > 0 && ((uint8_t)buf[keep] & 0xc0) == 0x80)
+		keep--;
+	memcpy(rs->text, buf, keep);
+	memset(rs->text + keep, ' ', n - keep);
+	free(buf);
+	return 0;
+}
+
 int recsample_take(struct recsample *rs, const struct model *m, int64_t batch,
 		   struct runqueue *q)
 {
@@ -47,7 +65,12 @@ int recsample_take(struct recsample *rs, const struct model *m, int64_t batch,
 		return 0;
 	rng_seed(&r, sample_seed(rs->seed, batch));
 	sample_generate(&rs->s, m, NULL, 0, 1.0, &r, rs->ids, (int)rs->len);
-	for (int64_t i = 0; i < rs->len; i++)
-		rs->text[i] = rs->vocab[rs->ids[i]];
+	if (rs->tv) {
+		if (join_tokens(rs) < 0)
+			return -1;
+	} else {
+		for (int64_t i = 0; i < rs->len; i++)
+			rs->text[i] = rs->vocab[rs->ids[i]];
+	}
 	return runqueue_push_sample(q, batch, rs->text, (size_t)rs->len);
 }

@@ -12,11 +12,16 @@
 
 #include "../formats/runqueue.h"
 #include "../libcore/sample.h"
+#include "../libcore/tokens.h"
 
 struct recsample {
 	int64_t every, len;    /* every = 0: no samples */
 	uint64_t seed;         /* the run's */
 	const uint8_t *vocab;  /* (V) byte of each token id, not owned */
+	/* other tokens than bytes: their texts (not owned); a sample is then
+	 * --sample-length tokens' text joined (tokens_join), cut at that many
+	 * bytes (utf8: at a whole code point) and padded with spaces */
+	const struct token_vocab *tv;
 	struct sampler s;
 	int32_t *ids;          /* (len) */
 	uint8_t *text;         /* (len) */

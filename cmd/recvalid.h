@@ -19,6 +19,7 @@
 
 #include "../formats/runqueue.h"
 #include "../libcore/valid.h"
+#include "../libcore/tokens.h"
 #include "../libcore/vocab.h"
 
 struct recvalid {
@@ -32,12 +33,27 @@ struct recvalid {
 };
 
 /* Holds out the text: with share > 0 the tail of ids (*train_len is cut
- * to what is left to train on), with file the file encoded by v. Checks
+ * to what is left to train on), with file the file encoded by v; a run
+ * of other tokens than bytes gives tv (not NULL) and corpus NULL: a file
+ * is tokenized by tv (a word it lacks is <unk>, a code point is refused),
+ * the share's digest is that of its ids (int32). Checks
  * that there are at least 2 held-out tokens. Returns 0 (every = 0: does
  * nothing), or -1 after a message. */
 int recvalid_prepare(struct recvalid *rv, int64_t every, const char *file, double share,
 		     const uint8_t *corpus, const int32_t *ids, size_t *train_len,
-		     const struct vocab *v, size_t max_bytes);
+		     const struct vocab *v, const struct token_vocab *tv, size_t max_bytes);
+
+/* The default of --valid-steps: the steps one sequence trains on between
+ * two evaluations, every * n (0, all of the text, when that overflows), so
+ * that the held-out pass costs a fixed share of training whatever
+ * --valid-every (docs/FORMAT.md, "Held-out loss", has the measurements). */
+int64_t recvalid_default_steps(int64_t every, int n);
+
+/* --resume without --valid-steps: the run's own value, from its checkpoint
+ * (a run recorded when the default was 10000 goes on with 10000). Sets
+ * *steps when the run has a checkpoint with a held-out loss; returns 0, or
+ * -1 after a message (a checkpoint that cannot be read). */
+int recvalid_resume_steps(const char *run, int64_t *steps);
 
 /* Allocates the evaluation for m (steps 0: the whole text; chunk: steps
  * per forward pass). Returns 0, or -1 out of memory (said why). */

@@ -6,7 +6,8 @@
  * its largest loss, the heat map of g, a table of its steps). This is the
  * paper's coordinated drill-down, made from files. view.html beside them
  * is the interactive view of every batch (rnnbow view), linked from the
- * index.
+ * index. With unit_flow (and --save-hidden) the index shows the units
+ * figure (and the hidden states) of the batch of the largest max gradient.
  */
 #include "commands.h"
 #include "diagwalk.h"
@@ -15,6 +16,7 @@
 #include "../formats/msg.h"
 #include "../formats/recread.h"
 #include "../formats/sampleread.h"
+#include "../formats/unitread.h"
 #include "../libcore/analysis.h"
 #include "../plots/webview.h"
 
@@ -57,6 +59,16 @@ static void html_byte(FILE *out, uint8_t b)
 {
 	char buf[2];
 	webview_html_text(out, fig_glyph(b, buf));
+}
+
+/* A token: a byte's glyph, or the text of another kind's token. */
+static void html_token(FILE *out, const struct recread *rr, int32_t id)
+{
+	size_t len;
+	if (rr->tokens.kind == TOKENS_BYTES)
+		html_byte(out, recread_byte(rr, id));
+	else
+		webview_html_text(out, recread_text(rr, id, &len));
 }
 
 /* A sample's bytes in a <pre>: text as it is (newlines and tabs too),
@@ -106,8 +118,8 @@ static int ours(const char *name)
 {
 	static const char *const fixed[] = { "index.html", "overview.svg", "horizon.svg",
 					     "horizon-gates.svg", "k.svg", "loss.svg", "view.html",
-					     "diagnose.svg" };
-	for (int i = 0; i < 7; i++)
+					     "diagnose.svg", "units.svg", "hidden.svg" };
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (!strcmp(name, fixed[i]))
 			return 1;
 	long long b;
@@ -245,9 +257,9 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 			bar += rr->itemized[(size_t)t * n + j];
 		int32_t ty = rr->target[j], py = rr->predicted[j];
 		fprintf(out, "<tr><td>%d</td><td class=\"b\">", j);
-		html_byte(out, ty >= 0 && ty < rr->V ? rr->vocab[ty] : '?');
+		html_token(out, rr, ty);
 		fprintf(out, "</td><td class=\"b\">");
-		html_byte(out, py >= 0 && py < rr->V ? rr->vocab[py] : '?');
+		html_token(out, rr, py);
 		fprintf(out, "</td><td>%.4f</td><td>%.4g</td><td>%.4g</td></tr>\n", rr->loss[j], bar,
 			j <= worst ? rr->itemized[(size_t)worst * n + j] : 0.0);
 	}
@@ -318,8 +330,26 @@ static int run_verdicts(const char *path, struct verdict *vs)
 	return rc;
 }
 
+/* The units figure (UR_FLOW in units) and the hidden states (UR_HIDDEN)
+ * of one batch, when the run has them. */
+static void units_section(FILE *out, unsigned units, int64_t batch)
+{
+	if (units & UR_FLOW)
+		fprintf(out, "<h2>Hidden units by lag, batch %lld</h2>\n<p>The batch of the largest "
+			     "max gradient: each unit's share of the gradient flow at each lag, the "
+			     "units sorted by how far back it reaches (rnnbow units, rnnbow plot "
+			     "units).</p>\n<object data=\"units.svg\" type=\"image/svg+xml\" "
+			     "width=\"1200\" height=\"600\"></object>\n", (long long)batch);
+	if (units & UR_HIDDEN)
+		fprintf(out, "<h2>Hidden states, batch %lld</h2>\n<p>h_t of every unit over the "
+			     "batch's text, LSTMVis's pattern view (rnnbow plot hidden).</p>\n"
+			     "<object data=\"hidden.svg\" type=\"image/svg+xml\" width=\"1200\" "
+			     "height=\"600\"></object>\n", (long long)batch);
+}
+
 static int index_page(const char *run, const char *dir, const struct top_batch *top, int count,
-		      const struct plot_opts *ov, int gated, const struct verdict *vs)
+		      const struct plot_opts *ov, int gated, const struct verdict *vs,
+		      unsigned units)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/index.html", dir);
@@ -376,6 +406,7 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 			fprintf(out, "<h2>%s</h2>\n<object data=\"%s\" type=\"image/svg+xml\" "
 				     "width=\"1200\" height=\"600\"></object>\n", figs[i].title,
 				figs[i].file);
+	units_section(out, units, top[0].batch);
 	if (samples_section(out, run) < 0) {
 		fclose(out);
 		return -1;
@@ -472,6 +503,14 @@ int cmd_report(int argc, char **argv)
 	if (diag < 0 || (diag == 0 && figure(K_DIAGNOSE, run, dir, "diagnose.svg", -1, -1, NULL,
 					      NULL) < 0))
 		goto out;
+	/* what the run has of units, silently: a run without is reported without */
+	unsigned units = (unitread_present(&r, UR_FLOW) ? UR_FLOW : 0) |
+			 (unitread_present(&r, UR_HIDDEN) ? UR_HIDDEN : 0);
+	if (((units & UR_FLOW) &&
+	     figure(K_UNITS, run, dir, "units.svg", top[0].batch, -1, NULL, NULL) < 0) ||
+	    ((units & UR_HIDDEN) &&
+	     figure(K_HIDDEN, run, dir, "hidden.svg", top[0].batch, -1, NULL, NULL) < 0))
+		goto out;
 	for (int i = 0; i < count; i++)
 		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
 			goto out;
@@ -480,7 +519,7 @@ int cmd_report(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/view.html", dir);
 	if (view_write(path, (char *const *)&run, 1, &vo) < 0)
 		goto out;
-	if (index_page(run, dir, top, count, &ov, rr.G > 1, diag == 0 ? vs : NULL) < 0)
+	if (index_page(run, dir, top, count, &ov, rr.G > 1, diag == 0 ? vs : NULL, units) < 0)
 		goto out;
 	printf("%s/index.html\n", dir);
 	rc = 0;

@@ -50,6 +50,53 @@ static int encode_prime(int32_t *ids, const char *prime, const struct run_params
 	return 0;
 }
 
+/* The text of ids joined by the run's separator (one before the first
+ * after a prime), and a newline for words and ids, as a line of text. */
+static void print_tokens(const struct token_vocab *tv, const int32_t *ids, size_t n, int primed)
+{
+	const char *sep = tokens_sep(tv);
+	for (size_t i = 0; i < n; i++) {
+		if (i || primed)
+			fputs(sep, stdout);
+		fwrite(tv->text[ids[i]], 1, tv->len[ids[i]], stdout);
+	}
+	if (*sep)
+		putchar('\n');
+}
+
+/* A run of other tokens than bytes: the prime's tokens into ids (at most
+ * strlen(prime) of them), *np their number. utf8: its code points, each
+ * one the run has; words: its words (<unk> for one the run lacks); ids:
+ * its whitespace-separated tokens, each a text of the vocabulary. */
+static int encode_prime_tokens(int32_t *ids, size_t *np, const char *prime,
+			       const struct token_vocab *tv, const char *path)
+{
+	const uint8_t *s = (const uint8_t *)prime;
+	size_t len = strlen(prime), bad = 0;
+	if (tv->kind == TOKENS_IDS) {
+		*np = 0;
+		for (size_t i = 0; i < len;) {
+			size_t w = strcspn(prime + i, " \t\n\v\f\r");
+			if (w) {
+				int32_t id = tokens_lookup(tv, prime + i, w);
+				if (id < 0)
+					return error("--prime: '%.*s' is not a token of %s", (int)w,
+						     prime + i, path);
+				ids[(*np)++] = id;
+			}
+			i += w ? w : 1;
+		}
+		return 0;
+	}
+	if (tokens_count(tv->kind, s, len, &bad) < 0)
+		return error("--prime: byte %zu (0x%02x) is not valid UTF-8", bad, s[bad]);
+	*np = tokens_encode(tv, ids, s, len);
+	for (size_t i = 0; i < *np; i++)
+		if (ids[i] < 0)
+			return error("--prime: code point %zu is not in the vocabulary of %s", i, path);
+	return 0;
+}
+
 static int write_sample(const struct sample_opts *o, const struct run_params *p,
 			const char *path)
 {
@@ -63,13 +110,18 @@ static int write_sample(const struct sample_opts *o, const struct run_params *p,
 		free(ids);
 		return error("out of memory for a sample of %lld bytes", (long long)o->length), 1;
 	}
-	if (encode_prime(ids, o->prime, p, path) < 0)
+	const struct token_vocab *tv = &p->tokens;
+	if (tv->kind == TOKENS_BYTES ? encode_prime(ids, o->prime, p, path) < 0
+				     : encode_prime_tokens(ids, &np, o->prime, tv, path) < 0)
 		goto out;
 	rng_seed(&r, sample_seed(o->seed_seen ? (uint64_t)o->seed : p->seed, p->batch));
 	sample_generate(&s, &p->m, ids, (int)np, o->temperature, &r, ids + np, (int)o->length);
-	fwrite(o->prime, 1, np, stdout);
-	for (int64_t i = 0; i < o->length; i++)
-		putchar(p->vocab[ids[np + i]]);
+	fwrite(o->prime, 1, strlen(o->prime), stdout);
+	if (tv->kind == TOKENS_BYTES)
+		for (int64_t i = 0; i < o->length; i++)
+			putchar(p->vocab[ids[np + i]]);
+	else
+		print_tokens(tv, ids + np, (size_t)o->length, *o->prime);
 	rc = 0; /* main checks stdout at exit */
 out:
 	sampler_free(&s);
@@ -85,7 +137,8 @@ int cmd_sample(int argc, char **argv)
 		  .help = "the model as recorded at training batch B (default:\n"
 			  "the last record)" },
 		{ "length", 'n', OPT_INT, &o.length, 1, 1e8, .arg = "N",
-		  .help = "bytes to generate after the prime (default 200)" },
+		  .help = "bytes (tokens in a run of other tokens) to generate\n"
+			  "after the prime (default 200)" },
 		{ "temperature", 't', OPT_FLOAT, &o.temperature, 0, 1e6, .arg = "T",
 		  .help = "draw from softmax(o / T) (default 1); 0: the most\n"
 			  "likely byte every step (argmax, no randomness)" },
@@ -93,8 +146,9 @@ int cmd_sample(int argc, char **argv)
 		  .help = "random seed (default: the run's); the stream is a\n"
 			  "function of S and the record's batch" },
 		{ "prime", 0, OPT_STRING, &o.prime, .arg = "TEXT",
-		  .help = "read TEXT first (bytes of the run's vocabulary) and go\n"
-			  "on from it (default: nothing, see rnnbow-sample(1))" },
+		  .help = "read TEXT first (bytes of the run's vocabulary, or its\n"
+			  "tokens) and go on from it (default: nothing, see\n"
+			  "rnnbow-sample(1))" },
 		OPT_END,
 	};
 	int nargs = opts_parse(argc, argv, opts, usage);

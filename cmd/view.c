@@ -125,7 +125,7 @@ static int write_records(FILE *out, const struct run *run, int r, int64_t rows, 
 			for (int s = 0; s < 2; s++)
 				for (int t = 0; t < n; t++) {
 					int32_t y = (s ? rr.predicted : rr.target)[(size_t)i * n + t];
-					uint8_t c = y >= 0 && y < rr.V ? rr.vocab[y] : '?';
+					uint8_t c = recread_byte(&rr, y);
 					b64_put(&b, &c, 1);
 				}
 			for (int t = 0; t < n; t++)

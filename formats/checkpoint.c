@@ -289,53 +289,80 @@ int checkpoint_exists(const char *run_path)
 	return rc;
 }
 
+/* Reads the checkpoint at path whole into b, checks it and upgrades an
+ * older version's fingerprint to this version's, leaving b->at at the
+ * fingerprint. Returns 0, or -1 after a message. */
+static int load(const char *path, struct buf *b, uint32_t *version)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return error("%s: %s", path, strerror(errno));
+	for (;;) { /* read it whole */
+		unsigned char chunk[65536];
+		size_t got = fread(chunk, 1, sizeof(chunk), f);
+		put(b, chunk, got);
+		if (got < sizeof(chunk))
+			break;
+	}
+	int bad = ferror(f) || b->bad;
+	fclose(f);
+	if (bad)
+		return error("%s: cannot read the checkpoint", path);
+	uint64_t sum;
+	if (b->len < 8 + 4 + 8 || memcmp(b->p, MAGIC, 8))
+		return error("%s: not an rnnbow checkpoint", path);
+	memcpy(&sum, b->p + b->len - 8, 8);
+	if (sum != fnv1a(b->p, b->len - 8))
+		return error("%s: damaged checkpoint (checksum); start the run again with --force",
+			     path);
+	b->len -= 8;
+	b->at = 8;
+	get(b, version, sizeof(*version));
+	if ((*version == 3 && upgrade_v3(b) < 0) /* straight to this version's */ ||
+	    (*version == 4 && upgrade_grow(b, sizeof(struct fingerprint_v4)) < 0) ||
+	    (*version == 5 && upgrade_grow(b, sizeof(struct fingerprint_v5)) < 0))
+		return error("%s: cannot read the checkpoint", path);
+	if (*version != VERSION && (*version < 3 || *version > 5))
+		return error("%s: checkpoint version %u is not one this rnnbow reads", path,
+			     *version);
+	return 0;
+}
+
+int checkpoint_peek(const char *run_path, struct run_fingerprint *fp)
+{
+	int has = checkpoint_exists(run_path);
+	char *path = has > 0 ? ckpt_path(run_path, ".ckpt") : NULL;
+	struct buf b = { 0 };
+	uint32_t version;
+	if (has > 0 && !path)
+		has = error("out of memory");
+	else if (has > 0 && load(path, &b, &version) < 0)
+		has = -1;
+	else if (has > 0) {
+		get(&b, fp, sizeof(*fp));
+		if (b.bad)
+			has = error("%s: the checkpoint does not fit this model (truncated or another "
+				    "size)", path);
+	}
+	free(b.p);
+	free(path);
+	return has;
+}
+
 int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 		    struct trainer *tr, int64_t *planned)
 {
 	struct run_fingerprint saved, *fp = &saved;
 	char *path = ckpt_path(run_path, ".ckpt");
-	FILE *f = path ? fopen(path, "rb") : NULL;
 	struct buf b = { 0 };
-	int rc = -1;
-	if (!f) {
-		error("%s: %s", path ? path : run_path, path ? strerror(errno) : "out of memory");
-		goto out;
-	}
-	for (;;) { /* read it whole */
-		unsigned char chunk[65536];
-		size_t got = fread(chunk, 1, sizeof(chunk), f);
-		put(&b, chunk, got);
-		if (got < sizeof(chunk))
-			break;
-	}
-	if (ferror(f) || b.bad) {
-		error("%s: cannot read the checkpoint", path);
-		goto out;
-	}
-	uint64_t sum;
-	if (b.len < 8 + 4 + 8 || memcmp(b.p, MAGIC, 8)) {
-		error("%s: not an rnnbow checkpoint", path);
-		goto out;
-	}
-	memcpy(&sum, b.p + b.len - 8, 8);
-	if (sum != fnv1a(b.p, b.len - 8)) {
-		error("%s: damaged checkpoint (checksum); start the run again with --force", path);
-		goto out;
-	}
-	b.len -= 8;
-	b.at = 8;
 	uint32_t version;
-	get(&b, &version, sizeof(version));
-	if ((version == 3 && upgrade_v3(&b) < 0) /* straight to this version's */ ||
-	    (version == 4 && upgrade_grow(&b, sizeof(struct fingerprint_v4)) < 0) ||
-	    (version == 5 && upgrade_grow(&b, sizeof(struct fingerprint_v5)) < 0)) {
-		error("%s: cannot read the checkpoint", path);
+	int rc = -1;
+	if (!path) {
+		error("%s: out of memory", run_path);
 		goto out;
 	}
-	if (version != VERSION && (version < 3 || version > 5)) {
-		error("%s: checkpoint version %u is not one this rnnbow reads", path, version);
+	if (load(path, &b, &version) < 0)
 		goto out;
-	}
 	/* the options first: another --hidden would not fit the state. The
 	 * one option that may change is --batches, and only upward: a run is
 	 * extended by resuming it with more (the caller records that). */
@@ -367,8 +394,6 @@ int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 	}
 	rc = 0;
 out:
-	if (f)
-		fclose(f);
 	free(b.p);
 	free(path);
 	return rc;

@@ -51,6 +51,11 @@ int checkpoint_exists(const char *run_path);
 int checkpoint_read(const char *run_path, const struct run_fingerprint *expect,
 		    struct trainer *tr, int64_t *planned);
 
+/* Reads the fingerprint alone of run_path's checkpoint into fp (for an
+ * option whose default the run's own value replaces on --resume). Returns
+ * 1, 0 when there is no checkpoint, or -1 after a message. */
+int checkpoint_peek(const char *run_path, struct run_fingerprint *fp);
+
 /* Removes the checkpoint of a run (one that --force replaces). */
 void checkpoint_remove(const char *run_path);
 

@@ -110,6 +110,17 @@ static const struct param_info *find_param(const struct model *src, const char *
 	return NULL;
 }
 
+/* Whether two vocabularies give every id the same kind and text. */
+static int same_tokens(const struct token_vocab *a, const struct token_vocab *b)
+{
+	if (a->kind != b->kind || a->V != b->V)
+		return 0;
+	for (int i = 0; i < a->V; i++)
+		if (a->len[i] != b->len[i] || memcmp(a->text[i], b->text[i], a->len[i]))
+			return 0;
+	return 1;
+}
+
 /* 1 when the run is a mix of components (/model components). */
 static int run_is_mix(const struct run *run)
 {
@@ -142,7 +153,7 @@ static int import_named(struct model *m, const struct model *src, const float *p
 
 /* A mix's record (libcore/mix.h), rebuilt by batchread: its parameters
  * named by component ("lstm.weight_hh_l0"). */
-static int load_mix_record(struct model *m, const uint8_t *vocab, struct run *run,
+static int load_mix_record(struct model *m, const struct token_vocab *tv, struct run *run,
 			   const char *path, int64_t batch, int64_t *got)
 {
 	struct recread rr;
@@ -164,9 +175,9 @@ static int load_mix_record(struct model *m, const uint8_t *vocab, struct run *ru
 		model_export(&b.m, pt, b.m.params);
 		*got = b.batch[row];
 		rc = import_named(m, &b.m, pt, path);
-		if (!rc && memcmp(rr.vocab, vocab, (size_t)m->V))
-			rc = error("--init %s: the run's vocabulary maps token ids to other bytes "
-				   "than this corpus'", path);
+		if (!rc && !same_tokens(&rr.tokens, tv))
+			rc = error("--init %s: the run's vocabulary maps token ids to other %s than "
+				   "this corpus'", path, tv->kind == TOKENS_BYTES ? "bytes" : "tokens");
 	}
 	free(pt);
 	batchread_close(&b);
@@ -175,15 +186,15 @@ static int load_mix_record(struct model *m, const uint8_t *vocab, struct run *ru
 }
 
 /* A record's parameters (run file path, batch or -1: the last). */
-static int load_record(struct model *m, const uint8_t *vocab, const char *path, int64_t batch,
-		       int64_t *got)
+static int load_record(struct model *m, const struct token_vocab *tv, const char *path,
+		       int64_t batch, int64_t *got)
 {
 	struct run run;
 	struct run_params rp;
 	if (run_open(&run, path) < 0)
 		return -1;
 	if (run_is_mix(&run)) {
-		int rc = load_mix_record(m, vocab, &run, path, batch, got);
+		int rc = load_mix_record(m, tv, &run, path, batch, got);
 		run_close(&run);
 		return rc;
 	}
@@ -199,9 +210,9 @@ static int load_record(struct model *m, const uint8_t *vocab, const char *path, 
 	}
 	model_export(&rp.m, pt, rp.m.params); /* PyTorch's layout, named by rp.m's table */
 	rc = import_named(m, &rp.m, pt, path);
-	if (!rc && memcmp(rp.vocab, vocab, (size_t)m->V))
-		rc = error("--init %s: the run's vocabulary maps token ids to other bytes than "
-			   "this corpus'", path);
+	if (!rc && !same_tokens(&rp.tokens, tv))
+		rc = error("--init %s: the run's vocabulary maps token ids to other %s than "
+			   "this corpus'", path, tv->kind == TOKENS_BYTES ? "bytes" : "tokens");
 	free(pt);
 	run_params_free(&rp);
 	return rc;
@@ -225,7 +236,7 @@ static int split_spec(const char *file, char *path, size_t len, int64_t *batch)
 	return 0;
 }
 
-int param_init_load(struct model *m, const uint8_t *vocab, const char *file, char *desc,
+int param_init_load(struct model *m, const struct token_vocab *tv, const char *file, char *desc,
 		    size_t desclen, char sha[65])
 {
 	char path[4096];
@@ -247,7 +258,7 @@ int param_init_load(struct model *m, const uint8_t *vocab, const char *file, cha
 		rc = 0;
 	H5Fclose(f);
 	if (!rc && is_run)
-		rc = load_record(m, vocab, path, batch, &got);
+		rc = load_record(m, tv, path, batch, &got);
 	if (rc < 0)
 		return -1;
 	if (got >= 0)

@@ -13,18 +13,19 @@
 #define RNNBOW_PARAMINIT_H
 
 #include "../libcore/model.h"
+#include "../libcore/tokens.h"
 
 #include <stdint.h>
 
 /* Loads FILE's parameters into m->params (m already has the run's shape;
- * vocab: the run's (m->V) byte of each token id, checked against a run
- * file's). Refuses, with one line naming the parameter: a missing one, a
+ * tv: the run's text of each token id, kind and texts checked against a
+ * run file's). Refuses, with one line naming the parameter: a missing one, a
  * shape other than m's (both shapes), a non-finite value; a run file's
  * other vocabulary. On success `desc` gets what the file records as its
  * start ("PATH" or "PATH:B", B the record's batch) and sha the sha256 of
  * the loaded block (the checkpoint's fingerprint). Returns 0, or -1 (m's
  * parameters are then undefined). */
-int param_init_load(struct model *m, const uint8_t *vocab, const char *file, char *desc,
+int param_init_load(struct model *m, const struct token_vocab *tv, const char *file, char *desc,
 		    size_t desclen, char sha[65]);
 
 #endif

@@ -169,6 +169,8 @@ int run_params_read(struct run_params *p, const struct run *run, int64_t batch)
 	    (rr.ncomp ? make_mix(p, &rr, run) : make_model(&p->m, &rr, run)) < 0)
 		goto out;
 	memcpy(p->vocab, rr.vocab, sizeof(p->vocab));
+	p->tokens = rr.tokens; /* ours now: recread_close leaves it */
+	memset(&rr.tokens, 0, sizeof(rr.tokens));
 	int64_t seed = 0;
 	schema_get_i64(run->file, A_SEED, &seed);
 	p->seed = (uint64_t)seed;
@@ -198,6 +200,7 @@ void run_params_free(struct run_params *p)
 	} else {
 		model_free(&p->m);
 	}
+	tokens_free(&p->tokens);
 }
 
 int run_params_read_one(struct run_params *p, const struct run *run, int64_t batch)

@@ -12,11 +12,13 @@
 
 #include "runread.h"
 #include "../libcore/mix.h"
+#include "../libcore/tokens.h"
 
 struct run_params {
 	struct model m;      /* a mix (mx): the block of its components' */
 	struct mix *mx;      /* a mix of components, or NULL */
-	uint8_t vocab[256];  /* (m.V) byte of each token id */
+	uint8_t vocab[256];  /* (m.V) byte of each token id ('?': other tokens) */
+	struct token_vocab tokens; /* the text of each token id (tokenio.h) */
 	int64_t batch;       /* training batch of the record read */
 	uint64_t seed;       /* the run's seed (root attribute) */
 };

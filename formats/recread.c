@@ -5,6 +5,7 @@
 #include "h5util.h"
 #include "msg.h"
 #include "schema.h"
+#include "tokenio.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -77,7 +78,7 @@ static int pick_component(struct recread *rr, struct run_model *rm, const struct
 static int read_model(struct recread *rr, const struct run *run, const struct rec_source *src)
 {
 	struct run_model rm;
-	hid_t g = H5I_INVALID_HID, d = H5I_INVALID_HID;
+	hid_t g = H5I_INVALID_HID;
 	H5E_BEGIN_TRY { g = H5Gopen2(run->file, SCHEMA_MODEL, H5P_DEFAULT); } H5E_END_TRY;
 	if (g < 0)
 		return error("%s: not a complete run: no /model", run->path);
@@ -88,7 +89,7 @@ static int read_model(struct recread *rr, const struct run *run, const struct re
 	if (!rm.bad && (rm.layers < 1 || rm.layers > 1 << 10 || rm.gates < 1 || rm.gates > 16))
 		return error("%s: /model layers or gates are out of range", run->path);
 	if (rm.bad || rm.n < 1 || rm.n > 1 << 16 || rm.H < 1 || rm.H > 1 << 20 || rm.V < 1 ||
-	    rm.V > 256)
+	    rm.V > TOKENS_MAX_V)
 		return error("%s: /model attributes are missing or out of range", run->path);
 	/* a run without the attribute (written before gated cells) is vanilla */
 	snprintf(rr->cell, sizeof(rr->cell), "%.*s", (int)sizeof(rr->cell) - 1,
@@ -100,12 +101,29 @@ static int read_model(struct recread *rr, const struct run *run, const struct re
 	rr->n = (int)rm.n;
 	rr->H = (int)rm.H;
 	rr->V = (int)rm.V;
-	d = open_checked(run, SCHEMA_MODEL "/" SCHEMA_VOCAB, 0, NULL, rm.V);
-	if (d < 0)
+	/* /model/vocab, or vocab_text in a run of other tokens (tokenio.h) */
+	if (tokens_read(&rr->tokens, run->file, run->path, rr->V) < 0)
 		return -1;
-	int rc = h5_read_rows(d, 0, rm.V, -1, H5T_NATIVE_UINT8, rr->vocab);
-	H5Dclose(d);
-	return rc < 0 ? error("%s: cannot read /model/vocab", run->path) : 0;
+	memset(rr->vocab, '?', sizeof(rr->vocab));
+	if (rr->tokens.kind == TOKENS_BYTES)
+		for (int i = 0; i < rr->V; i++)
+			rr->vocab[i] = (uint8_t)rr->tokens.text[i][0];
+	return 0;
+}
+
+uint8_t recread_byte(const struct recread *rr, int32_t id)
+{
+	return id >= 0 && id < rr->V && id < 256 ? rr->vocab[id] : '?';
+}
+
+const char *recread_text(const struct recread *rr, int32_t id, size_t *len)
+{
+	if (id < 0 || id >= rr->tokens.V) {
+		*len = 1;
+		return "?";
+	}
+	*len = rr->tokens.len[id];
+	return rr->tokens.text[id];
 }
 
 /* Index of gate `want` in the comma-separated `names`, or -1; *count
@@ -220,15 +238,17 @@ int recread_open_source(struct recread *rr, const struct run *run, unsigned cols
 		rr->dset[i] = H5I_INVALID_HID;
 	rr->run = run;
 	rr->cols = cols | RC_BATCH;
-	if (read_model(rr, run, src) < 0 || pick_source(rr, src, run->path) < 0)
+	if (read_model(rr, run, src) < 0 || pick_source(rr, src, run->path) < 0) {
+		tokens_free(&rr->tokens);
 		return -1;
+	}
 	rr->rows = run_rows(run, SCHEMA_RECORD);
 	int64_t S = 1; /* absent: one sequence */
 	run_attr_i64(run, SCHEMA_TRAIN, schema_attrs[A_RECORD_SEQUENCES].name, &S);
 	rr->S = S > 1 && S <= 1 << 16 ? (int)S : 1;
 	rr->sequence = src ? (int)src->sequence : 0;
 	if (src && (src->sequence < 0 || src->sequence >= rr->S))
-		return rr->S == 1 ?
+		return tokens_free(&rr->tokens), rr->S == 1 ?
 		       error("%s: no sequence %lld (its records itemize one sequence, 0)", run->path,
 			     (long long)src->sequence) :
 		       error("%s: no sequence %lld (its records itemize sequences 0 to %d)",
@@ -342,6 +362,7 @@ void recread_close(struct recread *rr)
 	free(rr->loss);
 	free(rr->itemized);
 	free(rr->trunc);
+	tokens_free(&rr->tokens);
 	memset(rr, 0, sizeof(*rr));
 	for (int i = 0; i < 7; i++)
 		rr->dset[i] = H5I_INVALID_HID;

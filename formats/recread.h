@@ -14,6 +14,7 @@
 
 #include "runread.h"
 #include "schema.h"
+#include "../libcore/tokens.h"
 
 enum recread_columns {
 	RC_BATCH = 1 << 0,     /* always read */
@@ -57,7 +58,8 @@ struct recread {
 	char comp[16];       /* a mix: the component read (its datasets' prefix), else "" */
 	int ncomp;           /* a mix: its components; 0 for one model */
 	char components[64]; /* a mix: /model components, "rnn,lstm,gru" */
-	uint8_t vocab[256];
+	uint8_t vocab[256];  /* a byte run's bytes ('?' in a run of other tokens) */
+	struct token_vocab tokens; /* every run's token texts (tokenio.h) */
 	int64_t rows;        /* committed records */
 	int64_t next;        /* first row of the next block */
 	int64_t first;       /* first row of the current block */
@@ -98,6 +100,11 @@ int64_t recread_next(struct recread *rr);
 int recread_find(struct recread *rr, int64_t batch);
 
 void recread_close(struct recread *rr);
+
+/* The byte of token id, or '?' (outside the vocabulary, or other tokens). */
+uint8_t recread_byte(const struct recread *rr, int32_t id);
+/* The text of token id ("?" outside the vocabulary), *len its bytes. */
+const char *recread_text(const struct recread *rr, int32_t id, size_t *len);
 
 /* /train in blocks: batch, loss, grad_norm, nonfinite, clip_share. A run
  * without /train/nonfinite (another writer's: SPEC §2 does not have it)

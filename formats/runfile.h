@@ -13,6 +13,7 @@
 #ifndef RNNBOW_RUNFILE_H
 #define RNNBOW_RUNFILE_H
 
+#include "../libcore/tokens.h"
 #include "../libcore/train.h"
 
 #define RUNFILE_FORMAT "rnnbow"
@@ -58,6 +59,11 @@ struct run_info {
 	/* record --init: where the parameters started ("PATH" or "PATH:B"),
 	 * NULL: drawn at random */
 	const char *init;
+	/* record --tokens, --token-ids: what the ids stand for (NULL or kind
+	 * bytes: /model/vocab of `vocab`, as ever), and the corpus' length in
+	 * tokens */
+	const struct token_vocab *tokens;
+	int64_t corpus_tokens;
 };
 
 enum runfile_flags {

@@ -12,6 +12,7 @@
 #include "h5util.h"
 #include "msg.h"
 #include "schema.h"
+#include "tokenio.h"
 #include "../libcore/diag.h"
 
 #include <errno.h>
@@ -385,6 +386,8 @@ static int attr_value(struct schema_value *v, enum schema_attr_id id, const stru
 	case A_LR_DECAY_AFTER: v->i = in->lr_decay_after; return in->lr_decay > 0;
 	case A_EPOCH_BATCHES: v->i = in->epoch_batches; return in->lr_decay > 0;
 	case A_INIT: v->s = in->init; return in->init != NULL;
+	case A_TOKENS: return tokens_other(in) ? (v->s = tokens_kind_name(in->tokens->kind), 1) : 0;
+	case A_CORPUS_TOKENS: v->i = in->corpus_tokens; return tokens_other(in);
 	case A_COMPONENTS: return m->mix && mix_components(v, m->mix);
 	default: return 0;
 	}
@@ -693,7 +696,8 @@ struct runfile *runfile_create(const char *path, const struct run_info *info,
 	    (rec = make_group(f->file, SCHEMA_RECORD)) < 0)
 		goto fail;
 	if (write_attrs(f->file, model, train, info, m, n) < 0 ||
-	    write_vocab(model, info->vocab, (hsize_t)m->V) < 0)
+	    (tokens_other(info) ? tokens_write(model, info->tokens)
+				: write_vocab(model, info->vocab, (hsize_t)m->V)) < 0)
 		goto fail;
 	if (create_train_columns(f, train) < 0)
 		goto fail;

@@ -3,6 +3,8 @@
  */
 #include "runinfo.h"
 #include "h5util.h"
+#include "table.h"
+#include "tokenio.h"
 #include "validread.h"
 
 #include <math.h>
@@ -150,6 +152,34 @@ int run_summarize_comp(struct run_summary *s, const struct run *r, const char *c
 	return 0;
 }
 
+/* /model tokens: the kind and the first tokens of the vocabulary. */
+static void summarize_tokens(struct run_summary *s, const struct run *r)
+{
+	struct token_vocab tv;
+	hid_t g = H5I_INVALID_HID;
+	H5E_BEGIN_TRY { g = H5Gopen2(r->file, SCHEMA_MODEL, H5P_DEFAULT); } H5E_END_TRY;
+	if (g < 0)
+		return;
+	int has = schema_get_str(g, A_TOKENS, s->tokens, sizeof(s->tokens)) == 0;
+	H5Gclose(g);
+	if (!has)
+		return;
+	schema_get_i64(r->file, A_CORPUS_TOKENS, &s->corpus_tokens);
+	if (tokens_read(&tv, r->file, r->path, (int)s->V) < 0)
+		return;
+	size_t k = 0, cap = sizeof(s->token_preview);
+	for (int i = 0; i < tv.V && i < 12; i++) {
+		char one[64];
+		escape_text(one, sizeof(one), tv.text[i], tv.len[i]);
+		if (k + strlen(one) + 5 >= cap)
+			break;
+		k += (size_t)snprintf(s->token_preview + k, cap - k, "%s%s", i ? " " : "", one);
+	}
+	if (tv.V > 12 && k + 5 < cap)
+		snprintf(s->token_preview + k, cap - k, " ...");
+	tokens_free(&tv);
+}
+
 void run_summarize(struct run_summary *s, const struct run *r)
 {
 	hid_t f = r->file, g;
@@ -185,6 +215,7 @@ void run_summarize(struct run_summary *s, const struct run *r)
 			H5Gclose(g);
 		}
 	} H5E_END_TRY;
+	summarize_tokens(s, r);
 	s->train_rows = run_rows(r, SCHEMA_TRAIN);
 	s->record_rows = run_rows(r, SCHEMA_RECORD);
 	s->recent_loss = -1;

@@ -45,6 +45,11 @@ struct run_summary {
 	/* /train's --lr-decay; lr_decay 0: none */
 	double lr_decay;
 	int64_t lr_decay_after, epoch_batches;
+	/* other tokens than bytes (/model tokens; "" in a byte run): the
+	 * kind, the corpus' tokens, the first tokens' texts escaped */
+	char tokens[16];
+	int64_t corpus_tokens;
+	char token_preview[256];
 	/* a mix (cell "mix"): its components ("rnn,lstm,gru"), their number,
 	 * and the one whose datasets layer_data lists (its name; run_summarize
 	 * picks the first). cell, gates and gate_names stay the run's: "mix",

@@ -95,6 +95,8 @@ const struct schema_attr schema_attrs[SCHEMA_ATTRS] = {
 	[A_LR_DECAY_AFTER] = { SCHEMA_TRAIN, "lr_decay_after", ST_I64, "--lr-decay" },
 	[A_EPOCH_BATCHES] = { SCHEMA_TRAIN, "epoch_batches", ST_I64, "--lr-decay" },
 	[A_INIT] = { "", "init", ST_STR, "--init" },
+	[A_TOKENS] = { SCHEMA_MODEL, "tokens", ST_STR, "--tokens utf8|words, --token-ids" },
+	[A_CORPUS_TOKENS] = { "", "corpus_tokens", ST_I64, "--tokens utf8|words, --token-ids" },
 	[A_COMPONENTS] = { SCHEMA_MODEL, "components", ST_STR, "--cell mix or a list" },
 };
 

@@ -23,6 +23,9 @@
 #define SCHEMA_RECORD "record"
 #define SCHEMA_PARAMS "params"
 #define SCHEMA_VOCAB "vocab"
+/* (V) variable-length UTF-8 strings: the text of each token id, in place
+ * of vocab in a run of other tokens than bytes (/model attribute tokens) */
+#define SCHEMA_VOCAB_TEXT "vocab_text"
 /* /samples (record --sample-every): text the model wrote as it trained */
 #define SCHEMA_SAMPLES "samples"
 #define SCHEMA_SAMPLES_BATCH "batch" /* (S) int64: the training batch sampled */
@@ -65,6 +68,8 @@ enum schema_attr_id {
 	A_LR_DECAY, A_LR_DECAY_AFTER, A_EPOCH_BATCHES,
 	/* root, --init */
 	A_INIT,
+	/* /model tokens and root corpus_tokens: runs of other tokens than bytes */
+	A_TOKENS, A_CORPUS_TOKENS,
 	/* /model, a mix (--cell mix or a list): its components' names */
 	A_COMPONENTS,
 	SCHEMA_ATTRS

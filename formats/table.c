@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 int table_format_parse(const char *s, enum table_format *f)
@@ -130,5 +131,21 @@ const char *escape_byte(char buf[5], uint8_t b)
 		buf[0] = (char)b;
 		buf[1] = '\0';
 	}
+	return buf;
+}
+
+const char *escape_text(char *buf, size_t cap, const char *s, size_t len)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < len && k + 5 < cap; i++) {
+		uint8_t b = (uint8_t)s[i];
+		char one[5];
+		/* bytes >= 0x80 stay: a token's text is UTF-8 */
+		const char *e = b >= 0x80 ? (one[0] = (char)b, one[1] = '\0', one) : escape_byte(one, b);
+		size_t el = strlen(e);
+		memcpy(buf + k, e, el);
+		k += el;
+	}
+	buf[k] = '\0';
 	return buf;
 }

@@ -41,5 +41,8 @@ void table_end_row(struct table *t);
 /* Escapes one byte so a TSV row stays one line: \n \t \r \\, \xHH outside
  * printable ASCII, the byte itself otherwise. buf holds at least 5 bytes. */
 const char *escape_byte(char buf[5], uint8_t b);
+/* A token's text s[0..len) escaped as escape_byte does, but bytes from
+ * 0x80 on kept (UTF-8), into buf (cut to fit cap). Returns buf. */
+const char *escape_text(char *buf, size_t cap, const char *s, size_t len);
 
 #endif

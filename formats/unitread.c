@@ -51,6 +51,20 @@ static hid_t open_entry(const struct unitread *u, const struct schema_rec *e, in
 	return d;
 }
 
+int unitread_present(const struct run *run, unsigned what)
+{
+	char path[64];
+	htri_t e = 0;
+	schema_rec_path(path, sizeof(path),
+			&schema_layer[what & UR_HIDDEN ? L_HIDDEN : L_UNIT_FLOW], 0);
+	H5E_BEGIN_TRY { /* H5Lexists wants the group on the way to exist */
+		e = H5Lexists(run->file, SCHEMA_RECORD, H5P_DEFAULT);
+		if (e > 0)
+			e = H5Lexists(run->file, path, H5P_DEFAULT);
+	} H5E_END_TRY;
+	return e > 0;
+}
+
 /* Every record's batch, in file order. */
 static int read_batches(struct unitread *u)
 {

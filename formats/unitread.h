@@ -23,6 +23,11 @@ struct unitread {
 	hid_t input;         /* /record/input, with UR_HIDDEN */
 };
 
+/* Whether the run has what `what` asks for (layer 0's unit_flow, hidden
+ * states): 1 or 0, silently, for a caller that leaves out what a run lacks
+ * (rnnbow report). */
+int unitread_present(const struct run *run, unsigned what);
+
 /* Opens what `what` asks for, of every layer, checking shapes against
  * /model. Returns 0, or -1 after one message "rnnbow CMD: PATH: why". */
 int unitread_open(struct unitread *u, const struct run *run, unsigned what);

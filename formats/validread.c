@@ -5,6 +5,7 @@
 #include "h5util.h"
 #include "schema.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,4 +48,17 @@ void valid_rows_free(struct valid_rows *v)
 	free(v->batch);
 	free(v->loss);
 	memset(v, 0, sizeof(*v));
+}
+
+float valid_rows_at(const struct valid_rows *v, int64_t batch)
+{
+	int64_t lo = 0, hi = v->n; /* binary search: one lookup per /train row */
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (v->batch[mid] < batch)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->n && v->batch[lo] == batch ? v->loss[lo] : NAN;
 }

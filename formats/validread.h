@@ -22,4 +22,8 @@ struct valid_rows {
 int valid_rows_read(struct valid_rows *v, const struct run *r);
 void valid_rows_free(struct valid_rows *v);
 
+/* The held-out loss evaluated at training batch `batch`, or NaN when v has
+ * no row of that batch (rows are in ascending batch order, as written). */
+float valid_rows_at(const struct valid_rows *v, int64_t batch);
+
 #endif

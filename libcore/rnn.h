@@ -4,7 +4,7 @@
  * batch of n steps, keeping what backward and the itemizer need in a cache.
  *
  * Workload: called once per training batch with n ~ 25..256, H ~ 32..512,
- * V <= 256 (library clients: any In and V). Only the recurrences are
+ * V up to 2^24 (words, token ids; library clients: any In and V). Only the recurrences are
  * sequential (one sgemv per step and layer); input projections above
  * layer 0, the output layer and every weight gradient are one sgemm over
  * all n steps.

@@ -46,6 +46,10 @@ int trainer_init(struct trainer *tr, const struct train_config *cfg,
 	}
 	tr->grads = calloc(tr->m.nparams, sizeof(float));
 	tr->h = calloc(state, sizeof(float));
+	tr->seen = calloc((size_t)cfg->V, 1); /* any V: words and token ids go past 256 */
+	tr->rows = malloc((size_t)cfg->V * sizeof(int32_t));
+	if (!tr->seen || !tr->rows)
+		goto fail;
 	if (cfg->cell == CELL_LSTM && !(tr->cstate = calloc(state, sizeof(float))))
 		goto fail;
 	if (!tr->grads || !tr->h)
@@ -75,6 +79,10 @@ void trainer_free(struct trainer *tr)
 	free(tr->xb);
 	free(tr->yb);
 	tr->xb = tr->yb = NULL;
+	free(tr->seen);
+	free(tr->rows);
+	tr->seen = NULL;
+	tr->rows = NULL;
 	if (tr->view.ly)
 		rnn_cache_free(&tr->view);
 	trainer_diag_free(tr);
@@ -251,10 +259,9 @@ static void fill_record(struct record *rec, struct trainer *tr,
 
 /* The rows of layer 0's W_ih (stored (V, GH)) that the batch x can have
  * touched: its distinct tokens, in order of appearance. */
-static void batch_rows(struct sparse_rows *sp, int32_t *rows, const struct trainer *tr,
-		       const int32_t *x)
+static void batch_rows(struct sparse_rows *sp, int32_t *rows, uint8_t *seen,
+		       const struct trainer *tr, const int32_t *x)
 {
-	uint8_t seen[256] = { 0 };
 	const struct param_info *p = &tr->m.tab[model_param(0, LP_WEIGHT_IH)];
 	sp->offset = p->offset;
 	sp->row_len = p->dims[0];
@@ -266,6 +273,8 @@ static void batch_rows(struct sparse_rows *sp, int32_t *rows, const struct train
 			seen[x[t]] = 1;
 			rows[sp->count++] = x[t];
 		}
+	for (int i = 0; i < sp->count; i++) /* clean for the next batch */
+		seen[rows[i]] = 0;
 }
 
 /* The state every layer carries into the next batch: zeros after a wrap
@@ -331,8 +340,7 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 	st->position = (int64_t)tr->pos;
 	st->loss = (float)(L / ((double)n * tr->B)); /* per step of each sequence */
 	struct sparse_rows sp;
-	int32_t rows[256];
-	batch_rows(&sp, rows, tr, x);
+	batch_rows(&sp, tr->rows, tr->seen, tr, x);
 	st->grad_norm = (float)grad_norm(tr->grads, tr->m.nparams, &sp); /* before clipping */
 	/* a NaN or Inf anywhere in the gradient shows in its norm */
 	st->nonfinite = !isfinite(st->loss) || !isfinite(st->grad_norm);

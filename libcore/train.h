@@ -117,6 +117,8 @@ struct trainer {
 	int diag;           /* diagnostics on (trainer_diag_init) */
 	uint8_t *fired;     /* (L, H) relu cell with diag: fired since the last record */
 	struct diag_work dw; /* with diag: LAPACK's workspace */
+	uint8_t *seen;      /* (V) zero between batches: the rows a batch touched, */
+	int32_t *rows;      /* (V) in order of appearance */
 	struct mix_train *mix; /* a mix (cfg.ncomp >= 2): m is its block, h and
 				  cstate (K, L, B, H); c and iw unused */
 };

@@ -32,19 +32,48 @@ static void panel(struct figure *f, double l, double r, double b, double t)
 		      "set bmargin at screen %.4f\nset tmargin at screen %.4f\n", l, r, b, t);
 }
 
+/* The label of step j's true (k = 0) or predicted (k = 1) token: a byte's
+ * glyph, or a token's text (a one-byte text as its glyph); in_data: for
+ * the data block, where it is quoted, '"' becomes a double prime. */
+static const char *label(const struct batch_view *b, int j, int k, char *buf, size_t cap,
+			 int in_data)
+{
+	const char *s = b->target_text ? (k ? b->predicted_text : b->target_text)[j] : NULL;
+	uint8_t byte = k ? b->predicted[j] : b->target[j];
+	if (s && strlen(s) == 1)
+		byte = (uint8_t)s[0];
+	if (!s || strlen(s) == 1) {
+		if (byte == '"' && in_data)
+			return "\xe2\x80\xb3";
+		return fig_glyph(byte, buf);
+	}
+	size_t o = 0;
+	for (; *s && o + 4 < cap; s++) {
+		if (*s == '"' && in_data) {
+			memcpy(buf + o, "\xe2\x80\xb3", 3);
+			o += 3;
+		} else {
+			buf[o++] = (uint8_t)*s < 0x20 ? '?' : *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 static void labels_panel(struct figure *f, const struct batch_view *b)
 {
-	char buf[2];
+	char buf[96];
 	fig_printf(f, "unset key\nunset xtics\nunset border\nset ytics nomirror scale 0 "
 		      "(\"true\" 1, \"predicted\" 0)\nset yrange [-0.5:1.5]\nset xrange [-0.5:%d.5]\n",
 		   b->n - 1);
 	for (int j = 0; j < b->n; j++) {
-		int right = b->target[j] == b->predicted[j];
+		int right = b->target_text ? !strcmp(b->target_text[j], b->predicted_text[j])
+					   : b->target[j] == b->predicted[j];
 		fig_printf(f, "set label %d ", 2 * j + 1);
-		fig_quote(f, fig_glyph(b->target[j], buf));
+		fig_quote(f, label(b, j, 0, buf, sizeof(buf), 0));
 		fig_printf(f, " at %d,1 center noenhanced front\n", j);
 		fig_printf(f, "set label %d ", 2 * j + 2);
-		fig_quote(f, fig_glyph(b->predicted[j], buf));
+		fig_quote(f, label(b, j, 1, buf, sizeof(buf), 0));
 		fig_printf(f, " at %d,0 center noenhanced front tc rgb \"%s\"\n", j,
 			   right ? "#238b45" : "#cb181d");
 	}
@@ -89,10 +118,9 @@ void view_batch(struct figure *f, const struct batch_view *b)
 			fig_printf(f, " %.9g", j + d < n ? b->g[(size_t)(j + d) * n + j] : 0.0);
 		fig_printf(f, " %.9g", rest);
 		/* the bytes, for hover text: quoted, with " shown as a double prime */
-		char buf[2];
-		const uint8_t bytes[2] = { b->target[j], b->predicted[j] };
+		char buf[96];
 		for (int k = 0; k < 2; k++)
-			fig_printf(f, " \"%s\"", bytes[k] == '"' ? "\xe2\x80\xb3" : fig_glyph(bytes[k], buf));
+			fig_printf(f, " \"%s\"", label(b, j, k, buf, sizeof(buf), 1));
 		double bar = 0;
 		for (int t = j; t < n; t++)
 			bar += b->g[(size_t)t * n + j];

@@ -37,6 +37,9 @@ struct batch_view {
 	const float *g;            /* (n, n) */
 	const uint8_t *target;     /* (n) bytes */
 	const uint8_t *predicted;  /* (n) bytes */
+	/* a run of other tokens than bytes: (n) texts shown instead of the
+	 * bytes (words as labels; NULL: bytes) */
+	const char *const *target_text, *const *predicted_text;
 	int loss;                  /* a step t, or -1 */
 };
 void view_batch(struct figure *f, const struct batch_view *b);

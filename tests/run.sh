@@ -48,6 +48,7 @@ suite "minibatches against PyTorch: gradients B = 1..8, itemization of S sequenc
 suite "mix of components against PyTorch: loss, every gradient, itemization per component" "$PY" tests/test_mix.py "$BIN"
 suite "held-out loss against PyTorch, --valid-share excludes the tail, --lr-decay" "$PY" tests/test_valid.py "$BIN"
 suite "record --init: from a run's record or PyTorch tensors, resume, refusals" "$PY" tests/test_init.py "$BIN"
+suite "tokens: utf8, words, token ids against a tokenizer and PyTorch; readers; refusals" "$PY" tests/test_tokens.py "$BIN"
 suite "summarize and horizon against numpy" "$PY" tests/test_analysis.py "$BIN"
 suite "plot: every kind and format, determinism, bad input" sh tests/test_plot.sh "$BIN"
 suite "readers: --layer, --gate, gated cells, info" "$PY" tests/test_layers_read.py "$BIN"

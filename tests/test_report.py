@@ -3,7 +3,10 @@
 follows the link on a framed overview bar to a batch page, and takes
 screenshots that are checked not to be blank; the pages' files and links
 are checked too, and the diagnostics section (diagnose --overall's
-verdicts, or "not recorded" for a run without them). Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
+verdicts, or "not recorded" for a run without them), and the units and
+hidden-state figures of the top batch (byte for byte rnnbow plot's) when
+the run has unit_flow / --save-hidden, absent otherwise (also after --force
+over a report that had them). Prints TAP lines. Usage: python3 tests/test_report.py ./rnnbow
 """
 import os
 import re
@@ -69,15 +72,53 @@ with tempfile.TemporaryDirectory() as tmp:
           "index has a diagnostics section with diagnose --overall's verdicts", (got, want))
     check(os.path.getsize(os.path.join(out, "diagnose.svg")) > 1000 and
           'data="diagnose.svg"' in index, "report holds diagnose.svg, shown on the index")
+
+    def same_as_plot(rep_dir, name, kind, path, batch):
+        want = os.path.join(tmp, "want-" + name)
+        p = subprocess.run([BIN, "plot", kind, "--batch", batch, path, "-o", want],
+                           capture_output=True)
+        return p.returncode == 0 and open(want, "rb").read() == \
+            open(os.path.join(rep_dir, name), "rb").read()
+
+    # units (unit_flow is recorded by default), no hidden states (no --save-hidden)
+    b0 = top[0]
+    check("<h2>Hidden units by lag, batch %s</h2>" % b0 in index and 'data="units.svg"' in index
+          and same_as_plot(out, "units.svg", "units", run, b0),
+          "index shows the units figure of the top batch, rnnbow plot units' bytes", b0)
+    check("Hidden states" not in index and not os.path.exists(os.path.join(out, "hidden.svg")),
+          "no hidden-state section or figure for a run without --save-hidden")
+    hid = os.path.join(tmp, "hid.h5")
+    subprocess.run([BIN, "record", corpus, "-o", hid, "--quiet", "--hidden", "16", "--seq-len", "12",
+                    "--batches", "60", "--record-every", "20", "--save-hidden"], check=True)
+    hidrep = os.path.join(tmp, "hidrep")
+    r = subprocess.run([BIN, "report", hid, "-o", hidrep, "--top", "1"], capture_output=True,
+                       text=True)
+    index = open(os.path.join(hidrep, "index.html"), encoding="utf-8").read() if r.returncode == 0 else ""
+    hb = re.findall(r'<a class="bar" href="batch-(\d+)\.html"', index)
+    check(r.returncode == 0 and len(hb) == 1 and "<h2>Hidden states, batch %s</h2>" % hb[0] in index
+          and 'data="hidden.svg"' in index and same_as_plot(hidrep, "hidden.svg", "hidden", hid, hb[0])
+          and same_as_plot(hidrep, "units.svg", "units", hid, hb[0]),
+          "--save-hidden: the hidden states of the top batch too, rnnbow plot hidden's bytes",
+          (r.stderr, hb))
     old = os.path.join(tmp, "old.h5")
     subprocess.run([BIN, "record", corpus, "-o", old, "--quiet", "--hidden", "16", "--seq-len", "8",
-                    "--batches", "100", "--record-every", "10", "--no-diagnostics"], check=True)
+                    "--batches", "100", "--record-every", "10", "--no-diagnostics",
+                    "--no-unit-flow"], check=True)
     oldrep = os.path.join(tmp, "oldrep")
     r = subprocess.run([BIN, "report", old, "-o", oldrep], capture_output=True, text=True)
     index = open(os.path.join(oldrep, "index.html"), encoding="utf-8").read() if r.returncode == 0 else ""
     check(r.returncode == 0 and "Not recorded" in index and
           not os.path.exists(os.path.join(oldrep, "diagnose.svg")),
           "a run without diagnostics still gets its report, saying they were not recorded", r.stderr)
+    check(r.returncode == 0 and r.stderr == "" and "Hidden units" not in index
+          and "Hidden states" not in index and not os.path.exists(os.path.join(oldrep, "units.svg")),
+          "a run without unit_flow: no units section, no figure, no message", r.stderr)
+    r = subprocess.run([BIN, "report", old, "-o", hidrep, "--force"], capture_output=True, text=True)
+    left = [f for f in ("units.svg", "hidden.svg", "diagnose.svg")
+            if os.path.exists(os.path.join(hidrep, f))]
+    check(r.returncode == 0 and not left,
+          "--force over a report with units, hidden states and diagnostics removes their figures",
+          left)
 
     from selenium.webdriver.common.by import By
 

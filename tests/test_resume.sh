@@ -188,6 +188,25 @@ mkdir "$T/s"
 check "--valid-share, --lr-decay: a run of 100 batches is extended to 300 with --resume" sh -c \
 	"cd '$T/s' && '$BIN' record $S --batches 300 -o run.h5 --resume"
 check "... with every dataset identical to 300 batches done in one go" same "$T/s/long.h5" "$T/s/run.h5"
+# --valid-steps' default was 10000; it is now --valid-every x --seq-len (30 x
+# 10 = 300 here). A run recorded with 10000 and resumed without the option
+# goes on with its own 10000 (the checkpoint's), not the new default: the
+# same /valid as 10000 in one go, and a /valid/loss that 300 would change
+V="$T/c.txt --quiet --hidden 12 --seq-len 10 --record-every 0 --valid-share 0.1 --valid-every 30 --no-diagnostics"
+mkdir "$T/vd"
+# shellcheck disable=SC2086
+(cd "$T/vd" && "$BIN" record $V --valid-steps 10000 --batches 200 -o long.h5 &&
+	"$BIN" record $V --batches 200 -o new.h5 &&
+	"$BIN" record $V --valid-steps 10000 --batches 100 -o run.h5)
+# shellcheck disable=SC2086
+check "a run recorded with --valid-steps 10000 is extended with --resume without it" sh -c \
+	"cd '$T/vd' && '$BIN' record $V --batches 200 -o run.h5 --resume"
+check "... with every dataset identical to 10000 steps in one go" same "$T/vd/long.h5" "$T/vd/run.h5"
+check "... and the new default (300 steps) gives other held-out losses" $PY -c "
+import h5py, numpy as np
+a, b = h5py.File('$T/vd/long.h5', 'r'), h5py.File('$T/vd/new.h5', 'r')
+assert a['valid'].attrs['steps'] == 10000 and b['valid'].attrs['steps'] == 300, (a['valid'].attrs['steps'], b['valid'].attrs['steps'])
+assert not np.array_equal(a['valid/loss'][1:], b['valid/loss'][1:])"
 # a checkpoint of version 5 (before --init: its fingerprint ends at
 # lr_decay, 296 bytes; version 6 added the sha256 of --init's parameters,
 # 72 bytes with padding, empty without --init) still resumes exactly: made

@@ -63,6 +63,10 @@ vg "plot diagnose" plot diagnose "$T/run.h5" -o "$T/d.svg"
 vg "a refused file" summarize "$T/c.txt"
 vg "sample -t 0.7 --batch 18" sample -t 0.7 --batch 18 "$T/run.h5"
 vg "sample of a batch not recorded" sample --batch 5 "$T/run.h5"
+vg "record --tokens words" record "$T/c.txt" --tokens words --vocab-size 300 -o "$T/w.h5" --quiet \
+	--hidden 8 --batches 30 --record-every 9 --save-params --sample-every 10 --valid-share 0.1
+vg "summarize of a words run" summarize "$T/w.h5"
+vg "sample --prime of a words run" sample --prime "static int" "$T/w.h5"
 vg "record --cell mix, 2 layers, resumed" record "$T/c.txt" -o "$T/mix.h5" --quiet \
 	--cell lstm,rnn,gru --layers 2 --hidden 6 --seq-len 6 --batches 40 --record-every 7 \
 	--save-params --save-hidden --valid-share 0.05 --valid-every 10 --sample-every 9 --resume

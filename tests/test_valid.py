@@ -7,9 +7,13 @@
     (float64, zero state, one pass over the held-out steps) with that
     batch's saved parameters (--save-params, --valid-every = --record-every),
     for rnn, lstm and two stacked layers; --valid-steps cuts the text;
+  * --batch-size 4: /valid/loss is still the one-sequence loss of the held-
+    out text from a zero state (PyTorch float64 over the saved params of a
+    B = 4 run, lstm and 2-layer gru), B does not enter it;
   * --valid-share X holds the corpus' last floor(X len) bytes out of
     training: no /record/position reaches them, and the run trains exactly
     as a run on the corpus without its tail (same /train/loss);
+  * --valid-steps defaults to --valid-every x --seq-len;
   * --valid FILE: scored with the corpus' vocabulary; a byte outside it is
     refused with one line and no file;
   * --lr-decay X with sgd: until the first epoch boundary the run equals
@@ -17,6 +21,10 @@
     times the undecayed one's; --lr-decay-after past it leaves it alone;
   * info (text and JSON) reports the last and the best held-out loss,
     plot loss draws it with its own key;
+  * summarize --train adds valid_loss (h5py's /valid/loss on its batches,
+    nan elsewhere) when a run read has /valid, and prints a run without
+    one as before; summarize --valid gives every evaluation with the
+    running best (h5py + numpy), and refuses a run without /valid;
   * bad input (share 0 or 1, --valid with --valid-share, --valid-every
     alone) is a usage error (2) leaving nothing behind.
 """
@@ -75,8 +83,7 @@ def against_torch(cell, L, steps):
     share = 0.1
     opts = ["--cell", cell, "--layers", L, "--hidden", 12, "--batches", 120,
             "--record-every", 40, "--save-params", "--valid-share", share]
-    if steps:
-        opts += ["--valid-steps", steps]
+    opts += ["--valid-steps", steps]  # 0: all of it
     path = record("t_%s_%d_%d.h5" % (cell, L, steps), *opts)
     with h5py.File(path, "r") as f:
         V = int(f["model"].attrs["vocab_size"])
@@ -97,6 +104,24 @@ def against_torch(cell, L, steps):
         pos = f["record/position"][:]
         check(pos.max() + 16 + 1 <= len(TEXT) - tail,
               "%s L=%d: no recorded batch reads the held-out tail" % (cell, L), pos)
+
+
+def minibatch(cell, L):
+    """A B = 4 run: its /valid is the same function of the parameters."""
+    share = 0.1
+    path = record("mb_%s_%d.h5" % (cell, L), "--cell", cell, "--layers", L, "--hidden", 12,
+                  "--batch-size", 4, "--batches", 120, "--record-every", 40, "--save-params",
+                  "--valid-share", share, "--valid-steps", 0, "--no-diagnostics")
+    with h5py.File(path, "r") as f:
+        V = int(f["model"].attrs["vocab_size"])
+        tail = int(share * len(TEXT))
+        ids = encode(f, TEXT[len(TEXT) - tail:])
+        vl = f["valid/loss"][:]
+        want = [torch_loss(f, r, ids, cell, L, 12, V) for r in range(3)]
+        check(list(f["valid/batch"][:]) == [0, 40, 80]
+              and np.allclose(vl, want, rtol=2e-5, atol=0) and len(set(want)) == 3,
+              "--batch-size 4, %s L=%d: /valid/loss equals PyTorch's one-sequence forward "
+              "over the held-out text from a zero state" % (cell, L), (list(vl), want))
 
 
 def share_excludes_tail():
@@ -173,6 +198,9 @@ def readers():
     path = record("readers.h5", "--batches", 90, "--record-every", 30, "--valid-share", 0.1)
     with h5py.File(path, "r") as f:
         vb, vl = f["valid/batch"][:], f["valid/loss"][:]
+        steps = int(f["valid"].attrs["steps"])
+    check(steps == 30 * 16 < int(0.1 * len(TEXT)) - 1,
+          "--valid-steps by default: --valid-every x --seq-len (30 x 16)", steps)
     best = int(np.argmin(vl))
     p = run("info", "--format", "json", path)
     import json
@@ -195,6 +223,69 @@ def readers():
     check("valid:" not in text, "info: no valid: line for a run without /valid")
 
 
+def tsv(out):
+    lines = out.decode().splitlines()
+    head = lines[0].split("\t")
+    return head, [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+
+
+def summarize():
+    path = record("sum.h5", "--batches", 130, "--record-every", 0, "--valid-share", 0.1,
+                  "--valid-every", 20, "--valid-steps", 200)
+    plain = record("sum_plain.h5", "--batches", 30, "--record-every", 10)
+    with h5py.File(path, "r") as f:
+        vb, vl = f["valid/batch"][:], f["valid/loss"][:]
+        tb, tl = f["train/batch"][:], f["train/loss"][:]
+    p = run("summarize", "--train", path)
+    head, rows = tsv(p.stdout)
+    check(p.returncode == 0 and head == ["batch", "loss", "grad_norm", "nonfinite", "valid_loss"],
+          "summarize --train: valid_loss after the columns it always had", head)
+    byb = dict(zip(vb.tolist(), vl.tolist()))
+    got = [float(r["valid_loss"]) for r in rows]
+    want = [byb.get(b, float("nan")) for b in tb.tolist()]
+    check(len(rows) == len(tb) and np.array_equal(np.array(got, np.float32),
+                                                  np.array(want, np.float32), equal_nan=True)
+          and np.array_equal(np.array([float(r["loss"]) for r in rows], np.float32), tl),
+          "summarize --train: valid_loss is /valid/loss on its batches, nan elsewhere",
+          (got[:25], want[:25]))
+    check(sum(not np.isnan(g) for g in got) == len(vb) == 7,
+          "summarize --train: one valid_loss per /valid row (batches 0, 20, .. 120)", vb)
+    p = run("summarize", "--train", plain)
+    head, rows = tsv(p.stdout)
+    check(head == ["batch", "loss", "grad_norm", "nonfinite"] and len(rows) == 30,
+          "summarize --train: a run without /valid prints the columns it always did", head)
+    p = run("summarize", "--train", plain, path)
+    head, rows = tsv(p.stdout)
+    check(head[-1] == "valid_loss" and head[0] == "run"
+          and all(r["valid_loss"] == "nan" for r in rows if r["run"] == plain)
+          and len(rows) == 30 + len(tb),
+          "summarize --train, two runs, one with /valid: valid_loss nan for the other", head)
+    p = run("summarize", "--valid", "--format", "json", path)
+    import json
+    rows = [json.loads(ln) for ln in p.stdout.decode().splitlines()]
+    best = np.minimum.accumulate(vl)
+    bb = [int(vb[int(np.argmin(vl[:i + 1]))]) for i in range(len(vl))]
+    check(p.returncode == 0 and [r["batch"] for r in rows] == vb.tolist()
+          and np.array_equal(np.array([r["valid_loss"] for r in rows], np.float32), vl)
+          and np.array_equal(np.array([r["valid_best_loss"] for r in rows], np.float32), best)
+          and [r["valid_best_batch"] for r in rows] == bb,
+          "summarize --valid: every /valid row with the running best and its batch",
+          (rows, vl))
+    p = run("summarize", "--valid", "--from", 40, "--to", 100, path)
+    head, rows = tsv(p.stdout)
+    check([int(r["batch"]) for r in rows] == [40, 60, 80, 100]
+          and float(rows[0]["valid_best_loss"]) == float(rows[0]["valid_loss"]),
+          "summarize --valid --from/--to: the window, best within it", rows)
+    p = run("summarize", "--valid", plain)
+    err = p.stderr.decode()
+    check(p.returncode == 1 and p.stdout == b"" and len(err.strip().splitlines()) == 1
+          and "/valid" in err, "summarize --valid, a run without /valid: one line, exit 1", err)
+    for opts in (["--train", "--valid"], ["--valid", "--top", 3]):
+        p = run("summarize", *opts, path)
+        check(p.returncode == 2, "summarize %s: usage error" % " ".join(map(str, opts)),
+              p.stderr.decode())
+
+
 def bad_input():
     out = os.path.join(T, "x.h5")
     for opts, what in ((["--valid-share", 0], "share 0"), (["--valid-share", 1], "share 1"),
@@ -212,10 +303,13 @@ def bad_input():
 try:
     for cell, L, steps in (("rnn", 1, 0), ("lstm", 1, 0), ("lstm", 2, 0), ("rnn", 1, 50)):
         tap.section("against torch %s %d" % (cell, L), against_torch, cell, L, steps)
+    for cell, L in (("lstm", 1), ("gru", 2)):
+        tap.section("minibatch %s %d" % (cell, L), minibatch, cell, L)
     tap.section("share excludes tail", share_excludes_tail)
     tap.section("valid file", valid_file)
     tap.section("lr decay", lr_decay)
     tap.section("readers", readers)
+    tap.section("summarize", summarize)
     tap.section("bad input", bad_input)
 finally:
     shutil.rmtree(T, ignore_errors=True)
