@@ -175,7 +175,7 @@ bench-scaling: deps-test
 #   make fuzz FUZZ_SECONDS=1800     corpus in tests/fuzz/corpus, finds in build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = tests/fuzz/fuzz_runread.c libcore/analysis.c formats/recread.c formats/runread.c \
-	formats/schema.c formats/tokenio.c formats/sha256.c libcore/tokens.c \
+	formats/schema.c formats/tokenio.c formats/sha256.c libcore/tokens.c libcore/model.c libcore/rng.c libcore/names.c \
 	formats/h5util.c formats/msg.c
 fuzz: deps-build
 	@mkdir -p build-fuzz tests/fuzz/corpus

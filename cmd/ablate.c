@@ -161,9 +161,13 @@ static int ablate_run(struct run *run, const struct ablate_opts *o, const char *
 	run_summarize(&s, run);
 	if (recread_open(&rr, run, RC_BATCH) < 0)
 		return -1;
-	if (!rr.ncomp) {
+	if (!rr.ncomp || rr.tokens.kind != TOKENS_BYTES) {
+		int words = rr.ncomp > 0;
+		enum token_kind kind = rr.tokens.kind;
 		recread_close(&rr);
-		return error("%s: not a mix of components: nothing to leave out (record one with "
+		return words ? error("%s: a run of %s tokens: ablate scores runs of bytes only (yet)",
+				     file, tokens_kind_name(kind)) :
+		       error("%s: not a mix of components: nothing to leave out (record one with "
 			     "--cell mix)", file);
 	}
 	if (rr.tokens.kind != TOKENS_BYTES) {

@@ -197,7 +197,7 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 
 	if (run_open(&run, run_path) < 0)
 		return 1;
-	if (run_params_read(&p, &run, o->batch) < 0)
+	if (run_params_read_one(&p, &run, o->batch) < 0)
 		goto out;
 	have_params = 1;
 	if (p.tokens.kind != TOKENS_BYTES) { /* its text is tokenized as bytes below */

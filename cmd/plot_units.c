@@ -102,7 +102,7 @@ int plot_units(struct figure *f, const struct run *run, const struct plot_opts *
 {
 	struct unitread u;
 	const int hidden = o->kind == K_HIDDEN;
-	if (unitread_open(&u, run, hidden ? UR_HIDDEN : UR_FLOW) < 0)
+	if (unitread_open_comp(&u, run, hidden ? UR_HIDDEN : UR_FLOW, o->r.src.component) < 0)
 		return -1;
 	int rc = -1, layer = (int)o->r.src.layer;
 	if (layer >= u.layers) {

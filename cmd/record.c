@@ -467,9 +467,6 @@ static int mix_has(const struct train_config *cfg, enum cell_kind c)
 static void check_mix(const struct record_opts *o, struct train_config *cfg, int K)
 {
 	cfg->ncomp = K;
-	if (o->sample_every)
-		usage_error(usage, "--cell %s: a mix does not sample yet (no --sample-every)",
-			    o->cell);
 }
 
 /* Refuses what cannot run (usage error, exit 2) before anything is touched,

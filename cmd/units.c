@@ -120,7 +120,7 @@ static int open_run(struct run *run, struct unitread *u, const char *file,
 {
 	if (run_open(run, file) < 0)
 		return -1;
-	if (unitread_open(u, run, UR_FLOW) < 0) {
+	if (unitread_open_comp(u, run, UR_FLOW, o->r.src.component) < 0) {
 		run_close(run);
 		return -1;
 	}
@@ -167,6 +167,9 @@ int cmd_units(int argc, char **argv)
 		  .help = "the N units of each record that reach furthest" },
 		{ "layer", 0, OPT_INT, &o.r.src.layer, 0, 1023, &o.r.src.layer_given, .arg = "L",
 		  .help = "only the units of layer L (default: every layer,\nranked together)" },
+		{ "component", 0, OPT_STRING, &o.r.src.component, .arg = "C",
+		  .help = "a mix's component whose units are ranked: a name\n"
+			  "(rnn, lstm0, ...) or an index (default: the first)" },
 		{ "eps", 0, OPT_FLOAT, &o.r.eps, 0, 1e30, .arg = "X",
 		  .help = "reach: where flow falls below X times its lag-0\nvalue; k_exact: "
 			  "E[k] <= X (default 0.1)" },

@@ -207,7 +207,7 @@ static int load_record(struct model *m, const struct token_vocab *tv, const char
 		run_close(&run);
 		return rc;
 	}
-	int rc = run_params_read(&rp, &run, batch);
+	int rc = run_params_read_one(&rp, &run, batch);
 	run_close(&run);
 	if (rc < 0)
 		return -1;

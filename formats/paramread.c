@@ -11,13 +11,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A mix's block and components (mix.h) from /model components. */
+static int make_mix(struct run_params *p, const struct recread *rr, const struct run *run)
+{
+	enum cell_kind cells[MIX_MAX];
+	enum act_kind act = ACT_TANH;
+	int K = 0;
+	for (const char *s = rr->components; *s && K < MIX_MAX; K++) {
+		char kind[16];
+		size_t w = strcspn(s, ","), c = w;
+		while (c > 0 && s[c - 1] >= '0' && s[c - 1] <= '9')
+			c--;
+		snprintf(kind, sizeof(kind), "%.*s", (int)(c < 15 ? c : 15), s);
+		if (cell_parse(kind, &cells[K]) < 0)
+			return error("%s: /model components \"%s\" is not a mix rnnbow knows",
+				     run->path, rr->components);
+		s += w + (s[w] == ',');
+	}
+	if (rr->activation[0] && act_parse(rr->activation, &act) < 0)
+		return error("%s: /model activation '%s' is not one this program knows", run->path,
+			     rr->activation);
+	if (K < 2 || !(p->mx = malloc(sizeof(*p->mx))))
+		return error(K < 2 ? "%s: /model components \"%s\" is not a mix rnnbow knows" :
+			     "out of memory", run->path, rr->components);
+	if (mix_init(p->mx, &p->m, cells, K, act, rr->layers, rr->H, rr->V) < 0) {
+		free(p->mx);
+		p->mx = NULL;
+		return error("out of memory for the model");
+	}
+	return 0;
+}
+
 /* The model of the run rr describes, with zero parameters. */
 static int make_model(struct model *m, const struct recread *rr, const struct run *run)
 {
 	enum cell_kind cell;
 	enum act_kind act = ACT_TANH;
-	if (rr->ncomp)
-		return schema_refuse_mix(run->path, rr->components);
 	if (cell_parse(rr->cell, &cell) < 0)
 		return error("%s: /model cell '%s' is not one this program knows", run->path,
 			     rr->cell);
@@ -136,7 +165,8 @@ int run_params_read(struct run_params *p, const struct run *run, int64_t batch)
 		      run->path);
 		goto out;
 	}
-	if (find_row(p, &rr, batch, &row) < 0 || make_model(&p->m, &rr, run) < 0)
+	if (find_row(p, &rr, batch, &row) < 0 ||
+	    (rr.ncomp ? make_mix(p, &rr, run) : make_model(&p->m, &rr, run)) < 0)
 		goto out;
 	memcpy(p->vocab, rr.vocab, sizeof(p->vocab));
 	p->tokens = rr.tokens; /* ours now: recread_close leaves it */
@@ -154,8 +184,7 @@ int run_params_read(struct run_params *p, const struct run *run, int64_t batch)
 	rc = 0;
 	goto out;
 out_model:
-	model_free(&p->m);
-	tokens_free(&p->tokens);
+	run_params_free(p);
 out:
 	free(block);
 	recread_close(&rr);
@@ -164,6 +193,24 @@ out:
 
 void run_params_free(struct run_params *p)
 {
-	model_free(&p->m);
+	if (p->mx) {
+		mix_free(p->mx, &p->m);
+		free(p->mx);
+		p->mx = NULL;
+	} else {
+		model_free(&p->m);
+	}
 	tokens_free(&p->tokens);
+}
+
+int run_params_read_one(struct run_params *p, const struct run *run, int64_t batch)
+{
+	struct recread rr;
+	if (recread_open(&rr, run, RC_BATCH) < 0)
+		return -1;
+	int mix = rr.ncomp > 0;
+	if (mix)
+		schema_refuse_mix(run->path, rr.components);
+	recread_close(&rr);
+	return mix ? -1 : run_params_read(p, run, batch);
 }

@@ -11,11 +11,12 @@
 #define RNNBOW_PARAMREAD_H
 
 #include "runread.h"
-#include "../libcore/model.h"
+#include "../libcore/mix.h"
 #include "../libcore/tokens.h"
 
 struct run_params {
-	struct model m;
+	struct model m;      /* a mix (mx): the block of its components' */
+	struct mix *mx;      /* a mix of components, or NULL */
 	uint8_t vocab[256];  /* (m.V) byte of each token id ('?': other tokens) */
 	struct token_vocab tokens; /* the text of each token id (tokenio.h) */
 	int64_t batch;       /* training batch of the record read */
@@ -28,6 +29,10 @@ struct run_params {
  * not recorded (naming the records there are), a run of dense inputs, a
  * damaged file. Returns 0, or -1 (p holds nothing to free). */
 int run_params_read(struct run_params *p, const struct run *run, int64_t batch);
+
+/* The same, refusing a mix of components in one line: for a reader that
+ * runs one model. */
+int run_params_read_one(struct run_params *p, const struct run *run, int64_t batch);
 void run_params_free(struct run_params *p);
 
 #endif

@@ -133,6 +133,25 @@ static void summarize_valid(struct run_summary *s, const struct run *r)
 	valid_rows_free(&v);
 }
 
+int run_summarize_comp(struct run_summary *s, const struct run *r, const char *component)
+{
+	run_summarize(s, r);
+	if (!s->ncomp || !component)
+		return 0;
+	int count, k = names_in_list(s->components, component, &count);
+	if (k < 0)
+		return -1;
+	const char *p = s->components;
+	for (int i = 0; i < k; i++)
+		p += strcspn(p, ",") + 1;
+	snprintf(s->comp, sizeof(s->comp), "%.*s", (int)strcspn(p, ","), p);
+	memset(s->layer_data, 0, sizeof(s->layer_data));
+	s->has_hidden = 0;
+	find_layer_data(s, r->file);
+	s->has_hidden = (s->layer_data[0] >> L_HIDDEN) & 1;
+	return 0;
+}
+
 /* /model tokens: the kind and the first tokens of the vocabulary. */
 static void summarize_tokens(struct run_summary *s, const struct run *r)
 {
@@ -159,25 +178,6 @@ static void summarize_tokens(struct run_summary *s, const struct run *r)
 	if (tv.V > 12 && k + 5 < cap)
 		snprintf(s->token_preview + k, cap - k, " ...");
 	tokens_free(&tv);
-}
-
-int run_summarize_comp(struct run_summary *s, const struct run *r, const char *component)
-{
-	run_summarize(s, r);
-	if (!s->ncomp || !component)
-		return 0;
-	int count, k = mix_find_in(s->components, component, &count);
-	if (k < 0)
-		return -1;
-	const char *p = s->components;
-	for (int i = 0; i < k; i++)
-		p += strcspn(p, ",") + 1;
-	snprintf(s->comp, sizeof(s->comp), "%.*s", (int)strcspn(p, ","), p);
-	memset(s->layer_data, 0, sizeof(s->layer_data));
-	s->has_hidden = 0;
-	find_layer_data(s, r->file);
-	s->has_hidden = (s->layer_data[0] >> L_HIDDEN) & 1;
-	return 0;
 }
 
 void run_summarize(struct run_summary *s, const struct run *r)

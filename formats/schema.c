@@ -151,12 +151,12 @@ void run_model_read(struct run_model *rm, hid_t g)
 	schema_get_f64(g, A_INIT_SCALE, &rm->init_scale);
 	rm->comp = -1;
 	if (schema_get_str(g, A_COMPONENTS, rm->components, sizeof(rm->components)) == 0)
-		mix_find_in(rm->components, "", &rm->ncomp);
+		names_in_list(rm->components, "", &rm->ncomp);
 }
 
 int run_model_component(struct run_model *rm, const char *want)
 {
-	int count, k = mix_find_in(rm->components, want ? want : "0", &count);
+	int count, k = names_in_list(rm->components, want ? want : "0", &count);
 	if (rm->ncomp < 1 || k < 0)
 		return -1;
 	const char *p = rm->components;
@@ -192,7 +192,7 @@ int schema_refuse_mix(const char *path, const char *components)
 	}
 	list[k] = '\0';
 	return error("%s: a mix of components (%s): not supported by this command yet "
-		     "(summarize, horizon, info, trace, ablate and plot of g and E read mixes)", path, list);
+		     "(summarize, horizon, info, units, trace, ablate, sample and plot read mixes)", path, list);
 }
 
 /* ---- /train ---- */

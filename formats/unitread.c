@@ -21,11 +21,14 @@ static const char *why_missing(int i)
 /* Opens schema entry e of layer l and checks its shape (rows, tail). */
 static hid_t open_entry(const struct unitread *u, const struct schema_rec *e, int l, int why)
 {
-	char path[64];
+	char path[80];
 	hsize_t tail[3], dims[H5S_MAX_RANK];
 	int rank = schema_rec_tail(e, tail, u->n, u->H, 1), r = -1;
 	hid_t d = H5I_INVALID_HID, s = H5I_INVALID_HID;
-	schema_rec_path(path, sizeof(path), e, l);
+	if (why >= 0) /* a per-layer dataset: a mix's component's */
+		schema_rec_path_comp(path, sizeof(path), e, u->rr.comp, l);
+	else
+		schema_rec_path(path, sizeof(path), e, l);
 	H5E_BEGIN_TRY {
 		d = H5Dopen2(u->rr.run->file, path, H5P_DEFAULT);
 		if (d >= 0 && (s = H5Dget_space(d)) >= 0)
@@ -78,15 +81,18 @@ static int read_batches(struct unitread *u)
 
 int unitread_open(struct unitread *u, const struct run *run, unsigned what)
 {
+	return unitread_open_comp(u, run, what, NULL);
+}
+
+int unitread_open_comp(struct unitread *u, const struct run *run, unsigned what,
+		       const char *component)
+{
+	/* E picks a mix's component (recread's --component rule) */
+	const struct rec_source src = { .component = component, .mix_ok = 1 };
 	memset(u, 0, sizeof(*u));
 	u->input = H5I_INVALID_HID;
-	if (recread_open(&u->rr, run, RC_BATCH) < 0)
+	if (recread_open_source(&u->rr, run, RC_BATCH | RC_TRUNC, &src) < 0)
 		return -1;
-	if (u->rr.ncomp) { /* its datasets are per component: not read here yet */
-		schema_refuse_mix(run->path, u->rr.components);
-		recread_close(&u->rr);
-		return -1;
-	}
 	u->n = u->rr.n;
 	u->H = u->rr.H;
 	u->layers = u->rr.layers;

@@ -32,6 +32,11 @@ int unitread_present(const struct run *run, unsigned what);
  * /model. Returns 0, or -1 after one message "rnnbow CMD: PATH: why". */
 int unitread_open(struct unitread *u, const struct run *run, unsigned what);
 
+/* The same for component `component` of a mix (a name or an index; NULL:
+ * the first); on a run that is not a mix, unitread_open. */
+int unitread_open_comp(struct unitread *u, const struct run *run, unsigned what,
+		       const char *component);
+
 /* The row of the record of training batch `batch`, or -1 when it was not
  * recorded. */
 int64_t unitread_find(const struct unitread *u, int64_t batch);

@@ -151,24 +151,6 @@ void mix_free(struct mix *mx, struct model *whole)
 	mx->K = 0;
 }
 
-int mix_find_in(const char *names, const char *want, int *count)
-{
-	int found = -1, i = 0;
-	size_t len = strlen(want);
-	for (const char *p = names; *p; i++) {
-		size_t w = strcspn(p, ",");
-		if (w == len && !strncmp(p, want, len) && found < 0)
-			found = i;
-		p += w + (p[w] == ',');
-	}
-	*count = i;
-	char *end;
-	long v = strtol(want, &end, 10);
-	if (found < 0 && *want && !*end && v >= 0 && v < i)
-		found = (int)v;
-	return found;
-}
-
 int mix_find(const struct mix *mx, const char *want)
 {
 	char list[MIX_MAX * MIX_NAME] = "";
@@ -176,7 +158,7 @@ int mix_find(const struct mix *mx, const char *want)
 	for (int k = 0; k < mx->K; k++)
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? "," : "",
 			 mx->name[k]);
-	return mix_find_in(list, want, &count);
+	return names_in_list(list, want, &count);
 }
 
 void mix_init_params(struct mix *mx, float scale, float forget_bias, struct rng *r)

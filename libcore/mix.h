@@ -59,10 +59,9 @@ int mix_init(struct mix *mx, struct model *whole, const enum cell_kind *cells, i
 	     enum act_kind act, int L, int H, int V);
 void mix_free(struct mix *mx, struct model *whole);
 
-/* Index of component `want` (a name, or an index 0..K-1), or -1. */
+/* Index of component `want` (a name, or an index 0..K-1), or -1 (over a
+ * run file's list of names: names_in_list). */
 int mix_find(const struct mix *mx, const char *want);
-/* The same over a comma-separated list of names (a run file's). */
-int mix_find_in(const char *names, const char *want, int *count);
 
 /* Draws every component's initial parameters from r, component after
  * component in table order (model_init_params). */

@@ -38,7 +38,7 @@ int mix_trainer_init(struct trainer *tr, const int32_t *ids, size_t len)
 	}
 	tr->grads = calloc(tr->m.nparams, sizeof(float));
 	tr->h = calloc(state, sizeof(float));
-	tr->seen = calloc((size_t)cfg->V, 1); /* the rows a batch touched, as trainer_init */
+	tr->seen = calloc((size_t)cfg->V, 1); /* batch_rows' (train.c), any V */
 	tr->rows = malloc((size_t)cfg->V * sizeof(int32_t));
 	bad |= !tr->seen || !tr->rows;
 	if (mt->mx.any_lstm)
@@ -64,6 +64,10 @@ void mix_trainer_free(struct trainer *tr)
 	free(tr->xb);
 	free(tr->yb);
 	tr->xb = tr->yb = NULL;
+	free(tr->seen);
+	free(tr->rows);
+	tr->seen = NULL;
+	tr->rows = NULL;
 	if (mt->run.probs)
 		mix_run_free(&mt->run, &mt->mx);
 	mix_free(&mt->mx, &tr->m);

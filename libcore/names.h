@@ -24,4 +24,9 @@ int names_find(const struct names *t, const char *s);
 /* "a, b or c" into buf, for messages; returns buf. */
 const char *names_list(const struct names *t, char *buf, size_t len);
 
+/* The index of `want` in a comma-separated list ("rnn,lstm,gru": a mix's
+ * components), by name or, failing that, as a 0-based index; -1 when it
+ * is neither. *count gets the list's length. */
+int names_in_list(const char *list, const char *want, int *count);
+
 #endif

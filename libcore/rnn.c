@@ -425,6 +425,13 @@ void rnn_forward_logits(struct rnn_cache *c, const int32_t *x, const float *h0, 
 	forward_logits(c, &in, NULL, h0, c0, m);
 }
 
+void rnn_forward_logits_dense(struct rnn_cache *c, const float *x, const float *h0,
+			      const float *c0, const struct model *m)
+{
+	const struct rnn_input in = { .x = x };
+	forward_logits(c, &in, NULL, h0, c0, m);
+}
+
 void rnn_backward_logits(float *grads, struct rnn_cache *c, const int32_t *x,
 			 const struct model *m)
 {

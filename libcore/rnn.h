@@ -99,6 +99,9 @@ void rnn_forward_logits(struct rnn_cache *c, const int32_t *x, const float *h0, 
 			const struct model *m);
 void rnn_backward_logits(float *grads, struct rnn_cache *c, const int32_t *x,
 			 const struct model *m);
+/* rnn_forward_logits with dense inputs x (n, In), as rnn_forward_dense. */
+void rnn_forward_logits_dense(struct rnn_cache *c, const float *x, const float *h0,
+			      const float *c0, const struct model *m);
 double rnn_softmax_rows(float *probs, int32_t *pred, float *losses, int rows, int V,
 			const int32_t *y);
 

@@ -11,11 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Floats of the carried state: (L, H), or (K, L, H) for a mix. */
+static size_t state_len(const struct model *m)
+{
+	return (size_t)m->L * m->H * (m->mix ? (size_t)m->mix->K : 1);
+}
+
 int sampler_init(struct sampler *s, const struct model *m)
 {
-	size_t LH = (size_t)m->L * m->H;
+	size_t LH = state_len(m);
 	memset(s, 0, sizeof(*s));
-	if (rnn_cache_init(&s->c, 1, m) < 0)
+	s->mix = m->mix;
+	if (m->mix ? mix_run_init(&s->mr, m->mix, 1, 1) < 0 : rnn_cache_init(&s->c, 1, m) < 0)
 		return -1;
 	s->h = calloc(LH, sizeof(float));
 	s->cs = calloc(LH, sizeof(float)); /* rnn_forward reads c0 for LSTM only */
@@ -30,6 +37,8 @@ int sampler_init(struct sampler *s, const struct model *m)
 
 void sampler_free(struct sampler *s)
 {
+	if (s->mr.probs && s->mix)
+		mix_run_free(&s->mr, s->mix);
 	rnn_cache_free(&s->c);
 	free(s->h);
 	free(s->cs);
@@ -40,10 +49,32 @@ void sampler_free(struct sampler *s)
 
 /* One step from the carried state: token x, or the empty input when x < 0.
  * Leaves p in s->c.probs and the new state in s->h, s->cs. */
+/* A mix's step: each component's logits from its own state (the empty
+ * input: dense zeros), their average's softmax in s->mr.probs, pred. */
+static void mix_step(struct sampler *s, const struct mix *mx, int32_t x)
+{
+	const int32_t y = 0;
+	const size_t LH = (size_t)mx->L * mx->H;
+	for (int k = 0; k < mx->K; k++) {
+		if (x < 0)
+			rnn_forward_logits_dense(&s->mr.c[k], s->none, s->h + k * LH, s->cs + k * LH,
+						 &mx->comp[k]);
+		else
+			rnn_forward_logits(&s->mr.c[k], &x, s->h + k * LH, s->cs + k * LH,
+					   &mx->comp[k]);
+	}
+	mix_softmax(&s->mr, mx, MIX_ALL, &y);
+	mix_carry(&s->mr, mx, s->h, s->cs);
+}
+
 static void step(struct sampler *s, const struct model *m, int32_t x)
 {
 	const int32_t y = 0; /* a target the loss needs; unused */
 	const size_t H = (size_t)m->H;
+	if (m->mix) {
+		mix_step(s, m->mix, x);
+		return;
+	}
 	if (x < 0)
 		rnn_forward_dense(&s->c, s->none, &y, s->h, s->cs, m);
 	else
@@ -80,15 +111,17 @@ static int32_t draw(struct sampler *s, const float *p, int V, double T, struct r
 void sample_generate(struct sampler *s, const struct model *m, const int32_t *prime,
 		     int nprime, double temperature, struct rng *r, int32_t *out, int len)
 {
-	size_t LH = (size_t)m->L * m->H;
+	size_t LH = state_len(m);
 	memset(s->h, 0, LH * sizeof(float));
 	memset(s->cs, 0, LH * sizeof(float));
 	if (nprime == 0)
 		step(s, m, -1);
 	for (int i = 0; i < nprime; i++)
 		step(s, m, prime[i]);
+	const float *p = m->mix ? s->mr.probs : s->c.probs;
+	const int32_t *pred = m->mix ? s->mr.pred : s->c.pred;
 	for (int i = 0; i < len; i++) {
-		out[i] = temperature > 0 ? draw(s, s->c.probs, m->V, temperature, r) : s->c.pred[0];
+		out[i] = temperature > 0 ? draw(s, p, m->V, temperature, r) : pred[0];
 		if (i + 1 < len)
 			step(s, m, out[i]);
 	}

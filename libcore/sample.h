@@ -18,14 +18,18 @@
 #ifndef RNNBOW_SAMPLE_H
 #define RNNBOW_SAMPLE_H
 
-#include "rnn.h"
+#include "mix.h"
 
 struct rng;
 
+/* A mix of components (m->mix): each component steps from its own state,
+ * and the sample is drawn from the softmax of their averaged logits. */
 struct sampler {
-	struct rnn_cache c; /* one step */
-	float *h;           /* (L, H) state carried to the next step */
-	float *cs;          /* (L, H) LSTM cell state, else NULL */
+	struct rnn_cache c; /* one step (one model) */
+	struct mix_run mr;  /* one step of a mix's components */
+	const struct mix *mix; /* the model's mix, or NULL */
+	float *h;           /* (L, H) state carried to the next step; a mix: (K, L, H) */
+	float *cs;          /* (L, H) LSTM cell state (zeros for other cells); a mix: (K, L, H) */
 	float *none;        /* (In) zeros: the input of a sample without prime */
 	double *w;          /* (V) scratch: the weights drawn from */
 };

@@ -203,7 +203,9 @@ def main():
         check_resume(binary, corpus, tmp)
         check_init(binary, corpus, tmp)
         check_minibatch(binary, corpus, tmp)
+        check_sample(binary, corpus, tmp)
         check_refusals(binary, corpus, tmp)
+        check_old(binary, corpus, tmp)
     sys.exit(tap.summary())
 
 
@@ -302,7 +304,8 @@ def check_resume(binary, corpus, tmp):
     extended, and a checkpoint every 7 batches) = an uninterrupted run."""
     args = ["--cell", "lstm,rnn,gru", "--layers", "2", "--hidden", "5", "--seq-len", "6",
             "--record-every", "4", "--save-params", "--save-hidden", "--valid-share", "0.1",
-            "--valid-every", "5", "--optimizer", "adam", "--quiet"]
+            "--valid-every", "5", "--optimizer", "adam", "--sample-every", "6",
+            "--sample-length", "12", "--quiet"]
     resume_exact(binary, corpus, tmp, args + ["--batch-size", "3", "--record-sequences", "2"],
                  "mb_")
     resume_exact(binary, corpus, tmp, args, "")
@@ -360,6 +363,50 @@ def check_init(binary, corpus, tmp):
     one_line(run([binary, "record", corpus, "-o", os.path.join(tmp, "init_c.h5"), "--init",
                   src, "--hidden", "5", "--layers", "2", "--seq-len", "6", "--batches", "2",
                   "--quiet"]), "--init of one model from a mix", "no parameter weight_ih_l0")
+
+
+def check_sample(binary, corpus, tmp):
+    """A mix samples from its averaged logits: record --sample-every's rows =
+    rnnbow sample's; a greedy sample = PyTorch's argmax step by step."""
+    path = os.path.join(tmp, "smp.h5")
+    comps, L = ["gru", "lstm", "rnn"], 2
+    rc = run([binary, "record", corpus, "-o", path, "--cell", ",".join(comps), "--layers", str(L),
+              "--hidden", "6", "--seq-len", "8", "--batches", "41", "--record-every", "20",
+              "--sample-every", "20", "--sample-length", "30", "--save-params",
+              "--init-scale", "0.5", "--quiet"])
+    if not check(rc.returncode == 0, "sample: a mix with --sample-every records", rc.stderr):
+        return
+    with h5py.File(path, "r") as f:
+        stored = {int(b): bytes(t) for b, t in zip(f["samples/batch"][:], f["samples/text"][:])}
+        same = all(run([binary, "sample", path, "--batch", str(b), "-n", "30"]).stdout == t
+                   for b, t in stored.items())
+        check(same and len(stored) == 3, "sample: /samples of a mix = rnnbow sample --batch B "
+              "(%d samples)" % len(stored))
+        m = f["model"].attrs
+        H, V = int(m["hidden_size"]), int(m["vocab_size"])
+        vocab = bytes(f["model/vocab"][:])
+        r = 2
+        prime = b"int "
+        got = run([binary, "sample", path, "--batch", "40", "-t", "0", "--prime", "int ",
+                   "-n", "20"]).stdout
+        mods = [load_comp(f, c, L, H, V, r) for c in comps]
+        states = [None] * len(comps)
+        text = list(prime)
+        with torch.no_grad():
+            feed = list(prime)
+            for i in range(20 + len(prime) - 1):
+                x = torch.nn.functional.one_hot(torch.tensor([[vocab.index(feed[i])]]),
+                                                V).to(torch.float64)
+                lg = []
+                for k, (mod, out) in enumerate(mods):
+                    top, states[k] = mod(x, states[k])
+                    lg.append(out(top[0, -1]))
+                if i >= len(prime) - 1:
+                    nxt = vocab[int(torch.stack(lg).mean(0).argmax())]
+                    text.append(nxt)
+                    feed.append(nxt)
+        check(got == bytes(text), "sample -t 0 --prime of a mix = PyTorch's argmax of the "
+              "averaged logits, step by step", "%r vs %r" % (got, bytes(text)))
 
 
 def check_minibatch(binary, corpus, tmp):
@@ -454,8 +501,14 @@ def check_tracing(binary, corpus, tmp):
 def check_readers(binary, path, tmp):
     info = run([binary, "info", path])
     out = info.stdout.decode()
-    check(info.returncode == 0 and "rnn, lstm, gru" in out,
-          "info lists the components", out + info.stderr.decode())
+    check(info.returncode == 0 and "rnn, lstm, gru" in out and "rnn.itemized" in out,
+          "info lists the components, and the first's datasets", out + info.stderr.decode())
+    import json
+    js = run([binary, "info", path, "--format", "json", "--component", "gru"])
+    d = json.loads(js.stdout) if js.returncode == 0 else {}
+    check(d.get("cell") == "mix" and d.get("components") == ["rnn", "lstm", "gru"] and
+          d.get("component") == "gru" and "gru.itemized_gates" in d.get("layer_datasets", [[]])[0],
+          "info --format json --component gru: components, component, its layer_datasets", d)
     for reader in ("summarize", "horizon"):
         outs = {}
         for c in ("rnn", "lstm", "1", "gru"):
@@ -482,8 +535,76 @@ def check_readers(binary, path, tmp):
     check(svgs["trace", "rnn"] != svgs["trace", "lstm"] and
           svgs["horizon", "rnn"] != svgs["horizon", "lstm"],
           "plot horizon and plot trace: each component its own figure")
-    for args in (["diagnose", path], ["units", path], ["sample", path]):
+    check_units(binary, path)
+    for args in (["diagnose", path], ["report", path, "-o", os.path.join(tmp, "r")],
+                 ["export", "lstmvis", path, "-o", os.path.join(tmp, "ex")]):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
+
+
+def check_units(binary, path, eps=0.1):
+    """units --component C: every column of every row from C's own unit_flow
+    and truncation_error (docs/ANALYSIS.md "units"), recomputed in numpy."""
+    for c in ("rnn", "gru"):
+        rc = run([binary, "units", path, "--component", c])
+        lines = rc.stdout.decode().splitlines()
+        head = lines[0].split("\t") if lines else []
+        rows = [dict(zip(head, ln.split("\t"))) for ln in lines[1:]]
+        bad = []
+        with h5py.File(path, "r") as f:
+            F = f["record/%s.unit_flow" % c][:].astype(np.float64)
+            E = f["record/%s.truncation_error" % c][:]
+            batches = list(f["record/batch"][:])
+        for row in rows:
+            r, u = batches.index(int(row["batch"])), int(row["unit"])
+            below = np.nonzero(E[r] <= eps)[0]
+            k = int(below[0]) if len(below) else len(E[r]) - 1
+            col = F[r, :, u]
+            under = np.nonzero(col[1:] < eps * col[0])[0]
+            reach = 0 if not col[0] > 0 else (under[0] + 1 if len(under) else len(col))
+            want = (reach, col[k + 1:].sum() / col.sum() if col.sum() > 0 else 0.0, k, col.sum())
+            got = tuple(float(row[x]) for x in ("reach", "share_beyond_k", "k_exact", "flow"))
+            if any(abs(g - w) > 1e-6 * abs(w) + 1e-30 for g, w in zip(got, want)):
+                bad.append("%s: %s, numpy %s" % (row, got, want))
+        check(rc.returncode == 0 and len(rows) == len(batches) * F.shape[2] and not bad,
+              "units --component %s: every row = numpy's from %s.unit_flow" % (c, c),
+              rc.stderr.decode() + "\n".join(bad[:3]))
+
+
+def check_old(binary, corpus, tmp):
+    """A run of one model (no /model components, as every run before mixes)
+    reads as it did: --component has no effect, info says nothing of a mix;
+    one written before gated cells (no cell, gates, gate_names) too."""
+    path = os.path.join(tmp, "one.h5")
+    rc = run([binary, "record", corpus, "-o", path, "--cell", "lstm", "--hidden", "5",
+              "--seq-len", "6", "--batches", "30", "--record-every", "10", "--save-params",
+              "--quiet"])
+    if not check(rc.returncode == 0, "old files: one LSTM recorded", rc.stderr):
+        return
+    old = os.path.join(tmp, "old.h5")
+    run([binary, "record", corpus, "-o", old, "--hidden", "5", "--seq-len", "6", "--batches",
+         "30", "--record-every", "10", "--quiet"])
+    with h5py.File(old, "a") as f:
+        for a in ("cell", "gates", "gate_names", "layers"):
+            del f["model"].attrs[a]
+    with h5py.File(path, "r") as f:
+        check("components" not in f["model"].attrs, "old files: a one-model run has no "
+              "/model components")
+    same = []
+    for p in (path, old):
+        for args in (["summarize"], ["horizon"], ["units"], ["info"], ["info", "--format", "json"],
+                     ["trace", "--summary"]):
+            if p == old and args[0] == "trace":
+                continue
+            a = run([binary] + args + [p])
+            b = run([binary] + args + [p, "--component", "gru"])
+            ok = a.returncode == 0 and a.stdout == b.stdout and b"mix" not in a.stdout and \
+                (args[0] == "trace" or b"component" not in a.stdout)
+            if not ok:
+                same.append("%s %s: %s" % (args, os.path.basename(p), a.stderr + b.stderr))
+    check(not same, "old files: every reader reads a one-model run (and one from before gated "
+          "cells) as before, --component without effect", same[:3])
+    one_line(run([binary, "ablate", path, "--batch", "10", "--text", corpus]),
+             "ablate of one model", "not a mix")
 
 
 def check_refusals(binary, corpus, tmp):
@@ -491,8 +612,6 @@ def check_refusals(binary, corpus, tmp):
     one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,foo"]), "--cell rnn,foo",
              "--cell")
     check(not os.path.exists(out), "--cell rnn,foo leaves no file")
-    one_line(run([binary, "record", corpus, "-o", out, "--cell", "mix", "--sample-every", "2"]),
-             "--cell mix --sample-every 2", "--sample-every")
     one_line(run([binary, "record", corpus, "-o", out, "--cell", "rnn,lstm,gru,rnn,lstm,gru,rnn,"
                   "lstm,gru"]), "--cell with 9 components", "--cell")
 

@@ -71,7 +71,7 @@ vg "summarize of a words run" summarize "$T/w.h5"
 vg "sample --prime of a words run" sample --prime "static int" "$T/w.h5"
 vg "record --cell mix, 2 layers, resumed" record "$T/c.txt" -o "$T/mix.h5" --quiet \
 	--cell lstm,rnn,gru --layers 2 --hidden 6 --seq-len 6 --batches 40 --record-every 7 \
-	--save-params --save-hidden --valid-share 0.05 --valid-every 10 --resume
+	--save-params --save-hidden --valid-share 0.05 --valid-every 10 --sample-every 9 --resume
 vg "summarize --component gru of a mix" summarize --component gru --layer 1 "$T/mix.h5"
 vg "info --component 1 of a mix" info --component 1 "$T/mix.h5"
 vg "trace --summary --param input of a mix" trace --summary --param input "$T/mix.h5"
@@ -80,5 +80,9 @@ vg "plot trace --component lstm of a mix" plot trace --batch 7 --component lstm 
 vg "ablate of a mix" ablate --batch 14 "$T/mix.h5"
 vg "record --init from a mix" record "$T/c.txt" -o "$T/mix2.h5" --quiet --cell lstm,rnn,gru \
 	--layers 2 --hidden 6 --seq-len 6 --batches 3 --init "$T/mix.h5"
+vg "sample --prime of a mix" sample -n 20 --prime "in" "$T/mix.h5"
+vg "units --component lstm of a mix" units --component lstm "$T/mix.h5"
+vg "plot hidden --component gru of a mix" plot hidden --batch 7 --component gru "$T/mix.h5" \
+	-o "$T/h.svg"
 vg "a mix refused by diagnose" diagnose "$T/mix.h5"
 finish
