@@ -348,7 +348,8 @@ def test_bytes():
 
 def test_mix():
     """A mix of components over words (V past 256): the trainer's token rows
-    (it crashed before), the readers per component, ablate's refusal."""
+    (it crashed before), the readers per component, ablate of words and code
+    points."""
     text = zipf_text(3000, 500, 3)
     with open(os.path.join(T, "mw.txt"), "w") as fh:
         fh.write(text)
@@ -367,10 +368,52 @@ def test_mix():
     check(len(rows) == len(pos) and all(r["target"] in vocab for r in rows),
           "mix of words: summarize --component lstm prints words", s)
     p = run("ablate", "--batch", 9, "--text", "mw.txt", "mw.h5")
-    err = p.stderr.decode()
-    check(p.returncode == 1 and len(err.splitlines()) == 1 and "words tokens" in err,
-          "mix of words: ablate refuses in one line (it scores bytes)", err)
+    rows = p.stdout.decode().splitlines()
+    check(p.returncode == 0 and len(rows) == 3 and rows[1].startswith("rnn\t") and
+          rows[2].startswith("lstm\t") and int(rows[1].split("\t")[3]) == len(ids) - 1,
+          "mix of words: ablate --text scores the text's words (all of them)", p.stderr)
+    check_ablate_words(text)
+    check_ablate_utf8()
 
+
+def check_ablate_words(text):
+    """ablate of a words mix recorded with --valid-share: loss_full is the
+    run's /valid loss at each record (the last N tokens, <unk> for the rest)."""
+    path = record("mv.h5", "mw.txt", "--cell", "rnn,gru", "--tokens", "words", "--vocab-size",
+                  150, "--hidden", 8, "--seq-len", 10, "--batches", 28, "--record-every", 9,
+                  "--save-params", "--valid-share", 0.1, "--valid-every", 9)
+    f = h5py.File(path, "r")
+    _, ids = words_vocab(text, 150)
+    vb, vl = list(f["valid/batch"][()]), f["valid/loss"][()]
+    bad = []
+    for b in f["record/batch"][()]:
+        p = run("ablate", "--batch", int(b), "mv.h5")
+        rows = [r.split("\t") for r in p.stdout.decode().splitlines()]
+        want = float(vl[vb.index(b)]) if b in vb else float("nan")
+        if p.returncode or len(rows) != 3 or abs(float(rows[1][4]) - want) > 1e-5 * want:
+            bad.append("batch %d: %s; /valid %g %s" % (b, rows, want, p.stderr.decode()))
+    check(not bad and int(f["valid"].attrs["bytes"]) == int(0.1 * len(ids)) and
+          0 in ids[-int(0.1 * len(ids)):],
+          "mix of words, --valid-share: ablate's loss_full = /valid's loss at each record "
+          "(the held-out last N words, <unk> among them)", "\n".join(bad))
+
+
+def check_ablate_utf8():
+    """ablate of a utf8 mix: a code point the run lacks is one line."""
+    with open(os.path.join(T, "mu.txt"), "w", encoding="utf-8") as fh:
+        fh.write("äöü ßé " * 40)
+    with open(os.path.join(T, "mx.txt"), "w", encoding="utf-8") as fh:
+        fh.write("äö€ü")
+    record("mu.h5", "mu.txt", "--cell", "rnn,gru", "--tokens", "utf8", "--hidden", 4,
+           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params")
+    p = run("ablate", "--batch", 4, "--text", "mu.txt", "mu.h5")
+    check(p.returncode == 0 and len(p.stdout.decode().splitlines()) == 3 and
+          int(p.stdout.decode().splitlines()[1].split("\t")[3]) == 7 * 40 - 1,
+          "mix of code points: ablate --text scores its code points", p.stderr)
+    p = run("ablate", "--batch", 4, "--text", "mx.txt", "mu.h5")
+    err = p.stderr.decode()
+    check(p.returncode == 1 and len(err.splitlines()) == 1 and "code point 2" in err,
+          "mix of code points: ablate refuses a code point the run lacks in one line", err)
 
 try:
     tap.section("words", test_words)
