@@ -14,7 +14,9 @@ independent tokenizer written here, PyTorch and the readers.
   * --token-ids with and without --token-vocab: the ids as given, V from
     the vocabulary file's lines or max id + 1;
   * readers: summarize's target and predicted, sample (plain and --prime),
-    info, plot batch's labels, /samples, all in the tokens' text;
+    info, plot batch's labels, /samples, all in the tokens' text; plot
+    hidden's labels (cut with an ellipsis) and view's embedded data (ids
+    and their words, escaped);
   * --valid-share with words; resume (an extension) of a words run equals
     the run done in one go; another --vocab-size is refused on resume;
   * bad input: one line, the documented status, no file left behind;
@@ -415,6 +417,65 @@ def check_ablate_utf8():
     check(p.returncode == 1 and len(err.splitlines()) == 1 and "code point 2" in err,
           "mix of code points: ablate refuses a code point the run lacks in one line", err)
 
+def cut(word, most=8):
+    """plot hidden's label of a word: up to `most` characters, the last an
+    ellipsis when cut (plots/toklabel.h)."""
+    return word if len(word) <= most else word[:most - 1] + "\u2026"
+
+
+def test_figures():
+    """plot hidden's labels and view's embedded data hold the words (with
+    '<', '&' and '"' in them), not '?'."""
+    import base64
+    import xml.etree.ElementTree as ET
+    lex = ["alpha", "</script>", 'a"b', "x&y", "supercalifragilistic", "<b>", "gamma"]
+    rng = np.random.default_rng(5)
+    text = "\n".join(" ".join(lex[i] for i in rng.integers(0, len(lex), 10))
+                     for _ in range(40)) + "\n"
+    with open(os.path.join(T, "fw.txt"), "w") as fh:
+        fh.write(text)
+    path = record("fw.h5", "fw.txt", "--tokens", "words", "--hidden", 6, "--seq-len", 12,
+                  "--batches", 10, "--record-every", 3, "--save-hidden")
+    f = h5py.File(path, "r")
+    vocab = vocab_text(f)
+    r = list(f["record/batch"][()]).index(3)
+    x = [vocab[i] for i in f["record/input"][r]]
+    p = run("plot", "hidden", "--batch", 3, "fw.h5", "-o", "fw.svg")
+    got, want = None, None
+    if p.returncode == 0:
+        root = ET.parse(os.path.join(T, "fw.svg")).getroot()  # escaped: it parses
+        texts = ["".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text")]
+        m = [re.search(r"every (\d+)-th", t) for t in texts]
+        every = next((int(k.group(1)) for k in m if k), 1)
+        want = [cut(w) for w in x[::every]]
+        got = [t for t in texts if t in set(cut(w) for w in lex)]
+    check(p.returncode == 0 and got == want and "?" not in got,
+          "plot hidden of words: the labels are the input words, cut to 8 characters with an "
+          "ellipsis, '<', '&', '\"' escaped", (p.stderr, got, want))
+    p = run("view", "fw.h5", "-o", "fw.html")
+    html = open(os.path.join(T, "fw.html"), encoding="utf-8").read() if not p.returncode else ""
+
+    def script(sid):
+        k = re.search(r'<script type="[^"]*" id="%s">(.*?)</script>' % sid, html, re.S)
+        return k.group(1) if k else ""
+    ok = False
+    try:
+        meta, tok = json.loads(script("run-0")), json.loads(script("tok-0"))
+        n = meta["n"]
+        rec = base64.b64decode("".join(script("rec-0").split()))
+        size = 16 + 8 * n + 2 * n
+        ids = np.frombuffer(rec[size * r + 16:size * r + 16 + 8 * n], dtype="<i4")
+        words = [tok[str(i)] for i in ids]
+        ok = meta["tokens"] == "words" and \
+            words[:n] == [vocab[i] for i in f["record/target"][r]] and \
+            words[n:] == [vocab[i] for i in f["record/predicted"][r]] and \
+            all(tok[k] == vocab[int(k)] for k in tok) and "</script>" in tok.values()
+    except (ValueError, KeyError, IndexError) as e:
+        meta = e
+    check(ok, "view of words: the records hold the tokens' ids, #tok-0 their words (JSON, "
+          "'</script>' escaped)", (p.stderr, meta))
+
+
 try:
     tap.section("words", test_words)
     tap.section("utf8", test_utf8)
@@ -423,6 +484,7 @@ try:
     tap.section("bad input", test_bad)
     tap.section("bytes", test_bytes)
     tap.section("mix", test_mix)
+    tap.section("figures", test_figures)
 finally:
     shutil.rmtree(T, ignore_errors=True)
 sys.exit(tap.summary())
