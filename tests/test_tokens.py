@@ -16,7 +16,7 @@ independent tokenizer written here, PyTorch and the readers.
   * readers: summarize's target and predicted, sample (plain and --prime),
     info, plot batch's labels, /samples, all in the tokens' text; plot
     hidden's labels (cut with an ellipsis) and view's embedded data (ids
-    and their words, escaped);
+    and their words, escaped); export lstmvis's train.dict and word_ids;
   * --valid-share with words; resume (an extension) of a words run equals
     the run done in one go; another --vocab-size is refused on resume;
   * bad input: one line, the documented status, no file left behind;
@@ -476,6 +476,70 @@ def test_figures():
           "'</script>' escaped)", (p.stderr, meta))
 
 
+def dict_of(path):
+    """train.dict's lines as (token, id)."""
+    with open(path, encoding="utf-8") as fh:
+        return [tuple(line.rsplit(" ", 1)) for line in fh.read().splitlines()]
+
+
+def export(run_file, out, *args):
+    p = run("export", "lstmvis", run_file, "-o", out, "--batch", 10, *args)
+    d = os.path.join(T, out)
+    if p.returncode:
+        return None, None, p.stderr.decode()
+    with h5py.File(os.path.join(d, "train.hdf5"), "r") as g, \
+            h5py.File(os.path.join(d, "states.hdf5"), "r") as st:
+        ok = all(st[k].shape[0] == g["word_ids"].shape[0] for k in st)
+        return dict_of(os.path.join(d, "train.dict")), g["word_ids"][()], \
+            "" if ok else "states' rows differ"
+
+
+def test_lstmvis():
+    """export lstmvis of words, code points and ids: train.dict holds the
+    tokenizer's words and ids, train.hdf5 its ids of the text."""
+    text = zipf_text(2000, 200, 7)
+    with open(os.path.join(T, "lw.txt"), "w") as fh:
+        fh.write(text)
+    record("lw.h5", "lw.txt", "--tokens", "words", "--vocab-size", 120, "--hidden", 6,
+           "--seq-len", 10, "--batches", 11, "--record-every", 10, "--save-params")
+    vocab, ids = words_vocab(text, 120)
+    d, w, err = export("lw.h5", "lw")
+    check(d == [(t, str(i)) for i, t in enumerate(vocab)] and w is not None and
+          np.array_equal(w, ids) and not err,
+          "export lstmvis of words: train.dict is the tokenizer's words with their ids, "
+          "word_ids its ids of the corpus", err)
+    d, w, err = export("lw.h5", "lw2", "--text", "mw.txt", "--steps", 50)
+    with open(os.path.join(T, "mw.txt")) as fh:
+        want = [vocab.index(x) if x in vocab else 0 for x in fh.read().split()][:50]
+    check(w is not None and list(w) == want,
+          "export lstmvis --text of a words run: its words' ids (<unk> for the others)", err)
+    utext = "ä ö\nü €é " * 60
+    with open(os.path.join(T, "lu.txt"), "w", encoding="utf-8") as fh:
+        fh.write(utext)
+    record("lu.h5", "lu.txt", "--tokens", "utf8", "--hidden", 4, "--seq-len", 8,
+           "--batches", 11, "--record-every", 10, "--save-params")
+    cps = sorted(set(utext))
+    names = {" ": "<sp>", "\n": "<nl>"}
+    d, w, err = export("lu.h5", "lu")
+    check(d == [(names.get(c, c), str(i)) for i, c in enumerate(cps)] and w is not None and
+          list(w) == [cps.index(c) for c in utext],
+          "export lstmvis of code points: train.dict the sorted code points (<sp>, <nl>), "
+          "word_ids each one's id", (d, err))
+    record("li.h5", "--token-ids", "ids.h5:/corpus/ids", "--token-vocab", "vocab.txt",
+           "--hidden", 6, "--batches", 11, "--record-every", 10, "--save-params")
+    with h5py.File(os.path.join(T, "ids.h5"), "r") as g:
+        given = g["corpus/ids"][()]
+    d, w, err = export("li.h5", "li")
+    check(d == [("t%d" % i, str(i)) for i in range(450)] and w is not None and
+          np.array_equal(w, given),
+          "export lstmvis of token ids: train.dict the vocabulary file's lines, word_ids the "
+          "dataset's ids", err)
+    p = run("export", "lstmvis", "li.h5", "-o", "li3", "--batch", 10, "--text", "lw.txt")
+    err = p.stderr.decode()
+    check(p.returncode == 1 and len(err.splitlines()) == 1 and "--text" in err,
+          "export lstmvis --text of a token-ids run: refused in one line", err)
+
+
 try:
     tap.section("words", test_words)
     tap.section("utf8", test_utf8)
@@ -485,6 +549,7 @@ try:
     tap.section("bytes", test_bytes)
     tap.section("mix", test_mix)
     tap.section("figures", test_figures)
+    tap.section("lstmvis", test_lstmvis)
 finally:
     shutil.rmtree(T, ignore_errors=True)
 sys.exit(tap.summary())
