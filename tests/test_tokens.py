@@ -407,7 +407,21 @@ def check_ablate_utf8():
     with open(os.path.join(T, "mx.txt"), "w", encoding="utf-8") as fh:
         fh.write("äö€ü")
     record("mu.h5", "mu.txt", "--cell", "rnn,gru", "--tokens", "utf8", "--hidden", 4,
-           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params")
+           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params",
+           "--valid-share", 0.2, "--valid-every", 4)
+    record("mi.h5", "--token-ids", "ids.h5:/corpus/ids", "--cell", "rnn,gru", "--hidden", 4,
+           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params",
+           "--valid-share", 0.1, "--valid-every", 4)
+    bad = []
+    for name in ("mu.h5", "mi.h5"):
+        f = h5py.File(os.path.join(T, name), "r")
+        want = float(f["valid/loss"][list(f["valid/batch"][()]).index(4)])
+        p = run("ablate", "--batch", 4, name)
+        rows = [r.split("\t") for r in p.stdout.decode().splitlines()]
+        if p.returncode or len(rows) != 3 or abs(float(rows[1][4]) - want) > 1e-5 * want:
+            bad.append("%s: %s; /valid %g %s" % (name, rows, want, p.stderr.decode()))
+    check(not bad, "mixes of code points and of token ids, --valid-share: ablate's loss_full "
+          "= /valid's", "\n".join(bad))
     p = run("ablate", "--batch", 4, "--text", "mu.txt", "mu.h5")
     check(p.returncode == 0 and len(p.stdout.decode().splitlines()) == 3 and
           int(p.stdout.decode().splitlines()[1].split("\t")[3]) == 7 * 40 - 1,
