@@ -8,6 +8,7 @@
  * seq_len steps; the text is the run's held-out text unless --text names
  * another. Definitions: docs/ANALYSIS.md "Ablation".
  */
+#include "ablatetok.h"
 #include "commands.h"
 #include "opts.h"
 #include "../formats/batchread.h"
@@ -110,6 +111,39 @@ static int encode(int32_t *ids, const uint8_t *data, size_t len, const struct re
 	return 0;
 }
 
+/* The text to score as the run's token ids (*ids to free): bytes through
+ * load_text and /model/vocab, other tokens through the run's vocabulary
+ * (ablatetok.h). At least 2 (one step). Returns 0, or -1 after one line. */
+static int text_ids(int32_t **ids, size_t *len, const struct ablate_opts *o,
+		    const struct run_summary *s, const struct recread *rr, const char *file)
+{
+	const char *what = o->text ? o->text : s->valid_source;
+	struct corpus c = { 0 };
+	size_t skip;
+	int rc = -1;
+	*ids = NULL;
+	if (rr->tokens.kind != TOKENS_BYTES) {
+		if (ablate_token_ids(ids, len, o->text, s, &rr->tokens, file) < 0)
+			return -1;
+	} else {
+		if (load_text(&c, &skip, o, s, file) < 0)
+			return -1;
+		*len = c.len - skip;
+		if (*len >= 2 && !(*ids = malloc(*len * sizeof(int32_t))))
+			rc = error("out of memory");
+		else if (*len < 2 || encode(*ids, c.data + skip, *len, rr, what) == 0)
+			rc = 0;
+		corpus_free(&c);
+		if (rc < 0)
+			return -1;
+	}
+	if (*len < 2)
+		return error("%s: the text has %zu %s; it needs at least 2 (one step)",
+			     o->text ? o->text : file, *len,
+			     rr->tokens.kind == TOKENS_BYTES ? "bytes" : "tokens");
+	return 0;
+}
+
 /* Evaluates and prints one row per component (or --component's). */
 static int ablate(struct table *t, struct batchread *b, const int32_t *ids, size_t len,
 		  const struct ablate_opts *o, int64_t default_steps, const char *file)
@@ -154,47 +188,27 @@ static int ablate_run(struct run *run, const struct ablate_opts *o, const char *
 	struct run_summary s;
 	struct recread rr;
 	struct batchread b;
-	struct corpus c = { 0 };
 	struct table t;
 	int32_t *ids = NULL;
 	int rc = -1;
 	run_summarize(&s, run);
 	if (recread_open(&rr, run, RC_BATCH) < 0)
 		return -1;
-	if (!rr.ncomp || rr.tokens.kind != TOKENS_BYTES) {
-		int words = rr.ncomp > 0;
-		enum token_kind kind = rr.tokens.kind;
+	if (!rr.ncomp) {
 		recread_close(&rr);
-		return words ? error("%s: a run of %s tokens: ablate scores runs of bytes only (yet)",
-				     file, tokens_kind_name(kind)) :
-		       error("%s: not a mix of components: nothing to leave out (record one with "
+		return error("%s: not a mix of components: nothing to leave out (record one with "
 			     "--cell mix)", file);
-	}
-	if (rr.tokens.kind != TOKENS_BYTES) {
-		error("%s: a run of %s tokens: ablate scores bytes only, for now", file,
-		      tokens_kind_name(rr.tokens.kind));
-		recread_close(&rr);
-		return -1;
 	}
 	if (batchread_open(&b, run) < 0) {
 		recread_close(&rr);
 		return -1;
 	}
-	size_t skip;
-	if (load_text(&c, &skip, o, &s, file) == 0) {
-		size_t len = c.len - skip;
-		if (len < 2)
-			error("%s: the text has %zu bytes; it needs at least 2 (one step)",
-			      o->text ? o->text : file, len);
-		else if (!(ids = malloc(len * sizeof(int32_t))))
-			error("out of memory");
-		else if (encode(ids, c.data + skip, len, &rr, o->text ? o->text : s.valid_source) == 0) {
-			table_begin(&t, stdout, o->fmt, cols, 7);
-			rc = ablate(&t, &b, ids, len, o, o->text ? 0 : s.valid_steps, file);
-			if (!rc)
-				table_finish(&t);
-		}
-		corpus_free(&c);
+	size_t len = 0;
+	if (text_ids(&ids, &len, o, &s, &rr, file) == 0) {
+		table_begin(&t, stdout, o->fmt, cols, 7);
+		rc = ablate(&t, &b, ids, len, o, o->text ? 0 : s.valid_steps, file);
+		if (!rc)
+			table_finish(&t);
 	}
 	free(ids);
 	batchread_close(&b);
@@ -213,8 +227,8 @@ int cmd_ablate(int argc, char **argv)
 		  .help = "only the row of component C (a name or an index;\n"
 			  "default: every component)" },
 		{ "text", 0, OPT_STRING, &o.text, .arg = "FILE",
-		  .help = "score FILE (the run's bytes only) instead of the run's\n"
-			  "held-out text (required when it has none)" },
+		  .help = "score FILE (tokenized as the run's corpus was) instead\n"
+			  "of the run's held-out text (required when it has none)" },
 		{ "steps", 0, OPT_INT, &o.steps, 0, 1e15, &o.steps_seen, .arg = "N",
 		  .help = "the first N steps of the text (default: the run's\n"
 			  "--valid-steps for its held-out text, else all; 0: all)" },

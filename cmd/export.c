@@ -6,7 +6,8 @@
  * written; docs/ANALYSIS.md why).
  *
  * Here: the options, finding the text (the run's corpus unless --text),
- * turning it into token ids and gathering the tracks; memory is the
+ * turning it into token ids (bytes, or the run's words or code points)
+ * and gathering the tracks; memory is the
  * text plus 24 bytes a step, the states stream to disk.
  */
 #include "commands.h"
@@ -18,6 +19,7 @@
 #include "../formats/paramread.h"
 #include "../formats/schema.h"
 #include "../formats/sha256.h"
+#include "../formats/tokenio.h"
 #include "../libcore/stepmeta.h"
 
 #include <errno.h>
@@ -76,9 +78,20 @@ static int split_names(char *name, char **paths, int max)
 	return n;
 }
 
+/* Whether content (a text's SHA-256) is the run's corpus: corpus_sha256
+ * itself, or for other tokens than bytes (tv) the tokens' identity of it
+ * (tokenio.h). */
+static int is_run_corpus(const char *content, const char *sha, const struct token_vocab *tv)
+{
+	char id[65];
+	if (tv->kind == TOKENS_BYTES)
+		return !strcmp(content, sha);
+	return tokens_identity(id, tv, content) == 0 && !strcmp(id, sha);
+}
+
 /* The run's own corpus: the built-in one, or its files as recorded
  * (relative to the current folder), checked against corpus_sha256. */
-static int load_run_corpus(struct text *t, const struct run *r)
+static int load_run_corpus(struct text *t, const struct run *r, const struct token_vocab *tv)
 {
 	char name[4096], sha[80], got[65], *paths[64];
 	root_str(r, A_CORPUS_NAME, name, sizeof(name));
@@ -103,7 +116,7 @@ static int load_run_corpus(struct text *t, const struct run *r)
 			return -1;
 	}
 	sha256_hex(got, t->c.data, t->c.len);
-	if (strcmp(got, sha)) {
+	if (!is_run_corpus(got, sha, tv)) {
 		corpus_free(&t->c);
 		return error("%s: the run's corpus '%s' is not the one it trained on (its SHA-256 "
 			     "differs): give the text with --text FILE", r->path, name);
@@ -113,19 +126,78 @@ static int load_run_corpus(struct text *t, const struct run *r)
 }
 
 /* --text FILE; it counts as the corpus when its SHA-256 is the run's. */
-static int load_text(struct text *t, const struct run *r, const char *file)
+static int load_text(struct text *t, const struct run *r, const char *file,
+		     const struct token_vocab *tv)
 {
 	char sha[80], got[65];
 	char *paths[1] = { (char *)file };
 	memset(t, 0, sizeof(*t));
 	if (!file)
-		return load_run_corpus(t, r);
+		return load_run_corpus(t, r, tv);
 	if (corpus_load(&t->c, paths, 1, CORPUS_MAX_DEFAULT) < 0)
 		return -1;
 	root_str(r, A_CORPUS_SHA256, sha, sizeof(sha));
 	sha256_hex(got, t->c.data, t->c.len);
-	t->is_corpus = !strcmp(got, sha);
+	t->is_corpus = is_run_corpus(got, sha, tv);
 	return 0;
+}
+
+/* A run of code points or words: the ids of the text's first N tokens
+ * (*N: at most it, then how many), with the run's vocabulary as record
+ * tokenized its corpus (an unknown word is <unk>; a code point the run
+ * lacks is refused). Returns NULL after a message. */
+static int32_t *tokenize_other(const struct text *t, int64_t *N, const struct token_vocab *tv,
+			       const char *name)
+{
+	size_t bad = 0, len;
+	int64_t count = tokens_count(tv->kind, t->c.data, t->c.len, &bad);
+	int32_t *tok = NULL;
+	if (count < 0)
+		error("%s: byte %zu (0x%02x) is not valid UTF-8", name, bad, t->c.data[bad]);
+	else if (count == 0)
+		error("%s: the text has no tokens", name);
+	else if (!(tok = malloc((size_t)count * sizeof(int32_t))))
+		error("out of memory for %lld tokens", (long long)count);
+	if (!tok)
+		return NULL;
+	len = tokens_encode(tv, tok, t->c.data, t->c.len);
+	*N = *N < (int64_t)len ? *N : (int64_t)len;
+	for (int64_t i = 0; i < *N; i++)
+		if (tok[i] < 0) {
+			error("%s: its code point %lld (from 0) is not one of the run's %d", name,
+			      (long long)i, tv->V);
+			free(tok);
+			return NULL;
+		}
+	return tok;
+}
+
+/* A run of --token-ids: its ids as recorded (the text is ids, not text). */
+static int32_t *load_run_ids(int64_t *N, const struct run *r, const struct token_vocab *tv,
+			     const char *text)
+{
+	char name[4096], sha[80], content[65];
+	struct token_vocab own = { 0 };
+	int32_t *ids = NULL;
+	size_t len = 0;
+	if (text) {
+		error("%s: a run of token ids: --text is text, it has no ids (export reads the "
+		      "run's own ids)", r->path);
+		return NULL;
+	}
+	root_str(r, A_CORPUS_NAME, name, sizeof(name));
+	root_str(r, A_CORPUS_SHA256, sha, sizeof(sha));
+	int rc = token_ids_load(name, NULL, &ids, &len, &own, content);
+	tokens_free(&own);
+	if (rc < 0)
+		return NULL;
+	if (!is_run_corpus(content, sha, tv) || len == 0) {
+		free(ids);
+		error("%s: its token ids %s are not the ones it trained on", r->path, name);
+		return NULL;
+	}
+	*N = *N < (int64_t)len ? *N : (int64_t)len;
+	return ids;
 }
 
 /* The token ids of the first N bytes of the text. Returns NULL after a
@@ -200,25 +272,30 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 	if (run_params_read_one(&p, &run, o->batch) < 0)
 		goto out;
 	have_params = 1;
-	if (p.tokens.kind != TOKENS_BYTES) { /* its text is tokenized as bytes below */
-		error("%s: a run of %s tokens: export lstmvis reads the text as bytes, so only a "
-		      "bytes run (not yet other tokens)", run_path, tokens_kind_name(p.tokens.kind));
-		goto out;
-	}
 	if (o->layer >= p.m.L) {
 		error("%s: has no layer %lld (its layers: 0..%d)", run_path, (long long)o->layer,
 		      p.m.L - 1);
 		goto out;
 	}
-	if (load_text(&t, &run, o->text) < 0)
-		goto out;
-	if (t.c.len == 0) {
-		error("%s: the text is empty", o->text ? o->text : run_path);
-		goto out;
+	const int bytes = p.tokens.kind == TOKENS_BYTES;
+	int64_t N = o->steps;
+	if (p.tokens.kind == TOKENS_IDS) {
+		if (!(tok = load_run_ids(&N, &run, &p.tokens, o->text)))
+			goto out;
+		t.is_corpus = 1;
+	} else {
+		if (load_text(&t, &run, o->text, &p.tokens) < 0)
+			goto out;
+		if (t.c.len == 0) {
+			error("%s: the text is empty", o->text ? o->text : run_path);
+			goto out;
+		}
+		if (bytes && N > (int64_t)t.c.len)
+			N = (int64_t)t.c.len;
+		if (!(tok = bytes ? tokenize(&t, N, &p, o->text ? o->text : t.c.name) :
+			    tokenize_other(&t, &N, &p.tokens, o->text ? o->text : t.c.name)))
+			goto out;
 	}
-	int64_t N = o->steps < (int64_t)t.c.len ? o->steps : (int64_t)t.c.len;
-	if (!(tok = tokenize(&t, N, &p, o->text ? o->text : t.c.name)))
-		goto out;
 	if (!t.is_corpus)
 		warning("%s: not the run's corpus: no meta tracks (the records' positions are "
 			"offsets into the corpus)", o->text);
@@ -231,14 +308,16 @@ static int export_lstmvis(const char *run_path, const struct export_opts *o)
 	snprintf(name, sizeof(name), "%s at batch %lld", base_name(run_path), (long long)p.batch);
 	snprintf(desc, sizeof(desc),
 		 "rnnbow run %s: %s cell, %d layer%s of %d units, the parameters of recorded batch "
-		 "%lld, run from zero state over the first %lld bytes of %s%s", run_path,
+		 "%lld, run from zero state over the first %lld %s of %s%s", run_path,
 		 cell_name(p.m.cell), p.m.L, p.m.L > 1 ? "s" : "", p.m.H, (long long)p.batch,
-		 (long long)N, o->text ? o->text : t.c.name,
+		 (long long)N, bytes ? "bytes" : p.tokens.kind == TOKENS_WORDS ? "words" :
+		 p.tokens.kind == TOKENS_UTF8 ? "code points" : "token ids",
+		 o->text ? o->text : t.c.name ? t.c.name : "its token ids",
 		 have_meta ? meta_layer ? "; meta tracks of that layer's W_hh" :
 			     "; meta tracks of layer 0's W_hh" : "");
 	struct lstmvis_set set = {
 		.dir = o->output, .force = o->force, .m = &p.m, .tokens = tok, .N = N,
-		.vocab = p.vocab, .layer = o->layer_given ? (int)o->layer : -1,
+		.vocab = p.vocab, .words = bytes ? NULL : &p.tokens, .layer = o->layer_given ? (int)o->layer : -1,
 		.meta = have_meta ? &sm : NULL, .name = name, .description = desc,
 	};
 	if (lstmvis_write(&set) == 0)
@@ -271,7 +350,8 @@ int cmd_export(int argc, char **argv)
 		  .help = "run over FILE (default: the run's corpus, found by\n"
 			  "its recorded name and checked by its SHA-256)" },
 		{ "steps", 0, OPT_INT, &o.steps, 1, 9.2e18, .arg = "N",
-		  .help = "the first N bytes of the text (default 100000)" },
+		  .help = "the first N bytes (tokens) of the text (default\n"
+			  "100000)" },
 		{ "eps", 0, OPT_FLOAT, &o.eps, 0, 1e30, .arg = "X",
 		  .help = "tolerated relative error of the k_exact track\n(default 0.1)" },
 		{ "force", 'f', OPT_FLAG, &o.force,

@@ -75,26 +75,32 @@ static int draw_hidden(struct figure *f, struct unitread *u, int64_t row, int la
 	float *h = malloc(n * H * sizeof(float));
 	int32_t *x = malloc(n * sizeof(int32_t));
 	uint8_t *text = malloc(n);
+	const char **tok = u->rr.tokens.kind == TOKENS_BYTES ? NULL : calloc(n, sizeof(char *));
+	size_t len;
 	int rc = -1;
-	if (!h || !x || !text) {
+	if (!h || !x || !text || (u->rr.tokens.kind != TOKENS_BYTES && !tok)) {
 		error("out of memory");
 		goto out;
 	}
 	if (unitread_hidden(u, row, layer, h, x) < 0)
 		goto out;
-	for (size_t t = 0; t < n; t++)
+	for (size_t t = 0; t < n; t++) {
 		text[t] = recread_byte(&u->rr, x[t]);
+		if (tok)
+			tok[t] = recread_text(&u->rr, x[t], &len);
+	}
 	char what[64];
 	snprintf(what, sizeof(what), "%s%s%s", u->rr.cell, strcmp(u->rr.cell, "rnn") ? "" : " ",
 		 strcmp(u->rr.cell, "rnn") ? "" : u->rr.activation);
 	struct hidden_view v = { .n = (int)n, .H = (int)H, .layer = layer, .batch = u->batch[row],
-				 .h = h, .text = text, .what = what };
+				 .h = h, .text = text, .what = what, .tokens = tok };
 	view_hidden(f, &v);
 	rc = 0;
 out:
 	free(h);
 	free(x);
 	free(text);
+	free(tok);
 	return rc;
 }
 

@@ -99,10 +99,45 @@ static int count_window(const struct run *run, const struct view_opts *o, int64_
 struct shape {
 	char cell[16], activation[32], gate_names[64];
 	int n, H, layers, G;
+	const char *tokens;  /* a run of other tokens than bytes: its kind, else NULL */
 };
 
+/* A run of other tokens: the text of every id the page's records use, as
+ * #tok-r (JSON: id -> text), so that the page holds what it shows, not a
+ * vocabulary of up to 2^24 words. */
+static void write_token_texts(FILE *out, int r, const struct recread *rr, const uint8_t *used)
+{
+	int first = 1;
+	fprintf(out, "<script type=\"application/json\" id=\"tok-%d\">{", r);
+	for (int v = 0; v < rr->V; v++) {
+		if (!(used[v >> 3] & (1u << (v & 7))))
+			continue;
+		size_t len;
+		fprintf(out, "%s\"%d\":", first ? "" : ",", v);
+		webview_json_str(out, recread_text(rr, v, &len));
+		first = 0;
+	}
+	fprintf(out, "}</script>\n");
+}
+
+/* Step t's true or predicted token of a record: a run of bytes' byte, or
+ * another run's id (int32, little-endian; used marks it). */
+static void put_token(struct b64 *b, const struct recread *rr, int32_t y, uint8_t *used)
+{
+	if (!used) {
+		uint8_t c = recread_byte(rr, y);
+		b64_put(b, &c, 1);
+		return;
+	}
+	if (y >= 0 && y < rr->V)
+		used[y >> 3] |= (uint8_t)(1u << (y & 7));
+	uint8_t le[4] = { (uint8_t)y, (uint8_t)(y >> 8), (uint8_t)(y >> 16), (uint8_t)(y >> 24) };
+	b64_put(b, le, 4);
+}
+
 /* The records' own data, a row each: batch and corpus offset (float64),
- * true and predicted bytes (n each), losses L_t (n logq codes). */
+ * true and predicted bytes (n each; other tokens: int32 ids and #tok-r),
+ * losses L_t (n logq codes). */
 static int write_records(FILE *out, const struct run *run, int r, int64_t rows, struct pick p,
 			 struct shape *m)
 {
@@ -114,6 +149,11 @@ static int write_records(FILE *out, const struct run *run, int r, int64_t rows, 
 		return -1;
 	rr.rows = rows < rr.rows ? rows : rr.rows; /* a run still written grows */
 	const int n = rr.n;
+	uint8_t *used = NULL;
+	if (rr.tokens.kind != TOKENS_BYTES && !(used = calloc((size_t)rr.V / 8 + 1, 1))) {
+		recread_close(&rr);
+		return error("out of memory");
+	}
 	snprintf(id, sizeof(id), "rec-%d", r);
 	b64_begin(&b, out, id);
 	while ((got = recread_next(&rr)) > 0)
@@ -125,14 +165,17 @@ static int write_records(FILE *out, const struct run *run, int r, int64_t rows, 
 			for (int s = 0; s < 2; s++)
 				for (int t = 0; t < n; t++) {
 					int32_t y = (s ? rr.predicted : rr.target)[(size_t)i * n + t];
-					uint8_t c = recread_byte(&rr, y);
-					b64_put(&b, &c, 1);
+					put_token(&b, &rr, y, used);
 				}
 			for (int t = 0; t < n; t++)
 				b64_u16(&b, webview_logq(rr.loss[(size_t)i * n + t]));
 		}
 	b64_end(&b);
-	*m = (struct shape){ .n = n, .H = rr.H, .layers = rr.layers, .G = rr.G };
+	*m = (struct shape){ .n = n, .H = rr.H, .layers = rr.layers, .G = rr.G,
+			     .tokens = used ? tokens_kind_name(rr.tokens.kind) : NULL };
+	if (used)
+		write_token_texts(out, r, &rr, used);
+	free(used);
 	memcpy(m->cell, rr.cell, sizeof(m->cell));
 	memcpy(m->activation, rr.activation, sizeof(m->activation));
 	memcpy(m->gate_names, rr.gate_names, sizeof(m->gate_names));
@@ -249,6 +292,10 @@ static void write_run_meta(FILE *out, const char *file, int r, const struct shap
 	webview_json_str(out, m->activation);
 	fprintf(out, ",\"gates\":");
 	webview_json_str(out, m->G > 1 ? m->gate_names : "");
+	if (m->tokens) {
+		fprintf(out, ",\"tokens\":");
+		webview_json_str(out, m->tokens);
+	}
 	fprintf(out, ",\"n\":%d,\"H\":%d,\"layers\":%d,\"G\":%d,\"rows\":%lld,\"records\":%lld,"
 		     "\"every\":%lld}</script>\n", m->n, m->H, m->layers, m->G, (long long)rows,
 		(long long)kept, (long long)every);

@@ -38,6 +38,22 @@ const char *lstmvis_token(char *buf, uint8_t b)
 	return buf;
 }
 
+void lstmvis_word(FILE *out, const char *s, size_t len)
+{
+	char buf[8];
+	if (len == 0) {
+		fputs("<empty>", out);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		uint8_t b = (uint8_t)s[i];
+		if (len == 1 || b <= ' ' || b == 0x7f)
+			fputs(lstmvis_token(buf, b), out);
+		else
+			fputc(b, out);
+	}
+}
+
 /* ---- HDF5 ---- */
 
 /* A new file without timestamps, or H5I_INVALID_HID after a message. */
@@ -201,8 +217,13 @@ static int write_dict(const struct lstmvis_set *s, const char *path)
 	char tok[8];
 	if (!out)
 		return error("%s: %s", path, sys_reason(errno));
-	for (int v = 0; v < s->m->V; v++)
-		fprintf(out, "%s %d\n", lstmvis_token(tok, s->vocab[v]), v);
+	for (int v = 0; v < s->m->V; v++) {
+		if (s->words)
+			lstmvis_word(out, s->words->text[v], s->words->len[v]);
+		else
+			fputs(lstmvis_token(tok, s->vocab[v]), out);
+		fprintf(out, " %d\n", v);
+	}
 	int bad = ferror(out);
 	if (fclose(out) != 0 || bad)
 		return error("%s: cannot write: %s", path, sys_reason(errno));

@@ -9,7 +9,8 @@
  *   train.hdf5    word_ids (N) int32: the token id of each step
  *   train.dict    "TOKEN ID" a line, one per vocabulary entry, with the
  *                 bytes LSTMVis cannot show as a word remapped (<sp>, <nl>,
- *                 <tab>, <cr>, <0xNN>; see lstmvis_token)
+ *                 <tab>, <cr>, <0xNN>; see lstmvis_token); a run of words,
+ *                 code points or ids: each token's text (lstmvis_word)
  *   meta.hdf5     rnnbow's per-step tracks (stepmeta.h): bar, max_grad,
  *                 k_exact, record_batch; only when the text is the run's
  *                 corpus, whose offsets the records' positions are
@@ -26,6 +27,9 @@
 
 #include "../libcore/model.h"
 #include "../libcore/stepmeta.h"
+#include "../libcore/tokens.h"
+
+#include <stdio.h>
 
 struct lstmvis_set {
 	const char *dir;
@@ -34,6 +38,8 @@ struct lstmvis_set {
 	const int32_t *tokens;       /* (N) token ids of the text */
 	int64_t N;
 	const uint8_t *vocab;        /* (m->V) byte of each token id */
+	const struct token_vocab *words; /* other tokens than bytes: their texts
+					  (train.dict's, see lstmvis_word); NULL: bytes */
 	int layer;                   /* the layer exported; -1: every layer */
 	const struct step_meta *meta; /* NULL: no tracks */
 	const char *name;            /* lstm.yml name and description */
@@ -47,5 +53,11 @@ int lstmvis_write(const struct lstmvis_set *s);
 /* The dict token of byte b: printable ASCII but space as itself, else
  * <sp> <nl> <tab> <cr> or <0xNN>. buf holds at least 8 bytes. */
 const char *lstmvis_token(char *buf, uint8_t b);
+
+/* The dict token of a token's text s (len bytes): a one-byte text as
+ * lstmvis_token; else s with each byte LSTMVis would split on or cannot
+ * show (space, control bytes) as lstmvis_token names it; "<empty>" for
+ * an empty text. Written to out. */
+void lstmvis_word(FILE *out, const char *s, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
  * LSTMVis's pattern view, static). Both are images, one row per unit.
  */
 #include "views.h"
+#include "toklabel.h"
 
 #include <math.h>
 
@@ -125,11 +126,21 @@ void view_hidden(struct figure *f, const struct hidden_view *v)
 	/* the text under the image: one glyph per step, every step when they
 	 * fit on the width, else every k-th */
 	double fit = f->width_in * 0.8 * 72 / (f->font_pt * 0.9);
-	int every = n <= fit ? 1 : (int)ceil(n / fit);
-	char buf[2];
+	/* tokens: labels of up to TOK_GLYPHS code points, as many as fit with
+	 * a space between */
+	enum { TOK_GLYPHS = 8 };
+	char buf[4 * TOK_GLYPHS + 1];
+	size_t wide = 1, glyphs;
+	for (int t = 0; v->tokens && t < n; t++) {
+		tok_label(v->tokens[t], TOK_GLYPHS, buf, sizeof(buf), &glyphs);
+		wide = glyphs > wide ? glyphs : wide;
+	}
+	double per = v->tokens && wide > 1 ? (double)wide + 1 : 1;
+	int every = n * per <= fit ? 1 : (int)ceil(n * per / fit);
 	for (int t = 0; t < n; t += every) {
 		fig_printf(f, "set label %d ", t + 1);
-		fig_quote(f, fig_glyph(v->text[t], buf));
+		fig_quote(f, v->tokens ? tok_label(v->tokens[t], TOK_GLYPHS, buf, sizeof(buf), &glyphs) :
+			  fig_glyph(v->text[t], buf));
 		fig_printf(f, " at %d, graph 0 center offset 0,-0.9 noenhanced\n", t);
 	}
 	fig_printf(f, "set xlabel \"input x_t, steps 0..%d", n - 1);

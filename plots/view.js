@@ -4,8 +4,9 @@
  * is encoded). Plain JavaScript and SVG; nothing is fetched.
  *
  * Data per run r: #run-r (JSON: the model, record count, every), #rec-r
- * (base64 rows: batch, offset as float64; true and predicted bytes; n
- * losses as logq codes), and per source s (layer, gate) #g-r-s (rows of
+ * (base64 rows: batch, offset as float64; true and predicted bytes, or
+ * for a run of other tokens (#run-r's "tokens") int32 ids whose texts are
+ * #tok-r's (JSON: id -> text); n losses as logq codes), and per source s (layer, gate) #g-r-s (rows of
  * n(n+1)/2 logq codes of g[t,j], j <= t, then k_exact and k_bound as
  * uint16) and #ov-r-s (JSON: the overview's bars or bins, the run's decay
  * curve). Test hooks: overview bars carry data-batch, stacked segments
@@ -47,7 +48,9 @@
     const n = run.n;
     run.index = r;
     run.tri = n * (n + 1) / 2;
-    run.recSize = 16 + 4 * n;
+    run.tw = run.tokens ? 4 : 1; /* bytes of a step's token */
+    run.recSize = 16 + 2 * run.tw * n + 2 * n;
+    run.tok = run.tokens ? JSON.parse($("tok-" + r).textContent) : null;
     run.gSize = 2 * run.tri + 4;
     run.rec = block("rec-" + r);
     run.sources = [];
@@ -72,6 +75,23 @@
     return String.fromCharCode(b);
   }
 
+  /* The label of token id in run: a byte's glyph, or the token's text (a
+   * one-character text as a byte's glyph, control characters as "?"),
+   * cut to max characters with an ellipsis (the label has a step's width);
+   * textContent puts it in the SVG, so nothing needs escaping here. */
+  function tokenText(run, id) {
+    if (!run.tok) return glyph(id);
+    const s = run.tok[id];
+    return s === undefined ? "?" : s;
+  }
+  function label(run, id, max) {
+    if (!run.tok) return glyph(id);
+    const s = Array.from(tokenText(run, id));
+    if (s.length === 1 && s[0].charCodeAt(0) < 128) return glyph(s[0].charCodeAt(0));
+    const t = s.map((c) => c.charCodeAt(0) < 32 ? "?" : c);
+    return t.length > max ? t.slice(0, Math.max(1, max - 1)).join("") + "\u2026" : t.join("");
+  }
+
   /* The record at index i of run, with g of its current source. */
   function record(run, i) {
     const n = run.n, src = run.sources[run.src];
@@ -80,9 +100,10 @@
     const rec = { index: i, batch: dv.getFloat64(at, true), position: dv.getFloat64(at + 8, true),
                   target: [], predicted: [], loss: new Float64Array(n), g: new Float64Array(n * n) };
     for (let t = 0; t < n; t++) {
-      rec.target.push(dv.getUint8(at + 16 + t));
-      rec.predicted.push(dv.getUint8(at + 16 + n + t));
-      rec.loss[t] = LQ[dv.getUint16(at + 16 + 2 * n + 2 * t, true)];
+      const tw = run.tw, tok = (k) => tw === 4 ? dv.getInt32(k, true) : dv.getUint8(k);
+      rec.target.push(tok(at + 16 + tw * t));
+      rec.predicted.push(tok(at + 16 + tw * (n + t)));
+      rec.loss[t] = LQ[dv.getUint16(at + 16 + 2 * tw * n + 2 * t, true)];
     }
     const gv = bytes(src.g, i * run.gSize, run.gSize), ga = 0;
     for (let t = 0, k = 0; t < n; t++)
@@ -286,6 +307,7 @@
     const pw = W - BV.left - BV.right, cw = pw / n;
     const X = (j) => BV.left + j * cw;
     const t0 = state.loss, fs = Math.max(9, Math.min(big ? 18 : 14, cw * 0.8));
+    const chars = Math.max(2, Math.floor(cw / (fs * 0.6))); /* a token's label fits its step */
     /* labels: true on top, predicted below, green right, red wrong */
     el("text", { x: BV.left - 6, y: labelH * 0.72, "text-anchor": "end", class: "axis" }, svg, "true");
     el("text", { x: BV.left - 6, y: labelH * 1.72, "text-anchor": "end", class: "axis" }, svg, "predicted");
@@ -296,10 +318,13 @@
       el("rect", { x: X(j) + 1, y: labelH + 2, width: Math.max(1, cw - 2), height: labelH - 2,
                    fill: right ? "#c7e9c0" : "#fcbba1" }, svg);
       const tl = el("text", { x: X(j) + cw / 2, y: labelH * 0.75, "text-anchor": "middle",
-                              class: "glyph", "font-size": fs, "data-step": j }, svg, glyph(rec.target[j]));
+                              class: "glyph", "font-size": fs, "data-step": j }, svg,
+                          label(run, rec.target[j], chars));
+      if (run.tok) el("title", {}, tl, tokenText(run, rec.target[j]));
       tl.style.cursor = "pointer";
       el("text", { x: X(j) + cw / 2, y: labelH * 1.75, "text-anchor": "middle", class: "glyph",
-                   "font-size": fs, fill: right ? "#238b45" : "#cb181d" }, svg, glyph(rec.predicted[j]));
+                   "font-size": fs, fill: right ? "#238b45" : "#cb181d" }, svg,
+         label(run, rec.predicted[j], chars));
     }
     /* bars */
     const y0 = 2 * labelH + 8, top = rec.maxGrad > 0 ? rec.maxGrad * 1.05 : 1;

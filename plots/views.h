@@ -97,6 +97,9 @@ struct hidden_view {
 	const float *h;       /* (n, H) h_t */
 	const uint8_t *text;  /* (n) the input bytes x_t */
 	const char *what;     /* the cell, for the note: "lstm", "rnn tanh" */
+	/* a run of other tokens than bytes: (n) x_t's texts, shown instead of
+	 * text (words cut to a fixed width; NULL: bytes) */
+	const char *const *tokens;
 };
 void view_hidden(struct figure *f, const struct hidden_view *v);
 /* Gradient tracing's paths of one batch on the unrolled grid: rows are

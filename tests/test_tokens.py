@@ -14,7 +14,9 @@ independent tokenizer written here, PyTorch and the readers.
   * --token-ids with and without --token-vocab: the ids as given, V from
     the vocabulary file's lines or max id + 1;
   * readers: summarize's target and predicted, sample (plain and --prime),
-    info, plot batch's labels, /samples, all in the tokens' text;
+    info, plot batch's labels, /samples, all in the tokens' text; plot
+    hidden's labels (cut with an ellipsis) and view's embedded data (ids
+    and their words, escaped); export lstmvis's train.dict and word_ids;
   * --valid-share with words; resume (an extension) of a words run equals
     the run done in one go; another --vocab-size is refused on resume;
   * bad input: one line, the documented status, no file left behind;
@@ -348,7 +350,8 @@ def test_bytes():
 
 def test_mix():
     """A mix of components over words (V past 256): the trainer's token rows
-    (it crashed before), the readers per component, ablate's refusal."""
+    (it crashed before), the readers per component, ablate of words and code
+    points."""
     text = zipf_text(3000, 500, 3)
     with open(os.path.join(T, "mw.txt"), "w") as fh:
         fh.write(text)
@@ -367,9 +370,188 @@ def test_mix():
     check(len(rows) == len(pos) and all(r["target"] in vocab for r in rows),
           "mix of words: summarize --component lstm prints words", s)
     p = run("ablate", "--batch", 9, "--text", "mw.txt", "mw.h5")
+    rows = p.stdout.decode().splitlines()
+    check(p.returncode == 0 and len(rows) == 3 and rows[1].startswith("rnn\t") and
+          rows[2].startswith("lstm\t") and int(rows[1].split("\t")[3]) == len(ids) - 1,
+          "mix of words: ablate --text scores the text's words (all of them)", p.stderr)
+    check_ablate_words(text)
+    check_ablate_utf8()
+
+
+def check_ablate_words(text):
+    """ablate of a words mix recorded with --valid-share: loss_full is the
+    run's /valid loss at each record (the last N tokens, <unk> for the rest)."""
+    path = record("mv.h5", "mw.txt", "--cell", "rnn,gru", "--tokens", "words", "--vocab-size",
+                  150, "--hidden", 8, "--seq-len", 10, "--batches", 28, "--record-every", 9,
+                  "--save-params", "--valid-share", 0.1, "--valid-every", 9)
+    f = h5py.File(path, "r")
+    _, ids = words_vocab(text, 150)
+    vb, vl = list(f["valid/batch"][()]), f["valid/loss"][()]
+    bad = []
+    for b in f["record/batch"][()]:
+        p = run("ablate", "--batch", int(b), "mv.h5")
+        rows = [r.split("\t") for r in p.stdout.decode().splitlines()]
+        want = float(vl[vb.index(b)]) if b in vb else float("nan")
+        if p.returncode or len(rows) != 3 or abs(float(rows[1][4]) - want) > 1e-5 * want:
+            bad.append("batch %d: %s; /valid %g %s" % (b, rows, want, p.stderr.decode()))
+    check(not bad and int(f["valid"].attrs["bytes"]) == int(0.1 * len(ids)) and
+          0 in ids[-int(0.1 * len(ids)):],
+          "mix of words, --valid-share: ablate's loss_full = /valid's loss at each record "
+          "(the held-out last N words, <unk> among them)", "\n".join(bad))
+
+
+def check_ablate_utf8():
+    """ablate of a utf8 mix: a code point the run lacks is one line."""
+    with open(os.path.join(T, "mu.txt"), "w", encoding="utf-8") as fh:
+        fh.write("äöü ßé " * 40)
+    with open(os.path.join(T, "mx.txt"), "w", encoding="utf-8") as fh:
+        fh.write("äö€ü")
+    record("mu.h5", "mu.txt", "--cell", "rnn,gru", "--tokens", "utf8", "--hidden", 4,
+           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params",
+           "--valid-share", 0.2, "--valid-every", 4)
+    record("mi.h5", "--token-ids", "ids.h5:/corpus/ids", "--cell", "rnn,gru", "--hidden", 4,
+           "--seq-len", 8, "--batches", 5, "--record-every", 4, "--save-params",
+           "--valid-share", 0.1, "--valid-every", 4)
+    bad = []
+    for name in ("mu.h5", "mi.h5"):
+        f = h5py.File(os.path.join(T, name), "r")
+        want = float(f["valid/loss"][list(f["valid/batch"][()]).index(4)])
+        p = run("ablate", "--batch", 4, name)
+        rows = [r.split("\t") for r in p.stdout.decode().splitlines()]
+        if p.returncode or len(rows) != 3 or abs(float(rows[1][4]) - want) > 1e-5 * want:
+            bad.append("%s: %s; /valid %g %s" % (name, rows, want, p.stderr.decode()))
+    check(not bad, "mixes of code points and of token ids, --valid-share: ablate's loss_full "
+          "= /valid's", "\n".join(bad))
+    p = run("ablate", "--batch", 4, "--text", "mu.txt", "mu.h5")
+    check(p.returncode == 0 and len(p.stdout.decode().splitlines()) == 3 and
+          int(p.stdout.decode().splitlines()[1].split("\t")[3]) == 7 * 40 - 1,
+          "mix of code points: ablate --text scores its code points", p.stderr)
+    p = run("ablate", "--batch", 4, "--text", "mx.txt", "mu.h5")
     err = p.stderr.decode()
-    check(p.returncode == 1 and len(err.splitlines()) == 1 and "words tokens" in err,
-          "mix of words: ablate refuses in one line (it scores bytes)", err)
+    check(p.returncode == 1 and len(err.splitlines()) == 1 and "code point 2" in err,
+          "mix of code points: ablate refuses a code point the run lacks in one line", err)
+
+def cut(word, most=8):
+    """plot hidden's label of a word: up to `most` characters, the last an
+    ellipsis when cut (plots/toklabel.h)."""
+    return word if len(word) <= most else word[:most - 1] + "\u2026"
+
+
+def test_figures():
+    """plot hidden's labels and view's embedded data hold the words (with
+    '<', '&' and '"' in them), not '?'."""
+    import base64
+    import xml.etree.ElementTree as ET
+    lex = ["alpha", "</script>", 'a"b', "x&y", "supercalifragilistic", "<b>", "gamma"]
+    rng = np.random.default_rng(5)
+    text = "\n".join(" ".join(lex[i] for i in rng.integers(0, len(lex), 10))
+                     for _ in range(40)) + "\n"
+    with open(os.path.join(T, "fw.txt"), "w") as fh:
+        fh.write(text)
+    path = record("fw.h5", "fw.txt", "--tokens", "words", "--hidden", 6, "--seq-len", 12,
+                  "--batches", 10, "--record-every", 3, "--save-hidden")
+    f = h5py.File(path, "r")
+    vocab = vocab_text(f)
+    r = list(f["record/batch"][()]).index(3)
+    x = [vocab[i] for i in f["record/input"][r]]
+    p = run("plot", "hidden", "--batch", 3, "fw.h5", "-o", "fw.svg")
+    got, want = None, None
+    if p.returncode == 0:
+        root = ET.parse(os.path.join(T, "fw.svg")).getroot()  # escaped: it parses
+        texts = ["".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text")]
+        m = [re.search(r"every (\d+)-th", t) for t in texts]
+        every = next((int(k.group(1)) for k in m if k), 1)
+        want = [cut(w) for w in x[::every]]
+        got = [t for t in texts if t in set(cut(w) for w in lex)]
+    check(p.returncode == 0 and got == want and "?" not in got,
+          "plot hidden of words: the labels are the input words, cut to 8 characters with an "
+          "ellipsis, '<', '&', '\"' escaped", (p.stderr, got, want))
+    p = run("view", "fw.h5", "-o", "fw.html")
+    html = open(os.path.join(T, "fw.html"), encoding="utf-8").read() if not p.returncode else ""
+
+    def script(sid):
+        k = re.search(r'<script type="[^"]*" id="%s">(.*?)</script>' % sid, html, re.S)
+        return k.group(1) if k else ""
+    ok = False
+    try:
+        meta, tok = json.loads(script("run-0")), json.loads(script("tok-0"))
+        n = meta["n"]
+        rec = base64.b64decode("".join(script("rec-0").split()))
+        size = 16 + 8 * n + 2 * n
+        ids = np.frombuffer(rec[size * r + 16:size * r + 16 + 8 * n], dtype="<i4")
+        words = [tok[str(i)] for i in ids]
+        ok = meta["tokens"] == "words" and \
+            words[:n] == [vocab[i] for i in f["record/target"][r]] and \
+            words[n:] == [vocab[i] for i in f["record/predicted"][r]] and \
+            all(tok[k] == vocab[int(k)] for k in tok) and "</script>" in tok.values()
+    except (ValueError, KeyError, IndexError) as e:
+        meta = e
+    check(ok, "view of words: the records hold the tokens' ids, #tok-0 their words (JSON, "
+          "'</script>' escaped)", (p.stderr, meta))
+
+
+def dict_of(path):
+    """train.dict's lines as (token, id)."""
+    with open(path, encoding="utf-8") as fh:
+        return [tuple(line.rsplit(" ", 1)) for line in fh.read().splitlines()]
+
+
+def export(run_file, out, *args):
+    p = run("export", "lstmvis", run_file, "-o", out, "--batch", 10, *args)
+    d = os.path.join(T, out)
+    if p.returncode:
+        return None, None, p.stderr.decode()
+    with h5py.File(os.path.join(d, "train.hdf5"), "r") as g, \
+            h5py.File(os.path.join(d, "states.hdf5"), "r") as st:
+        ok = all(st[k].shape[0] == g["word_ids"].shape[0] for k in st)
+        return dict_of(os.path.join(d, "train.dict")), g["word_ids"][()], \
+            "" if ok else "states' rows differ"
+
+
+def test_lstmvis():
+    """export lstmvis of words, code points and ids: train.dict holds the
+    tokenizer's words and ids, train.hdf5 its ids of the text."""
+    text = zipf_text(2000, 200, 7)
+    with open(os.path.join(T, "lw.txt"), "w") as fh:
+        fh.write(text)
+    record("lw.h5", "lw.txt", "--tokens", "words", "--vocab-size", 120, "--hidden", 6,
+           "--seq-len", 10, "--batches", 11, "--record-every", 10, "--save-params")
+    vocab, ids = words_vocab(text, 120)
+    d, w, err = export("lw.h5", "lw")
+    check(d == [(t, str(i)) for i, t in enumerate(vocab)] and w is not None and
+          np.array_equal(w, ids) and not err,
+          "export lstmvis of words: train.dict is the tokenizer's words with their ids, "
+          "word_ids its ids of the corpus", err)
+    d, w, err = export("lw.h5", "lw2", "--text", "mw.txt", "--steps", 50)
+    with open(os.path.join(T, "mw.txt")) as fh:
+        want = [vocab.index(x) if x in vocab else 0 for x in fh.read().split()][:50]
+    check(w is not None and list(w) == want,
+          "export lstmvis --text of a words run: its words' ids (<unk> for the others)", err)
+    utext = "ä ö\nü €é " * 60
+    with open(os.path.join(T, "lu.txt"), "w", encoding="utf-8") as fh:
+        fh.write(utext)
+    record("lu.h5", "lu.txt", "--tokens", "utf8", "--hidden", 4, "--seq-len", 8,
+           "--batches", 11, "--record-every", 10, "--save-params")
+    cps = sorted(set(utext))
+    names = {" ": "<sp>", "\n": "<nl>"}
+    d, w, err = export("lu.h5", "lu")
+    check(d == [(names.get(c, c), str(i)) for i, c in enumerate(cps)] and w is not None and
+          list(w) == [cps.index(c) for c in utext],
+          "export lstmvis of code points: train.dict the sorted code points (<sp>, <nl>), "
+          "word_ids each one's id", (d, err))
+    record("li.h5", "--token-ids", "ids.h5:/corpus/ids", "--token-vocab", "vocab.txt",
+           "--hidden", 6, "--batches", 11, "--record-every", 10, "--save-params")
+    with h5py.File(os.path.join(T, "ids.h5"), "r") as g:
+        given = g["corpus/ids"][()]
+    d, w, err = export("li.h5", "li")
+    check(d == [("t%d" % i, str(i)) for i in range(450)] and w is not None and
+          np.array_equal(w, given),
+          "export lstmvis of token ids: train.dict the vocabulary file's lines, word_ids the "
+          "dataset's ids", err)
+    p = run("export", "lstmvis", "li.h5", "-o", "li3", "--batch", 10, "--text", "lw.txt")
+    err = p.stderr.decode()
+    check(p.returncode == 1 and len(err.splitlines()) == 1 and "--text" in err,
+          "export lstmvis --text of a token-ids run: refused in one line", err)
 
 
 try:
@@ -380,6 +562,8 @@ try:
     tap.section("bad input", test_bad)
     tap.section("bytes", test_bytes)
     tap.section("mix", test_mix)
+    tap.section("figures", test_figures)
+    tap.section("lstmvis", test_lstmvis)
 finally:
     shutil.rmtree(T, ignore_errors=True)
 sys.exit(tap.summary())
