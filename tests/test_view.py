@@ -247,6 +247,28 @@ with tempfile.TemporaryDirectory() as tmp:
         err = np.max(np.abs(vals - g) / np.maximum(g, 1e-300))
         check(err <= REL, "layer 1, gate f: the horizon is itemized_gates_l1[:, 1] (%.2e)" % err)
 
+        # a run of words: each step's label is its word (cut to the step's
+        # width), the whole word on hover
+        wcorpus = os.path.join(tmp, "w.txt")
+        with open(wcorpus, "w") as f:
+            f.write(" ".join("alpha beta gamma delta <tag> &amp".split()[i % 6] for i in range(3000)))
+        words = os.path.join(tmp, "words.h5")
+        record(wcorpus, words, "--tokens", "words", "--vocab-size", "7", "--hidden", "8",
+               "--seq-len", "6", "--batches", "40", "--record-every", "10")
+        wpage = os.path.join(tmp, "words.html")
+        r = view(words, "-o", wpage)
+        driver.get("file://" + wpage)
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        with h5py.File(words, "r") as f:
+            vt = [v.decode() if isinstance(v, bytes) else v for v in f["model/vocab_text"][()]]
+            tgt = f["record/target"][()]
+        shown = driver.find_elements(By.CSS_SELECTOR, "#batch text[data-step]")
+        hover = [e.find_element(By.TAG_NAME, "title").get_attribute("textContent") for e in shown]
+        rec = [b for b in range(len(tgt)) if hover == [vt[i] for i in tgt[b]]]
+        check(r.returncode == 0 and not errors and len(shown) == 6 and rec,
+              "a words run's page: no console error, every step's label is its word (on hover)",
+              (errors, hover))
+
         t0 = time.time()
         driver.get("file://" + bigpage)
         loaded = time.time() - t0
