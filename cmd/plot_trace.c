@@ -155,32 +155,51 @@ out:
 	return rc;
 }
 
+/* Opens b and picks the model traced: --component's of a mix (default
+ * the first; *k its index), else the run's one. NULL (said why, b closed)
+ * when the component does not exist. */
+static const struct model *open_traced(struct batchread *b, struct run *run,
+				       const struct plot_opts *o, int *k)
+{
+	*k = 0;
+	if (batchread_open(b, run) < 0)
+		return NULL;
+	if (b->mx && (*k = o->r.src.component ? mix_find(b->mx, o->r.src.component) : 0) < 0) {
+		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
+		      run->path);
+		batchread_close(b);
+		return NULL;
+	}
+	return b->mx ? &b->mx->comp[*k] : &b->m;
+}
+
+/* -1 (said why) when m has no layer `layer`. */
+static int check_layer(const struct model *m, int layer, const char *path)
+{
+	if (layer < m->L)
+		return 0;
+	return error("%s: no layer %d (the run has %s %d)", path, layer,
+		     m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
+}
+
 int plot_trace(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
 	struct trace_graph g;
 	struct mix_trace mt = { 0 };
 	struct grid gr = { 0 };
-	int rc = -1, k = 0;
-	if (batchread_open(&b, run) < 0)
-		return -1;
+	int rc = -1, k;
 	/* a mix: the paths of --component's weight_hh (default the first's),
 	 * under the mix's loss (libcore/mixtrace.h) */
-	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
-		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
-		      run->path);
-		batchread_close(&b);
+	const struct model *m = open_traced(&b, run, o, &k);
+	if (!m)
 		return -1;
-	}
-	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	int64_t row = batchread_row(&b, o->batch);
 	int layer = (int)o->r.src.layer, q = 0;
 	if (row < 0) {
 		error("%s: batch %lld was not recorded (see rnnbow summarize %s)", run->path,
 		      (long long)o->batch, run->path);
-	} else if (layer >= m->L) {
-		error("%s: no layer %d (the run has %s %d)", run->path, layer,
-		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
+	} else if (check_layer(m, layer, run->path) < 0) { /* said why */
 	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1 && batchread_load(&b, row) == 0) {
 		if (b.mx ? mix_trace_init(&mt, b.mx, b.n) < 0 : trace_graph_init(&g, m, b.n) < 0) {
 			error("out of memory");
@@ -298,17 +317,10 @@ static int shares_of(struct batchread *b, const struct plot_opts *o, const struc
 int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts *o)
 {
 	struct batchread b;
-	int rc = -1, k = 0;
-	if (batchread_open(&b, run) < 0)
+	int rc = -1, k;
+	const struct model *m = open_traced(&b, run, o, &k); /* a mix: as plot trace */
+	if (!m)
 		return -1;
-	/* a mix: --component's weight_hh, as plot trace */
-	if (b.mx && (k = o->r.src.component ? mix_find(b.mx, o->r.src.component) : 0) < 0) {
-		error("%s: no component '%s' (see rnnbow info %s)", run->path, o->r.src.component,
-		      run->path);
-		batchread_close(&b);
-		return -1;
-	}
-	const struct model *m = b.mx ? &b.mx->comp[k] : &b.m;
 	const int layer = (int)o->r.src.layer, nc = trace_components(m);
 	int q = 0;
 	int64_t *batch = malloc(((size_t)b.rows + 1) * sizeof(int64_t));
@@ -319,9 +331,7 @@ int plot_trace_shares(struct figure *f, struct run *run, const struct plot_opts 
 	char param[64];
 	if (!batch || !share || !packed || !names || !ptrs) {
 		error("out of memory");
-	} else if (layer >= m->L) {
-		error("%s: no layer %d (the run has %s %d)", run->path, layer,
-		      m->L > 1 ? "layers 0 to" : "one layer,", m->L > 1 ? m->L - 1 : 0);
+	} else if (check_layer(m, layer, run->path) < 0) { /* said why */
 	} else if ((q = gate_of(m, o->r.src.gate, run->path)) >= -1) {
 		size_t H = (size_t)m->H, r0 = q < 0 ? 0 : (size_t)q * H;
 		size_t r1 = q < 0 ? (size_t)m->G * H : r0 + H;
