@@ -342,6 +342,15 @@ def mix_diag(tmp, stats):
         r = subprocess.run([BIN, "diagnose", path] + args, capture_output=True)
         check(r.returncode == 0 and r.stdout.count(b"\n") == 6,
               "mix: diagnose %s: one verdict per check" % " ".join(args), r.stderr)
+    svg = {}
+    for name in ("rnn0", "lstm"):
+        out = os.path.join(tmp, "diag_%s.svg" % name)
+        r = subprocess.run([BIN, "plot", "diagnose", path, "--component", name, "-o", out],
+                           capture_output=True)
+        svg[name] = open(out, "rb").read() if r.returncode == 0 else None
+        check(r.returncode == 0 and (name != "lstm" or b"tanh_c" in svg[name]),
+              "mix: plot diagnose --component %s draws its panels" % name, r.stderr)
+    check(svg["rnn0"] != svg["lstm"], "mix: plot diagnose: each component its own figure")
     r = subprocess.run([BIN, "diagnose", path, "--component", "tcn"], capture_output=True)
     check(r.returncode == 1 and r.stderr.count(b"\n") == 1 and b"no component 'tcn'" in r.stderr,
           "mix: diagnose --component tcn: one line", r.stderr)
