@@ -109,9 +109,9 @@ int diag_walk_check(const struct run *run, const struct read_opts *o, int all_la
 		    struct diag_names *names)
 {
 	struct recread rr;
-	struct rec_source src = { o->src.layer, NULL, o->src.layer_given };
-	src.component = o->src.component; /* a mix: the component's diagnostics */
-	src.mix_ok = o->src.mix_ok;
+	/* a mix: the component's diagnostics */
+	struct rec_source src = { .layer = o->src.layer, .layer_given = o->src.layer_given,
+				  .component = o->src.component, .mix_ok = o->src.mix_ok };
 	if (recread_open_source(&rr, run, RC_TRUNC, &src) < 0)
 		return -1;
 	int first, last, rc = 0;
@@ -241,9 +241,8 @@ static int walk_open(struct walk *w, const struct run *run, int first, int last,
 		return error("out of memory");
 	}
 	for (int l = first; l <= last; l++) {
-		struct rec_source src = { l, NULL, 1 };
-		src.component = o->src.component;
-		src.mix_ok = o->src.mix_ok;
+		struct rec_source src = { .layer = l, .layer_given = 1,
+					  .component = o->src.component, .mix_ok = o->src.mix_ok };
 		struct recread *rr = &w->rr[l - first];
 		if (recread_open_source(rr, run, RC_TRUNC, &src) < 0)
 			goto fail;
@@ -280,9 +279,8 @@ int diag_walk(const struct run *run, const struct read_opts *o, int all_layers,
 	      const struct diag_walk_cb *cb, struct verdict_acc *v)
 {
 	struct recread probe;
-	struct rec_source src = { o->src.layer, NULL, o->src.layer_given };
-	src.component = o->src.component;
-	src.mix_ok = o->src.mix_ok;
+	struct rec_source src = { .layer = o->src.layer, .layer_given = o->src.layer_given,
+				  .component = o->src.component, .mix_ok = o->src.mix_ok };
 	struct walk w;
 	struct train_cursor c = { .o = o, .cb = cb, .v = v };
 	int first, last, rc = -1;
