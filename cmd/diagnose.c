@@ -183,6 +183,9 @@ static int parse(int argc, char **argv, struct diagnose_opts *o)
 		  .arg = "L", .help = "layer L only (0-based; default: every layer)" },
 		{ "eps", 0, OPT_FLOAT, &o->r.eps, 0, 1e30, .arg = "X",
 		  .help = "tolerated relative error for k_exact (default 0.1)" },
+		{ "component", 0, OPT_STRING, &o->r.src.component, .arg = "C",
+		  .help = "a mix's component whose diagnostics are read: a\n"
+			  "name (rnn, lstm0, ...) or an index (default: the first)" },
 		{ "run-column", 0, OPT_FLAG, &o->run_column,
 		  .help = "the run column first even for one file" },
 		OPT_GROUP("verdicts:"),

@@ -109,7 +109,9 @@ int diag_walk_check(const struct run *run, const struct read_opts *o, int all_la
 		    struct diag_names *names)
 {
 	struct recread rr;
-	struct rec_source src = { o->src.layer, NULL, o->src.layer_given };
+	/* a mix: the component's diagnostics */
+	struct rec_source src = { .layer = o->src.layer, .layer_given = o->src.layer_given,
+				  .component = o->src.component, .mix_ok = o->src.mix_ok };
 	if (recread_open_source(&rr, run, RC_TRUNC, &src) < 0)
 		return -1;
 	int first, last, rc = 0;
@@ -118,7 +120,8 @@ int diag_walk_check(const struct run *run, const struct read_opts *o, int all_la
 		rc = -1;
 	for (int l = first; l <= last && rc == 0; l++) {
 		struct diagread d;
-		if (diagread_open(&d, run, l, rr.H, rr.G, is_relu(&rr), 1) < 0) {
+		if (diagread_open_comp(&d, run, l, rr.H, rr.G, is_relu(&rr), 1, rr.comp,
+				       rr.components) < 0) {
 			rc = -1;
 			break;
 		}
@@ -224,8 +227,10 @@ static void walk_close(struct walk *w)
 	free(w->d);
 }
 
-/* Opens a recread (E) and a diagread per layer of [first, last]. */
-static int walk_open(struct walk *w, const struct run *run, int first, int last)
+/* Opens a recread (E) and a diagread per layer of [first, last], of o's
+ * component of a mix. */
+static int walk_open(struct walk *w, const struct run *run, int first, int last,
+		     const struct read_opts *o)
 {
 	w->nl = 0;
 	w->rr = calloc((size_t)(last - first + 1), sizeof(*w->rr));
@@ -236,12 +241,13 @@ static int walk_open(struct walk *w, const struct run *run, int first, int last)
 		return error("out of memory");
 	}
 	for (int l = first; l <= last; l++) {
-		struct rec_source src = { l, NULL, 1 };
+		struct rec_source src = { .layer = l, .layer_given = 1,
+					  .component = o->src.component, .mix_ok = o->src.mix_ok };
 		struct recread *rr = &w->rr[l - first];
 		if (recread_open_source(rr, run, RC_TRUNC, &src) < 0)
 			goto fail;
-		if (diagread_open(&w->d[l - first], run, l, rr->H, rr->G, is_relu(rr), rr->cap) <
-		    0) {
+		if (diagread_open_comp(&w->d[l - first], run, l, rr->H, rr->G, is_relu(rr), rr->cap,
+				       rr->comp, rr->components) < 0) {
 			recread_close(rr);
 			goto fail;
 		}
@@ -273,7 +279,8 @@ int diag_walk(const struct run *run, const struct read_opts *o, int all_layers,
 	      const struct diag_walk_cb *cb, struct verdict_acc *v)
 {
 	struct recread probe;
-	struct rec_source src = { o->src.layer, NULL, o->src.layer_given };
+	struct rec_source src = { .layer = o->src.layer, .layer_given = o->src.layer_given,
+				  .component = o->src.component, .mix_ok = o->src.mix_ok };
 	struct walk w;
 	struct train_cursor c = { .o = o, .cb = cb, .v = v };
 	int first, last, rc = -1;
@@ -281,7 +288,7 @@ int diag_walk(const struct run *run, const struct read_opts *o, int all_layers,
 		return -1;
 	layer_range(&probe, o, all_layers, &first, &last);
 	recread_close(&probe);
-	if (walk_open(&w, run, first, last) < 0)
+	if (walk_open(&w, run, first, last, o) < 0)
 		return -1;
 	if (trainread_open(&c.tr, run) < 0)
 		goto out_walk;

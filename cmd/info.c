@@ -84,7 +84,9 @@ static void print_components(FILE *out, const struct run_summary *s)
 		fprintf(out, "%s%.*s", p == s->components ? "" : ", ", (int)w, p);
 		p += w + (p[w] == ',');
 	}
-	fprintf(out, "; layers below: %s's (--component); no diagnostics\n", s->comp);
+	/* diagnostics: per component since they were recorded for a mix */
+	fprintf(out, "; layers below: %s's (--component)%s\n", s->comp,
+		s->layer_data[0] & (1u << L_DIAG_SATURATED) ? "" : "; no diagnostics");
 }
 
 static void print_text(FILE *out, const struct run_summary *s, const char *path)

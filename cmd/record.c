@@ -647,8 +647,7 @@ static int start_trainer(struct trainer *tr, struct train_config *cfg, struct re
 	cfg->record_sequences = (int)o->record_sequences;
 	cfg->threads = record_threads(o);
 	int bad = trainer_init(tr, cfg, ids, len) < 0;
-	/* a mix has no diagnostics (docs/FORMAT.md) */
-	if (!bad && !o->no_diagnostics && !tr->mix && trainer_diag_init(tr) < 0) {
+	if (!bad && !o->no_diagnostics && trainer_diag_init(tr) < 0) {
 		trainer_free(tr);
 		bad = 1;
 	}

@@ -5,6 +5,7 @@
 #include "msg.h"
 #include "../libcore/model.h"
 #include "../libcore/optim.h"
+#include "../libcore/diagrec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,9 @@
 		   * 3: layer 0's W_ih stored transposed;
 		   * 4: batch size and record sequences, the B sequences' states;
 		   *    --sample-every, --sample-length in the fingerprint;
-		   *    diagnostics on or off, the relu cell's fired flags;
+		   *    diagnostics on or off, the relu cell's fired flags
+		   *    (a mix's, which had no diagnostics before, each relu
+		   *    component's in turn: no new version);
 		   * 5: held-out loss and lr decay options in the fingerprint,
 		   *    the current learning rate (--lr-decay changes it);
 		   * 6: --init's parameters (their sha256) in the fingerprint */
@@ -106,8 +109,8 @@ static void fields(struct buf *b, struct run_fingerprint *fp, struct trainer *tr
 		b->bad = 1;
 		return;
 	}
-	if (tr->fired)
-		io(b, tr->fired, (size_t)tr->m.L * tr->m.H);
+	if (tr->fired) /* a mix's: each relu component's (diagrec.h) */
+		io(b, tr->fired, trainer_fired_len(tr));
 	if (version >= 5) /* before: the lr never changed */
 		io(b, &tr->opt.lr, sizeof(tr->opt.lr));
 }

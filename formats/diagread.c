@@ -36,9 +36,24 @@ int diagread_present(const struct run *run)
 	return link_exists(run, DIAG_GROUP);
 }
 
-/* The group's `activations` ("tanh", "i,f,g,o,tanh_c") into act_names;
- * their count must be A. */
-static int read_acts(struct diagread *d)
+/* Index of comp in the comma-separated components, or -1. */
+static int comp_index(const char *components, const char *comp)
+{
+	size_t want = strlen(comp);
+	int k = 0;
+	for (const char *p = components; *p; k++) {
+		size_t w = strcspn(p, ",");
+		if (w == want && !strncmp(p, comp, w))
+			return k;
+		p += w + (p[w] == ',');
+	}
+	return -1;
+}
+
+/* The group's `activations` ("tanh", "i,f,g,o,tanh_c"; a mix's, one list
+ * per component separated by ';') into act_names: d->comp's list; their
+ * count must be A. */
+static int read_acts(struct diagread *d, const char *components)
 {
 	char list[128];
 	hid_t g = H5I_INVALID_HID;
@@ -51,9 +66,21 @@ static int read_acts(struct diagread *d)
 		      schema_attrs[A_DIAG_ACTIVATIONS].name);
 		goto out;
 	}
+	const char *p = list;
+	if (d->comp[0]) {
+		int c = comp_index(components, d->comp);
+		for (int i = 0; i < c && p; i++)
+			if ((p = strchr(p, ';')))
+				p++;
+		if (c < 0 || !p) {
+			error("%s: /%s %s \"%s\" has no list for component %s", d->run->path,
+			      DIAG_GROUP, schema_attrs[A_DIAG_ACTIVATIONS].name, list, d->comp);
+			goto out;
+		}
+	}
 	int k = 0;
-	for (const char *p = list; *p && k < DIAGREAD_MAX_ACTS; k++) {
-		size_t w = strcspn(p, ",");
+	for (; *p && *p != ';' && k < DIAGREAD_MAX_ACTS; k++) {
+		size_t w = strcspn(p, ",;");
 		snprintf(d->act_names[k], sizeof(d->act_names[k]), "%.*s", (int)w, p);
 		p += w + (p[w] == ',');
 	}
@@ -71,6 +98,12 @@ out:
 int diagread_open(struct diagread *d, const struct run *run, int layer, int H, int G, int relu,
 		  size_t cap)
 {
+	return diagread_open_comp(d, run, layer, H, G, relu, cap, NULL, NULL);
+}
+
+int diagread_open_comp(struct diagread *d, const struct run *run, int layer, int H, int G,
+		       int relu, size_t cap, const char *comp, const char *components)
+{
 	memset(d, 0, sizeof(*d));
 	for (int i = 0; i < DR_COLS; i++)
 		d->dset[i] = H5I_INVALID_HID;
@@ -81,14 +114,15 @@ int diagread_open(struct diagread *d, const struct run *run, int layer, int H, i
 	d->A = schema_diag_acts(G);
 	d->B = schema_diag_blocks(G);
 	d->cap = cap;
-	if (read_acts(d) < 0)
+	snprintf(d->comp, sizeof(d->comp), "%s", comp ? comp : "");
+	if (read_acts(d, components ? components : "") < 0)
 		return -1;
 	int64_t rows = run_rows(run, SCHEMA_RECORD);
 	for (int i = 0; i < DR_COLS; i++) {
 		hsize_t tail[3];
 		const struct schema_rec *e = &schema_layer[diag_entry[i]];
 		int rank = schema_rec_tail(e, tail, 1, H, G);
-		schema_rec_path(d->path[i], sizeof(d->path[i]), e, layer);
+		schema_rec_path_comp(d->path[i], sizeof(d->path[i]), e, d->comp, layer);
 		if (i == DR_DEAD && !(d->has_dead = relu && link_exists(run, d->path[i])))
 			continue; /* a relu run may be recorded without them */
 		d->dset[i] = run_open_shaped(run, d->path[i], rank, tail, rows,

@@ -25,9 +25,10 @@ struct diagread {
 	int A, B;            /* activations; blocks of W_hh (1, or 1 + G) */
 	char act_names[DIAGREAD_MAX_ACTS][16]; /* from the group's `activations` */
 	int has_dead;        /* /record/diag/dead: a relu cell */
+	char comp[16];       /* a mix: the component read (its datasets' prefix), else "" */
 	size_t cap;
 	hid_t dset[DR_COLS];
-	char path[DR_COLS][48];
+	char path[DR_COLS][64];
 	float *sat, *gamma, *gamma_max; /* (cap, A) */
 	float *rho, *sigma_max;         /* (cap, B): whole W_hh, then each gate */
 	uint8_t *dead;                  /* (cap, H), NULL without has_dead */
@@ -40,6 +41,13 @@ struct diagread {
  * without diagnostics)"). */
 int diagread_open(struct diagread *d, const struct run *run, int layer, int H, int G, int relu,
 		  size_t cap);
+
+/* The same for component comp of a mix (recread's comp; components: its
+ * /model components), whose datasets carry its prefix
+ * ("/record/diag/lstm.saturated") and whose activations are its list of
+ * the group's; comp NULL or "": diagread_open. */
+int diagread_open_comp(struct diagread *d, const struct run *run, int layer, int H, int G,
+		       int relu, size_t cap, const char *comp, const char *components);
 
 /* 1 when the run has diagnostics at all (its /record/diag group). */
 int diagread_present(const struct run *run);

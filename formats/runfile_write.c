@@ -422,15 +422,19 @@ static int create_train_columns(struct runfile *f, hid_t train)
 }
 
 /* /record/diag with its attribute activations: the cell's activations
- * (diag_acts' order), comma-separated. Its datasets are made by path. */
+ * (diag_acts' order), comma-separated; a mix's, each component's list in
+ * component order, separated by ';'. Its datasets are made by path. */
 static int make_diag_group(hid_t rec, const struct model *m)
 {
 	const char *names[DIAG_MAX_ACTS];
-	char list[64] = "";
-	int k = diag_acts(m, names);
-	for (int a = 0; a < k; a++)
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", a ? "," : "",
-			 names[a]);
+	char list[8 * MIX_MAX * 8] = "";
+	const int K = m->mix ? m->mix->K : 1;
+	for (int c = 0; c < K; c++) {
+		int k = diag_acts(m->mix ? &m->mix->comp[c] : m, names);
+		for (int a = 0; a < k; a++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 a ? "," : c ? ";" : "", names[a]);
+	}
 	hid_t g = make_group(rec, SCHEMA_DIAG);
 	struct schema_value v = { .s = list };
 	int rc = g < 0 || schema_put(g, A_DIAG_ACTIVATIONS, &v) < 0 ? -1 : 0;

@@ -171,10 +171,15 @@ struct runqueue *runqueue_start(struct runfile *f, const struct trainer *tr,
 	q->defer = cpus2 && itemize_defer_bytes(tr->cfg.n, &tr->m) <= DEFER_MAX_BYTES &&
 		   tr->S == 1 && /* a minibatch's S > 1 itemization has no deferred E */
 		   !tr->mix;     /* nor a mix's (each component itemized on the spot) */
-	int spec = tr->diag && cpus2; /* the spectrum of W_hh, off the training thread too */
-	for (int i = 0; tr->mix && i < RUNQUEUE_SLOTS; i++)
+	int spec = tr->diag && cpus2 && !tr->mix; /* the spectrum of W_hh, off the training
+						      thread too (a mix's: on it) */
+	for (int i = 0; tr->mix && i < RUNQUEUE_SLOTS; i++) {
 		bad |= mix_record_alloc(&q->slots[i], &tr->mix->mx, tr->cfg.n, tr->S, with_params,
 					with_hidden) < 0;
+		/* each component's diagnostics, its spectrum on the spot */
+		for (int k = 0; !bad && tr->diag && k < tr->mix->mx.K; k++)
+			bad |= record_alloc_diag(&q->slots[i].comp[k], &tr->mix->mx.comp[k], 1, 0);
+	}
 	for (int i = 0; !tr->mix && i < RUNQUEUE_SLOTS; i++)
 		bad |= record_alloc_seq(&q->slots[i], &tr->m, tr->cfg.n, tr->S, with_params,
 					with_hidden) ||

@@ -192,7 +192,8 @@ int schema_refuse_mix(const char *path, const char *components)
 	}
 	list[k] = '\0';
 	return error("%s: a mix of components (%s): not supported by this command yet "
-		     "(summarize, horizon, info, units, trace, ablate, sample and plot read mixes)", path, list);
+		     "(summarize, horizon, info, units, trace, ablate, sample, diagnose and plot read "
+		     "mixes)", path, list);
 }
 
 /* ---- /train ---- */
@@ -277,13 +278,22 @@ void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int laye
 	snprintf(buf, len, "%s/%s", SCHEMA_RECORD, name);
 }
 
+/* name with comp's prefix on its own part: "lstm.itemized_l1", and
+ * within a group "diag/lstm.saturated_l0" (the group stays the run's). */
+static void comp_prefix(char *buf, size_t len, const char *comp, const char *name)
+{
+	const char *own = strrchr(name, '/');
+	own = own ? own + 1 : name;
+	snprintf(buf, len, "%.*s%s.%s", (int)(own - name), name, comp, own);
+}
+
 void schema_comp_layer_name(char *buf, size_t len, const char *comp, const char *base,
 			    int layer)
 {
 	char name[64];
 	schema_layer_name(name, sizeof(name), base, layer);
 	if (comp && *comp)
-		snprintf(buf, len, "%s.%s", comp, name);
+		comp_prefix(buf, len, comp, name);
 	else
 		snprintf(buf, len, "%s", name);
 }
@@ -389,8 +399,8 @@ int reccols_build(struct reccol *cols, int cap, const struct model *m, int n,
 }
 
 /* A mix: the shared datasets, then each component's per-layer datasets
- * and parameters, named with its prefix (schema_comp_layer_name), without
- * the diagnostics (a mix has none). */
+ * (its diagnostics too) and parameters, named with its prefix
+ * (schema_comp_layer_name). */
 static int reccols_build_mix(struct reccol *cols, const struct model *m, int n,
 			     int with_params, int with_hidden, unsigned extras, int S)
 {
@@ -401,14 +411,14 @@ static int reccols_build_mix(struct reccol *cols, const struct model *m, int n,
 	for (int c = 0; c < mx->K; c++) {
 		int first = k;
 		k += reccols_build_seq(cols + k, reccols_max(&mx->comp[c]), &mx->comp[c], n,
-				       with_params, with_hidden, extras & ~(unsigned)RECCOLS_DIAG, S);
+				       with_params, with_hidden, extras, S);
 		/* drop the copy of the shared datasets */
 		memmove(cols + first, cols + first + SCHEMA_RECORD_ONCE,
 			(size_t)(k - first - SCHEMA_RECORD_ONCE) * sizeof(*cols));
 		k -= SCHEMA_RECORD_ONCE;
 		for (int i = first; i < k; i++) {
 			char name[sizeof(cols[i].name)];
-			snprintf(name, sizeof(name), "%s.%s", mx->name[c], cols[i].name);
+			comp_prefix(name, sizeof(name), mx->name[c], cols[i].name);
 			memcpy(cols[i].name, name, sizeof(name));
 			cols[i].comp = c + 1;
 		}

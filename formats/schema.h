@@ -210,7 +210,8 @@ int schema_rec_tail_seq(const struct schema_rec *e, hsize_t *tail, int n, int H,
 void schema_rec_path(char *buf, size_t len, const struct schema_rec *e, int layer);
 
 /* A mix's component datasets: the name prefixed by the component's and a
- * dot, "lstm.itemized_l1" (the layer suffix as schema_layer_name); comp
+ * dot, "lstm.itemized_l1" (the layer suffix as schema_layer_name), within
+ * a group its own part alone ("diag/lstm.saturated_l0"); comp
  * NULL or "" is schema_layer_name. The parameters are named the same way
  * ("lstm.weight_hh_l0", from the block's table). */
 void schema_comp_layer_name(char *buf, size_t len, const char *comp, const char *base,

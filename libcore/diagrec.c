@@ -86,13 +86,42 @@ void record_diag_finish(struct record *r, const struct model *m, struct diag_wor
 	r->spec_pending = 0;
 }
 
+/* 1 when m is a relu cell: the one whose units can die. */
+static int is_relu(const struct model *m)
+{
+	return m->cell == CELL_RNN && m->act == ACT_RELU;
+}
+
+/* The fired flags of component k of a mix within tr->fired (the relu
+ * components' (L, H) one after another), or NULL when it is no relu. */
+static uint8_t *comp_fired(const struct trainer *tr, int k)
+{
+	const struct mix *mx = &tr->mix->mx;
+	size_t at = 0;
+	if (!tr->fired || !is_relu(&mx->comp[k]))
+		return NULL;
+	for (int j = 0; j < k; j++)
+		at += is_relu(&mx->comp[j]) ? (size_t)mx->L * mx->H : 0;
+	return tr->fired + at;
+}
+
+size_t trainer_fired_len(const struct trainer *tr)
+{
+	size_t len = 0;
+	if (!tr->mix)
+		return is_relu(&tr->m) ? (size_t)tr->m.L * tr->m.H : 0;
+	for (int k = 0; k < tr->mix->mx.K; k++)
+		len += is_relu(&tr->mix->mx.comp[k]) ? (size_t)tr->m.L * tr->m.H : 0;
+	return len;
+}
+
 int trainer_diag_init(struct trainer *tr)
 {
 	const struct model *m = &tr->m;
+	size_t fired = trainer_fired_len(tr);
 	if (diag_work_init(&tr->dw, m->H) < 0)
 		return -1;
-	if (m->cell == CELL_RNN && m->act == ACT_RELU &&
-	    !(tr->fired = calloc((size_t)m->L * m->H, 1))) {
+	if (fired && !(tr->fired = calloc(fired, 1))) {
 		diag_work_free(&tr->dw);
 		return -1;
 	}
@@ -109,22 +138,37 @@ void trainer_diag_free(struct trainer *tr)
 	tr->diag = 0;
 }
 
-void trainer_diag_batch(struct trainer *tr, struct record *rec)
+/* One model's part of trainer_diag_batch: the batch that rnn_forward left
+ * in c (n steps of c->B sequences), fired its flags (or NULL). */
+static void model_diag_batch(uint8_t *fired, const struct rnn_cache *c, const struct model *m,
+			     int n, struct record *rec, struct diag_work *dw)
 {
-	const int H = tr->m.H, L = tr->m.L;
-	if (!tr->diag)
-		return;
-	const int B = tr->c.B; /* rows B..(n+1)B-1: h_0 .. h_{n-1} of the B sequences */
-	for (int l = 0; tr->fired && l < L; l++)
-		diag_fired_or(tr->fired + (size_t)l * H, tr->c.ly[l].hs + (size_t)B * H,
-			      tr->cfg.n * B, H);
+	const int H = m->H, L = m->L, B = c->B;
+	/* rows B..(n+1)B-1: h_0 .. h_{n-1} of the B sequences */
+	for (int l = 0; fired && l < L; l++)
+		diag_fired_or(fired + (size_t)l * H, c->ly[l].hs + (size_t)B * H, n * B, H);
 	if (!rec || !rec->sat)
 		return;
-	record_diag_fill(rec, &tr->c, &tr->m, &tr->dw);
-	if (!tr->fired)
+	record_diag_fill(rec, c, m, dw);
+	if (!fired)
 		return;
 	if (rec->dead)
 		for (size_t u = 0; u < (size_t)L * H; u++)
-			rec->dead[u] = !tr->fired[u];
-	memset(tr->fired, 0, (size_t)L * H);
+			rec->dead[u] = !fired[u];
+	memset(fired, 0, (size_t)L * H);
+}
+
+void trainer_diag_batch(struct trainer *tr, struct record *rec)
+{
+	if (!tr->diag)
+		return;
+	if (!tr->mix) {
+		model_diag_batch(tr->fired, &tr->c, &tr->m, tr->cfg.n, rec, &tr->dw);
+		return;
+	}
+	/* a mix: each component as one model, into its own record */
+	struct mix_train *mt = tr->mix;
+	for (int k = 0; k < mt->mx.K; k++)
+		model_diag_batch(comp_fired(tr, k), &mt->run.c[k], &mt->mx.comp[k], tr->cfg.n,
+				 rec ? &rec->comp[k] : NULL, &tr->dw);
 }

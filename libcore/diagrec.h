@@ -43,14 +43,21 @@ void record_diag_fill(struct record *r, const struct rnn_cache *c, const struct 
 		      struct diag_work *w);
 
 /* Turns tr's diagnostics on: the LAPACK workspace and, for the relu cell,
- * the fired flags (zero). Returns 0, or -1 when out of memory. */
+ * the fired flags (zero); a mix's, for each relu component, one after
+ * another in component order. Returns 0, or -1 when out of memory. */
 int trainer_diag_init(struct trainer *tr);
 void trainer_diag_free(struct trainer *tr);
+
+/* Bytes of tr->fired (the checkpoint keeps them): L H per relu model or
+ * relu component of a mix; 0 when there is none. */
+size_t trainer_fired_len(const struct trainer *tr);
 
 /* After a training batch's forward: ORs its firing into tr->fired; when
  * rec has diagnostics arrays, fills them (record_diag_fill) and rec->dead
  * from the flags, which then start over (the next window begins with the
- * next batch). Does nothing when tr->diag is off. */
+ * next batch). A mix: each component as one model, into rec->comp[k]
+ * (the spectrum is never deferred there). Does nothing when tr->diag is
+ * off. */
 void trainer_diag_batch(struct trainer *tr, struct record *rec);
 
 #endif

@@ -70,6 +70,7 @@ fail:
 void trainer_free(struct trainer *tr)
 {
 	if (tr->mix) {
+		trainer_diag_free(tr);
 		mix_trainer_free(tr);
 		return;
 	}
@@ -340,8 +341,8 @@ void trainer_step(struct trainer *tr, struct batch_stats *st, struct record *rec
 		rnn_backward(tr->grads, &tr->c, x, y, &tr->m);
 		if (rec)
 			fill_record(rec, tr, x, y);
-		trainer_diag_batch(tr, rec);
 	}
+	trainer_diag_batch(tr, rec);
 
 	st->batch = tr->batch;
 	st->position = (int64_t)tr->pos;

@@ -99,21 +99,23 @@ FMAX = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25, "i": 0.25, "f": 0.25, "g": 1.
         "tanh_c": 1.0, "r": 0.25, "z": 0.25, "n": 1.0}
 
 
-def layer_derivs(f, r, l, cell, act, V):
-    """f'(z) of every activation of layer l over record r: {name: (n, H)}."""
+def layer_derivs(f, r, l, cell, act, V, pre=""):
+    """f'(z) of every activation of layer l over record r: {name: (n, H)}
+    (pre: a mix's component prefix, "lstm.")."""
     p = f["record/params"]
-    W_ih = p["weight_ih_l%d" % l][r].astype(float)
-    W_hh = p["weight_hh_l%d" % l][r].astype(float)
-    b_ih, b_hh = p["bias_ih_l%d" % l][r].astype(float), p["bias_hh_l%d" % l][r].astype(float)
-    hid = f["record/hidden" + sfx(l)][r].astype(float)
-    hprev = np.vstack([f["record/h0" + sfx(l)][r][None].astype(float), hid[:-1]])
+    W_ih = p[pre + "weight_ih_l%d" % l][r].astype(float)
+    W_hh = p[pre + "weight_hh_l%d" % l][r].astype(float)
+    b_ih = p[pre + "bias_ih_l%d" % l][r].astype(float)
+    b_hh = p[pre + "bias_hh_l%d" % l][r].astype(float)
+    hid = f["record/" + pre + "hidden" + sfx(l)][r].astype(float)
+    hprev = np.vstack([f["record/" + pre + "h0" + sfx(l)][r][None].astype(float), hid[:-1]])
     if cell == "lstm":
-        cel = f["record/cell" + sfx(l)][r].astype(float)
-        cprev = np.vstack([f["record/c0" + sfx(l)][r][None].astype(float), cel[:-1]])
+        cel = f["record/" + pre + "cell" + sfx(l)][r].astype(float)
+        cprev = np.vstack([f["record/" + pre + "c0" + sfx(l)][r][None].astype(float), cel[:-1]])
     if l == 0:
         ins = np.eye(V)[f["record/input"][r]]
     else:
-        ins = f["record/hidden" + sfx(l - 1)][r].astype(float)
+        ins = f["record/" + pre + "hidden" + sfx(l - 1)][r].astype(float)
     out = {}
     for t in range(hid.shape[0]):
         d = derivs(cell, act, W_ih, W_hh, b_ih, b_hh, ins[t], hprev[t],
@@ -138,7 +140,10 @@ def spectrum(W, G):
 
 # ------------------------------------------------------------ the checks
 
-def check_run(path, cell, act, L, label, stats):
+def check_run(path, cell, act, L, label, stats, comp=None):
+    """comp: (prefix, index) of a mix's component, whose datasets carry the
+    prefix and whose activations are the index-th ';' list."""
+    pre, k = comp or ("", 0)
     with h5py.File(path, "r") as f:
         m = f["model"].attrs
         H, V, n = int(m["hidden_size"]), int(m["vocab_size"]), int(m["seq_len"])
@@ -146,18 +151,20 @@ def check_run(path, cell, act, L, label, stats):
         names = ACTS[cell] or [act]
         A = len(names)
         g = f["record/diag"]
-        check(g.attrs["activations"].decode() == ",".join(names),
+        check(g.attrs["activations"].decode().split(";")[k] == ",".join(names),
               "%s: /record/diag activations = %s" % (label, ",".join(names)),
               lambda: g.attrs["activations"])
         R = f["record/batch"].shape[0]
         B = 1 if G == 1 else G + 1
-        shapes_ok = all(g["saturated" + sfx(l)].shape == (R, A) and g["gamma" + sfx(l)].shape ==
-                        (R, A) and g["gamma_max" + sfx(l)].shape == (R, A) and
-                        g["rho" + sfx(l)].shape == (R, B) and g["sigma_max" + sfx(l)].shape == (R, B)
-                        and g["saturated" + sfx(l)].dtype == np.float32 for l in range(L))
+        shapes_ok = all(g[pre + "saturated" + sfx(l)].shape == (R, A) and
+                        g[pre + "gamma" + sfx(l)].shape == (R, A) and
+                        g[pre + "gamma_max" + sfx(l)].shape == (R, A) and
+                        g[pre + "rho" + sfx(l)].shape == (R, B) and
+                        g[pre + "sigma_max" + sfx(l)].shape == (R, B)
+                        and g[pre + "saturated" + sfx(l)].dtype == np.float32 for l in range(L))
         check(shapes_ok, "%s: saturated, gamma, gamma_max (R,%d), rho, sigma_max (R,%d) float32 "
               "for each of %d layers" % (label, A, B, L))
-        has_dead = "dead" in g
+        has_dead = pre + "dead" in g
         check(has_dead == (cell == "rnn" and act == "relu"),
               "%s: /record/diag/dead only for the relu cell" % label)
         worst = {}
@@ -168,9 +175,9 @@ def check_run(path, cell, act, L, label, stats):
 
         for r in range(R):
             for l in range(L):
-                d = layer_derivs(f, r, l, cell, act, V)
-                sat, gam = g["saturated" + sfx(l)][r], g["gamma" + sfx(l)][r]
-                gmx = g["gamma_max" + sfx(l)][r]
+                d = layer_derivs(f, r, l, cell, act, V, pre)
+                sat, gam = g[pre + "saturated" + sfx(l)][r], g[pre + "gamma" + sfx(l)][r]
+                gmx = g[pre + "gamma_max" + sfx(l)][r]
                 for a, name in enumerate(names):
                     fd = d[name]
                     want_sat = 0.0 if name == "relu" else (fd < 0.01 * FMAX[name]).mean()
@@ -184,9 +191,9 @@ def check_run(path, cell, act, L, label, stats):
                     note("gmax", abs(gmx[a] - fd.max()) <= 1e-5,
                          "record %d layer %d %s: gamma_max %r, numpy %r" %
                          (r, l, name, gmx[a], fd.max()))
-                W = f["record/params/weight_hh_l%d" % l][r].astype(float)
+                W = f["record/params/" + pre + "weight_hh_l%d" % l][r].astype(float)
                 rho, sig = spectrum(W, G)
-                got_rho, got_sig = g["rho" + sfx(l)][r], g["sigma_max" + sfx(l)][r]
+                got_rho, got_sig = g[pre + "rho" + sfx(l)][r], g[pre + "sigma_max" + sfx(l)][r]
                 note("rho", np.allclose(got_rho, rho, rtol=1e-4, atol=1e-6, equal_nan=True),
                      "record %d layer %d: rho %s, numpy %s" % (r, l, got_rho, rho))
                 note("sigma", np.allclose(got_sig, sig, rtol=1e-4, atol=1e-6),
@@ -305,6 +312,131 @@ def old_files(tmp):
           "rnnbow info of a run without them has no diag line", r.stdout.decode())
 
 
+# ------------------------------------------------------------ a mix
+
+MIX = [("rnn0", "rnn"), ("lstm", "lstm"), ("gru", "gru"), ("rnn1", "rnn")]
+
+
+def mix_diag(tmp, stats):
+    """A mix (--cell rnn,lstm,gru,rnn --activation relu, 2 layers): each
+    component's /record/diag/<comp>.* as one model of its cell, from its own
+    saved parameters and states; diagnose --component prints them."""
+    base = ["--cell", "rnn,lstm,gru,rnn", "--activation", "relu", "--layers", "2",
+            "--hidden", "8", "--seq-len", "8", "--batches", "9", "--record-every", "3",
+            "--init-scale", "0.6", "--save-params", "--save-hidden"]
+    path = record(tmp, "mix.h5", base)
+    with h5py.File(path, "r") as f:
+        acts = f["record/diag"].attrs["activations"].decode()
+        check(acts == "relu;i,f,g,o,tanh_c;r,z,n;relu",
+              "mix: /record/diag activations, one list per component ('%s')" % acts)
+    for k, (name, cell) in enumerate(MIX):
+        check_run(path, cell, "relu" if cell == "rnn" else "tanh", 2, "mix " + name, stats,
+                  (name + ".", k))
+    for name, cell in MIX:
+        diagnose_prints(path, name, cell)
+    r = subprocess.run([BIN, "diagnose", path], capture_output=True)
+    s = subprocess.run([BIN, "diagnose", path, "--component", "0"], capture_output=True)
+    check(r.returncode == 0 and r.stdout == s.stdout, "mix: diagnose reads the first "
+          "component by default")
+    for args in (["--overall"], ["--overall", "--component", "gru"]):
+        r = subprocess.run([BIN, "diagnose", path] + args, capture_output=True)
+        check(r.returncode == 0 and r.stdout.count(b"\n") == 6,
+              "mix: diagnose %s: one verdict per check" % " ".join(args), r.stderr)
+    svg = {}
+    for name in ("rnn0", "lstm"):
+        out = os.path.join(tmp, "diag_%s.svg" % name)
+        r = subprocess.run([BIN, "plot", "diagnose", path, "--component", name, "-o", out],
+                           capture_output=True)
+        svg[name] = open(out, "rb").read() if r.returncode == 0 else None
+        check(r.returncode == 0 and (name != "lstm" or b"tanh_c" in svg[name]),
+              "mix: plot diagnose --component %s draws its panels" % name, r.stderr)
+    check(svg["rnn0"] != svg["lstm"], "mix: plot diagnose: each component its own figure")
+    r = subprocess.run([BIN, "diagnose", path, "--component", "tcn"], capture_output=True)
+    check(r.returncode == 1 and r.stderr.count(b"\n") == 1 and b"no component 'tcn'" in r.stderr,
+          "mix: diagnose --component tcn: one line", r.stderr)
+    nod = record(tmp, "mix_nodiag.h5", base[:-2] + ["--no-diagnostics"])
+    with h5py.File(nod, "r") as f:
+        check("diag" not in f["record"] and "clip_share" in f["train"],
+              "mix --no-diagnostics: no /record/diag; /train/clip_share stays")
+    old = os.path.join(tmp, "mix_old.h5")  # as a mix recorded before its diagnostics
+    with h5py.File(path, "r") as a, h5py.File(old, "w") as b:
+        for key in a:
+            a.copy(key, b)
+        for key, v in a.attrs.items():
+            b.attrs[key] = v
+        del b["record/diag"]
+    for p, what in ((nod, "--no-diagnostics"), (old, "older (no /record/diag)")):
+        r = subprocess.run([BIN, "diagnose", p, "--component", "lstm"], capture_output=True)
+        check(r.returncode == 1 and r.stderr.count(b"\n") == 1 and
+              b"no /record/diag (recorded without diagnostics)" in r.stderr,
+              "mix, %s: diagnose says so in one line" % what, r.stderr)
+        r = subprocess.run([BIN, "summarize", p, "--component", "lstm"], capture_output=True)
+        check(r.returncode == 0 and r.stdout, "mix, %s: summarize still reads it" % what)
+
+
+def diagnose_prints(path, name, cell):
+    """diagnose --component name: every row's columns = the file's values
+    (saturated and gamma the mean over the activations, rho and sigma_max
+    the whole W_hh's, dead the count, saturated_<act> each)."""
+    r = subprocess.run([BIN, "diagnose", path, "--component", name, "--format", "csv"],
+                       capture_output=True)
+    lines = r.stdout.decode().splitlines()
+    head = lines[0].split(",") if lines else []
+    rows = [dict(zip(head, ln.split(","))) for ln in lines[1:]]
+    bad = []
+    with h5py.File(path, "r") as f:
+        g, batches = f["record/diag"], list(f["record/batch"][()])
+        acts = ACTS[cell] or ["relu"]
+        for row in rows:
+            i, l = batches.index(int(row["batch"])), int(row["layer"])
+            key = lambda d: g[name + "." + d + sfx(l)][i].astype(float)
+            want = {"saturated": key("saturated").mean(), "gamma": key("gamma").mean(),
+                    "gamma_max": key("gamma_max").max(), "sigma_max": key("sigma_max")[0],
+                    "dead": key("dead").sum() if cell == "rnn" else np.nan}
+            if cell == "rnn":
+                want["rho"] = key("rho")[0]
+            else:
+                for a, act in enumerate(acts):
+                    want["saturated_" + act] = key("saturated")[a]
+                for q, act in enumerate(acts[:GATES[cell]]):
+                    want["rho_" + act] = key("rho")[1 + q]
+            for col, w in want.items():
+                got = float(row[col])
+                if not (np.isnan(w) and np.isnan(got)) and abs(got - w) > 1e-6 * max(1, abs(w)):
+                    bad.append("%s batch %s layer %d %s: %r, file %r" % (name, row["batch"], l,
+                                                                        col, got, w))
+    check(r.returncode == 0 and len(rows) == 2 * len(batches) and not bad,
+          "mix: diagnose --component %s prints its own diagnostics (%d rows)" % (name, len(rows)),
+          lambda: r.stderr.decode() + "\n".join(bad[:4]))
+
+
+def mix_dead_windows(tmp):
+    """The dead window of each relu component of a mix (rnn0 and rnn1 keep
+    their own fired flags): record-every 3 against record-every 1's hidden
+    states, as dead_windows for one model."""
+    common = ["--cell", "rnn,gru,rnn", "--activation", "relu", "--hidden", "16", "--seq-len",
+              "10", "--batches", "14", "--optimizer", "sgd", "--lr", "0.5", "--init-scale",
+              "0.3", "--on-nonfinite", "skip"]
+    p3 = record(tmp, "mdead3.h5", common + ["--record-every", "3"])
+    p1 = record(tmp, "mdead1.h5", common + ["--record-every", "1", "--save-hidden"])
+    with h5py.File(p3, "r") as a, h5py.File(p1, "r") as b:
+        check(np.array_equal(a["train/loss"][()], b["train/loss"][()], equal_nan=True),
+              "mix dead: training does not depend on --record-every")
+        total = 0
+        for name in ("rnn0", "rnn1"):
+            fired = (b["record/%s.hidden" % name][()] > 0).any(axis=1)
+            dead, want, prev = a["record/diag/%s.dead" % name][()], [], -1
+            for bb in a["record/batch"][()]:
+                want.append(~fired[prev + 1:bb + 1].any(axis=0))
+                prev = bb
+            check(np.array_equal(dead, np.array(want).astype(np.uint8)),
+                  "mix dead: %s's dead = the OR over its own batches since the previous "
+                  "record (numpy)" % name)
+            total += dead.sum()
+        check("gru.dead" not in a["record/diag"] and 0 < total,
+              "mix dead: the relu components alone have dead, and some units die (%d)" % total)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "./rnnbow")
@@ -332,6 +464,8 @@ def main():
         tap.section("clip_share rnn", clip_share, tmp, "rnn", 0.02)
         tap.section("clip_share lstm", clip_share, tmp, "lstm", 0.01)
         tap.section("old files", old_files, tmp)
+        tap.section("mix", mix_diag, tmp, {})
+        tap.section("mix dead window", mix_dead_windows, tmp)
     return tap.summary()
 
 

@@ -84,5 +84,5 @@ vg "sample --prime of a mix" sample -n 20 --prime "in" "$T/mix.h5"
 vg "units --component lstm of a mix" units --component lstm "$T/mix.h5"
 vg "plot hidden --component gru of a mix" plot hidden --batch 7 --component gru "$T/mix.h5" \
 	-o "$T/h.svg"
-vg "a mix refused by diagnose" diagnose "$T/mix.h5"
+vg "diagnose --component lstm of a mix" diagnose --component lstm "$T/mix.h5"
 finish
