@@ -61,25 +61,11 @@ void mix_trainer_free(struct trainer *tr)
 		if (mt->view[k].ly)
 			rnn_cache_free(&mt->view[k]);
 	}
-	free(tr->xb);
-	free(tr->yb);
-	tr->xb = tr->yb = NULL;
-	free(tr->seen);
-	free(tr->rows);
-	tr->seen = NULL;
-	tr->rows = NULL;
+	trainer_buffers_free(tr);
 	if (mt->run.probs)
 		mix_run_free(&mt->run, &mt->mx);
 	mix_free(&mt->mx, &tr->m);
 	optim_free(&tr->opt);
-	free(tr->grads);
-	free(tr->h);
-	free(tr->cstate);
-	tr->grads = tr->h = tr->cstate = NULL;
-	free(tr->seen);
-	free(tr->rows);
-	tr->seen = NULL;
-	tr->rows = NULL;
 	free(mt);
 	tr->mix = NULL;
 }

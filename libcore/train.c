@@ -67,17 +67,8 @@ fail:
 	return -1;
 }
 
-void trainer_free(struct trainer *tr)
+void trainer_buffers_free(struct trainer *tr)
 {
-	if (tr->mix) {
-		trainer_diag_free(tr);
-		mix_trainer_free(tr);
-		return;
-	}
-	model_free(&tr->m);
-	rnn_cache_free(&tr->c);
-	optim_free(&tr->opt);
-	itemize_ws_free(&tr->iw);
 	free(tr->grads);
 	free(tr->h);
 	free(tr->cstate);
@@ -89,6 +80,20 @@ void trainer_free(struct trainer *tr)
 	free(tr->rows);
 	tr->seen = NULL;
 	tr->rows = NULL;
+}
+
+void trainer_free(struct trainer *tr)
+{
+	if (tr->mix) {
+		trainer_diag_free(tr);
+		mix_trainer_free(tr);
+		return;
+	}
+	model_free(&tr->m);
+	rnn_cache_free(&tr->c);
+	optim_free(&tr->opt);
+	itemize_ws_free(&tr->iw);
+	trainer_buffers_free(tr);
 	if (tr->view.ly)
 		rnn_cache_free(&tr->view);
 	trainer_diag_free(tr);

@@ -144,6 +144,9 @@ int mix_record_alloc(struct record *r, const struct mix *mx, int n, int S, int w
  * rec when not NULL; returns sum L_t. */
 int mix_trainer_init(struct trainer *tr, const int32_t *ids, size_t len);
 void mix_trainer_free(struct trainer *tr);
+/* The buffers every trainer has (grads, h, cstate, xb, yb, seen, rows):
+ * freed and NULL, for trainer_free and mix_trainer_free. */
+void trainer_buffers_free(struct trainer *tr);
 double mix_train_batch(struct trainer *tr, const int32_t *x, const int32_t *y,
 		       struct record *rec);
 
