@@ -29,10 +29,7 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
 
-"$PY" -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0")
-l.openblas_get_corename.restype = l.openblas_get_config.restype = ctypes.c_char_p
-print("OpenBLAS core: %s (%s)" % (l.openblas_get_corename().decode(), l.openblas_get_config().decode()))' ||
-    echo "OpenBLAS core: unknown"
+sh "$(dirname "$0")/corename.sh"
 
 # rnnbow_cps BATCHES ARGS...: "cpu_chars_per_s wall_chars_per_s" of BATCHES
 # batches, timed as the difference between runs of 2 and BATCHES + 2

@@ -30,10 +30,7 @@ trap 'rm -rf "$T"' EXIT
 trap 'exit 1' INT TERM
 sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
 
-"$PY" -c 'import ctypes; l = ctypes.CDLL("libopenblas.so.0")
-l.openblas_get_corename.restype = l.openblas_get_config.restype = ctypes.c_char_p
-print("OpenBLAS core: %s (%s)" % (l.openblas_get_corename().decode(), l.openblas_get_config().decode()))' ||
-    echo "OpenBLAS core: unknown"
+sh "$(dirname "$0")/corename.sh"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg) on $(getconf _NPROCESSORS_ONLN) CPUs; REPEAT=${REPEAT:-1}"
 "$PY" "$(dirname "$0")/scaling.py" "$T/corpus.txt"
 
