@@ -102,4 +102,9 @@ for run in runs:
         assert got and abs(got[0] - rho) < 1e-3, (got, rho)
 print("# %d runs checked" % len(runs))
 PY
+# the benchmarks are not run here (make bench): at least they must parse
+# (an apostrophe in a quoted awk program once broke bench.sh unnoticed)
+for f in "$ROOT"/tests/bench/*.sh "$ROOT"/examples/*/*.sh; do
+	check "$(basename "$(dirname "$f")")/$(basename "$f") parses (sh -n)" sh -n "$f"
+done
 finish

@@ -33,6 +33,7 @@ trap 'exit 1' INT TERM
 
 # the 4 MB C corpus every benchmark uses
 sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
+sh "$(dirname "$0")/corename.sh"
 CORPUS=$T/corpus.txt
 
 failed() {

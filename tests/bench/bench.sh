@@ -24,6 +24,7 @@ trap 'exit 1' INT TERM
 
 # the 4 MB C corpus every benchmark uses
 sh "$(dirname "$0")/corpus.sh" "$T/corpus.txt"
+sh "$(dirname "$0")/corename.sh"
 CORPUS=$T/corpus.txt
 
 # measure CMD...: run CMD, print "wall_seconds peak_rss_kb" of it.
@@ -122,7 +123,7 @@ BEGIN {
     printf "  ... without diagnostics %8.0f chars/s (diagnostics cost %.2fx)\n", nodiag, nodiag / every
     printf "lstm H=512 record every batch %6.0f chars/s, without diagnostics %6.0f (%.2fx)\n", big, bignodiag, bignodiag / big
     printf "numpy baseline      %8.0f chars/s\n", numpy
-    # the itemizer's goal, as before diagnostics: recording without them
+    # the goal of the itemizer, as before diagnostics: recording without them
     speed = plain / numpy; cost = plain / nodiag; grow = (r2 - r1) / r1 * 100
     printf "plain / numpy       %8.1fx   (goal >= 25x)   %s\n", speed, verdict(speed >= 25)
     printf "record cost         %8.2fx   (goal <= 3x, g and E without diagnostics)    %s\n", cost, verdict(cost <= 3)
