@@ -29,6 +29,6 @@ extern const size_t rnnbow_default_corpus_len;
 #define DEFAULT_CORPUS_NAME "builtin:libcore"
 
 /* info's text about a run, for other commands. Returns 0 or -1 (message). */
-int info_describe(FILE *out, const char *path);
+int info_describe(FILE *out, const char *path, const char *component);
 
 #endif

@@ -361,13 +361,17 @@ int cmd_info(int argc, char **argv)
 	return 0;
 }
 
-int info_describe(FILE *out, const char *path)
+int info_describe(FILE *out, const char *path, const char *component)
 {
 	struct run r;
 	struct run_summary s;
 	if (run_open(&r, path) < 0)
 		return -1;
-	run_summarize(&s, &r);
+	if (run_summarize_comp(&s, &r, component) < 0) {
+		run_close(&r);
+		return error("%s: no component '%s' (the run has %s)", path, component,
+			     s.components);
+	}
 	print_text(out, &s, path);
 	run_close(&r);
 	return 0;

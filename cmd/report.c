@@ -8,6 +8,9 @@
  * is the interactive view of every batch (rnnbow view), linked from the
  * index. With unit_flow (and --save-hidden) the index shows the units
  * figure (and the hidden states) of the batch of the largest max gradient.
+ * A mix's report is one component's (--component, default the first):
+ * every figure and table of g, E, k, units and diagnostics is that
+ * component's, the loss, samples and records' text the mix's own.
  */
 #include "commands.h"
 #include "diagwalk.h"
@@ -184,8 +187,16 @@ static int find_top(struct recread *rr, struct top_batch *top, int want, int *ha
 	return got < 0 ? -1 : 0;
 }
 
-static int figure(enum kind kind, const char *run, const char *dir, const char *name,
-		  int64_t batch, int64_t loss, const char *gate, struct plot_opts *keep)
+/* The component the report is of (--component; NULL: a mix's first),
+ * and its label for headings ("" for one model). */
+struct report_of {
+	const char *component;
+	char label[128];
+};
+
+static int figure(const struct report_of *of, enum kind kind, const char *run, const char *dir,
+		  const char *name, int64_t batch, int64_t loss, const char *gate,
+		  struct plot_opts *keep)
 {
 	struct plot_opts o;
 	char path[4096];
@@ -193,6 +204,7 @@ static int figure(enum kind kind, const char *run, const char *dir, const char *
 	plot_opts_init(&o);
 	o.kind = kind;
 	o.r.src.gate = gate; /* NULL: the whole matrix; "all": one curve per gate */
+	o.r.src.component = of->component;
 	o.fmt = FIG_SVG;
 	o.batch = batch;
 	o.loss = loss;
@@ -206,8 +218,9 @@ static int figure(enum kind kind, const char *run, const char *dir, const char *
 }
 
 /* One page per top batch: its figures and a table of its steps. */
-static int batch_page(struct recread *rr, const char *run, const char *dir,
-		      const struct top_batch *tb, int rank, int count, const struct top_batch *all)
+static int batch_page(const struct report_of *of, struct recread *rr, const char *run,
+		      const char *dir, const struct top_batch *tb, int rank, int count,
+		      const struct top_batch *all)
 {
 	const int n = rr->n;
 	char name[64], path[4096];
@@ -218,10 +231,10 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 		if (rr->loss[t] > rr->loss[worst])
 			worst = t;
 	snprintf(name, sizeof(name), "batch-%lld.svg", (long long)tb->batch);
-	if (figure(K_BATCH, run, dir, name, tb->batch, worst, NULL, NULL) < 0)
+	if (figure(of, K_BATCH, run, dir, name, tb->batch, worst, NULL, NULL) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "heatmap-%lld.svg", (long long)tb->batch);
-	if (figure(K_HEATMAP, run, dir, name, tb->batch, -1, NULL, NULL) < 0)
+	if (figure(of, K_HEATMAP, run, dir, name, tb->batch, -1, NULL, NULL) < 0)
 		return -1;
 	/* the figures read the file again: reload the record */
 	if (recread_find(rr, tb->batch) != 0)
@@ -232,8 +245,8 @@ static int batch_page(struct recread *rr, const char *run, const char *dir,
 	if (!out)
 		return error("%s: %s", path, strerror(errno));
 	char title[128];
-	snprintf(title, sizeof(title), "batch %lld (rank %d by max gradient)", (long long)tb->batch,
-		 rank + 1);
+	snprintf(title, sizeof(title), "batch %lld (rank %d by max gradient)%s%s",
+		 (long long)tb->batch, rank + 1, *of->label ? ", " : "", of->label);
 	page_head(out, title);
 	fprintf(out, "<p><a href=\"index.html\">back to the run</a>");
 	if (rank > 0)
@@ -305,7 +318,7 @@ static void diagnostics_section(FILE *out, const struct verdict *vs)
 
 /* The verdicts of run, into vs. Returns 1 when the run has no
  * diagnostics, 0, or -1 after a message. */
-static int run_verdicts(const char *path, struct verdict *vs)
+static int run_verdicts(const char *path, const char *component, struct verdict *vs)
 {
 	struct run r;
 	struct read_opts o;
@@ -313,6 +326,7 @@ static int run_verdicts(const char *path, struct verdict *vs)
 	struct verdict_thresholds th;
 	int rc = -1;
 	read_opts_init(&o);
+	o.src.component = component; /* a mix: the component's diagnostics */
 	verdict_thresholds_default(&th);
 	if (run_open(&r, path) < 0)
 		return -1;
@@ -347,7 +361,8 @@ static void units_section(FILE *out, unsigned units, int64_t batch)
 			     "height=\"600\"></object>\n", (long long)batch);
 }
 
-static int index_page(const char *run, const char *dir, const struct top_batch *top, int count,
+static int index_page(const struct report_of *of, const char *run, const char *dir,
+		      const struct top_batch *top, int count,
 		      const struct plot_opts *ov, int gated, const struct verdict *vs,
 		      unsigned units)
 {
@@ -357,12 +372,20 @@ static int index_page(const char *run, const char *dir, const struct top_batch *
 	if (!out)
 		return error("%s: %s", path, strerror(errno));
 	char title[1024];
-	snprintf(title, sizeof(title), "rnnbow report: %s", run);
+	snprintf(title, sizeof(title), "rnnbow report: %s%s%s", run, *of->label ? ", " : "",
+		 of->label);
 	page_head(out, title);
+	if (*of->label) {
+		fprintf(out, "<p>A mix: every figure and table of gradients, horizons, units and "
+			     "diagnostics below is ");
+		webview_html_text(out, of->label);
+		fprintf(out, " (rnnbow report --component); the loss, the records' text and "
+			     "the samples are the mix's own.</p>\n");
+	}
 	char *info = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&info, &len);
-	if (mem && info_describe(mem, run) == 0) {
+	if (mem && info_describe(mem, run, of->component) == 0) {
 		fclose(mem);
 		fprintf(out, "<pre>");
 		webview_html_text(out, info);
@@ -425,12 +448,16 @@ int cmd_report(int argc, char **argv)
 	const char *dir = NULL;
 	int64_t ntop = 10;
 	int force = 0;
+	struct report_of of = { NULL, "" };
 	const struct opt opts[] = {
 		{ "output", 'o', OPT_STRING, &dir, .arg = "DIR",
 		  .help = "where the report goes (required)" },
 		{ "top", 0, OPT_INT, &ntop, 1, 1000, .arg = "N",
 		  .help = "batches that get a page (default 10)" },
 		{ "force", 0, OPT_FLAG, &force, .help = "replace a report already in DIR" },
+		{ "component", 0, OPT_STRING, &of.component, .arg = "C",
+		  .help = "a mix's component the report is of: a name\n"
+			  "(rnn, lstm0, ...) or an index (default: the first)" },
 		OPT_END,
 	};
 	int nargs = opts_parse(argc, argv, opts, usage);
@@ -470,9 +497,12 @@ int cmd_report(int argc, char **argv)
 		free(dirbuf);
 		return 1;
 	}
-	if (recread_open(&rr, &r, RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
-					  RC_LOSS) < 0)
+	const struct rec_source src = { .component = of.component, .mix_ok = 1 };
+	if (recread_open_source(&rr, &r, RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
+						 RC_LOSS, &src) < 0)
 		goto out_run;
+	if (rr.ncomp)
+		snprintf(of.label, sizeof(of.label), "component %s of %s", rr.comp, rr.components);
 	if (find_top(&rr, top, (int)ntop, &count) < 0)
 		goto out;
 	if (count == 0) {
@@ -492,34 +522,35 @@ int cmd_report(int argc, char **argv)
 	if (force && clear_report(dir) < 0)
 		goto out;
 	struct plot_opts ov;
-	if (figure(K_OVERVIEW, run, dir, "overview.svg", -1, -1, NULL, &ov) < 0 ||
-	    figure(K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL, NULL) < 0 ||
-	    (rr.G > 1 && figure(K_HORIZON, run, dir, "horizon-gates.svg", -1, -1, "all", NULL) < 0) ||
-	    figure(K_K, run, dir, "k.svg", -1, -1, NULL, NULL) < 0 ||
-	    figure(K_LOSS, run, dir, "loss.svg", -1, -1, NULL, NULL) < 0)
+	if (figure(&of, K_OVERVIEW, run, dir, "overview.svg", -1, -1, NULL, &ov) < 0 ||
+	    figure(&of, K_HORIZON, run, dir, "horizon.svg", -1, -1, NULL, NULL) < 0 ||
+	    (rr.G > 1 && figure(&of, K_HORIZON, run, dir, "horizon-gates.svg", -1, -1, "all", NULL) < 0) ||
+	    figure(&of, K_K, run, dir, "k.svg", -1, -1, NULL, NULL) < 0 ||
+	    figure(&of, K_LOSS, run, dir, "loss.svg", -1, -1, NULL, NULL) < 0)
 		goto out;
 	struct verdict vs[CHECKS];
-	int diag = run_verdicts(run, vs);
-	if (diag < 0 || (diag == 0 && figure(K_DIAGNOSE, run, dir, "diagnose.svg", -1, -1, NULL,
+	int diag = run_verdicts(run, of.component, vs);
+	if (diag < 0 || (diag == 0 && figure(&of, K_DIAGNOSE, run, dir, "diagnose.svg", -1, -1, NULL,
 					      NULL) < 0))
 		goto out;
 	/* what the run has of units, silently: a run without is reported without */
-	unsigned units = (unitread_present(&r, UR_FLOW) ? UR_FLOW : 0) |
-			 (unitread_present(&r, UR_HIDDEN) ? UR_HIDDEN : 0);
+	unsigned units = (unitread_present_comp(&r, UR_FLOW, rr.comp) ? UR_FLOW : 0) |
+			 (unitread_present_comp(&r, UR_HIDDEN, rr.comp) ? UR_HIDDEN : 0);
 	if (((units & UR_FLOW) &&
-	     figure(K_UNITS, run, dir, "units.svg", top[0].batch, -1, NULL, NULL) < 0) ||
+	     figure(&of, K_UNITS, run, dir, "units.svg", top[0].batch, -1, NULL, NULL) < 0) ||
 	    ((units & UR_HIDDEN) &&
-	     figure(K_HIDDEN, run, dir, "hidden.svg", top[0].batch, -1, NULL, NULL) < 0))
+	     figure(&of, K_HIDDEN, run, dir, "hidden.svg", top[0].batch, -1, NULL, NULL) < 0))
 		goto out;
 	for (int i = 0; i < count; i++)
-		if (batch_page(&rr, run, dir, &top[i], i, count, top) < 0)
+		if (batch_page(&of, &rr, run, dir, &top[i], i, count, top) < 0)
 			goto out;
 	struct view_opts vo;
 	view_opts_init(&vo);
+	vo.component = of.component;
 	snprintf(path, sizeof(path), "%s/view.html", dir);
 	if (view_write(path, (char *const *)&run, 1, &vo) < 0)
 		goto out;
-	if (index_page(run, dir, top, count, &ov, rr.G > 1, diag == 0 ? vs : NULL, units) < 0)
+	if (index_page(&of, run, dir, top, count, &ov, rr.G > 1, diag == 0 ? vs : NULL, units) < 0)
 		goto out;
 	printf("%s/index.html\n", dir);
 	rc = 0;

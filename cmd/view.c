@@ -100,7 +100,28 @@ struct shape {
 	char cell[16], activation[32], gate_names[64];
 	int n, H, layers, G;
 	const char *tokens;  /* a run of other tokens than bytes: its kind, else NULL */
+	char comp[16], components[64]; /* a mix: the component shown, and all; else "" */
 };
+
+/* A mix: the component's cell and gates (the page's sources), read
+ * before anything is written, so that --component nosuch is refused
+ * first. One model: nothing to do. Returns 0 or -1 (message). */
+static int pick_component(const struct run *run, const struct rec_source *src, struct shape *m)
+{
+	struct recread rr;
+	if (recread_open_source(&rr, run, RC_ITEMIZED, src) < 0)
+		return -1;
+	if (rr.ncomp) {
+		snprintf(m->comp, sizeof(m->comp), "%s", rr.comp);
+		snprintf(m->components, sizeof(m->components), "%s", rr.components);
+		memcpy(m->cell, rr.cell, sizeof(m->cell));
+		memcpy(m->gate_names, rr.gate_names, sizeof(m->gate_names));
+		m->G = rr.G;
+		m->layers = rr.layers;
+	}
+	recread_close(&rr);
+	return 0;
+}
 
 /* A run of other tokens: the text of every id the page's records use, as
  * #tok-r (JSON: id -> text), so that the page holds what it shows, not a
@@ -296,6 +317,12 @@ static void write_run_meta(FILE *out, const char *file, int r, const struct shap
 		fprintf(out, ",\"tokens\":");
 		webview_json_str(out, m->tokens);
 	}
+	if (*m->comp) { /* a mix: the component shown, of which */
+		fprintf(out, ",\"component\":");
+		webview_json_str(out, m->comp);
+		fprintf(out, ",\"components\":");
+		webview_json_str(out, m->components);
+	}
 	fprintf(out, ",\"n\":%d,\"H\":%d,\"layers\":%d,\"G\":%d,\"rows\":%lld,\"records\":%lld,"
 		     "\"every\":%lld}</script>\n", m->n, m->H, m->layers, m->G, (long long)rows,
 		(long long)kept, (long long)every);
@@ -316,22 +343,32 @@ static int split_gates(const char *names, char out[16][8])
 static int view_run(FILE *out, const char *file, int r, const struct view_opts *o)
 {
 	struct run run;
-	struct shape m;
+	struct shape m, mc = { .G = 0 };
 	struct pick p;
 	int64_t rows = 0, kept = 0;
 	int rc = -1;
+	const struct rec_source whole = { .component = o->component, .mix_ok = 1 };
 	if (run_open(&run, file) < 0)
 		return -1;
-	if (count_window(&run, o, &rows, &p, &kept) < 0 ||
+	if (pick_component(&run, &whole, &mc) < 0 || count_window(&run, o, &rows, &p, &kept) < 0 ||
 	    write_records(out, &run, r, rows, p, &m) < 0)
 		goto out;
+	if (*mc.comp) { /* a mix: its component's cell, gates and layers */
+		memcpy(m.comp, mc.comp, sizeof(m.comp));
+		memcpy(m.components, mc.components, sizeof(m.components));
+		memcpy(m.cell, mc.cell, sizeof(m.cell));
+		memcpy(m.gate_names, mc.gate_names, sizeof(m.gate_names));
+		m.G = mc.G;
+		m.layers = mc.layers;
+	}
 	write_run_meta(out, file, r, &m, rows, kept, p.every);
 	char gates[16][8];
 	int ng = m.G > 1 ? split_gates(m.gate_names, gates) : 0, s = 0;
 	for (int layer = 0; layer < m.layers; layer++)
 		for (int q = -1; q < ng; q++) {
 			struct rec_source src = { .layer = layer, .gate = q < 0 ? NULL : gates[q],
-						  .layer_given = 1 };
+						  .layer_given = 1, .component = o->component,
+						  .mix_ok = 1 };
 			if (write_source(out, &run, r, s++, rows, kept, p, &src, o) < 0)
 				goto out;
 		}
@@ -413,6 +450,9 @@ int cmd_view(int argc, char **argv)
 		  .help = "lags with a colour of their own, then \"rest\" (default 5)" },
 		{ "eps", 0, OPT_FLOAT, &o.eps, 0, 1e30, .arg = "X",
 		  .help = "tolerated relative error for k_exact, k_bound (default 0.1)" },
+		{ "component", 0, OPT_STRING, &o.component, .arg = "C",
+		  .help = "a mix's component whose g and E are shown: a name\n"
+			  "(rnn, lstm0, ...) or an index (default: the first)" },
 		OPT_END,
 	};
 	int nfiles = opts_parse(argc, argv, opts, usage);

@@ -12,6 +12,7 @@ struct view_opts {
 	int64_t max_records;   /* per run, when every is 0; 0: no limit */
 	int64_t lags;          /* lag layers before "rest" */
 	double eps;            /* for k_exact and k_bound */
+	const char *component; /* a mix's component shown (name or index; NULL: the first) */
 };
 
 /* Defaults: all batches, every record up to 20000 a run, 5 lags, eps 0.1. */

@@ -53,10 +53,15 @@ static hid_t open_entry(const struct unitread *u, const struct schema_rec *e, in
 
 int unitread_present(const struct run *run, unsigned what)
 {
-	char path[64];
+	return unitread_present_comp(run, what, NULL);
+}
+
+int unitread_present_comp(const struct run *run, unsigned what, const char *comp)
+{
+	char path[80];
 	htri_t e = 0;
-	schema_rec_path(path, sizeof(path),
-			&schema_layer[what & UR_HIDDEN ? L_HIDDEN : L_UNIT_FLOW], 0);
+	schema_rec_path_comp(path, sizeof(path),
+			     &schema_layer[what & UR_HIDDEN ? L_HIDDEN : L_UNIT_FLOW], comp, 0);
 	H5E_BEGIN_TRY { /* H5Lexists wants the group on the way to exist */
 		e = H5Lexists(run->file, SCHEMA_RECORD, H5P_DEFAULT);
 		if (e > 0)

@@ -27,6 +27,9 @@ struct unitread {
  * states): 1 or 0, silently, for a caller that leaves out what a run lacks
  * (rnnbow report). */
 int unitread_present(const struct run *run, unsigned what);
+/* The same for a mix's component comp, by its dataset prefix (recread's
+ * comp; NULL or "": the run's own datasets). */
+int unitread_present_comp(const struct run *run, unsigned what, const char *comp);
 
 /* Opens what `what` asks for, of every layer, checking shapes against
  * /model. Returns 0, or -1 after one message "rnnbow CMD: PATH: why". */

@@ -589,7 +589,9 @@
     for (let i = 0; i < ov.x.length; i++) if (ov.hi[i] > best) { best = ov.hi[i]; batch = ov.top[i]; }
     state.selected[r] = findBatch(run, batch);
   });
-  $("files").textContent = runs.map((r) => r.name + " (" + r.cell + ", H=" + r.H + ", n=" + r.n +
+  $("files").textContent = runs.map((r) => r.name +
+    (r.component ? ", component " + r.component + " of " + r.components : "") +
+    " (" + r.cell + ", H=" + r.H + ", n=" + r.n +
     (r.layers > 1 ? ", " + r.layers + " layers" : "") + ", " + r.records + " records)").join(" \u00b7 ");
   drawLegend();
   fillSources();
