@@ -501,8 +501,10 @@ int cmd_report(int argc, char **argv)
 	if (recread_open_source(&rr, &r, RC_ITEMIZED | RC_POSITION | RC_TARGET | RC_PREDICTED |
 						 RC_LOSS, &src) < 0)
 		goto out_run;
-	if (rr.ncomp)
+	if (rr.ncomp) { /* the figures name the component as given by name, the first too */
+		of.component = rr.comp;
 		snprintf(of.label, sizeof(of.label), "component %s of %s", rr.comp, rr.components);
+	}
 	if (find_top(&rr, top, (int)ntop, &count) < 0)
 		goto out;
 	if (count == 0) {

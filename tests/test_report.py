@@ -22,6 +22,80 @@ from chromium import chromium  # noqa: E402
 BIN = os.path.abspath(sys.argv[1])
 
 
+def check_mix(mix, tmp, same_as_plot):
+    """report --component C of a mix: the headings name C, every figure is
+    rnnbow plot --component C's bytes, the tables are h5py's of C's datasets."""
+    import h5py
+    import numpy as np
+    for comp, given in (("rnn", None), ("lstm", "lstm"), ("gru", "2")):
+        out = os.path.join(tmp, "mixrep-" + comp)
+        args = [BIN, "report", mix, "-o", out, "--top", "2"] + (["--component", given] if given else [])
+        r = subprocess.run(args, capture_output=True, text=True)
+        if not check(r.returncode == 0, "mix report --component %s exits 0" % given, r.stderr):
+            continue
+        index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+        label = "component %s of rnn,lstm,gru" % comp
+        check("<h1>rnnbow report: %s, %s</h1>" % (mix, label) in index,
+              "mix report (--component %s): the heading says %s" % (given, label))
+        check("%s.itemized" % comp in index and "(--component)" in index,
+              "mix report %s: the run's description lists %s's datasets" % (comp, comp))
+        summ = subprocess.run([BIN, "summarize", "--top", "2", "--component", comp, mix],
+                              capture_output=True, text=True).stdout
+        top = [line.split("\t")[0] for line in summ.splitlines()[1:]]
+        links = re.findall(r'<a class="bar" href="batch-(\d+)\.html"', index)
+        check(links == top and len(top) == 2,
+              "mix report %s: the framed batches are summarize --component %s's" % (comp, comp),
+              (links, top))
+        cc = ["--component", comp]
+        figs = [("horizon.svg", ["horizon"]), ("k.svg", ["k"]), ("loss.svg", ["loss"]),
+                ("diagnose.svg", ["diagnose"]), ("units.svg", ["units", "--batch", top[0]]),
+                ("hidden.svg", ["hidden", "--batch", top[0]])]
+        if comp != "rnn":
+            figs.append(("horizon-gates.svg", ["horizon", "--gate", "all"]))
+        for b in top:
+            figs.append(("heatmap-%s.svg" % b, ["heatmap", "--batch", b]))
+        for name, kind in figs:
+            check(same_as_plot(out, name, kind[0], mix, kind[1:] + cc),
+                  "mix report %s: %s is rnnbow plot %s --component %s's bytes"
+                  % (comp, name, " ".join(kind), comp))
+        check((comp == "rnn") == (not os.path.exists(os.path.join(out, "horizon-gates.svg"))),
+              "mix report %s: a gate-by-gate horizon for a gated component only" % comp)
+        over = subprocess.run([BIN, "diagnose", "--overall", "--component", comp, mix],
+                              capture_output=True, text=True).stdout.splitlines()[1:]
+        want = [(l.split("\t")[0], l.split("\t")[1]) for l in over]
+        got = re.findall(r"<tr><td>(\w+)</td><td style=\"color:#\w+\"><b>(ok|flagged)</b>", index)
+        check(got == want and len(want) == 5,
+              "mix report %s: diagnose --overall --component %s's verdicts" % (comp, comp), (got, want))
+        with h5py.File(mix, "r") as f:
+            batches = list(f["record/batch"][:])
+            row = batches.index(int(top[0]))
+            g = f["record/%s.itemized" % comp][row].astype(np.float64)
+            loss = f["record/loss"][row].astype(np.float64)
+        page = open(os.path.join(out, "batch-%s.html" % top[0]), encoding="utf-8").read()
+        check(label in page, "mix report %s: the batch page's heading says %s" % (comp, label))
+        rows = re.findall(r"<tr><td>(\d+)</td><td class=\"b\">.*?</td><td class=\"b\">.*?</td>"
+                          r"<td>([-\d.e+]+)</td><td>([-\d.e+naif]+)</td><td>([-\d.e+naif]+)</td></tr>",
+                          page)
+        n = g.shape[0]
+        worst = int(np.argmax(loss))
+        bar = [g[j:, j].sum() for j in range(n)]
+        ok = len(rows) == n
+        for j, (jj, l, b, gw) in enumerate(rows if ok else []):
+            want_g = g[worst, j] if j <= worst else 0.0
+            ok &= int(jj) == j and abs(float(l) - loss[j]) <= 1e-4 + 1e-3 * abs(loss[j])
+            ok &= abs(float(b) - bar[j]) <= 1e-3 * abs(bar[j]) + 1e-30
+            ok &= abs(float(gw) - want_g) <= 1e-3 * abs(want_g) + 1e-30
+        check(ok, "mix report %s: the batch table's bar[j] and g[t,j] are h5py's of %s.itemized, "
+              "L_j the mix's /record/loss" % (comp, comp), rows[:3])
+        check(same_as_plot(out, "batch-%s.svg" % top[0], "batch", mix,
+                           ["--batch", top[0], "--loss", str(worst)] + cc),
+              "mix report %s: the batch figure is rnnbow plot batch --component %s's bytes"
+              % (comp, comp))
+        view = open(os.path.join(out, "view.html"), encoding="utf-8").read()
+        check('"component":"%s","components":"rnn,lstm,gru"' % comp in view,
+              "mix report %s: its view.html is of %s" % (comp, comp))
+
+
 with tempfile.TemporaryDirectory() as tmp:
     corpus = os.path.join(tmp, "c.txt")
     with open(corpus, "wb") as f:
@@ -75,7 +149,8 @@ with tempfile.TemporaryDirectory() as tmp:
 
     def same_as_plot(rep_dir, name, kind, path, batch):
         want = os.path.join(tmp, "want-" + name)
-        p = subprocess.run([BIN, "plot", kind, "--batch", batch, path, "-o", want],
+        more = ["--batch", batch] if isinstance(batch, str) else batch
+        p = subprocess.run([BIN, "plot", kind] + more + [path, "-o", want],
                            capture_output=True)
         return p.returncode == 0 and open(want, "rb").read() == \
             open(os.path.join(rep_dir, name), "rb").read()
@@ -119,6 +194,20 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and not left,
           "--force over a report with units, hidden states and diagnostics removes their figures",
           left)
+
+    # a mix: the report of one component (--component, default the first)
+    mix = os.path.join(tmp, "mix.h5")
+    subprocess.run([BIN, "record", corpus, "-o", mix, "--quiet", "--cell", "rnn,lstm,gru",
+                    "--hidden", "8", "--seq-len", "8", "--batches", "40", "--record-every", "5",
+                    "--save-hidden"], check=True)
+    check_mix(mix, tmp, same_as_plot)
+    r = subprocess.run([BIN, "report", mix, "-o", os.path.join(tmp, "nosuch"), "--component",
+                        "nosuch"], capture_output=True, text=True)
+    check(r.returncode == 1 and r.stderr.count("\n") == 1 and "nosuch" in r.stderr
+          and not os.path.exists(os.path.join(tmp, "nosuch")),
+          "report --component nosuch: one line, exit 1, no folder", r.stderr)
+    index = open(os.path.join(out, "index.html"), encoding="utf-8").read()
+    check("component" not in index, "a one-model report names no component")
 
     from selenium.webdriver.common.by import By
 
