@@ -83,6 +83,28 @@ def title_batch(driver):
     return int(m.group(1)) if m else None
 
 
+def b64_codes(html, ident):
+    """The bytes of the page's base64 block `ident`."""
+    import base64
+    body = re.search(r'id="%s">(.*?)</script>' % ident, html, re.S).group(1)
+    return np.frombuffer(base64.b64decode("".join(body.split())), dtype=np.uint8)
+
+
+def decode_logq(c):
+    """plots/webview.h's logq codes back to values (0: 0)."""
+    c = c.astype(np.float64)
+    return np.where(c == 0, 0.0, 2.0 ** (-150.0 + (c - 1) * (278.0 / 65533.0)))
+
+
+def page_g_error(html, ident, g, n):
+    """Largest relative error of a source's g[t,j], j <= t, against g (records, n, n)."""
+    rows = b64_codes(html, ident).view("<u2").reshape(len(g), -1)
+    tri = np.tril_indices(n)
+    got = decode_logq(rows[:, :n * (n + 1) // 2])
+    want = g[:, tri[0], tri[1]]
+    return np.max(np.abs(got - want) / np.maximum(want, 1e-300))
+
+
 with tempfile.TemporaryDirectory() as tmp:
     corpus = os.path.join(tmp, "c.txt")
     with open(corpus, "wb") as f:
@@ -132,6 +154,45 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0 and capped["every"] == 3 and capped["records"] == 100
           and "one in 3 is in the view" in r.stderr, "--max-records 100 of 300: every 3rd, said on stderr",
           (capped, r.stderr))
+
+    # --- a mix: the view of one component (--component, default the first) ------
+    mix = os.path.join(tmp, "mix.h5")
+    record(corpus, mix, "--cell", "rnn,lstm,gru", "--hidden", "6", "--seq-len", "6",
+           "--batches", "30", "--record-every", "3")
+    with h5py.File(mix, "r") as f:
+        mixf = {k: f["record/" + k][()] for k in ("loss", "rnn.itemized", "lstm.itemized",
+                                                  "lstm.itemized_gates", "gru.itemized")}
+    for comp, given, cell, G in (("rnn", None, "rnn", 1), ("lstm", "lstm", "lstm", 4),
+                                 ("gru", "2", "gru", 3)):
+        mpage = os.path.join(tmp, "mix-%s.html" % comp)
+        r = view(mix, "-o", mpage, *(["--component", given] if given else []))
+        if not check(r.returncode == 0, "view of a mix --component %s exits 0" % given, r.stderr):
+            continue
+        mh = open(mpage, encoding="utf-8").read()
+        meta = json.loads(re.search(r'id="run-0">(.*?)</script>', mh).group(1))
+        check(meta.get("component") == comp and meta.get("components") == "rnn,lstm,gru"
+              and meta["cell"] == cell and meta["G"] == G,
+              "mix view --component %s: the page is of component %s (%s, %d gates)"
+              % (given, comp, cell, G), meta)
+        g = mixf[comp + ".itemized"].astype(np.float64)
+        n = g.shape[1]
+        err = page_g_error(mh, "g-0-0", g, n)
+        check(err <= REL, "mix view %s: every g[t,j] of the page is %s.itemized's (%.2e)"
+              % (comp, comp, err))
+        if comp == "lstm":
+            err = page_g_error(mh, "g-0-2", mixf["lstm.itemized_gates"][:, 1].astype(np.float64), n)
+            check(err <= REL, "mix view lstm: gate f's source is lstm.itemized_gates[:, 1] (%.2e)" % err)
+        codes = b64_codes(mh, "rec-0").view(np.uint8).reshape(len(g), -1)[:, 16 + 2 * n:]
+        loss = decode_logq(codes.copy().view("<u2"))
+        want = mixf["loss"].astype(np.float64)
+        err = np.max(np.abs(loss - want) / np.maximum(want, 1e-300))
+        check(err <= REL, "mix view %s: the losses are the mix's /record/loss (%.2e)" % (comp, err))
+    r = view(mix, "-o", bad, "--component", "nosuch")
+    check(r.returncode == 1 and r.stderr.count("\n") == 1 and "nosuch" in r.stderr
+          and not os.path.exists(bad) and not os.path.exists(bad + ".tmp"),
+          "view --component nosuch: one line, exit 1, no page left", r.stderr)
+    check("component" not in json.loads(re.search(r'id="run-0">(.*?)</script>', html).group(1)),
+          "a one-model view names no component")
 
     # --- 10^5 records: made before the browser starts, loaded at the end ---------
     small = os.path.join(tmp, "small.h5")
