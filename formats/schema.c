@@ -192,8 +192,8 @@ int schema_refuse_mix(const char *path, const char *components)
 	}
 	list[k] = '\0';
 	return error("%s: a mix of components (%s): not supported by this command yet "
-		     "(summarize, horizon, info, units, trace, ablate, sample, diagnose and plot read "
-		     "mixes)", path, list);
+		     "(summarize, horizon, info, units, trace, ablate, sample, diagnose, plot, report "
+		     "and view read mixes)", path, list);
 }
 
 /* ---- /train ---- */

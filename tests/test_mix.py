@@ -551,8 +551,8 @@ def check_readers(binary, path, tmp):
           svgs["horizon", "rnn"] != svgs["horizon", "lstm"],
           "plot horizon and plot trace: each component its own figure")
     check_units(binary, path)
-    for args in (["report", path, "-o", os.path.join(tmp, "r")],
-                 ["export", "lstmvis", path, "-o", os.path.join(tmp, "ex")]):
+    # report and view read a mix (--component): tests/test_report.py, test_view.py
+    for args in (["export", "lstmvis", path, "-o", os.path.join(tmp, "ex")],):
         one_line(run([binary] + args), args[0] + " on a mix", "a mix of components")
 
 
