@@ -330,6 +330,17 @@ with tempfile.TemporaryDirectory() as tmp:
               "a words run's page: no console error, every step's label is its word (on hover)",
               (errors, hover))
 
+        # a mix's page, of component lstm: said beside the run's name, its
+        # selector lists lstm's gates
+        driver.get("file://" + os.path.join(tmp, "mix-lstm.html"))
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        files = driver.find_element(By.ID, "files").text
+        labels = [o.text for o in Select(driver.find_element(By.ID, "source")).options]
+        check(not errors and "component lstm of rnn,lstm,gru (lstm," in files
+              and len(labels) == 5 and "gate f" in " ".join(labels),
+              "a mix's page (--component lstm): no console error, the heading names the component, "
+              "the selector lstm's gates", (errors, files, labels))
+
         t0 = time.time()
         driver.get("file://" + bigpage)
         loaded = time.time() - t0
