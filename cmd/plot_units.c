@@ -19,8 +19,10 @@ static int64_t pick_row(struct unitread *u, const struct run *run, const struct 
 {
 	int64_t batch = o->batch;
 	if (o->top) {
+		/* ranked by layer 0's whole matrix (of a mix: --component's) */
 		struct recread rr;
-		if (recread_open(&rr, run, RC_ITEMIZED) < 0)
+		const struct rec_source src = { .component = o->r.src.component, .mix_ok = 1 };
+		if (recread_open_source(&rr, run, RC_ITEMIZED, &src) < 0)
 			return -1;
 		int rc = plot_pick_record(&rr, o);
 		batch = rr.batch[0];

@@ -23,6 +23,7 @@ plain SGD at lr 1 and no clipping, every batch recorded with --save-params:
     unknown component.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -583,6 +584,18 @@ def check_units(binary, path, eps=0.1):
         check(rc.returncode == 0 and len(rows) == len(batches) * F.shape[2] and not bad,
               "units --component %s: every row = numpy's from %s.unit_flow" % (c, c),
               rc.stderr.decode() + "\n".join(bad[:3]))
+        # plot units --top 1: the record of C's largest max_grad (the
+        # largest bar, as summarize --component C ranks)
+        with h5py.File(path, "r") as f:
+            g = f["record/%s.itemized" % c][:].astype(np.float64)
+        bars = np.tril(g).sum(axis=1)  # bar[j] = sum over t >= j of g[t, j]
+        top = batches[int(np.argmax(bars.max(axis=1)))]
+        svg = path + ".%s.svg" % c
+        rc = run([binary, "plot", "units", "--top", "1", "--component", c, path, "-o", svg])
+        check(rc.returncode == 0 and os.path.exists(svg) and
+              re.search(r"\bbatch %d\b" % top, open(svg, encoding="utf-8").read()),
+              "plot units --top 1 --component %s: the figure of batch %d" % (c, top),
+              rc.stderr)
 
 
 def check_old(binary, corpus, tmp):
